@@ -1,0 +1,34 @@
+# Two commands do all set-up: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install translations migrate demo serve scheduler clean e2e-deps
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile -f -d pm/translations
+
+migrate: install translations
+	$(BIN)/flask db upgrade
+
+demo: migrate
+	$(BIN)/flask pm demo --if-empty
+
+# install, migrate, load the demo county once, serve on http://127.0.0.1:5000 with the scheduler
+run: demo
+	PM_EMBED_SCHEDULER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000 --no-reload
+
+test: install translations
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

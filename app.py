@@ -1,0 +1,4 @@
+"""WSGI entry point: `gunicorn app:app`, `flask --app app run`."""
+from pm import create_app
+
+app = create_app()

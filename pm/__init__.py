@@ -1,0 +1,171 @@
+"""老旧小区长效管理平台: the application factory."""
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from decimal import Decimal
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import CONFIGS
+from pm.extensions import api, babel, bootstrap, csrf, db, login_manager, migrate
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the app. No tables are created here (migrations do that), no scheduler is started."""
+    app = Flask(__name__, instance_path=os.environ.get("PM_INSTANCE_DIR") or None)
+    name = config_name or os.environ.get("PM_CONFIG", "development")
+    app.config.from_object(CONFIGS[name]())
+    app.config.update(overrides)
+    os.makedirs(app.config["INSTANCE_DIR"], exist_ok=True)
+    os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    from pm.errors import register_errors
+
+    register_errors(app)  # after api.init_app so our JSON envelope wins
+    from pm.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys, use WAL so readers do not block the writer."""
+    module = type(dbapi_connection).__module__
+    if "sqlite" not in module:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    if lang in ("zh_CN", "en"):
+        return lang
+    return "zh_CN"
+
+
+def register_extensions(app: Flask) -> None:
+    import pm.models  # noqa: F401  (every model on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        from pm.services.accounts import load_by_session_token
+
+        return load_by_session_token(token)
+
+    api.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from pm.blueprints import register_all
+
+    register_all(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def assign_request_id():
+        g.request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
+
+    @app.before_request
+    def enforce_idle_timeout():
+        """Officials' sessions end after 30 idle minutes (residents keep theirs longer)."""
+        if request.path.startswith("/api/") or request.path.startswith("/static"):
+            return None
+        if not current_user.is_authenticated:
+            return None
+        import time
+
+        from flask_login import logout_user
+
+        now = int(time.time())
+        limit = (
+            app.config["SESSION_IDLE_MINUTES_OFFICIAL"]
+            if current_user.is_official
+            else app.config["SESSION_IDLE_MINUTES_RESIDENT"]
+        )
+        last = session.get("seen")
+        if last is not None and now - int(last) > limit * 60:
+            logout_user()
+            session.clear()
+            return None
+        session["seen"] = now
+        session.permanent = True
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        response.headers.setdefault("X-Request-Id", g.get("request_id", ""))
+        return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    from pm.access import can, current_scope
+    from pm.labels import label
+    from pm.timeutil import to_local
+
+    @app.template_filter("local_dt")
+    def local_dt(value, fmt: str = "%Y-%m-%d %H:%M"):
+        value = to_local(value)
+        return value.strftime(fmt) if value else ""
+
+    @app.template_filter("yuan")
+    def yuan(fen):
+        """Integer fen shown as yuan with two decimals, exactly (no float)."""
+        if fen is None:
+            return ""
+        sign = "-" if fen < 0 else ""
+        fen = abs(int(fen))
+        return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+
+    @app.template_filter("area")
+    def area(value):
+        if value is None:
+            return ""
+        return f"{Decimal(value):.2f}"
+
+    @app.context_processor
+    def inject_helpers():
+        return {
+            "can": lambda capability: can(current_user, capability),
+            "current_locale": select_locale(),
+            "languages": app.config["LANGUAGES"],
+            "scope": current_scope,
+            "label": label,
+        }

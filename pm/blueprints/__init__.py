@@ -1,0 +1,24 @@
+"""Blueprints: one package per domain with views (HTML) and api (REST)."""
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+
+from pm.extensions import api, csrf
+
+# HTML blueprints, each package exposes `bp` in its __init__.
+HTML = ["auth", "main", "registry", "accounts", "audit", "imports", "apidocs"]
+# REST blueprints (flask-smorest), each module exposes `blp`.
+REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprints.audit.api"]
+
+
+def register_all(app: Flask) -> None:
+    for name in HTML:
+        module = importlib.import_module(f"pm.blueprints.{name}")
+        app.register_blueprint(module.bp)
+    for dotted in REST:
+        module = importlib.import_module(dotted)
+        # The API authenticates with bearer tokens only (no cookies), so CSRF does not apply.
+        csrf.exempt(module.blp)
+        api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.URL_PREFIX}")

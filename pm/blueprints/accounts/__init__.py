@@ -1,0 +1,4 @@
+"""accounts blueprint."""
+from flask import Blueprint
+
+bp = Blueprint("accounts", __name__, url_prefix="/accounts" or None)

@@ -1,0 +1,4 @@
+"""audit blueprint."""
+from flask import Blueprint
+
+bp = Blueprint("audit", __name__, url_prefix="/audit" or None)

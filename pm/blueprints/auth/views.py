@@ -1,0 +1,114 @@
+"""Views for login, logout, language, password and API tokens."""
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from pm.blueprints.auth import bp
+from pm.blueprints.auth.forms import LoginForm, PasswordForm, TokenForm
+from pm.errors import DomainError
+from pm.extensions import db
+from pm.models import ApiToken
+from pm.services import accounts
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after login (no open redirect)."""
+    if not target:
+        return url_for("main.dashboard")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("main.dashboard")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.username.data, form.password.data)
+        except DomainError as err:
+            db.session.commit()  # keep the failure count
+            for field, messages in err.fields.items():
+                getattr(form, field).errors.extend(messages)
+            return render_template("auth/login.html", form=form), 400
+        db.session.commit()
+        session.clear()
+        login_user(user, remember=form.remember.data)
+        return redirect(_safe_next(request.args.get("next")))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+def set_language(code: str):
+    if code not in ("zh_CN", "en"):
+        abort(404)
+    session["lang"] = code
+    return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password(
+                current_user, form.new_password.data, actor=current_user, old_password=form.old_password.data
+            )
+        except DomainError as err:
+            db.session.rollback()
+            for field, messages in err.fields.items():
+                target = "new_password" if field == "password" else field
+                getattr(form, target).errors.extend(messages)
+            return render_template("auth/password.html", form=form), 400
+        db.session.commit()
+        login_user(current_user)  # the session token rotated; keep this session, end the others
+        flash(_("密码已修改，其他设备上的登录已失效"), "success")
+        return redirect(url_for("main.dashboard"))
+    return render_template("auth/password.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    form = TokenForm()
+    raw = None
+    if form.validate_on_submit():
+        try:
+            _token, raw = accounts.create_api_token(current_user, form.name.data)
+        except DomainError as err:
+            db.session.rollback()
+            form.name.errors.extend(err.fields.get("name", [err.message]))
+        else:
+            db.session.commit()
+            form = TokenForm(formdata=None)
+    items = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+    ).all()
+    return render_template("auth/tokens.html", form=form, items=items, raw=raw)
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    accounts.revoke_api_token(token, actor=current_user)
+    db.session.commit()
+    flash(_("令牌已吊销"), "success")
+    return redirect(url_for("auth.tokens"))

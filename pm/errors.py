@@ -1,0 +1,104 @@
+"""Domain errors raised by services, and the one JSON error envelope of the API.
+
+Every API error has the shape flask-smorest uses for validation errors:
+``{"code": 422, "status": "Unprocessable Entity", "message": "...", "errors": {"json": {"field": ["reason"]}}}``
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A business rule was broken; the message is for the user. Maps to 422 (or `status`)."""
+
+    status = 422
+
+    def __init__(self, message: str, *, field: str | None = None, fields: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = dict(fields or {})
+        if field:
+            self.fields.setdefault(field, []).append(message)
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def envelope(status: int, message: str, fields: dict | None = None):
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    body = {"code": status, "status": HTTP_STATUS_CODES.get(status, "Error"), "message": message}
+    if fields:
+        body["errors"] = {"json": fields}
+    return jsonify(body), status
+
+
+def register_errors(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain(err: DomainError):
+        if wants_json():
+            return envelope(err.status, err.message, err.fields)
+        return render_template("errors/error.html", code=err.status, message=err.message), err.status
+
+    @app.errorhandler(ValidationError)
+    def handle_validation(err: ValidationError):
+        messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+        if wants_json():
+            return envelope(422, _("输入有误"), messages)
+        return render_template("errors/error.html", code=422, message=str(messages)), 422
+
+    @app.errorhandler(HTTPException)
+    def handle_http(err: HTTPException):
+        status = err.code or 500
+        if wants_json():
+            # flask-smorest attaches webargs messages to err.data for 422s
+            data = getattr(err, "data", None) or {}
+            messages = data.get("messages")
+            fields = None
+            if isinstance(messages, dict):
+                fields = {}
+                for location, errs in messages.items():
+                    if isinstance(errs, dict):
+                        fields.update(errs)
+                    else:
+                        fields[location] = errs
+            message = data.get("message") or err.description or err.name
+            return envelope(status, message, fields)
+        if status == 413:
+            message = _("上传的文件太大")
+        elif status == 404:
+            message = _("页面不存在，或您无权查看")
+        elif status == 403:
+            message = _("您无权进行此操作")
+        else:
+            message = err.description or err.name
+        return render_template("errors/error.html", code=status, message=message), status
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(err: Exception):
+        logger.exception("unhandled error on %s", request.path)
+        if wants_json():
+            return envelope(500, _("服务器内部错误"))
+        return render_template("errors/error.html", code=500, message=_("服务器内部错误")), 500

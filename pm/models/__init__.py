@@ -1,0 +1,20 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+from pm.models.org import (  # noqa: F401
+    Building,
+    Community,
+    Compound,
+    County,
+    Household,
+    HouseholdStatus,
+    ManagementMode,
+    RenovationClass,
+    RenovationItem,
+    StreetOffice,
+    Unit,
+)
+from pm.models.people import Ownership, OwnershipEnd, Person, Relation, Residency  # noqa: F401
+from pm.models.stations import Station, station_compounds  # noqa: F401
+from pm.models.accounts import ApiToken, Role, User  # noqa: F401
+from pm.models.audit import AuditLog  # noqa: F401
+from pm.models.imports import ImportJob, ImportStatus  # noqa: F401
+from pm.models.jobs import JobRun, RunStatus  # noqa: F401

@@ -1,0 +1,124 @@
+"""账号: user accounts, their role and the node of the tree (or person) they are bound to; API tokens."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pm.extensions import db
+from pm.models.org import Community, Compound, County, StreetOffice
+from pm.models.people import Person
+from pm.models.stations import Station
+from pm.models.types import UTCDateTime, str_enum
+from pm.timeutil import utcnow
+
+
+class Role(enum.StrEnum):
+    """Roles, each bound to one kind of node (see BINDING)."""
+
+    COUNTY_ADMIN = "county_admin"  # 县城管委/住建 管理员
+    STREET_OFFICER = "street_officer"  # 街道物业管理办公室
+    COMMUNITY_WORKER = "community_worker"  # 社区居委会/党支部
+    STATION_MANAGER = "station_manager"  # 物业服务站站长
+    STATION_STAFF = "station_staff"  # 服务站工作人员
+    COMMITTEE_MEMBER = "committee_member"  # 业主委员会委员
+    OWNER = "owner"  # 业主
+    RESIDENT = "resident"  # 住户 (family member, tenant)
+
+
+# Which column of User each role is bound through.
+BINDING: dict[Role, str] = {
+    Role.COUNTY_ADMIN: "county_id",
+    Role.STREET_OFFICER: "street_id",
+    Role.COMMUNITY_WORKER: "community_id",
+    Role.STATION_MANAGER: "station_id",
+    Role.STATION_STAFF: "station_id",
+    Role.COMMITTEE_MEMBER: "compound_id",
+    Role.OWNER: "person_id",
+    Role.RESIDENT: "person_id",
+}
+
+# Higher ranks may administer accounts of lower ranks inside their scope.
+RANK: dict[Role, int] = {
+    Role.COUNTY_ADMIN: 80,
+    Role.STREET_OFFICER: 70,
+    Role.COMMUNITY_WORKER: 60,
+    Role.STATION_MANAGER: 50,
+    Role.STATION_STAFF: 40,
+    Role.COMMITTEE_MEMBER: 30,
+    Role.OWNER: 20,
+    Role.RESIDENT: 10,
+}
+
+OFFICIAL_ROLES = frozenset(
+    {Role.COUNTY_ADMIN, Role.STREET_OFFICER, Role.COMMUNITY_WORKER, Role.STATION_MANAGER, Role.STATION_STAFF}
+)
+
+
+class User(UserMixin, db.Model):
+    """A login. get_id() returns a per-user token that rotates on password change, ending old sessions."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("counties.id"), index=True)
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("street_offices.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"), index=True)
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_token: Mapped[str] = mapped_column(String(64), unique=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    county: Mapped[County | None] = relationship()
+    street: Mapped[StreetOffice | None] = relationship()
+    community: Mapped[Community | None] = relationship()
+    station: Mapped[Station | None] = relationship()
+    compound: Mapped[Compound | None] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:  # flask-login refuses disabled accounts
+        return self.is_enabled
+
+    @property
+    def is_official(self) -> bool:
+        return self.role in OFFICIAL_ROLES
+
+    @property
+    def binding_id(self) -> int | None:
+        return getattr(self, BINDING[self.role])
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for /api/v1; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,1 @@
+"""Domain services: plain functions that flush but never commit, and raise DomainError."""
