@@ -61,15 +61,18 @@ def sqlite_template(tmp_path_factory) -> Path:
 def pg_url(worker_id: str, tmp_path_factory) -> str:
     if not PG_OK:
         pytest.skip("PostgreSQL not reachable")
-    name = f"pm_test_{worker_id}"
+    # One database per test process, so parallel runs (xdist, several checkouts) never collide.
+    name = f"pm_test_{os.getpid()}_{worker_id}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     _upgrade(url, tmp_path_factory.mktemp("pg-instance"))
-    return url
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
