@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import Select, false, literal, or_, select
+from sqlalchemy import Integer, Select, false, literal, or_, select
 
 from pm.errors import Forbidden, NotFound
 from pm.extensions import db
@@ -46,7 +46,7 @@ from pm.models.accounts import RANK
 
 def _none() -> Select:
     """A subquery that yields no ids."""
-    return select(literal(None)).where(false())
+    return select(literal(None, Integer)).where(false())
 
 
 @dataclass

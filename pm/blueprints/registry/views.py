@@ -1,0 +1,424 @@
+"""台账页面: browse the tree, search households, create and edit compounds, households, owners, residents."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from pm.access import can, current_scope, require
+from pm.blueprints.registry import bp
+from pm.blueprints.registry.forms import (
+    CompoundForm,
+    EndResidencyForm,
+    HouseholdEditForm,
+    HouseholdForm,
+    PersonForm,
+    RenovationItemForm,
+    ResidentForm,
+    TransferForm,
+)
+from pm.blueprints.webutil import errors_to_form, paginate
+from pm.errors import DomainError
+from pm.extensions import db
+from pm.models import (
+    Building,
+    Community,
+    Compound,
+    Household,
+    Ownership,
+    Person,
+    Residency,
+    Station,
+    StreetOffice,
+    Unit,
+)
+from pm.services import registry
+from pm.timeutil import local_today
+
+
+def _registry_viewer():
+    require(current_user, "registry.view")
+    return current_scope()
+
+
+def _owners_by_household(household_ids: list[int], *, current_only: bool = True) -> dict[int, list[Ownership]]:
+    """Current owners for many households in one query (no N+1)."""
+    result: dict[int, list[Ownership]] = {hid: [] for hid in household_ids}
+    if not household_ids:
+        return result
+    stmt = (
+        current_scope().select(Ownership)
+        .options(joinedload(Ownership.person))
+        .where(Ownership.household_id.in_(household_ids))
+        .order_by(Ownership.started_on, Ownership.id)
+    )
+    if current_only:
+        stmt = stmt.where(Ownership.ended_on.is_(None))
+    for o in db.session.scalars(stmt):
+        result[o.household_id].append(o)
+    return result
+
+
+@bp.route("/")
+@login_required
+def tree():
+    """The tree of streets, communities and compounds in scope, with household counts."""
+    scope = _registry_viewer()
+    streets = db.session.scalars(scope.select(StreetOffice).order_by(StreetOffice.name)).all()
+    communities = db.session.scalars(scope.select(Community).order_by(Community.name)).all()
+    stmt = scope.select(Compound).order_by(Compound.name)
+    no_committee = request.args.get("no_committee") == "1"
+    if no_committee:
+        stmt = stmt.where(Compound.owners_committee_formed_on.is_(None))
+    compounds = db.session.scalars(stmt).all()
+    counts = dict(
+        db.session.execute(
+            scope.filter(select(Household.compound_id, func.count()), Household).group_by(Household.compound_id)
+        ).all()
+    )
+    by_community: dict[int, list[Compound]] = {}
+    for c in compounds:
+        by_community.setdefault(c.community_id, []).append(c)
+    by_street: dict[int, list[Community]] = {}
+    for cm in communities:
+        by_street.setdefault(cm.street_id, []).append(cm)
+    return render_template(
+        "registry/tree.html", streets=streets, by_street=by_street, by_community=by_community,
+        counts=counts, no_committee=no_committee,
+    )
+
+
+@bp.route("/compounds/<int:compound_id>")
+@login_required
+def compound(compound_id: int):
+    scope = _registry_viewer()
+    c = scope.get(Compound, compound_id, options=(joinedload(Compound.community).joinedload(Community.street),
+                                                   selectinload(Compound.renovation_items)))
+    buildings = db.session.scalars(
+        scope.select(Building).where(Building.compound_id == c.id).order_by(Building.name)
+    ).all()
+    stats = {
+        bid: (n, area, units)
+        for bid, n, area, units in db.session.execute(
+            select(Household.building_id, func.count(), func.sum(Household.area_m2), func.count(func.distinct(Household.unit_id)))
+            .where(Household.compound_id == c.id)
+            .group_by(Household.building_id)
+        )
+    }
+    stations = db.session.scalars(
+        scope.select(Station).where(Station.compounds.any(Compound.id == c.id)).order_by(Station.name)
+    ).all()
+    return render_template(
+        "registry/compound.html", c=c, buildings=buildings, stats=stats, stations=stations,
+        item_form=RenovationItemForm(),
+    )
+
+
+def _community_choices(scope) -> list[Community]:
+    return db.session.scalars(
+        scope.select(Community).where(Community.id.in_(scope.within_communities)).order_by(Community.name)
+    ).all()
+
+
+@bp.route("/compounds/new", methods=["GET", "POST"])
+@login_required
+def compound_new():
+    require(current_user, "compound.edit")
+    scope = current_scope()
+    communities = _community_choices(scope)
+    try:
+        community_id = int(request.values.get("community_id", communities[0].id if communities else 0))
+    except ValueError:
+        abort(400)
+    community = scope.get(Community, community_id)
+    form = CompoundForm()
+    if form.validate_on_submit():
+        try:
+            c = registry.create_compound(community, form.values(), actor=current_user, scope=scope)
+        except DomainError as err:
+            db.session.rollback()
+            errors_to_form(form, err)
+        else:
+            db.session.commit()
+            flash(_("小区已创建"), "success")
+            return redirect(url_for("registry.compound", compound_id=c.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "registry/compound_form.html", form=form, community=community, communities=communities, c=None
+    ), status
+
+
+@bp.route("/compounds/<int:compound_id>/edit", methods=["GET", "POST"])
+@login_required
+def compound_edit(compound_id: int):
+    require(current_user, "compound.edit")
+    scope = current_scope()
+    c = scope.get(Compound, compound_id)
+    form = CompoundForm(obj=c)
+    if request.method == "GET":
+        form.renovation_class.data = c.renovation_class.value if c.renovation_class else ""
+        form.management_mode.data = c.management_mode.value
+        form.floor_area_m2.data = str(c.floor_area_m2) if c.floor_area_m2 is not None else ""
+    if form.validate_on_submit():
+        try:
+            registry.update_compound(c, form.values(), actor=current_user, scope=scope)
+        except DomainError as err:
+            db.session.rollback()
+            errors_to_form(form, err)
+        else:
+            db.session.commit()
+            flash(_("已保存"), "success")
+            return redirect(url_for("registry.compound", compound_id=c.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("registry/compound_form.html", form=form, c=c, community=c.community, communities=[]), status
+
+
+@bp.route("/compounds/<int:compound_id>/renovation", methods=["POST"])
+@login_required
+def renovation_item(compound_id: int):
+    require(current_user, "compound.edit")
+    scope = current_scope()
+    c = scope.get(Compound, compound_id)
+    form = RenovationItemForm()
+    if not form.validate_on_submit():
+        flash(_("改造内容填写有误：") + "; ".join(e for errs in form.errors.values() for e in errs), "error")
+        return redirect(url_for("registry.compound", compound_id=c.id)), 303
+    try:
+        registry.set_renovation_item(
+            c, name=form.name.data, is_completed=form.is_completed.data, completed_on=form.completed_on.data,
+            warranty_until=form.warranty_until.data, actor=current_user, scope=scope,
+        )
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        db.session.commit()
+        flash(_("改造内容已保存"), "success")
+    return redirect(url_for("registry.compound", compound_id=c.id))
+
+
+@bp.route("/buildings/<int:building_id>")
+@login_required
+def building(building_id: int):
+    scope = _registry_viewer()
+    b = scope.get(Building, building_id, options=(joinedload(Building.compound),))
+    households = db.session.scalars(
+        scope.select(Household)
+        .where(Household.building_id == b.id)
+        .options(joinedload(Household.unit))
+        .join(Household.unit)
+        .order_by(Unit.name, Household.floor, Household.room_no)
+    ).all()
+    owners = _owners_by_household([h.id for h in households])
+    return render_template("registry/building.html", b=b, households=households, owners=owners)
+
+
+@bp.route("/compounds/<int:compound_id>/households/new", methods=["GET", "POST"])
+@login_required
+def household_new(compound_id: int):
+    require(current_user, "household.edit")
+    scope = current_scope()
+    c = scope.get(Compound, compound_id)
+    form = HouseholdForm()
+    if request.method == "GET" and request.args.get("building"):
+        form.building.data = request.args["building"]
+    if form.validate_on_submit():
+        try:
+            b = registry.get_or_create_building(c, form.building.data, actor=current_user, scope=scope)
+            u = registry.get_or_create_unit(b, form.unit.data, actor=current_user, scope=scope)
+            h = registry.create_household(
+                u,
+                {
+                    "room_no": form.room_no.data, "floor": form.floor.data, "area_m2": form.area_m2.data,
+                    "is_sold_public_housing": form.is_sold_public_housing.data, "note": form.note.data,
+                },
+                actor=current_user, scope=scope,
+            )
+        except DomainError as err:
+            db.session.rollback()
+            errors_to_form(form, err)
+        else:
+            db.session.commit()
+            flash(_("房屋已登记"), "success")
+            return redirect(url_for("registry.household", household_id=h.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("registry/household_form.html", form=form, c=c, h=None), status
+
+
+@bp.route("/households/<int:household_id>")
+@login_required
+def household(household_id: int):
+    """A household with its owners (current and past) and residents; owners see only their own."""
+    scope = current_scope()
+    h = scope.get(
+        Household, household_id,
+        options=(joinedload(Household.building), joinedload(Household.unit), joinedload(Household.compound)),
+    )
+    ownerships = db.session.scalars(
+        scope.select(Ownership).where(Ownership.household_id == h.id)
+        .options(joinedload(Ownership.person)).order_by(Ownership.started_on, Ownership.id)
+    ).all()
+    residencies = db.session.scalars(
+        scope.select(Residency).where(Residency.household_id == h.id)
+        .options(joinedload(Residency.person)).order_by(Residency.started_on, Residency.id)
+    ).all()
+    editable = can(current_user, "household.edit")
+    today = local_today()
+    return render_template(
+        "registry/household.html", h=h, ownerships=ownerships, residencies=residencies, editable=editable,
+        owner_form=PersonForm(formdata=None, started_on=today) if editable else None,
+        transfer_form=TransferForm(formdata=None, on=today) if editable else None,
+        resident_form=ResidentForm(formdata=None, started_on=today) if editable else None,
+        end_form=EndResidencyForm(formdata=None, on=today) if editable else None,
+    )
+
+
+@bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
+@login_required
+def household_edit(household_id: int):
+    require(current_user, "household.edit")
+    scope = current_scope()
+    h = scope.get(Household, household_id, options=(joinedload(Household.compound),))
+    form = HouseholdEditForm(obj=h)
+    if request.method == "GET":
+        form.area_m2.data = str(h.area_m2)
+    if form.validate_on_submit():
+        try:
+            registry.update_household(
+                h,
+                {
+                    "room_no": form.room_no.data, "floor": form.floor.data, "area_m2": form.area_m2.data,
+                    "is_sold_public_housing": form.is_sold_public_housing.data, "note": form.note.data,
+                },
+                actor=current_user, scope=scope,
+            )
+        except DomainError as err:
+            db.session.rollback()
+            errors_to_form(form, err)
+        else:
+            db.session.commit()
+            flash(_("已保存"), "success")
+            return redirect(url_for("registry.household", household_id=h.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("registry/household_form.html", form=form, c=h.compound, h=h), status
+
+
+def _household_action(household_id: int, form_cls, action, message: str):
+    """Shared POST flow for owner/resident actions: validate, call the service, commit or show errors."""
+    require(current_user, "household.edit")
+    scope = current_scope()
+    h = scope.get(Household, household_id)
+    form = form_cls()
+    if form.validate_on_submit():
+        try:
+            action(scope, h, form)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("registry.household", household_id=h.id))
+    else:
+        flash("; ".join(f"{getattr(form, k).label.text}: {e}" for k, errs in form.errors.items() for e in errs), "error")
+    return redirect(url_for("registry.household", household_id=h.id)), 303
+
+
+@bp.route("/households/<int:household_id>/owners", methods=["POST"])
+@login_required
+def owner_add(household_id: int):
+    def action(scope, h, form):
+        person = registry.find_or_create_person(form.name.data, form.phone.data)
+        registry.add_owner(h, person, started_on=form.started_on.data, actor=current_user, scope=scope)
+
+    return _household_action(household_id, PersonForm, action, _("业主已登记"))
+
+
+@bp.route("/households/<int:household_id>/transfer", methods=["POST"])
+@login_required
+def transfer(household_id: int):
+    def action(scope, h, form):
+        buyers = [registry.find_or_create_person(form.name.data, form.phone.data)]
+        if form.co_name.data:
+            buyers.append(registry.find_or_create_person(form.co_name.data, form.co_phone.data))
+        registry.transfer_ownership(h, buyers, on=form.on.data, actor=current_user, scope=scope)
+
+    return _household_action(household_id, TransferForm, action, _("过户已办理，产权历史已保留"))
+
+
+@bp.route("/households/<int:household_id>/residents", methods=["POST"])
+@login_required
+def resident_add(household_id: int):
+    def action(scope, h, form):
+        person = registry.find_or_create_person(form.name.data, form.phone.data)
+        registry.add_resident(h, person, relation=form.relation.data, started_on=form.started_on.data,
+                              actor=current_user, scope=scope)
+
+    return _household_action(household_id, ResidentForm, action, _("住户已登记"))
+
+
+@bp.route("/households/<int:household_id>/residents/<int:residency_id>/end", methods=["POST"])
+@login_required
+def resident_end(household_id: int, residency_id: int):
+    def action(scope, h, form):
+        residency = scope.get(Residency, residency_id)
+        if residency.household_id != h.id:
+            abort(404)
+        registry.end_residency(residency, on=form.on.data, actor=current_user, scope=scope)
+
+    return _household_action(household_id, EndResidencyForm, action, _("住户已迁出"))
+
+
+@bp.route("/search")
+@login_required
+def search():
+    """Find households by compound/building/room, or by an owner's name or phone."""
+    scope = _registry_viewer()
+    compounds = db.session.scalars(scope.select(Compound).order_by(Compound.name)).all()
+    args = request.args
+    try:
+        compound_id = int(args["compound_id"]) if args.get("compound_id") else None
+    except ValueError:
+        compound_id = None
+    stmt = registry.search_households(
+        scope, q=args.get("q"), compound_id=compound_id, building=args.get("building"), room=args.get("room")
+    )
+    if args.get("no_owner") == "1":
+        stmt = stmt.where(
+            Household.id.not_in(select(Ownership.household_id).where(Ownership.ended_on.is_(None)))
+        )
+    searched = any(args.get(k) for k in ("q", "compound_id", "building", "room", "no_owner"))
+    page = paginate(stmt) if searched else None
+    owners = _owners_by_household([h.id for h in page.items]) if page else {}
+    query_args = {k: v for k, v in args.items() if k != "page" and v}
+    return render_template(
+        "registry/search.html", compounds=compounds, page=page, owners=owners, args=args, query_args=query_args,
+        compound_id=compound_id,
+    )
+
+
+@bp.route("/mine")
+@login_required
+def my_homes():
+    """An owner's or resident's own homes."""
+    from pm.services import dashboard
+
+    homes = dashboard.my_households(current_scope())
+    return render_template("main/dashboard_resident.html", homes=homes)
+
+
+@bp.route("/persons/<int:person_id>")
+@login_required
+def person(person_id: int):
+    scope = _registry_viewer()
+    p = scope.get(Person, person_id)
+    ownerships = db.session.scalars(
+        scope.select(Ownership).where(Ownership.person_id == p.id)
+        .options(joinedload(Ownership.household).joinedload(Household.building),
+                 joinedload(Ownership.household).joinedload(Household.unit),
+                 joinedload(Ownership.household).joinedload(Household.compound))
+        .order_by(Ownership.started_on)
+    ).all()
+    return render_template("registry/person.html", p=p, ownerships=ownerships)

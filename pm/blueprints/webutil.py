@@ -1,0 +1,49 @@
+"""Shared helpers for HTML views: service errors onto forms, pagination."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+
+from pm.errors import DomainError
+from pm.extensions import db
+
+PAGE_SIZE = 50
+
+
+def errors_to_form(form: FlaskForm, err: DomainError, aliases: dict[str, str] | None = None) -> None:
+    """Show a service's DomainError under the matching form field (or at the top of the form)."""
+    aliases = aliases or {}
+    placed = False
+    for name, messages in err.fields.items():
+        field = getattr(form, aliases.get(name, name), None)
+        if field is not None and hasattr(field, "errors"):
+            if not isinstance(field.errors, list):
+                field.errors = list(field.errors)
+            field.errors.extend(messages)
+            placed = True
+    if not placed:
+        form.form_errors.append(err.message)
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    pages: int
+    total: int
+
+
+def paginate(stmt, *, per_page: int = PAGE_SIZE) -> Page:
+    """LIMIT/OFFSET a select by ?page=, with a total from COUNT over the same filter."""
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    pages = max(1, -(-total // per_page))
+    page = min(page, pages)
+    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
+    return Page(items=items, page=page, pages=pages, total=total)
