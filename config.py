@@ -86,6 +86,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing"
     WTF_CSRF_ENABLED = False
+    PROPAGATE_UNHANDLED = True
     IMPORT_ASYNC = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     LOGIN_LOCK_MINUTES = 15

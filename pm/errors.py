@@ -55,15 +55,38 @@ def envelope(status: int, message: str, fields: dict | None = None):
     return jsonify(body), status
 
 
+def _rollback() -> None:
+    """A failed request leaves nothing half-written, even before the session is torn down."""
+    from pm.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # a broken connection must not hide the original error
+        logger.exception("rollback after an error failed")
+
+
+def _api_message(status: int) -> str | None:
+    """The Chinese message of the API's common HTTP errors (werkzeug's are English)."""
+    return {
+        400: _("请求格式有误（例如 JSON 无效）"),
+        404: _("不存在，或不在您的权限范围内"),
+        405: _("不支持该请求方法"),
+        413: _("上传的文件太大"),
+        422: _("输入有误"),
+    }.get(status)
+
+
 def register_errors(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain(err: DomainError):
+        _rollback()
         if wants_json():
             return envelope(err.status, err.message, err.fields)
         return render_template("errors/error.html", code=err.status, message=err.message), err.status
 
     @app.errorhandler(ValidationError)
     def handle_validation(err: ValidationError):
+        _rollback()
         messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
         if wants_json():
             return envelope(422, _("输入有误"), messages)
@@ -72,6 +95,7 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(err: HTTPException):
         status = err.code or 500
+        _rollback()
         if wants_json():
             # flask-smorest attaches webargs messages to err.data for 422s
             data = getattr(err, "data", None) or {}
@@ -84,7 +108,7 @@ def register_errors(app: Flask) -> None:
                         fields.update(errs)
                     else:
                         fields[location] = errs
-            message = data.get("message") or err.description or err.name
+            message = data.get("message") or _api_message(status) or err.description or err.name
             return envelope(status, message, fields)
         if status == 413:
             message = _("上传的文件太大")
@@ -98,7 +122,10 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(err: Exception):
+        if app.config.get("PROPAGATE_UNHANDLED"):
+            raise err  # tests see the traceback instead of a 500 page
         logger.exception("unhandled error on %s", request.path)
+        _rollback()
         if wants_json():
             return envelope(500, _("服务器内部错误"))
         return render_template("errors/error.html", code=500, message=_("服务器内部错误")), 500

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
 
 from pm import create_app
 from pm.extensions import db as _db
@@ -101,6 +103,25 @@ def database_url(backend, request, tmp_path) -> str:
     return request.getfixturevalue("pg_url")
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production: its own `g` and its own DB session.
+
+    (The fixtures keep an app context open for test code; without this, requests would share its `g`
+    and session, hiding missing commits and leaking flask-login's cached user between clients.)
+    Afterwards the test's own session is expired so it reads what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        ctx = self.application.app_context()
+        ctx.push()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            ctx.pop()
+            if has_app_context():
+                _db.session.expire_all()
+
+
 @pytest.fixture
 def app(database_url, backend, tmp_path):
     app = create_app(
@@ -109,6 +130,7 @@ def app(database_url, backend, tmp_path):
         INSTANCE_DIR=str(tmp_path),
         UPLOAD_DIR=str(tmp_path / "uploads"),
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if backend == "postgresql":
             _truncate_all(_db.engine)

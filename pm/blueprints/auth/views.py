@@ -76,7 +76,7 @@ def password():
                 getattr(form, target).errors.extend(messages)
             return render_template("auth/password.html", form=form), 400
         db.session.commit()
-        login_user(current_user)  # the session token rotated; keep this session, end the others
+        login_user(current_user._get_current_object())  # the token rotated: keep this session, end the others
         flash(_("密码已修改，其他设备上的登录已失效"), "success")
         return redirect(url_for("main.dashboard"))
     return render_template("auth/password.html", form=form), 400 if request.method == "POST" else 200
