@@ -198,3 +198,30 @@ def test_household_list_queries_do_not_grow(client, auth, db, count_queries):
     with count_queries() as large:
         client.get(url)
     assert large.count == small.count
+
+
+def test_county_admin_adds_street_community_station(client, auth, db):
+    """The county admin adds a street, a community under it, and a station serving a compound."""
+    from pm.models import Community, Station, StreetOffice
+
+    w = make_world()
+    auth.login("county")
+    assert client.post("/registry/streets/new", data={"name": "新街道"}).status_code == 302
+    street = db.session.scalar(select(StreetOffice).where(StreetOffice.name == "新街道"))
+    assert client.post(f"/registry/streets/{street.id}/communities/new", data={"name": "新社区"}).status_code == 302
+    community = db.session.scalar(select(Community).where(Community.name == "新社区"))
+    c = w.compounds["a"][1]
+    resp = client.post(f"/registry/communities/{community.id}/stations/new",
+                       data={"name": "新服务站", "compound_ids": [str(c.id)]})
+    assert resp.status_code == 302
+    station = db.session.scalar(select(Station).where(Station.name == "新服务站"))
+    assert [x.id for x in station.compounds] == [c.id]
+    resp = client.post("/registry/streets/new", data={"name": "新街道"})
+    assert resp.status_code == 400 and "同名街道" in resp.get_data(as_text=True)
+
+
+def test_only_county_admin_edits_tree(client, auth, db):
+    """A street officer cannot add streets (403)."""
+    make_world()
+    auth.login("street")
+    assert client.post("/registry/streets/new", data={"name": "越权街道"}).status_code == 403

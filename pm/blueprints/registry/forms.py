@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from pm.labels import choices
@@ -112,3 +112,19 @@ class ResidentForm(FlaskForm):
 class EndResidencyForm(FlaskForm):
     on = DateField(_l("迁出日期"), validators=[DataRequired()])
     submit = SubmitField(_l("迁出"))
+
+
+class NodeForm(FlaskForm):
+    """A new street office or community: a name and a phone."""
+
+    name = StringField(_l("名称"), validators=[DataRequired(), Length(max=64)])
+    phone = StringField(_l("电话"), validators=[Optional(), Length(max=32)])
+    submit = SubmitField(_l("新增"))
+
+
+class StationForm(FlaskForm):
+    name = StringField(_l("服务站名称"), validators=[DataRequired(), Length(max=80)])
+    operator = StringField(_l("运营单位（物业企业或街道物业服务公司）"), validators=[Optional(), Length(max=120)])
+    phone = StringField(_l("电话"), validators=[Optional(), Length(max=32)])
+    compound_ids = SelectMultipleField(_l("服务的小区"), coerce=int, validators=[DataRequired()])
+    submit = SubmitField(_l("新增服务站"))

@@ -14,9 +14,11 @@ from pm.blueprints.registry.forms import (
     EndResidencyForm,
     HouseholdEditForm,
     HouseholdForm,
+    NodeForm,
     PersonForm,
     RenovationItemForm,
     ResidentForm,
+    StationForm,
     TransferForm,
 )
 from pm.blueprints.webutil import errors_to_form, paginate
@@ -26,6 +28,7 @@ from pm.models import (
     Building,
     Community,
     Compound,
+    County,
     Household,
     Ownership,
     Person,
@@ -422,3 +425,75 @@ def person(person_id: int):
         .order_by(Ownership.started_on)
     ).all()
     return render_template("registry/person.html", p=p, ownerships=ownerships)
+
+
+@bp.route("/streets/new", methods=["GET", "POST"])
+@login_required
+def street_new():
+    """县级管理员新增街道."""
+    require(current_user, "tree.edit")
+    scope = current_scope()
+    county = scope.get(County, current_user.county_id)
+    form = NodeForm()
+    if form.validate_on_submit():
+        try:
+            registry.create_street(county, name=form.name.data, phone=form.phone.data or None,
+                                   actor=current_user, scope=scope)
+        except DomainError as err:
+            db.session.rollback()
+            errors_to_form(form, err)
+        else:
+            db.session.commit()
+            flash(_("街道已新增"), "success")
+            return redirect(url_for("registry.tree"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("registry/node_form.html", form=form, title=_("新增街道"), parent=county.name), status
+
+
+@bp.route("/streets/<int:street_id>/communities/new", methods=["GET", "POST"])
+@login_required
+def community_new(street_id: int):
+    require(current_user, "tree.edit")
+    scope = current_scope()
+    street = scope.get(StreetOffice, street_id)
+    form = NodeForm()
+    if form.validate_on_submit():
+        try:
+            registry.create_community(street, name=form.name.data, phone=form.phone.data or None,
+                                      actor=current_user, scope=scope)
+        except DomainError as err:
+            db.session.rollback()
+            errors_to_form(form, err)
+        else:
+            db.session.commit()
+            flash(_("社区已新增"), "success")
+            return redirect(url_for("registry.tree"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("registry/node_form.html", form=form, title=_("新增社区"), parent=street.name), status
+
+
+@bp.route("/communities/<int:community_id>/stations/new", methods=["GET", "POST"])
+@login_required
+def station_new(community_id: int):
+    """A property service station and the compounds it serves."""
+    require(current_user, "tree.edit")
+    scope = current_scope()
+    community = scope.get(Community, community_id)
+    form = StationForm()
+    form.compound_ids.choices = [
+        (c.id, c.name) for c in db.session.scalars(scope.select(Compound).order_by(Compound.name))
+    ]
+    if form.validate_on_submit():
+        try:
+            registry.create_station(community, name=form.name.data, compound_ids=form.compound_ids.data,
+                                    operator=form.operator.data or None, phone=form.phone.data or None,
+                                    actor=current_user, scope=scope)
+        except DomainError as err:
+            db.session.rollback()
+            errors_to_form(form, err)
+        else:
+            db.session.commit()
+            flash(_("服务站已新增"), "success")
+            return redirect(url_for("registry.tree"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("registry/node_form.html", form=form, title=_("新增服务站"), parent=community.name), status
