@@ -6,7 +6,7 @@ import os
 import uuid
 from decimal import Decimal
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -54,6 +54,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands and scheduled jobs speak the default language
+        return "zh_CN"
     lang = session.get("lang")
     if lang in ("zh_CN", "en"):
         return lang

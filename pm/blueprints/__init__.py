@@ -9,7 +9,7 @@ from pm.extensions import api, csrf
 
 # HTML blueprints, each package exposes `bp` in its __init__.
 HTML = ["auth", "main", "registry", "accounts", "audit", "imports", "apidocs"]
-# REST blueprints (flask-smorest), each module exposes `blp`.
+# REST blueprints (flask-smorest), each module exposes `blp`, or a list BLUEPRINTS (one OpenAPI tag each).
 REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprints.audit.api"]
 
 
@@ -19,6 +19,7 @@ def register_all(app: Flask) -> None:
         app.register_blueprint(module.bp)
     for dotted in REST:
         module = importlib.import_module(dotted)
-        # The API authenticates with bearer tokens only (no cookies), so CSRF does not apply.
-        csrf.exempt(module.blp)
-        api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.URL_PREFIX}")
+        for blp in getattr(module, "BLUEPRINTS", None) or [module.blp]:
+            # The API authenticates with bearer tokens only (no cookies), so CSRF does not apply.
+            csrf.exempt(blp)
+            api.register_blueprint(blp, url_prefix=f"/api/v1{module.URL_PREFIX}")

@@ -1,13 +1,100 @@
 """Shared plumbing for the REST API: bearer-token authentication, pagination envelope, scope."""
 from __future__ import annotations
 
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
 from flask import current_app, g
+from flask_babel import gettext
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from pm.access import Scope
-from pm.errors import envelope
+from pm.errors import DomainError, NotFound, envelope
 from pm.extensions import db
+
+# Ids are 32-bit integers in PostgreSQL; larger values cannot exist and would overflow SQLite's binding.
+MAX_ID = 2_147_483_647
+# Dates outside this range are typing mistakes (and year 1 cannot be shifted to UTC).
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+
+
+class ExactJSONParser(FlaskParser):
+    """Reads JSON numbers with a fraction as Decimal, so 65.555 is refused rather than rounded through a float."""
+
+    def _raw_load_json(self, req) -> Any:
+        if not is_json_request(req):
+            return missing
+        raw = req.get_data(cache=True)
+        text = raw.decode("utf-8")  # a UnicodeDecodeError becomes webargs' 400 "Invalid JSON body"
+        try:
+            return json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError:
+            raise
+        except (RecursionError, ValueError) as exc:  # nested too deeply; an integer of thousands of digits
+            return self._handle_invalid_json_error(json.JSONDecodeError(str(exc), text, 0), req)
+
+
+def _no_control_chars(value: str) -> None:
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+        raise ValidationError(gettext("不能包含控制字符"))
+
+
+def text(max_length: int, **kwargs) -> fields.String:
+    """A string field with a length limit (the column's) and no control characters (PostgreSQL refuses NUL)."""
+    extra = kwargs.pop("validate", None) or []
+    validators = [validate.Length(max=max_length), _no_control_chars]
+    validators += list(extra) if isinstance(extra, (list, tuple)) else [extra]
+    return fields.String(validate=validators, **kwargs)
+
+
+def id_field(**kwargs) -> fields.Integer:
+    """An id in a JSON body or query string: a positive 32-bit integer."""
+    return fields.Integer(strict=kwargs.pop("strict", True), validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def day(**kwargs) -> fields.Date:
+    """An ISO date (YYYY-MM-DD) between 1900 and 2100."""
+    return fields.Date(validate=validate.Range(min=EARLIEST_DAY, max=LATEST_DAY), **kwargs)
+
+
+class Area(fields.Field):
+    """面积: m² as a decimal string ("65.50") or a JSON number; never more than two decimals, never a float."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).update(
+            {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "example": "65.50"}
+        )
+        super().__init__(**kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else f"{Decimal(value):.2f}"
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from pm.services.registry import parse_area
+
+        if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+            raise ValidationError(gettext("面积必须是数字，例如 65.32"))
+        try:
+            return parse_area(value, field=attr or "area_m2")
+        except DomainError as err:
+            raise ValidationError(err.message) from None
+
+
+def get_in_scope(model: Any, ident: int, *, field: str | None = None, options: tuple = ()) -> Any:
+    """Load one row in the API user's scope, or 404 (naming the body field the id came from, if any)."""
+    try:
+        if not 1 <= int(ident) <= MAX_ID:
+            raise NotFound(gettext("%(what)s %(id)s 不存在或不在您的权限范围内", what=model.__name__, id=ident))
+        return api_scope().get(model, ident, options=options)
+    except NotFound as err:
+        if field:
+            raise NotFound(err.message, field=field) from None
+        raise
 
 
 class BaseSchema(Schema):
@@ -19,7 +106,7 @@ class BaseSchema(Schema):
 
 
 class PageArgs(BaseSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -49,6 +136,7 @@ def paginate(stmt, args: dict) -> dict:
 def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
     """A flask-smorest blueprint whose every request needs a valid bearer token."""
     blp = Blueprint(name, import_name, description=description)
+    blp.ARGUMENTS_PARSER = ExactJSONParser()
     blp.before_request(require_token)
     return blp
 

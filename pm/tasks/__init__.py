@@ -1,1 +1,130 @@
-"""Scheduled jobs."""
+"""定时任务: the one registry of periodic jobs (JOBS) and the cadences they run on.
+
+Each job is a plain function ``job(now: datetime) -> dict[str, int]`` that does its work as of
+``now`` (never reading the clock itself), flushes and returns counts; the runner in
+pm/tasks/scheduler.py records the run in JobRun and commits. A job's id is its dotted function
+name, stable across deployments, so run records and APScheduler ids never drift apart.
+
+Times are Asia/Shanghai: "03:15" means 03:15 Beijing time whatever the machine's clock zone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Callable, Protocol
+
+from apscheduler.triggers.cron import CronTrigger
+
+from pm.tasks import imports
+from pm.timeutil import LOCAL_TZ, to_local
+
+
+class Cadence(Protocol):
+    """When a job fires and which period (the JobRun key) a given moment belongs to."""
+
+    def trigger(self) -> CronTrigger: ...
+
+    def period(self, at: datetime) -> str: ...
+
+    def recent(self, now: datetime, count: int) -> list[tuple[str, datetime]]: ...
+
+    def describe(self) -> str: ...
+
+
+def _local(day: date, hour: int, minute: int) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Daily:
+    """Every day at hour:minute Beijing time; the period is the local date (2026-03-01)."""
+
+    hour: int
+    minute: int = 0
+
+    def trigger(self) -> CronTrigger:
+        return CronTrigger(hour=self.hour, minute=self.minute, timezone=LOCAL_TZ)
+
+    def period(self, at: datetime) -> str:
+        return to_local(at).date().isoformat()
+
+    def recent(self, now: datetime, count: int) -> list[tuple[str, datetime]]:
+        """The last `count` (period, fire time) pairs at or before now, oldest first."""
+        day = to_local(now).date()
+        if _local(day, self.hour, self.minute) > now:
+            day -= timedelta(days=1)
+        days = [day - timedelta(days=i) for i in range(count)]
+        return [(d.isoformat(), _local(d, self.hour, self.minute)) for d in reversed(days)]
+
+    def describe(self) -> str:
+        return f"每天 {self.hour:02d}:{self.minute:02d}（北京时间）"
+
+
+@dataclass(frozen=True)
+class Monthly:
+    """Every month on `day` at hour:minute Beijing time; the period is the local month (2026-03)."""
+
+    day: int
+    hour: int
+    minute: int = 0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.day <= 28:
+            raise ValueError("a monthly job runs on day 1-28 so that every month has it")
+
+    def trigger(self) -> CronTrigger:
+        return CronTrigger(day=self.day, hour=self.hour, minute=self.minute, timezone=LOCAL_TZ)
+
+    def period(self, at: datetime) -> str:
+        return to_local(at).strftime("%Y-%m")
+
+    def recent(self, now: datetime, count: int) -> list[tuple[str, datetime]]:
+        """The last `count` (period, fire time) pairs at or before now, oldest first."""
+        local = to_local(now)
+        year, month = local.year, local.month
+        if _local(date(year, month, self.day), self.hour, self.minute) > now:
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        out = []
+        for _ in range(count):
+            out.append((f"{year:04d}-{month:02d}", _local(date(year, month, self.day), self.hour, self.minute)))
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        return list(reversed(out))
+
+    def describe(self) -> str:
+        return f"每月 {self.day} 日 {self.hour:02d}:{self.minute:02d}（北京时间）"
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One periodic job: what runs, when, how late it may still start, what it does."""
+
+    func: Callable[[datetime], dict[str, int]]
+    cadence: Daily | Monthly
+    misfire_grace_time: int  # seconds; APScheduler's default of 1 s would silently skip a late run
+    description: str
+    catch_up: int = 1  # past periods without a run record that the scheduler runs when it starts
+
+    @property
+    def id(self) -> str:
+        """The stable job id: the dotted name of its function."""
+        return f"{self.func.__module__}.{self.func.__qualname__}"
+
+
+JOBS: tuple[JobSpec, ...] = (
+    JobSpec(
+        func=imports.housekeeping,
+        cadence=Daily(hour=3, minute=15),
+        misfire_grace_time=6 * 3600,
+        description="台账导入清理：删除完成超过 1 天的上传文件，将卡住超过 1 小时的导入标记为失败",
+    ),
+)
+
+
+def find_job(name: str, jobs: tuple[JobSpec, ...] | None = None) -> JobSpec | None:
+    """The job whose id is `name`, or whose id ends with `.name` (e.g. "imports.housekeeping")."""
+    jobs = JOBS if jobs is None else jobs
+    for spec in jobs:
+        if spec.id == name:
+            return spec
+    matches = [spec for spec in jobs if spec.id.endswith("." + name)]
+    return matches[0] if len(matches) == 1 else None

@@ -1,0 +1,141 @@
+"""台账导入导出 pages: upload form, job progress and result, template and export downloads."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from pm.access import current_scope, require
+from pm.blueprints.imports import bp
+from pm.blueprints.imports import runner
+from pm.blueprints.imports.forms import ExportForm, ImportForm
+from pm.errors import DomainError
+from pm.extensions import db
+from pm.labels import label
+from pm.models import ImportJob, ImportStatus
+from pm.services import imports
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(data: bytes, filename: str) -> Response:
+    response = Response(data, mimetype=XLSX)
+    # RFC 5987 so a Chinese file name survives; the ASCII fallback is for old clients.
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"registry.xlsx\"; filename*=UTF-8''{quote(filename)}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _max_size() -> str:
+    """MAX_CONTENT_LENGTH for people: 16 MB (or KB below a megabyte)."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{max(1, limit // 1024)} KB"
+
+
+def _forms(scope, form: ImportForm | None = None) -> tuple[ImportForm, ExportForm]:
+    compounds = imports.importable_compounds(scope)
+    choices = [(c.id, f"{c.community.name} · {c.name}") for c in compounds]
+    form = form or ImportForm()
+    form.compound_id.choices = choices
+    export_form = ExportForm(formdata=None)
+    export_form.compound_id.choices = choices
+    return form, export_form
+
+
+def _index_page(form: ImportForm, export_form: ExportForm, status: int = 200):
+    scope = current_scope()
+    page = request.args.get("page", 1, type=int)
+    jobs, pages = imports.recent_jobs(scope, page=page)
+    return render_template(
+        "imports/index.html", form=form, export_form=export_form, jobs=jobs, page=page, pages=pages,
+        max_size=_max_size(),
+        max_rows=current_app.config["IMPORT_MAX_ROWS"],
+    ), status
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def index():
+    require(current_user, "registry.import")
+    scope = current_scope()
+    form, export_form = _forms(scope)
+    if form.validate_on_submit():
+        try:
+            job = imports.create_job(
+                form.compound_id.data, form.file.data, actor=current_user, scope=scope,
+                upload_dir=current_app.config["UPLOAD_DIR"],
+            )
+        except DomainError as err:
+            if err.status != 422:
+                raise  # out of scope: 403/404, never a hint that the compound exists
+            db.session.rollback()
+            form.file.errors = [*form.file.errors, _(err.message)]
+            return _index_page(form, export_form, 400)
+        db.session.commit()
+        runner.start(job.id)
+        return redirect(url_for("imports.show", job_id=job.id))
+    return _index_page(form, export_form, 400 if request.method == "POST" else 200)
+
+
+@bp.errorhandler(413)
+def too_large(_err):
+    """An upload over MAX_CONTENT_LENGTH: re-show the form with the limit (the body was never read)."""
+    if not current_user.is_authenticated:
+        return render_template("errors/error.html", code=413, message=_("上传的文件太大")), 413
+    form, export_form = _forms(current_scope(), ImportForm(formdata=None))
+    form.file.errors = [_("上传的文件太大：最大 %(size)s，请分批导入", size=_max_size())]
+    return _index_page(form, export_form, 413)
+
+
+def _job(job_id: int) -> ImportJob:
+    require(current_user, "registry.import")
+    return current_scope().get(ImportJob, job_id)
+
+
+@bp.get("/<int:job_id>")
+@login_required
+def show(job_id: int):
+    job = _job(job_id)
+    return render_template(
+        "imports/show.html", job=job, status=imports.job_status(job), statuses=ImportStatus,
+        error_count=imports.error_count(job), stalled_message=imports.M_STALLED,
+    )
+
+
+@bp.get("/<int:job_id>/status")
+@login_required
+def status(job_id: int):
+    job = _job(job_id)
+    body = imports.job_status(job)
+    body["status_label"] = label(job.status)
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/template.xlsx")
+@login_required
+def template():
+    require(current_user, "registry.import")
+    return _download(imports.template_workbook(), _("小区台账导入模板") + ".xlsx")
+
+
+@bp.get("/export")
+@login_required
+def export_choose():
+    """The export form on the index page submits here; it redirects to the file of that compound."""
+    compound_id = request.args.get("compound_id", type=int)
+    if compound_id is None:
+        abort(404)
+    return redirect(url_for("imports.export", compound_id=compound_id))
+
+
+@bp.get("/export/<int:compound_id>.xlsx")
+@login_required
+def export(compound_id: int):
+    compound, data = imports.export_workbook(compound_id, actor=current_user, scope=current_scope())
+    return _download(data, f"{compound.name}-{_('台账')}.xlsx")

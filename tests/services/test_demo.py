@@ -1,0 +1,234 @@
+"""演示数据: the demo county matches seed 000's survey; the city-size generator at a tiny size."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from pm.access import scope_for
+from pm.errors import Conflict
+from pm.models import (
+    Building,
+    Community,
+    Compound,
+    County,
+    Household,
+    ManagementMode,
+    Ownership,
+    Person,
+    Relation,
+    Residency,
+    Role,
+    Station,
+    StreetOffice,
+    User,
+    station_compounds,
+)
+from pm.services import demo
+from pm.services.accounts import authenticate
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """Hash the demo passwords with few rounds: scrypt is slow on purpose and the tests load many times."""
+    import functools
+
+    from werkzeug.security import generate_password_hash
+
+    monkeypatch.setattr(
+        "pm.services.accounts.generate_password_hash",
+        functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"),
+    )
+
+
+@pytest.fixture
+def loaded(app, db):
+    """The demo county, committed."""
+    result = demo.build_data_set(demo.DEMO)
+    db.session.commit()
+    return result
+
+
+def _count(db, stmt) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+
+def test_demo_has_the_seed_counts_of_compounds(db, loaded):
+    """Seed 000: 107 compounds; 35 with a firm; 72 without (7 unit, 56 committee, 9 self); 22 owners' committees (7 + 15)."""
+    by_mode = dict(db.session.execute(select(Compound.management_mode, func.count()).group_by(Compound.management_mode)).all())
+    assert sum(by_mode.values()) == 107
+    assert by_mode == {
+        ManagementMode.PROFESSIONAL: 35,
+        ManagementMode.UNIT: 7,
+        ManagementMode.COMMITTEE: 56,
+        ManagementMode.SELF: 9,
+    }
+    with_committee = Compound.owners_committee_formed_on.is_not(None)
+    assert _count(db, select(Compound.id).where(with_committee)) == 22
+    professional = Compound.management_mode == ManagementMode.PROFESSIONAL
+    assert _count(db, select(Compound.id).where(with_committee, professional)) == 7
+    assert _count(db, select(Compound.id).where(with_committee, ~professional)) == 15
+
+
+def test_demo_tree_has_streets_and_communities_with_chinese_names(db, loaded):
+    """One county, 4 streets (街道), 12 communities (社区); every community has at least one compound."""
+    assert _count(db, select(County.id)) == 1
+    streets = db.session.scalars(select(StreetOffice.name)).all()
+    assert len(streets) == 4 and all(name.endswith("街道") for name in streets)
+    assert _count(db, select(Community.id)) == 12
+    empty = select(Community.id).where(~Community.id.in_(select(Compound.community_id)))
+    assert _count(db, empty) == 0
+
+
+def test_every_firm_managed_compound_has_exactly_one_station(db, loaded):
+    """Each compound with a property firm is served by one station; a station serves 1–3 compounds of its community."""
+    per_compound = dict(db.session.execute(
+        select(station_compounds.c.compound_id, func.count()).group_by(station_compounds.c.compound_id)
+    ).all())
+    professional = set(db.session.scalars(
+        select(Compound.id).where(Compound.management_mode == ManagementMode.PROFESSIONAL)
+    ))
+    assert set(per_compound) == professional
+    assert set(per_compound.values()) == {1}
+    for station in db.session.scalars(select(Station)):
+        assert 1 <= len(station.compounds) <= 3
+        assert {c.community_id for c in station.compounds} == {station.community_id}
+        assert station.name.endswith("物业服务站")
+
+
+def test_demo_compounds_are_old_and_renovated(db, loaded):
+    """Compounds were built 1980–2005; most carry a renovation class and items; surveyed counts match the registry."""
+    compounds = db.session.scalars(select(Compound)).all()
+    assert all(1980 <= c.year_built <= 2005 for c in compounds)
+    renovated = [c for c in compounds if c.renovation_class is not None]
+    assert len(renovated) > 80
+    assert all(c.renovation_items for c in renovated)
+    registry = dict(db.session.execute(select(Household.compound_id, func.count()).group_by(Household.compound_id)).all())
+    areas = dict(db.session.execute(select(Household.compound_id, func.sum(Household.area_m2)).group_by(Household.compound_id)).all())
+    for c in compounds:
+        assert c.household_count == registry[c.id]
+        assert Decimal(c.floor_area_m2) == Decimal(areas[c.id])
+
+
+def test_demo_buildings_and_dwellings_are_realistic(db, loaded):
+    """Buildings have 4–12 floors, no lift up to 6; floor areas are exact 45–140 m² with two decimals."""
+    for floors, has_elevator in db.session.execute(select(Building.floors, Building.has_elevator)):
+        assert 4 <= floors <= 12
+        if floors <= 6:
+            assert not has_elevator
+    total = _count(db, select(Household.id))
+    assert 2000 <= total <= 6000  # a few thousand: loads in seconds
+    for area, floor in db.session.execute(select(Household.area_m2, Household.floor)):
+        assert isinstance(area, Decimal)
+        assert area.as_tuple().exponent == -2
+        assert Decimal("45") <= area <= Decimal("140")
+        assert floor >= 1
+    public = _count(db, select(Household.id).where(Household.is_sold_public_housing.is_(True)))
+    assert 0.10 <= public / total <= 0.20
+
+
+def test_most_households_have_owners_and_some_tenants(db, loaded):
+    """Most dwellings have a current owner (Person + Ownership); some have tenants (Residency)."""
+    total = _count(db, select(Household.id))
+    owned = _count(db, select(Ownership.household_id).where(Ownership.ended_on.is_(None)).distinct())
+    assert owned / total > 0.9
+    tenants = _count(db, select(Residency.id).where(Residency.relation == Relation.TENANT))
+    assert tenants > 0.03 * total
+    named = db.session.scalars(select(Person.name).where(Person.is_organisation.is_(False)).limit(200)).all()
+    assert all(2 <= len(name) <= 3 for name in named)
+    phones = db.session.scalars(
+        select(Person.phone).where(Person.phone.is_not(None), Person.is_organisation.is_(False)).limit(200)
+    ).all()
+    assert all(len(p) == 11 and p.startswith("1") and p.isdigit() for p in phones)
+
+
+def test_one_demo_login_per_role_authenticates(app, db, loaded):
+    """Every role has one demo login, and its fixed password passes authentication."""
+    assert {login.role for login in demo.DEMO_LOGINS} == set(Role)
+    assert len(demo.DEMO_LOGINS) == len(Role)
+    for login in demo.DEMO_LOGINS:
+        user = authenticate(login.username, login.password)
+        assert user.role == login.role
+    db.session.commit()
+
+
+def test_owner_and_resident_live_in_the_station_managers_compound(db, loaded):
+    """The demo owner and resident are bound to persons of a household of the station manager's compound."""
+    users = {u.role: u for u in db.session.scalars(select(User))}
+    manager = users[Role.STATION_MANAGER]
+    station_compound_ids = set(db.session.scalars(scope_for(manager).compound_ids))
+    for role in (Role.OWNER, Role.RESIDENT):
+        own = set(db.session.scalars(
+            select(Household.compound_id).where(Household.id.in_(scope_for(users[role]).household_ids))
+        ))
+        assert own and own <= station_compound_ids
+    committee = users[Role.COMMITTEE_MEMBER]
+    assert committee.compound_id in station_compound_ids
+    assert db.session.get(Compound, committee.compound_id).owners_committee_formed_on is not None
+    assert users[Role.OWNER].phone is not None
+
+
+def test_demo_refuses_a_database_that_has_a_county(db, loaded):
+    """A second load is refused and changes nothing."""
+    with pytest.raises(Conflict):
+        demo.build_data_set(demo.DEMO)
+    db.session.rollback()
+    assert _count(db, select(Compound.id)) == 107
+
+
+def test_city_generator_at_a_tiny_size(db):
+    """city_spec(n) builds n compounds with households, owners about one per household, stations, and logins."""
+    progressed = []
+    result = demo.build_data_set(demo.city_spec(6), progress=progressed.append)
+    db.session.commit()
+    assert sum(progressed) == 6
+    assert _count(db, select(Compound.id)) == 6
+    households = _count(db, select(Household.id))
+    assert households == result.counts["households"] > 6 * 60
+    owners = _count(db, select(Ownership.id))
+    assert 0.9 * households <= owners <= 1.15 * households
+    assert _count(db, select(User.id)) == len(Role)
+    firm = select(Compound.id).where(
+        Compound.management_mode.in_([ManagementMode.PROFESSIONAL, ManagementMode.QUASI])
+    )
+    assert _count(db, select(station_compounds.c.compound_id).where(station_compounds.c.compound_id.in_(firm))) == _count(db, firm)
+
+
+def test_ids_continue_after_the_bulk_load(db):
+    """Rows added normally after the bulk load get fresh ids (PostgreSQL sequences are moved past the loaded ids)."""
+    demo.build_data_set(demo.city_spec(5), with_logins=False)
+    db.session.commit()
+    before = db.session.scalar(select(func.max(Person.id)))
+    person = Person(name="新业主", phone="13900000000")
+    db.session.add(person)
+    db.session.commit()
+    assert person.id > before
+
+
+@pytest.mark.parametrize("total", [5, 6, 7, 107, 2000, 2001])
+def test_city_mode_shares_sum_exactly(total):
+    """The city's management modes are split from integer shares exactly (largest remainder)."""
+    spec = demo.city_spec(total)
+    assert spec.compounds == total
+    assert sum(spec.modes.values()) == total
+    firm = spec.modes[ManagementMode.PROFESSIONAL] + spec.modes[ManagementMode.QUASI]
+    assert spec.committees_professional <= firm
+    assert spec.committees_other <= total - firm
+    assert firm >= 1
+
+
+def test_city_spec_refuses_too_small_a_city():
+    """Fewer compounds than a city needs (a station and each common mode) is refused."""
+    with pytest.raises(ValueError):
+        demo.city_spec(demo.CITY_MIN_COMPOUNDS - 1)
+
+
+def test_the_same_seed_plans_the_same_county():
+    """The generator is deterministic: the same seed gives the same compounds."""
+    import random
+
+    first = demo._plan_compounds(demo.DEMO, random.Random(1), 12)
+    second = demo._plan_compounds(demo.DEMO, random.Random(1), 12)
+    assert first == second
+    assert len({p.name for p in first}) == 107
