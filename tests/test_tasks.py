@@ -225,6 +225,21 @@ def test_no_embedded_scheduler_under_testing_or_when_off(app):
         app.config["TESTING"] = True
 
 
+def test_no_embedded_scheduler_in_other_flask_commands(app):
+    """`flask db upgrade` or `flask pm ...` loading the app never starts the embedded scheduler; `flask run` does."""
+    import click
+
+    app.config.update(SCHEDULER_EMBEDDED=True, TESTING=False)
+    try:
+        with click.Context(click.Command("upgrade"), info_name="upgrade"):
+            assert sched.maybe_start_embedded(app) is None
+        with click.Context(click.Command("run"), info_name="run"):
+            assert sched.maybe_start_embedded(app) is not None
+    finally:
+        sched.stop_embedded()
+        app.config["TESTING"] = True
+
+
 def test_embedded_scheduler_starts_with_every_job(app):
     """With SCHEDULER_EMBEDDED and not testing, a background scheduler runs every job and holds the lock."""
     app.config.update(SCHEDULER_EMBEDDED=True, TESTING=False)

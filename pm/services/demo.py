@@ -6,7 +6,10 @@ themselves); 22 have an owners' committee (7 of them among the compounds with a 
 exactly that county at a size that loads in seconds; city_spec() scales the same generator to a city
 (2,000 compounds, about 400,000 households) for benchmarks.
 
-Everything is drawn from one seeded random generator, so two loads produce the same data. Rows are
+A system operation run by an operator on the server (`flask pm demo`): it writes a whole county, so
+it is not filtered by a user's scope; its load is audit-logged once ("demo.load") and each demo account
+through accounts.create_user. Everything is drawn from one seeded random generator, so two loads
+produce the same data. Rows are
 written with bulk INSERTs (``session.execute(insert(Model), rows)``) a few communities at a time; the
 loader flushes and never commits (the CLI commits once).
 """
@@ -29,6 +32,7 @@ from pm.models import (
     Compound,
     County,
     Household,
+    HouseholdStatus,
     ManagementMode,
     Ownership,
     Person,
@@ -319,11 +323,10 @@ def _plan_compounds(spec: DataSetSpec, rng: random.Random, community_count: int)
 class _Writer:
     """Builds and bulk-inserts the rows of a batch of compounds."""
 
-    def __init__(self, spec: DataSetSpec, rng: random.Random, county: County, streets: list[StreetOffice]):
+    def __init__(self, spec: DataSetSpec, rng: random.Random, streets: list[StreetOffice]):
         self.spec = spec
         self.rng = rng
         self.names = _Names(rng)
-        self.county = county
         self.streets = {s.id: s for s in streets}
         self.now = utcnow()
         self.next_ids: dict[str, int] = {}
@@ -334,7 +337,7 @@ class _Writer:
         }
 
     # -- helpers
-    def _insert(self, model, rows: list[dict], *, returning: bool = True) -> list[int]:
+    def _insert(self, model, rows: list[dict], *, with_ids: bool = True) -> list[int]:
         """Bulk INSERT (one executemany) with ids assigned here; returns the ids in the order of rows.
 
         Ids are allocated from the table's current maximum instead of read back with RETURNING: with
@@ -345,7 +348,7 @@ class _Writer:
             return []
         table = model.__table__
         ids = []
-        if returning:
+        if with_ids:
             next_id = self.next_ids.get(table.name)
             if next_id is None:
                 next_id = (db.session.scalar(select(func.max(table.c.id))) or 0) + 1
@@ -361,7 +364,7 @@ class _Writer:
         return ids
 
     def _copy(self, table, rows: list[dict]) -> None:
-        """PostgreSQL: COPY the rows in (several times faster than INSERT for hundreds of thousands)."""
+        """PostgreSQL: COPY the rows in (less work on both ends than multi-row INSERTs)."""
         columns = [c.name for c in table.columns if c.name in rows[0]]
         raw = db.session.connection().connection.driver_connection
         quoted = ", ".join(f'"{c}"' for c in columns)
@@ -395,7 +398,7 @@ class _Writer:
                     "compound_id": cid, "name": b["name"], "floors": b["floors"],
                     "has_elevator": b["has_elevator"], "year_built": b["year_built"],
                 }))
-        self._insert(RenovationItem, item_rows, returning=False)
+        self._insert(RenovationItem, item_rows, with_ids=False)
         self.counts["renovation_items"] += len(item_rows)
         building_ids = iter(self._insert(Building, building_rows))
         self.counts["buildings"] += len(building_rows)
@@ -416,7 +419,7 @@ class _Writer:
                 household_rows.append(self._stamped({
                     "compound_id": cid, "building_id": bid, "unit_id": uid, "room_no": h["room_no"],
                     "floor": h["floor"], "area_m2": h["area_m2"], "is_sold_public_housing": h["sold_public"],
-                    "status": "active",
+                    "status": HouseholdStatus.ACTIVE.value,
                 }))
                 household_plans.append(h)
         household_ids = self._insert(Household, household_rows)
@@ -590,11 +593,11 @@ class _Writer:
         self._insert(Ownership, [
             {"household_id": hid, "person_id": person_ids[p], "started_on": on, "created_at": self.now}
             for hid, p, on in ownerships
-        ], returning=False)
+        ], with_ids=False)
         self._insert(Residency, [
             {"household_id": hid, "person_id": person_ids[p], "relation": rel, "started_on": on, "created_at": self.now}
             for hid, p, rel, on in residencies
-        ], returning=False)
+        ], with_ids=False)
         self.counts["persons"] += len(person_ids)
         self.counts["ownerships"] += len(ownerships)
         self.counts["residencies"] += len(residencies)
@@ -675,7 +678,7 @@ def build_data_set(
     db.session.flush()
 
     plans = _plan_compounds(spec, rng, len(communities))
-    writer = _Writer(spec, rng, county, streets)
+    writer = _Writer(spec, rng, streets)
     for index in range(0, len(communities), spec.batch_communities):
         wanted = set(range(index, index + spec.batch_communities))
         batch = [p for p in plans if p.community_index in wanted]

@@ -19,9 +19,11 @@ import fcntl
 import logging
 import os
 import signal
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -228,6 +230,7 @@ def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BlockingS
 
 def run_blocking(app: Flask) -> None:
     """`flask pm scheduler`: take the lock, catch up missed periods, then run jobs until stopped."""
+    stop_embedded()  # this process is the scheduler now
     lock = SchedulerLock(app)
     lock.acquire()
     try:
@@ -248,7 +251,13 @@ def run_blocking(app: Flask) -> None:
         lock.release()
 
 
-_embedded: tuple[BackgroundScheduler, SchedulerLock, Flask] | None = None
+_embedded: tuple[BackgroundScheduler, SchedulerLock, Flask, threading.Thread] | None = None
+
+
+def _in_other_cli_command() -> bool:
+    """True while a `flask` command other than `run` loads the app (`flask db upgrade`, `flask pm ...`)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.info_name != "run"
 
 
 def maybe_start_embedded(app: Flask) -> BackgroundScheduler | None:
@@ -260,7 +269,7 @@ def maybe_start_embedded(app: Flask) -> BackgroundScheduler | None:
     global _embedded
     if not app.config.get("SCHEDULER_EMBEDDED") or app.config.get("TESTING"):
         return None
-    if _embedded is not None:
+    if _embedded is not None or _in_other_cli_command():
         return None
     lock = SchedulerLock(app)
     with app.app_context():
@@ -270,11 +279,11 @@ def maybe_start_embedded(app: Flask) -> BackgroundScheduler | None:
             logger.warning("embedded scheduler not started: %s", err)
             return None
     scheduler = build_scheduler(app, BackgroundScheduler)
-    # Catch up once, in the scheduler's thread, so start-up is not delayed.
-    scheduler.add_job(_catch_up_in_app, args=(app,), id="pm.tasks.scheduler.catch_up",
-                      misfire_grace_time=None, replace_existing=True)
     scheduler.start()
-    _embedded = (scheduler, lock, app)
+    # Catch up in a thread of its own so that serving starts at once.
+    catching_up = threading.Thread(target=_catch_up_in_app, args=(app,), name="pm-catch-up", daemon=True)
+    catching_up.start()
+    _embedded = (scheduler, lock, app, catching_up)
     atexit.register(stop_embedded)
     logger.info("embedded scheduler started with jobs: %s", ", ".join(spec.id for spec in JOBS))
     return scheduler
@@ -285,8 +294,9 @@ def stop_embedded() -> None:
     global _embedded
     if _embedded is None:
         return
-    scheduler, lock, app = _embedded
+    scheduler, lock, app, catching_up = _embedded
     _embedded = None
+    catching_up.join()
     if scheduler.running:
         scheduler.shutdown(wait=True)
     with app.app_context():

@@ -7,7 +7,7 @@ from flask import Response, abort, current_app, jsonify, redirect, render_templa
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from pm.access import current_scope, require
+from pm.access import can, current_scope, require
 from pm.blueprints.imports import bp
 from pm.blueprints.imports import runner
 from pm.blueprints.imports.forms import ExportForm, ImportForm
@@ -21,6 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _download(data: bytes, filename: str) -> Response:
+    """An xlsx attachment that is never cached (it holds owners' names and phones)."""
     response = Response(data, mimetype=XLSX)
     # RFC 5987 so a Chinese file name survives; the ASCII fallback is for old clients.
     response.headers["Content-Disposition"] = (
@@ -37,6 +38,7 @@ def _max_size() -> str:
 
 
 def _forms(scope, form: ImportForm | None = None) -> tuple[ImportForm, ExportForm]:
+    """Both forms with the compounds of the user's scope as choices."""
     compounds = imports.importable_compounds(scope)
     choices = [(c.id, f"{c.community.name} · {c.name}") for c in compounds]
     form = form or ImportForm()
@@ -47,6 +49,7 @@ def _forms(scope, form: ImportForm | None = None) -> tuple[ImportForm, ExportFor
 
 
 def _index_page(form: ImportForm, export_form: ExportForm, status: int = 200):
+    """Render the index with a page of recent jobs."""
     scope = current_scope()
     page = request.args.get("page", 1, type=int)
     jobs, pages = imports.recent_jobs(scope, page=page)
@@ -60,6 +63,7 @@ def _index_page(form: ImportForm, export_form: ExportForm, status: int = 200):
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def index():
+    """The upload form, the export form and recent jobs; a valid upload starts a job."""
     require(current_user, "registry.import")
     scope = current_scope()
     form, export_form = _forms(scope)
@@ -84,7 +88,7 @@ def index():
 @bp.errorhandler(413)
 def too_large(_err):
     """An upload over MAX_CONTENT_LENGTH: re-show the form with the limit (the body was never read)."""
-    if not current_user.is_authenticated:
+    if not can(current_user, "registry.import"):
         return render_template("errors/error.html", code=413, message=_("上传的文件太大")), 413
     form, export_form = _forms(current_scope(), ImportForm(formdata=None))
     form.file.errors = [_("上传的文件太大：最大 %(size)s，请分批导入", size=_max_size())]
@@ -92,6 +96,7 @@ def too_large(_err):
 
 
 def _job(job_id: int) -> ImportJob:
+    """A job in the user's scope (404 otherwise) for a user who may import."""
     require(current_user, "registry.import")
     return current_scope().get(ImportJob, job_id)
 
@@ -99,6 +104,7 @@ def _job(job_id: int) -> ImportJob:
 @bp.get("/<int:job_id>")
 @login_required
 def show(job_id: int):
+    """A job's progress bar while it runs; its counts or its error table when it ends."""
     job = _job(job_id)
     return render_template(
         "imports/show.html", job=job, status=imports.job_status(job), statuses=ImportStatus,
@@ -109,6 +115,7 @@ def show(job_id: int):
 @bp.get("/<int:job_id>/status")
 @login_required
 def status(job_id: int):
+    """The job's progress as JSON, polled by import-progress.js."""
     job = _job(job_id)
     body = imports.job_status(job)
     body["status_label"] = label(job.status)
@@ -120,6 +127,7 @@ def status(job_id: int):
 @bp.get("/template.xlsx")
 @login_required
 def template():
+    """The empty import template."""
     require(current_user, "registry.import")
     return _download(imports.template_workbook(), _("小区台账导入模板") + ".xlsx")
 
@@ -137,5 +145,6 @@ def export_choose():
 @bp.get("/export/<int:compound_id>.xlsx")
 @login_required
 def export(compound_id: int):
+    """A compound's registry in the import layout."""
     compound, data = imports.export_workbook(compound_id, actor=current_user, scope=current_scope())
     return _download(data, f"{compound.name}-{_('台账')}.xlsx")
