@@ -166,9 +166,11 @@ class Table:
     rows: list[tuple[int, tuple]] = field(default_factory=list)
 
     def header(self, key: str) -> str:
+        """The column's header as the file wrote it (errors name it so)."""
         return self.columns[key][1]
 
     def value(self, values: tuple, key: str) -> Any:
+        """The cell of a row in that column (None past the row's end)."""
         index = self.columns[key][0]
         return values[index] if index < len(values) else None
 
@@ -453,6 +455,8 @@ def _split(text: str | None, *, keep_empty: bool) -> list[str]:
 # == the registry as it is (plain values, so progress commits cannot expire them) ================
 @dataclass
 class BuildingRec:
+    """A registered building."""
+
     id: int
     floors: int | None
     has_elevator: bool
@@ -460,6 +464,8 @@ class BuildingRec:
 
 @dataclass
 class HouseholdRec:
+    """A registered household."""
+
     id: int
     building_id: int
     unit_id: int
@@ -473,6 +479,8 @@ class HouseholdRec:
 
 @dataclass
 class OwnerRec:
+    """A current ownership with its person's name and phone."""
+
     ownership_id: int
     person_id: int
     name: str
@@ -553,6 +561,8 @@ def load_snapshot(compound: Compound, scope: Scope) -> Snapshot:
 # == validation ===================================================================================
 @dataclass
 class BuildingSpec:
+    """A parsed 楼栋 row (None: leave as registered)."""
+
     row: int
     name: str
     floors: int | None
@@ -561,6 +571,8 @@ class BuildingSpec:
 
 @dataclass
 class HouseholdSpec:
+    """A parsed 房屋 row."""
+
     row: int
     building: str
     unit: str

@@ -166,8 +166,11 @@ class SchedulerLock:
         """Take the lock or raise SchedulerLockHeld."""
         engine = db.engine
         if engine.dialect.name == "postgresql":
-            # A dedicated connection outside the pool's reuse, in autocommit so it is never idle in a transaction.
+            # The lock belongs to the database session: hold a connection of our own for the scheduler's
+            # lifetime, detached from the pool (closing it really ends the session and its lock), in
+            # autocommit so it never sits idle inside a transaction.
             conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            conn.detach()
             got = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": SCHEDULER_LOCK_KEY}).scalar()
             if not got:
                 conn.close()

@@ -117,6 +117,7 @@ def world(app, db):
 
 @pytest.fixture
 def manager(world):
+    """Station a's manager."""
     return world.users[Role.STATION_MANAGER]
 
 

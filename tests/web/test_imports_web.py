@@ -38,6 +38,7 @@ def fresh(world):
 
 
 def login(auth, username):
+    """Log in through the form."""
     assert auth.login(username, PASSWORD).status_code == 302
 
 
@@ -50,6 +51,7 @@ def upload(client, compound_id, data, filename="台账.xlsx"):
 
 
 def households_in(compound):
+    """How many households a compound has."""
     return database.session.scalar(select(func.count(Household.id)).where(Household.compound_id == compound.id))
 
 
@@ -238,6 +240,16 @@ def test_oversized_upload_is_413_with_message(app, client, auth, world):
     assert resp.status_code == 413
     assert "上传的文件太大" in resp.get_data(as_text=True)
     assert database.session.scalar(select(func.count(ImportJob.id))) == 0
+
+
+def test_oversized_upload_by_non_importer_shows_no_form(app, client, auth, world):
+    """An owner's oversized upload is refused (403 before the body is read), never shown the import form."""
+    login(auth, "owner")
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    boundary, body = encode_multipart({"compound_id": "1", "file": FileStorage(io.BytesIO(b"0" * 2000), "a.xlsx")})
+    resp = client.post("/imports/", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 403 and 'name="file"' not in html
 
 
 def test_async_import_runs_in_background(app, client, auth, fresh):
