@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := app
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install translations migrate demo serve scheduler clean e2e-deps
+.PHONY: run test install messages translations migrate demo serve scheduler clean e2e-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -16,6 +16,14 @@ install: $(STAMP)
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile -f -d pm/translations
+
+# Refresh the English catalogue after adding or changing UI text: extract every msgid from pm/ into a
+# template, merge it into messages.po (new entries empty, changed ones fuzzy), then translate those.
+POT := $(or $(TMPDIR),/tmp)/pm-messages.pot
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ --project=pm --no-wrap -o $(POT) .
+	$(BIN)/pybabel update -i $(POT) -d pm/translations -l en --no-wrap
+	rm -f $(POT)
 
 migrate: install translations
 	$(BIN)/flask db upgrade
