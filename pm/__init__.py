@@ -162,6 +162,13 @@ def register_template_helpers(app: Flask) -> None:
             return ""
         return f"{Decimal(value):.2f}"
 
+    @app.template_filter("area_grouped")
+    def area_grouped(value):
+        """A large area with thousands separators: 287,571.37."""
+        if value is None:
+            return ""
+        return f"{Decimal(value):,.2f}"
+
     @app.context_processor
     def inject_helpers():
         return {
