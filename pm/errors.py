@@ -10,6 +10,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 logger = logging.getLogger(__name__)
@@ -119,6 +120,16 @@ def register_errors(app: Flask) -> None:
         else:
             message = err.description or err.name
         return render_template("errors/error.html", code=status, message=message), status
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity(err: IntegrityError):
+        """A unique key lost a race with a parallel request (the service checked first): a 409, not a 500."""
+        _rollback()
+        logger.warning("integrity error on %s: %s", request.path, err.orig)
+        message = _("数据冲突：可能有人同时提交了相同的记录，请刷新后重试")
+        if wants_json():
+            return envelope(409, message)
+        return render_template("errors/error.html", code=409, message=message), 409
 
     @app.errorhandler(Exception)
     def handle_unexpected(err: Exception):

@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 from webargs.flaskparser import FlaskParser, is_json_request
 
+import pm.blueprints.apimessages  # noqa: F401  (Chinese default messages)
 from pm.access import Scope
 from pm.errors import DomainError, NotFound, envelope
 from pm.extensions import db
