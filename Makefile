@@ -21,7 +21,7 @@ translations: $(STAMP)
 # template, merge it into messages.po (new entries empty, changed ones fuzzy), then translate those.
 POT := $(or $(TMPDIR),/tmp)/pm-messages.pot
 messages: $(STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ --project=pm --no-wrap -o $(POT) .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k DomainError -k NotFound -k Forbidden -k Conflict --project=pm --no-wrap -o $(POT) .
 	$(BIN)/pybabel update -i $(POT) -d pm/translations -l en --no-wrap
 	rm -f $(POT)
 

@@ -16,12 +16,21 @@ from werkzeug.exceptions import HTTPException
 logger = logging.getLogger(__name__)
 
 
+def _localise(message: str) -> str:
+    from flask import has_request_context
+
+    return _(message) if has_request_context() else message
+
+
 class DomainError(Exception):
     """A business rule was broken; the message is for the user. Maps to 422 (or `status`)."""
 
     status = 422
 
     def __init__(self, message: str, *, field: str | None = None, fields: dict | None = None):
+        # Services write messages in Chinese (the msgid, extracted by `make messages`); during a request
+        # they are shown in the user's language.
+        message = _localise(message)
         super().__init__(message)
         self.message = message
         self.fields = dict(fields or {})
