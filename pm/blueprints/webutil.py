@@ -47,3 +47,27 @@ def paginate(stmt, *, per_page: int = PAGE_SIZE) -> Page:
     page = min(page, pages)
     items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items=items, page=page, pages=pages, total=total)
+
+
+def submit_form(form: FlaskForm, action, *, done: str, redirect_to, template: str, aliases: dict | None = None,
+                **context):
+    """The one POST flow of our form pages.
+
+    Valid form → call `action()` (a service call) → commit, flash `done`, redirect (a URL, or a function of
+    the action's result). A DomainError rolls back and is shown under its field. GET or an invalid form
+    renders `template` (400 after a POST, so the re-shown form is not mistaken for success).
+    """
+    from flask import flash, redirect, render_template
+
+    if form.validate_on_submit():
+        try:
+            result = action()
+        except DomainError as err:
+            db.session.rollback()
+            errors_to_form(form, err, aliases)
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+    status = 400 if request.method == "POST" else 200
+    return render_template(template, form=form, **context), status

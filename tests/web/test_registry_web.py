@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from pm.models import AuditLog, Compound, Household, Ownership, OwnershipEnd, Residency, Role
+from pm.models import AuditLog, Compound, Household, Ownership, OwnershipEnd, Residency
 from tests.factories import make_world
 
 
@@ -14,7 +14,7 @@ def _login(auth, username):
 
 def test_tree_lists_only_scope(client, auth, db):
     """A street officer's tree shows the street's compounds and not another street's."""
-    w = make_world()
+    make_world()
     _login(auth, "street")
     html = client.get("/registry/").get_data(as_text=True)
     assert "a小区一" in html and "a小区二" in html

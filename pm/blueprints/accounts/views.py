@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from pm.access import assignable_roles, current_scope, require
 from pm.blueprints.accounts import bp
 from pm.blueprints.accounts.forms import ResetPasswordForm, UserEditForm, UserForm
-from pm.blueprints.webutil import errors_to_form, paginate
+from pm.blueprints.webutil import paginate, submit_form
 from pm.errors import DomainError, Forbidden
 from pm.extensions import db
 from pm.labels import label
@@ -93,23 +93,19 @@ def new():
     form = UserForm()
     form.role.choices = [(r.value, label(r)) for r in assignable_roles(current_user)]
     form.node.choices = _node_choices(scope)
-    if form.validate_on_submit():
-        try:
-            role = Role(form.role.data)
-            binding = _binding_from_form(scope, role, form.node.data, form.person_phone.data)
-            user = accounts.create_user(
-                actor=current_user, scope=scope, username=form.username.data, display_name=form.display_name.data,
-                password=form.password.data, role=role, binding_id=binding, phone=form.phone.data or None,
-            )
-        except (DomainError,) as err:
-            db.session.rollback()
-            errors_to_form(form, err, aliases={"binding_id": "node"})
-        else:
-            db.session.commit()
-            flash(_("账号已创建：") + user.username, "success")
-            return redirect(url_for("accounts.index"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("accounts/form.html", form=form, user=None), status
+
+    def create():
+        role = Role(form.role.data)
+        return accounts.create_user(
+            actor=current_user, scope=scope, username=form.username.data, display_name=form.display_name.data,
+            password=form.password.data, role=role, phone=form.phone.data or None,
+            binding_id=_binding_from_form(scope, role, form.node.data, form.person_phone.data),
+        )
+
+    return submit_form(
+        form, create, done=_("账号已创建"), redirect_to=url_for("accounts.index"),
+        template="accounts/form.html", aliases={"binding_id": "node"}, user=None,
+    )
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
@@ -128,26 +124,22 @@ def edit(user_id: int):
         form.role.data = user.role.value
         column = BINDING[user.role]
         form.node.data = f"{column}:{user.binding_id}" if column != "person_id" else ""
-    if form.validate_on_submit():
-        try:
-            role = Role(form.role.data)
-            binding = None
-            if BINDING[role] != "person_id":
-                binding = _binding_from_form(scope, role, form.node.data, None)
-            accounts.update_user(
-                user, actor=current_user, scope=scope, display_name=form.display_name.data,
-                is_enabled=form.is_enabled.data, role=role if role != user.role or binding is not None else None,
-                binding_id=binding,
-            )
-        except DomainError as err:
-            db.session.rollback()
-            errors_to_form(form, err, aliases={"binding_id": "node"})
-        else:
-            db.session.commit()
-            flash(_("已保存"), "success")
-            return redirect(url_for("accounts.index"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("accounts/form.html", form=form, user=user, reset_form=ResetPasswordForm(formdata=None)), status
+
+    def update():
+        role = Role(form.role.data)
+        binding = None
+        if BINDING[role] != "person_id":
+            binding = _binding_from_form(scope, role, form.node.data, None)
+        return accounts.update_user(
+            user, actor=current_user, scope=scope, display_name=form.display_name.data,
+            is_enabled=form.is_enabled.data, role=role if role != user.role or binding is not None else None,
+            binding_id=binding,
+        )
+
+    return submit_form(
+        form, update, done=_("已保存"), redirect_to=url_for("accounts.index"), template="accounts/form.html",
+        aliases={"binding_id": "node"}, user=user, reset_form=ResetPasswordForm(formdata=None),
+    )
 
 
 @bp.route("/<int:user_id>/password", methods=["POST"])

@@ -21,7 +21,7 @@ from pm.blueprints.registry.forms import (
     StationForm,
     TransferForm,
 )
-from pm.blueprints.webutil import errors_to_form, paginate
+from pm.blueprints.webutil import paginate, submit_form
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import (
@@ -137,20 +137,11 @@ def compound_new():
         abort(400)
     community = scope.get(Community, community_id)
     form = CompoundForm()
-    if form.validate_on_submit():
-        try:
-            c = registry.create_compound(community, form.values(), actor=current_user, scope=scope)
-        except DomainError as err:
-            db.session.rollback()
-            errors_to_form(form, err)
-        else:
-            db.session.commit()
-            flash(_("小区已创建"), "success")
-            return redirect(url_for("registry.compound", compound_id=c.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template(
-        "registry/compound_form.html", form=form, community=community, communities=communities, c=None
-    ), status
+    return submit_form(
+        form, lambda: registry.create_compound(community, form.values(), actor=current_user, scope=scope),
+        done=_("小区已创建"), redirect_to=lambda c: url_for("registry.compound", compound_id=c.id),
+        template="registry/compound_form.html", community=community, communities=communities, c=None,
+    )
 
 
 @bp.route("/compounds/<int:compound_id>/edit", methods=["GET", "POST"])
@@ -164,18 +155,11 @@ def compound_edit(compound_id: int):
         form.renovation_class.data = c.renovation_class.value if c.renovation_class else ""
         form.management_mode.data = c.management_mode.value
         form.floor_area_m2.data = str(c.floor_area_m2) if c.floor_area_m2 is not None else ""
-    if form.validate_on_submit():
-        try:
-            registry.update_compound(c, form.values(), actor=current_user, scope=scope)
-        except DomainError as err:
-            db.session.rollback()
-            errors_to_form(form, err)
-        else:
-            db.session.commit()
-            flash(_("已保存"), "success")
-            return redirect(url_for("registry.compound", compound_id=c.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("registry/compound_form.html", form=form, c=c, community=c.community, communities=[]), status
+    return submit_form(
+        form, lambda: registry.update_compound(c, form.values(), actor=current_user, scope=scope),
+        done=_("已保存"), redirect_to=url_for("registry.compound", compound_id=c.id),
+        template="registry/compound_form.html", c=c, community=c.community, communities=[],
+    )
 
 
 @bp.route("/compounds/<int:compound_id>/renovation", methods=["POST"])
@@ -227,27 +211,23 @@ def household_new(compound_id: int):
     form = HouseholdForm()
     if request.method == "GET" and request.args.get("building"):
         form.building.data = request.args["building"]
-    if form.validate_on_submit():
-        try:
-            b = registry.get_or_create_building(c, form.building.data, actor=current_user, scope=scope)
-            u = registry.get_or_create_unit(b, form.unit.data, actor=current_user, scope=scope)
-            h = registry.create_household(
-                u,
-                {
-                    "room_no": form.room_no.data, "floor": form.floor.data, "area_m2": form.area_m2.data,
-                    "is_sold_public_housing": form.is_sold_public_housing.data, "note": form.note.data,
-                },
-                actor=current_user, scope=scope,
-            )
-        except DomainError as err:
-            db.session.rollback()
-            errors_to_form(form, err)
-        else:
-            db.session.commit()
-            flash(_("房屋已登记"), "success")
-            return redirect(url_for("registry.household", household_id=h.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("registry/household_form.html", form=form, c=c, h=None), status
+
+    def create():
+        b = registry.get_or_create_building(c, form.building.data, actor=current_user, scope=scope)
+        u = registry.get_or_create_unit(b, form.unit.data, actor=current_user, scope=scope)
+        return registry.create_household(u, _household_values(form), actor=current_user, scope=scope)
+
+    return submit_form(
+        form, create, done=_("房屋已登记"), redirect_to=lambda h: url_for("registry.household", household_id=h.id),
+        template="registry/household_form.html", c=c, h=None,
+    )
+
+
+def _household_values(form) -> dict:
+    return {
+        "room_no": form.room_no.data, "floor": form.floor.data, "area_m2": form.area_m2.data,
+        "is_sold_public_housing": form.is_sold_public_housing.data, "note": form.note.data,
+    }
 
 
 @bp.route("/households/<int:household_id>")
@@ -287,25 +267,11 @@ def household_edit(household_id: int):
     form = HouseholdEditForm(obj=h)
     if request.method == "GET":
         form.area_m2.data = str(h.area_m2)
-    if form.validate_on_submit():
-        try:
-            registry.update_household(
-                h,
-                {
-                    "room_no": form.room_no.data, "floor": form.floor.data, "area_m2": form.area_m2.data,
-                    "is_sold_public_housing": form.is_sold_public_housing.data, "note": form.note.data,
-                },
-                actor=current_user, scope=scope,
-            )
-        except DomainError as err:
-            db.session.rollback()
-            errors_to_form(form, err)
-        else:
-            db.session.commit()
-            flash(_("已保存"), "success")
-            return redirect(url_for("registry.household", household_id=h.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("registry/household_form.html", form=form, c=h.compound, h=h), status
+    return submit_form(
+        form, lambda: registry.update_household(h, _household_values(form), actor=current_user, scope=scope),
+        done=_("已保存"), redirect_to=url_for("registry.household", household_id=h.id),
+        template="registry/household_form.html", c=h.compound, h=h,
+    )
 
 
 def _household_action(household_id: int, form_cls, action, message: str):
@@ -435,19 +401,12 @@ def street_new():
     scope = current_scope()
     county = scope.get(County, current_user.county_id)
     form = NodeForm()
-    if form.validate_on_submit():
-        try:
-            registry.create_street(county, name=form.name.data, phone=form.phone.data or None,
-                                   actor=current_user, scope=scope)
-        except DomainError as err:
-            db.session.rollback()
-            errors_to_form(form, err)
-        else:
-            db.session.commit()
-            flash(_("街道已新增"), "success")
-            return redirect(url_for("registry.tree"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("registry/node_form.html", form=form, title=_("新增街道"), parent=county.name), status
+    return submit_form(
+        form, lambda: registry.create_street(county, name=form.name.data, phone=form.phone.data or None,
+                                             actor=current_user, scope=scope),
+        done=_("街道已新增"), redirect_to=url_for("registry.tree"),
+        template="registry/node_form.html", title=_("新增街道"), parent=county.name,
+    )
 
 
 @bp.route("/streets/<int:street_id>/communities/new", methods=["GET", "POST"])
@@ -457,19 +416,12 @@ def community_new(street_id: int):
     scope = current_scope()
     street = scope.get(StreetOffice, street_id)
     form = NodeForm()
-    if form.validate_on_submit():
-        try:
-            registry.create_community(street, name=form.name.data, phone=form.phone.data or None,
-                                      actor=current_user, scope=scope)
-        except DomainError as err:
-            db.session.rollback()
-            errors_to_form(form, err)
-        else:
-            db.session.commit()
-            flash(_("社区已新增"), "success")
-            return redirect(url_for("registry.tree"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("registry/node_form.html", form=form, title=_("新增社区"), parent=street.name), status
+    return submit_form(
+        form, lambda: registry.create_community(street, name=form.name.data, phone=form.phone.data or None,
+                                                actor=current_user, scope=scope),
+        done=_("社区已新增"), redirect_to=url_for("registry.tree"),
+        template="registry/node_form.html", title=_("新增社区"), parent=street.name,
+    )
 
 
 @bp.route("/communities/<int:community_id>/stations/new", methods=["GET", "POST"])
@@ -483,17 +435,11 @@ def station_new(community_id: int):
     form.compound_ids.choices = [
         (c.id, c.name) for c in db.session.scalars(scope.select(Compound).order_by(Compound.name))
     ]
-    if form.validate_on_submit():
-        try:
-            registry.create_station(community, name=form.name.data, compound_ids=form.compound_ids.data,
-                                    operator=form.operator.data or None, phone=form.phone.data or None,
-                                    actor=current_user, scope=scope)
-        except DomainError as err:
-            db.session.rollback()
-            errors_to_form(form, err)
-        else:
-            db.session.commit()
-            flash(_("服务站已新增"), "success")
-            return redirect(url_for("registry.tree"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("registry/node_form.html", form=form, title=_("新增服务站"), parent=community.name), status
+    return submit_form(
+        form, lambda: registry.create_station(
+            community, name=form.name.data, compound_ids=form.compound_ids.data, operator=form.operator.data or None,
+            phone=form.phone.data or None, actor=current_user, scope=scope,
+        ),
+        done=_("服务站已新增"), redirect_to=url_for("registry.tree"),
+        template="registry/node_form.html", title=_("新增服务站"), parent=community.name,
+    )
