@@ -8,6 +8,8 @@ Create Date: 2026-11-23 07:26:39.893019
 from alembic import op
 import sqlalchemy as sa
 
+from migrations.helpers import append_only, drop_append_only
+
 
 # revision identifiers, used by Alembic.
 revision = '0001'
@@ -346,36 +348,6 @@ def upgrade():
 
     # ### end Alembic commands ###
     append_only("audit_logs")
-
-
-def append_only(table):
-    """Refuse UPDATE and DELETE on an append-only table, on PostgreSQL and SQLite alike."""
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        op.execute(
-            f"""CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$
-            BEGIN RAISE EXCEPTION '{table} is append-only'; END; $$ LANGUAGE plpgsql"""
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
-    else:
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
-
-
-def drop_append_only(table):
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-        op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
-    else:
-        for verb in ("update", "delete"):
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
 
 
 def downgrade():

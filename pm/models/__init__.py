@@ -18,3 +18,23 @@ from pm.models.accounts import ApiToken, Role, User  # noqa: F401
 from pm.models.audit import AuditLog  # noqa: F401
 from pm.models.imports import ImportJob, ImportStatus  # noqa: F401
 from pm.models.jobs import JobRun, RunStatus  # noqa: F401
+from pm.models.funds import (  # noqa: F401
+    AccountStatus,
+    Ballot,
+    BankImport,
+    DecisionKind,
+    DepositRate,
+    EntryKind,
+    FundAccount,
+    FundPolicy,
+    Holder,
+    LedgerEntry,
+    PlanDocument,
+    PlanScope,
+    PlanShare,
+    PlanStatus,
+    PublicHousingTerms,
+    ReturnsDistribution,
+    UsePlan,
+    VoteChoice,
+)

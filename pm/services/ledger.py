@@ -1,0 +1,199 @@
+"""分户账记账: the one place that posts to the maintenance-fund ledger.
+
+Rules kept here, once:
+- entries are append-only (the database refuses UPDATE/DELETE); a mistake is corrected by reverse();
+- the cached balance changes only together with an entry, by a guarded UPDATE (… WHERE balance + amount >= 0)
+  that also takes the row lock on PostgreSQL, so parallel writers serialise per account and never overdraw;
+- a posting with an idempotency key posts once: a replay with the same payload returns the first entry,
+  the same key with a different payload is a 409;
+- credits are positive, debits negative, by kind; zero and non-integer amounts are refused.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import date
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from pm.errors import Conflict, DomainError, NotFound
+from pm.extensions import db
+from pm.models import AccountStatus, FundAccount, Household, LedgerEntry, User
+from pm.models.funds import CREDIT_KINDS, DEBIT_KINDS, EntryKind, Holder
+from pm.services import audit
+from pm.timeutil import local_today, utcnow
+
+logger = logging.getLogger(__name__)
+
+MAX_AMOUNT_FEN = 10**13  # 1000 亿元: anything larger is a typing mistake
+
+
+def payload_hash(payload: dict) -> str:
+    """A stable hash of what a request asked for, to tell a replay from a reused key."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def get_or_open_account(household: Household, holder: Holder = Holder.OWNER, *, due_fen: int | None = None,
+                        rate_id: int | None = None) -> FundAccount:
+    """The household's sub-account for `holder`, opened on first use (keyed by the dwelling, never the person)."""
+    account = db.session.scalar(
+        select(FundAccount).where(FundAccount.household_id == household.id, FundAccount.holder == holder)
+    )
+    if account is not None:
+        return account
+    account = FundAccount(
+        household_id=household.id, compound_id=household.compound_id, holder=holder, balance_fen=0,
+        first_deposit_due_fen=due_fen, rate_id=rate_id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(account)
+    except IntegrityError:  # opened by a parallel request a moment ago
+        account = db.session.scalar(
+            select(FundAccount).where(FundAccount.household_id == household.id, FundAccount.holder == holder)
+        )
+    return account
+
+
+def _check_amount(kind: EntryKind, amount_fen: int) -> int:
+    """The signed amount for a kind: callers pass a positive number of fen."""
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
+        raise DomainError("金额必须是整数（单位：分）", field="amount_fen")
+    if amount_fen <= 0:
+        raise DomainError("金额必须大于 0", field="amount_fen")
+    if amount_fen > MAX_AMOUNT_FEN:
+        raise DomainError("金额过大", field="amount_fen")
+    if kind in CREDIT_KINDS:
+        return amount_fen
+    if kind in DEBIT_KINDS:
+        return -amount_fen
+    raise DomainError("冲正请使用冲正功能", field="kind")
+
+
+def post(
+    account: FundAccount,
+    kind: EntryKind,
+    amount_fen: int,
+    *,
+    actor: User | None,
+    source_type: str,
+    source_id: int | None = None,
+    value_on: date | None = None,
+    memo: str | None = None,
+    key: str | None = None,
+    payload: dict | None = None,
+    audited: bool = True,
+) -> LedgerEntry:
+    """Post one entry and move the cached balance with it, atomically. Returns the entry (or the replayed one)."""
+    kind = EntryKind(kind)
+    signed = _check_amount(kind, amount_fen)
+    digest = payload_hash(payload if payload is not None else {
+        "account": account.id, "kind": kind.value, "amount": amount_fen, "source": source_type, "source_id": source_id,
+    }) if key else None
+    if key:
+        existing = _replay(key, digest)
+        if existing is not None:
+            return existing
+    try:
+        with db.session.begin_nested():
+            entry = _apply(account, kind, signed, actor=actor, source_type=source_type, source_id=source_id,
+                           value_on=value_on, memo=memo, key=key, digest=digest)
+    except IntegrityError:
+        if not key:
+            raise
+        existing = _replay(key, digest)  # a parallel request with the same key won the race
+        if existing is None:
+            raise
+        return existing
+    if audited:
+        audit.record(
+            f"fund.{kind.value}", entry, actor=actor, place=account.household,
+            changes={"account_id": account.id, "amount_fen": signed, "balance_after_fen": entry.balance_after_fen,
+                     "source": source_type, "source_id": source_id},
+        )
+    return entry
+
+
+def _replay(key: str, digest: str | None) -> LedgerEntry | None:
+    existing = db.session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
+    if existing is None:
+        return None
+    if existing.payload_hash != digest:
+        raise Conflict("该幂等键已用于另一笔不同的入账", field="idempotency_key")
+    return existing
+
+
+def _apply(account: FundAccount, kind: EntryKind, signed: int, *, actor, source_type, source_id, value_on, memo,
+           key, digest, reverses_id: int | None = None) -> LedgerEntry:
+    """The guarded balance update and the entry insert, in the caller's savepoint."""
+    row = db.session.execute(
+        update(FundAccount)
+        .where(
+            FundAccount.id == account.id,
+            FundAccount.status == AccountStatus.OPEN,
+            FundAccount.balance_fen + signed >= 0,
+        )
+        .values(balance_fen=FundAccount.balance_fen + signed)
+        .returning(FundAccount.balance_fen)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if row is None:
+        fresh = db.session.get(FundAccount, account.id, populate_existing=True)
+        if fresh is None:
+            raise NotFound("维修资金账户不存在", field="account_id")
+        if fresh.status != AccountStatus.OPEN:
+            raise DomainError("该账户已销户，不能记账", field="account_id")
+        raise DomainError(
+            f"余额不足：当前余额 {fresh.balance_fen} 分，本笔 {signed} 分", field="amount_fen",
+        )
+    entry = LedgerEntry(
+        account_id=account.id, kind=kind, amount_fen=signed, balance_after_fen=row[0], created_at=utcnow(),
+        value_on=value_on or local_today(), actor_id=actor.id if actor is not None else None,
+        source_type=source_type, source_id=source_id, memo=(memo or None) and memo[:200],
+        idempotency_key=key, payload_hash=digest, reverses_id=reverses_id,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    db.session.expire(account, ["balance_fen"])
+    return entry
+
+
+def reverse(entry: LedgerEntry, *, actor: User | None, memo: str, key: str | None = None) -> LedgerEntry:
+    """冲正: a linked entry of the opposite amount. A reversal itself, or an entry already reversed, is refused."""
+    if not (memo or "").strip():
+        raise DomainError("请填写冲正原因", field="memo")
+    if entry.kind == EntryKind.REVERSAL:
+        raise DomainError("冲正记录不能再冲正", field="entry_id")
+    if db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry.id)):
+        raise Conflict("该笔记录已冲正过", field="entry_id")
+    account = db.session.get(FundAccount, entry.account_id)
+    digest = payload_hash({"reverses": entry.id}) if key else None
+    if key:
+        existing = _replay(key, digest)
+        if existing is not None:
+            return existing
+    try:
+        with db.session.begin_nested():
+            reversal = _apply(account, EntryKind.REVERSAL, -entry.amount_fen, actor=actor, source_type="reversal",
+                              source_id=entry.id, value_on=None, memo=memo.strip(), key=key, digest=digest,
+                              reverses_id=entry.id)
+    except IntegrityError:
+        raise Conflict("该笔记录已冲正过", field="entry_id") from None
+    audit.record(
+        "fund.reversal", reversal, actor=actor, place=account.household,
+        changes={"reverses": entry.id, "amount_fen": reversal.amount_fen, "memo": memo.strip()},
+    )
+    return reversal
+
+
+def close_account(account: FundAccount, *, actor: User | None) -> None:
+    """销户 (after a refund has brought the balance to zero)."""
+    db.session.refresh(account)
+    if account.balance_fen != 0:
+        raise DomainError("余额不为零，不能销户", field="account_id")
+    account.status = AccountStatus.CLOSED
+    account.closed_at = utcnow()
+    db.session.flush()
+    audit.record("fund.close", account, actor=actor, place=account.household, changes={"status": ["open", "closed"]})
