@@ -169,6 +169,11 @@ def register_template_helpers(app: Flask) -> None:
             return ""
         return f"{Decimal(value):,.2f}"
 
+    def _unread() -> int:
+        from pm.services.notifications import unread_count
+
+        return unread_count(current_user) if current_user.is_authenticated else 0
+
     @app.context_processor
     def inject_helpers():
         return {
@@ -177,4 +182,6 @@ def register_template_helpers(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "scope": current_scope,
             "label": label,
+            "has_endpoint": lambda name: name in app.view_functions,
+            "unread_notifications": _unread,
         }

@@ -266,6 +266,62 @@ RULES: dict[Any, Callable[[Scope], Any]] = {
 }
 
 
+def _fund_rules() -> None:
+    """Maintenance-fund models: by compound for officials, by own household for owners and residents."""
+    from pm.models import (
+        Ballot, BankImport, DepositRate, FundAccount, FundPolicy, LedgerEntry, PlanDocument, PlanScope, PlanShare,
+        PublicHousingTerms, ReturnsDistribution, UsePlan,
+    )
+
+    def account_rule(s: Scope):
+        if s.household_ids is not None:
+            return FundAccount.household_id.in_(s.household_ids)
+        return FundAccount.compound_id.in_(s.compound_ids)
+
+    def visible_accounts(s: Scope):
+        return select(FundAccount.id).where(account_rule(s))
+
+    def visible_plans(s: Scope):
+        return select(UsePlan.id).where(UsePlan.compound_id.in_(s.compound_ids))
+
+    def county_of_scope(s: Scope):
+        return select(StreetOffice.county_id).where(_street_rule(s))
+
+    RULES.update({
+        FundAccount: account_rule,
+        LedgerEntry: lambda s: LedgerEntry.account_id.in_(visible_accounts(s)),
+        PublicHousingTerms: lambda s: PublicHousingTerms.household_id.in_(_visible_households(s)),
+        # Plans, their scope, documents and apportionment are disclosed to the owners of the compound (公示).
+        UsePlan: lambda s: UsePlan.compound_id.in_(s.compound_ids),
+        PlanScope: lambda s: PlanScope.plan_id.in_(visible_plans(s)),
+        PlanDocument: lambda s: PlanDocument.plan_id.in_(visible_plans(s)),
+        PlanShare: lambda s: PlanShare.plan_id.in_(visible_plans(s)),
+        # Owners see their own household's ballot; officials and the committee see the plan's ballots.
+        Ballot: lambda s: Ballot.household_id.in_(s.household_ids) if s.household_ids is not None
+        else Ballot.plan_id.in_(visible_plans(s)),
+        ReturnsDistribution: lambda s: ReturnsDistribution.compound_id.in_(s.compound_ids),
+        BankImport: lambda s: BankImport.compound_id.in_(s.compound_ids) if not s.is_household_bound else false(),
+        DepositRate: lambda s: or_(
+            DepositRate.compound_id.in_(s.compound_ids),
+            (DepositRate.compound_id.is_(None)) & DepositRate.county_id.in_(county_of_scope(s)),
+        ),
+        FundPolicy: lambda s: FundPolicy.county_id.in_(county_of_scope(s)),
+    })
+
+
+def _notification_rule() -> None:
+    from pm.models import Notification
+
+    # Notifications are personal: a user sees only their own.
+    RULES[Notification] = lambda s: Notification.user_id == (s.user.id if s.user is not None else -1)
+
+
+_notification_rule()
+
+
+_fund_rules()
+
+
 def register_rule(model: Any, rule: Callable[[Scope], Any]) -> None:
     """Later domains (funds, repairs, ...) register the rule for their models here."""
     RULES[model] = rule
@@ -297,6 +353,20 @@ CAPABILITIES: dict[str, set[Role]] = {
     "registry.import": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER},
     "accounts.manage": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER},
     "audit.view": OFFICIALS_ABOVE_STATION,
+    # 维修资金
+    "fund.view": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER, Role.STATION_STAFF, Role.COMMITTEE_MEMBER},
+    "fund.cashier": {Role.COUNTY_ADMIN, Role.STREET_OFFICER},  # 资金归集/出纳 (housing fund centre, street office)
+    "fund.rates": {Role.COUNTY_ADMIN},  # 交存标准, 本县使用规则
+    "fund.returns": {Role.COUNTY_ADMIN},  # 增值收益分配
+    "fund.plan.propose": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER, Role.COMMITTEE_MEMBER},
+    "fund.ballot.paper": {Role.COMMITTEE_MEMBER, Role.COMMUNITY_WORKER},  # 录入纸质票
+}
+
+# Which role approves payments, by the county's FundPolicy.approver (domain.md: configurable).
+APPROVER_ROLES: dict[str, Role] = {
+    "housing_department": Role.COUNTY_ADMIN,
+    "street_office": Role.STREET_OFFICER,
+    "owners_committee": Role.COMMITTEE_MEMBER,
 }
 
 

@@ -47,7 +47,7 @@ def _upgrade(url: str, instance: Path) -> None:
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, INSTANCE_DIR=str(instance),
                      UPLOAD_DIR=str(instance / "uploads"))
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         _db.engine.dispose()
 
 

@@ -8,9 +8,11 @@ from flask import Flask
 from pm.extensions import api, csrf
 
 # HTML blueprints, each package exposes `bp` in its __init__.
-HTML = ["auth", "main", "registry", "accounts", "audit", "imports", "apidocs"]
+HTML = ["auth", "main", "registry", "accounts", "audit", "imports", "apidocs", "notifications", "funds", "plans",
+        "statements"]
 # REST blueprints (flask-smorest), each module exposes `blp`, or a list BLUEPRINTS (one OpenAPI tag each).
-REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprints.audit.api"]
+REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprints.audit.api", "pm.blueprints.funds.api",
+        "pm.blueprints.plans.api", "pm.blueprints.statements.api"]
 
 
 def register_all(app: Flask) -> None:

@@ -38,3 +38,4 @@ from pm.models.funds import (  # noqa: F401
     UsePlan,
     VoteChoice,
 )
+from pm.models.notifications import Notification  # noqa: F401

@@ -1,8 +1,9 @@
-"""Maintenance fund: sub-accounts, append-only ledger, deposit standards, use plans, shares, ballots, returns, bank imports.
+"""Maintenance fund (sub-accounts, append-only ledger, deposit standards, use plans, shares, ballots, returns,
+bank imports) and in-app notifications.
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 08:18:19.191715
+Create Date: 2026-11-23 08:20:12.041098
 
 """
 from alembic import op
@@ -69,6 +70,26 @@ def upgrade():
     )
     with op.batch_alter_table('bank_imports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bank_imports_compound_id'), ['compound_id'], unique=False)
+
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=48), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=True),
+    sa.Column('link', sa.String(length=300), nullable=True),
+    sa.Column('dedupe_key', sa.String(length=160), nullable=True),
+    sa.Column('compound_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['compound_id'], ['compounds.id'], name=op.f('fk_notifications_compound_id_compounds')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_notifications_dedupe_key'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_compound_id'), ['compound_id'], unique=False)
+        batch_op.create_index('ix_notifications_user_unread', ['user_id', 'read_at'], unique=False)
 
     op.create_table('returns_distributions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -306,6 +327,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_returns_distributions_compound_id'))
 
     op.drop_table('returns_distributions')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_user_unread')
+        batch_op.drop_index(batch_op.f('ix_notifications_compound_id'))
+
+    op.drop_table('notifications')
     with op.batch_alter_table('bank_imports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bank_imports_compound_id'))
 

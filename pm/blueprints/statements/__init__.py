@@ -1,0 +1,4 @@
+"""statements blueprint (HTML); the REST API is in api.py."""
+from flask import Blueprint
+
+bp = Blueprint("statements", __name__, url_prefix="/statements")

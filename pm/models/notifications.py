@@ -1,0 +1,28 @@
+"""站内通知: in-app notifications (the bell with an unread count), written by services and jobs."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pm.extensions import db
+from pm.models.types import UTCDateTime
+from pm.timeutil import utcnow
+
+
+class Notification(db.Model):
+    """One message to one user. dedupe_key makes a job's reminder idempotent (one per user and key)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(48))  # e.g. fund.low_balance, repair.overdue
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(300))  # a path inside the app
+    dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
