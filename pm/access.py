@@ -319,6 +319,15 @@ def _notification_rule() -> None:
 _notification_rule()
 
 
+def _team_rule() -> None:
+    from pm.models import Team
+
+    RULES[Team] = lambda s: Team.station_id.in_(select(Station.id).where(RULES[Station](s)))
+
+
+_team_rule()
+
+
 _fund_rules()
 
 

@@ -13,7 +13,7 @@ from pm.models.org import (  # noqa: F401
     Unit,
 )
 from pm.models.people import Ownership, OwnershipEnd, Person, Relation, Residency  # noqa: F401
-from pm.models.stations import Station, station_compounds  # noqa: F401
+from pm.models.stations import Station, Team, TeamKind, station_compounds, team_members  # noqa: F401
 from pm.models.accounts import ApiToken, Role, User  # noqa: F401
 from pm.models.audit import AuditLog  # noqa: F401
 from pm.models.imports import ImportJob, ImportStatus  # noqa: F401

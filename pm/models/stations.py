@@ -1,11 +1,14 @@
 """物业服务站: the property service station that keeps one or more compounds."""
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, String, Table
+import enum
+
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pm.extensions import db
 from pm.models.org import Community, Compound
+from pm.models.types import str_enum
 
 station_compounds = Table(
     "station_compounds",
@@ -30,3 +33,37 @@ class Station(db.Model):
 
     def __repr__(self) -> str:
         return f"<Station {self.id} {self.name}>"
+
+
+class TeamKind(enum.StrEnum):
+    """四支队伍."""
+
+    CLEANING = "cleaning"  # 保洁
+    SECURITY = "security"  # 保安
+    MAINTENANCE = "maintenance"  # 运维
+    ORDER = "order"  # 治安
+
+
+team_members = Table(
+    "team_members",
+    db.metadata,
+    Column("team_id", ForeignKey("teams.id"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True, index=True),
+)
+
+
+class Team(db.Model):
+    """One of a station's four teams, with its staff (station accounts)."""
+
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("station_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
+    kind: Mapped[TeamKind] = mapped_column(str_enum(TeamKind))
+    name: Mapped[str] = mapped_column(String(80))
+
+    station: Mapped[Station] = relationship()
+    members: Mapped[list["User"]] = relationship("User", secondary=team_members, order_by="User.display_name")  # noqa: F821
+
+    def __repr__(self) -> str:
+        return f"<Team {self.id} {self.kind}>"
