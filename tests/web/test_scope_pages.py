@@ -43,6 +43,7 @@ def pages(w):
         ("audit", "/audit/", by(AUDITORS)),
         ("imports", "/imports/", by(MANAGERS)),
         ("my homes", "/registry/mine", by(set(Role))),
+        ("notifications", "/notifications/", by(set(Role))),
     ]
 
 
