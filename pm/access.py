@@ -396,3 +396,86 @@ def assignable_roles(user: User) -> list[Role]:
     if not can(user, "accounts.manage"):
         return []
     return [r for r in Role if RANK[r] < RANK[user.role]]
+
+
+def _inspection_rules() -> None:
+    """Station work (logs, patrols) by station; inspections and rectification orders by the place inspected.
+
+    Owners, residents and committee members see none of these (all their `within_*` are empty).
+    """
+    from pm.models import (
+        Finding, FindingPhoto, Inspection, PatrolCheckin, PatrolPoint, PatrolRoute, RectificationEvent,
+        RectificationOrder, RectificationPhoto, WorkLog, WorkLogPhoto,
+    )
+
+    def placed(model):
+        return lambda s: or_(
+            model.street_id.in_(s.within_streets),
+            model.community_id.in_(s.within_communities),
+            model.station_id.in_(s.within_stations),
+        )
+
+    RULES.update({
+        WorkLog: lambda s: WorkLog.station_id.in_(s.within_stations),
+        WorkLogPhoto: lambda s: WorkLogPhoto.log_id.in_(select(WorkLog.id).where(RULES[WorkLog](s))),
+        PatrolRoute: lambda s: PatrolRoute.station_id.in_(s.within_stations),
+        PatrolPoint: lambda s: PatrolPoint.route_id.in_(
+            select(PatrolRoute.id).where(PatrolRoute.station_id.in_(s.within_stations))),
+        PatrolCheckin: lambda s: PatrolCheckin.station_id.in_(s.within_stations),
+        Inspection: placed(Inspection),
+        Finding: lambda s: Finding.inspection_id.in_(select(Inspection.id).where(RULES[Inspection](s))),
+        FindingPhoto: lambda s: FindingPhoto.finding_id.in_(
+            select(Finding.id).where(Finding.inspection_id.in_(select(Inspection.id).where(RULES[Inspection](s))))),
+        RectificationOrder: placed(RectificationOrder),
+        RectificationEvent: lambda s: RectificationEvent.order_id.in_(
+            select(RectificationOrder.id).where(RULES[RectificationOrder](s))),
+        RectificationPhoto: lambda s: RectificationPhoto.event_id.in_(
+            select(RectificationEvent.id).where(RectificationEvent.order_id.in_(
+                select(RectificationOrder.id).where(RULES[RectificationOrder](s))))),
+    })
+    CAPABILITIES.update({
+        "stationwork.view": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER, Role.STATION_STAFF},
+        "stationwork.log": {Role.STATION_MANAGER, Role.STATION_STAFF},  # 工作日志, 巡查打卡
+        "stationwork.manage": {Role.STATION_MANAGER},  # 队伍成员, 巡查路线
+        "inspection.view": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER, Role.STATION_STAFF},
+        "inspection.create": OFFICIALS_ABOVE_STATION,
+    })
+
+
+_inspection_rules()
+
+
+def _repair_rules() -> None:
+    """报事报修: residents see their own requests (or their household's); others by compound in scope."""
+    from pm.models import DeadlineRule, RepairEvent, RepairPhoto, RepairPortal, RepairRequest, WorkCalendarDay
+
+    def request_rule(s: Scope):
+        if s.user is None:
+            return false()
+        if s.household_ids is not None:
+            return or_(RepairRequest.filer_user_id == s.user.id, RepairRequest.household_id.in_(s.household_ids))
+        return RepairRequest.compound_id.in_(s.compound_ids)
+
+    def visible_requests(s: Scope):
+        return select(RepairRequest.id).where(request_rule(s))
+
+    def county_of_scope(s: Scope):
+        return select(StreetOffice.county_id).where(_street_rule(s))
+
+    RULES.update({
+        RepairRequest: request_rule,
+        RepairEvent: lambda s: RepairEvent.request_id.in_(visible_requests(s)),
+        RepairPhoto: lambda s: RepairPhoto.request_id.in_(visible_requests(s)),
+        RepairPortal: lambda s: RepairPortal.compound_id.in_(s.compound_ids) if not s.is_household_bound else false(),
+        DeadlineRule: lambda s: DeadlineRule.county_id.in_(county_of_scope(s)),
+        WorkCalendarDay: lambda s: WorkCalendarDay.county_id.in_(county_of_scope(s)),
+    })
+    CAPABILITIES.update({
+        "repair.handle": {Role.STATION_MANAGER, Role.STATION_STAFF},  # 受理、派单、处理、回访
+        "repair.rules": {Role.COUNTY_ADMIN},  # 处理时限、工作日历
+        "repair.portal": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER, Role.STATION_STAFF},  # 打印报修二维码
+        "repair.metrics": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER},
+    })
+
+
+_repair_rules()

@@ -105,7 +105,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['compound_id'], ['compounds.id'], name=op.f('fk_returns_distributions_compound_id_compounds')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_returns_distributions_created_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_returns_distributions')),
-    sa.UniqueConstraint('compound_id', 'period', name=op.f('uq_returns_distributions_compound_id_period'))
+    sa.UniqueConstraint('compound_id', 'period', 'kind', name=op.f('uq_returns_distributions_compound_id_period_kind'))
     )
     with op.batch_alter_table('returns_distributions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_returns_distributions_compound_id'), ['compound_id'], unique=False)

@@ -9,10 +9,11 @@ from pm.extensions import api, csrf
 
 # HTML blueprints, each package exposes `bp` in its __init__.
 HTML = ["auth", "main", "registry", "accounts", "audit", "imports", "apidocs", "notifications", "funds", "plans",
-        "statements"]
+        "statements", "stationwork", "inspections", "repairs"]
 # REST blueprints (flask-smorest), each module exposes `blp`, or a list BLUEPRINTS (one OpenAPI tag each).
 REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprints.audit.api", "pm.blueprints.funds.api",
-        "pm.blueprints.plans.api", "pm.blueprints.statements.api"]
+        "pm.blueprints.plans.api", "pm.blueprints.statements.api", "pm.blueprints.stationwork.api",
+        "pm.blueprints.inspections.api", "pm.blueprints.repairs.api"]
 
 
 def register_all(app: Flask) -> None:

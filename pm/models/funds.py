@@ -328,11 +328,13 @@ class Ballot(db.Model):
 
 
 class ReturnsDistribution(db.Model):
-    """增值收益分配: an amount for a period credited to a compound's accounts pro rata (default: by balance)."""
+    """增值收益分配: an amount for a period credited to a compound's accounts pro rata (default: by balance).
+
+    One distribution per compound, period and kind (returns 增值收益, or common-part income 共用部位收益)."""
 
     __tablename__ = "returns_distributions"
     __table_args__ = (
-        UniqueConstraint("compound_id", "period"),
+        UniqueConstraint("compound_id", "period", "kind"),  # returns and common-part income may share a period
         CheckConstraint("amount_fen > 0", name="amount_positive"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -197,3 +197,86 @@ def close_account(account: FundAccount, *, actor: User | None) -> None:
     account.closed_at = utcnow()
     db.session.flush()
     audit.record("fund.close", account, actor=actor, place=account.household, changes={"status": ["open", "closed"]})
+
+
+BATCH_CHUNK = 1000
+
+
+def post_batch(
+    postings: list[tuple[int, int, str]],
+    kind: EntryKind,
+    *,
+    actor: User | None,
+    source_type: str,
+    source_id: int | None = None,
+    value_on: date | None = None,
+    memo: str | None = None,
+) -> int:
+    """Post one entry of `kind` to each of many accounts — (account_id, amount_fen, key) — set-based.
+
+    The same rules as post(), in a few statements per 1,000 accounts instead of five per entry: amounts
+    checked; keys replayed (same payload → skipped, different → 409) with post()'s payload hash; rows locked
+    in id order, then one guarded UPDATE (… WHERE balance + amount >= 0 AND open) and one bulk INSERT of the
+    entries with their balance_after. If any account would go below zero or is closed, nothing is posted.
+    Returns the number of entries posted (replays excluded). Callers audit the batch as a whole.
+    """
+    from sqlalchemy import case, insert
+
+    kind = EntryKind(kind)
+    if kind == EntryKind.REVERSAL:
+        raise DomainError("冲正请使用冲正功能", field="kind")
+    rows: dict[int, tuple[int, int, str, str]] = {}
+    for account_id, amount_fen, key in postings:
+        signed = _check_amount(kind, amount_fen)
+        if account_id in rows:
+            raise DomainError("同一批次中账户重复", field="account_id")
+        digest = payload_hash({"account": account_id, "kind": kind.value, "amount": amount_fen, "source": source_type,
+                               "source_id": source_id})
+        rows[account_id] = (signed, amount_fen, key, digest)
+    by_key = {r[2]: (account_id, r[3]) for account_id, r in rows.items()}
+    keys = list(by_key)
+    for i in range(0, len(keys), BATCH_CHUNK):
+        for key, digest in db.session.execute(
+            select(LedgerEntry.idempotency_key, LedgerEntry.payload_hash)
+            .where(LedgerEntry.idempotency_key.in_(keys[i:i + BATCH_CHUNK]))
+        ):
+            account_id, expected = by_key[key]
+            if digest != expected:
+                raise Conflict("该幂等键已用于另一笔不同的入账", field="idempotency_key")
+            rows.pop(account_id)  # posted before: a replay posts nothing new
+    ids = sorted(rows)
+    day = value_on or local_today()
+    now = utcnow()
+    try:
+        with db.session.begin_nested():
+            for i in range(0, len(ids), BATCH_CHUNK):
+                chunk = ids[i:i + BATCH_CHUNK]
+                # Lock in id order (PostgreSQL) so parallel batches and single posts cannot deadlock.
+                db.session.execute(select(FundAccount.id).where(FundAccount.id.in_(chunk))
+                                   .order_by(FundAccount.id).with_for_update())
+                delta = case({a: rows[a][0] for a in chunk}, value=FundAccount.id)
+                after = dict(db.session.execute(
+                    update(FundAccount)
+                    .where(FundAccount.id.in_(chunk), FundAccount.status == AccountStatus.OPEN,
+                           FundAccount.balance_fen + delta >= 0)
+                    .values(balance_fen=FundAccount.balance_fen + delta)
+                    .returning(FundAccount.id, FundAccount.balance_fen)
+                    .execution_options(synchronize_session=False)
+                ).all())
+                missing = [a for a in chunk if a not in after]
+                if missing:
+                    raise DomainError(f"账户 {missing[0]} 余额不足或已销户，本批次未入账", field="account_id")
+                db.session.execute(insert(LedgerEntry), [{
+                    "account_id": a, "kind": kind, "amount_fen": rows[a][0], "balance_after_fen": after[a],
+                    "created_at": now, "value_on": day, "actor_id": actor.id if actor is not None else None,
+                    "source_type": source_type, "source_id": source_id, "memo": (memo or None) and memo[:200],
+                    "idempotency_key": rows[a][2], "payload_hash": rows[a][3],
+                } for a in chunk])
+    except IntegrityError:
+        raise Conflict("部分入账已由另一请求完成，请刷新后重试", field="idempotency_key") from None
+    posted = set(ids)
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, FundAccount) and obj.id in posted:
+            db.session.expire(obj, ["balance_fen"])
+    logger.info("batch of %d %s postings (%s %r) by %r", len(ids), kind.value, source_type, source_id, actor)
+    return len(ids)

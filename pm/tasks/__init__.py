@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 
 from apscheduler.triggers.cron import CronTrigger
 
-from pm.tasks import imports
+from pm.tasks import funds, imports, inspections, repairs
 from pm.timeutil import LOCAL_TZ, to_local
 
 
@@ -95,11 +95,41 @@ class Monthly:
 
 
 @dataclass(frozen=True)
+class EveryMinutes:
+    """Every `minutes` minutes (a divisor of 60) on the clock; the period is the local slot (2026-03-01T10:15)."""
+
+    minutes: int
+
+    def __post_init__(self) -> None:
+        if self.minutes < 1 or 60 % self.minutes:
+            raise ValueError("minutes must divide 60")
+
+    def trigger(self) -> CronTrigger:
+        return CronTrigger(minute=f"*/{self.minutes}", timezone=LOCAL_TZ)
+
+    def _slot(self, at: datetime) -> datetime:
+        local = to_local(at)
+        return local.replace(minute=local.minute - local.minute % self.minutes, second=0, microsecond=0)
+
+    def period(self, at: datetime) -> str:
+        return self._slot(at).strftime("%Y-%m-%dT%H:%M")
+
+    def recent(self, now: datetime, count: int) -> list[tuple[str, datetime]]:
+        """The last `count` (period, fire time) pairs at or before now, oldest first."""
+        slot = self._slot(now)
+        slots = [slot - timedelta(minutes=self.minutes * i) for i in range(count)]
+        return [(s.strftime("%Y-%m-%dT%H:%M"), s.astimezone(timezone.utc)) for s in reversed(slots)]
+
+    def describe(self) -> str:
+        return f"每 {self.minutes} 分钟"
+
+
+@dataclass(frozen=True)
 class JobSpec:
     """One periodic job: what runs, when, how late it may still start, what it does."""
 
     func: Callable[[datetime], dict[str, int]]
-    cadence: Daily | Monthly
+    cadence: Daily | Monthly | EveryMinutes
     misfire_grace_time: int  # seconds; APScheduler's default of 1 s would silently skip a late run
     description: str
     catch_up: int = 1  # past periods without a run record that the scheduler runs when it starts
@@ -116,6 +146,42 @@ JOBS: tuple[JobSpec, ...] = (
         cadence=Daily(hour=3, minute=15),
         misfire_grace_time=6 * 3600,
         description="台账导入清理：删除完成超过 1 天的上传文件，将卡住超过 1 小时的导入标记为失败",
+    ),
+    JobSpec(
+        func=inspections.escalate_overdue,
+        cadence=Daily(hour=8, minute=30),
+        misfire_grace_time=6 * 3600,
+        description="整改单逾期督办：逾期未整改的整改单通知上一级（服务站→社区→街道→县）",
+    ),
+    JobSpec(
+        func=funds.low_balance,
+        cadence=Monthly(day=1, hour=9),
+        misfire_grace_time=24 * 3600,
+        description="维修资金续交提醒：余额低于首期交存额 30% 的住户通知业主，并向服务站站长和街道汇总",
+    ),
+    JobSpec(
+        func=funds.unpaid_first_deposit,
+        cadence=Monthly(day=1, hour=9, minute=30),
+        misfire_grace_time=24 * 3600,
+        description="维修资金首期未交足提醒：通知业主，并向服务站站长和街道汇总",
+    ),
+    JobSpec(
+        func=funds.plan_publicity_ended,
+        cadence=Daily(hour=8),
+        misfire_grace_time=12 * 3600,
+        description="使用方案公示期满提醒：通知方案发起人和业委会委员可以开始表决",
+    ),
+    JobSpec(
+        func=repairs.escalate_overdue,
+        cadence=EveryMinutes(15),
+        misfire_grace_time=3600,  # coalesced: a late wake-up runs once
+        description="报修超时督办：超时未响应或未完成的报修先通知社区，24 小时后仍未办结再通知街道办事处",
+    ),
+    JobSpec(
+        func=repairs.auto_close,
+        cadence=Daily(hour=2, minute=30),
+        misfire_grace_time=6 * 3600,
+        description="报修自动关闭：完工后超过规定天数未确认的报修自动关闭",
     ),
 )
 

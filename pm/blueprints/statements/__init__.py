@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("statements", __name__, url_prefix="/statements")
+
+from pm.blueprints.statements import views  # noqa: F401

@@ -1,0 +1,144 @@
+"""维修资金 API schemas: accounts, ledger entries, payments, reversals, deposit standards, 房改房 terms.
+
+Money is integer fen in both directions (a JSON number with a fraction is refused, never rounded); dates are ISO.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext, lazy_gettext
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from pm.blueprints.apiutil import (
+    Area,
+    BaseSchema,
+    PageArgs,
+    day,
+    id_field,
+    page_schema,
+    text,
+)
+from pm.models import AccountStatus, EntryKind
+from pm.models.funds import Holder
+from pm.services import ledger
+from pm.services.funds import MAX_RATE_FEN_PER_M2, PAYMENT_KINDS
+
+
+def fen(**kwargs) -> fields.Integer:
+    """An amount in integer fen (分), strictly an integer."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=ledger.MAX_AMOUNT_FEN), **kwargs)
+
+
+class FundAccountOut(BaseSchema):
+    """分户账: one household's (or its selling work-unit's) sub-account."""
+
+    id = fields.Integer()
+    household_id = fields.Integer()
+    compound_id = fields.Integer()
+    household_label = fields.String(attribute="household.label")
+    area_m2 = Area(attribute="household.area_m2")
+    holder = fields.Enum(Holder, by_value=True)
+    status = fields.Enum(AccountStatus, by_value=True)
+    balance_fen = fields.Integer()
+    first_deposit_due_fen = fields.Integer(allow_none=True)
+    needs_replenishment = fields.Boolean()
+    opened_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+
+
+class LedgerEntryOut(BaseSchema):
+    """记账记录: amount_fen is signed (+ credit, − debit)."""
+
+    id = fields.Integer()
+    account_id = fields.Integer()
+    kind = fields.Enum(EntryKind, by_value=True)
+    amount_fen = fields.Integer()
+    balance_after_fen = fields.Integer()
+    value_on = fields.Date()
+    created_at = fields.DateTime()
+    actor_id = fields.Integer(allow_none=True)
+    source_type = fields.String()
+    source_id = fields.Integer(allow_none=True)
+    memo = fields.String(allow_none=True)
+    reverses_id = fields.Integer(allow_none=True)
+    is_reversed = fields.Boolean(dump_default=False)
+
+
+class FundAccountArgs(PageArgs):
+    compound_id = id_field(strict=False)
+    household_id = id_field(strict=False)
+
+
+class PaymentIn(BaseSchema):
+    """录入交存: kind 首期 (first_deposit), 补交 (back_payment) or 续交 (replenishment); amount in integer fen."""
+
+    kind = fields.Enum(EntryKind, by_value=True, required=True,
+                       validate=validate.OneOf(list(PAYMENT_KINDS), error=lazy_gettext("只能录入首期交存、补交或续交")))
+    amount_fen = fen(required=True)
+    value_on = day(required=True)
+    memo = text(200, load_default=None, allow_none=True)
+
+
+class ReversalIn(BaseSchema):
+    """冲正 with a reason."""
+
+    memo = text(200, required=True, validate=validate.Length(min=1))
+
+
+class DepositRateIn(BaseSchema):
+    """交存标准: fen per m²; compound_id empty = the county default; conditions on elevator and floors."""
+
+    name = text(80, required=True, validate=validate.Length(min=1))
+    compound_id = id_field(load_default=None, allow_none=True)
+    has_elevator = fields.Boolean(load_default=None, allow_none=True)
+    min_floors = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 200))
+    max_floors = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 200))
+    fen_per_m2 = fields.Integer(strict=True, required=True, validate=validate.Range(1, MAX_RATE_FEN_PER_M2))
+    effective_on = day(required=True)
+
+    @validates_schema
+    def _floors(self, data, **kwargs):
+        lo, hi = data.get("min_floors"), data.get("max_floors")
+        if lo is not None and hi is not None and lo > hi:
+            raise ValidationError(gettext("最低层数不能大于最高层数"), "max_floors")
+
+
+class DepositRateOut(BaseSchema):
+    """交存标准 as stored."""
+
+    id = fields.Integer()
+    county_id = fields.Integer()
+    compound_id = fields.Integer(allow_none=True)
+    name = fields.String()
+    has_elevator = fields.Boolean(allow_none=True)
+    min_floors = fields.Integer(allow_none=True)
+    max_floors = fields.Integer(allow_none=True)
+    fen_per_m2 = fields.Integer()
+    effective_on = fields.Date()
+
+
+class DepositRateArgs(PageArgs):
+    compound_id = id_field(strict=False)
+
+
+class PublicHousingTermsIn(BaseSchema):
+    """房改房交存条件: 成本价 (fen/m²), 售房款 (fen) and the permilles (owner default 20‰, work-unit 200‰)."""
+
+    cost_price_fen_per_m2 = fields.Integer(strict=True, required=True, validate=validate.Range(1, MAX_RATE_FEN_PER_M2))
+    sale_price_fen = fen(required=True)
+    owner_permille = fields.Integer(strict=True, load_default=20, validate=validate.Range(1, 1000))
+    work_unit_permille = fields.Integer(strict=True, load_default=200, validate=validate.Range(1, 1000))
+    work_unit_name = text(120, load_default=None, allow_none=True)
+
+
+class PublicHousingTermsOut(BaseSchema):
+    id = fields.Integer()
+    household_id = fields.Integer()
+    cost_price_fen_per_m2 = fields.Integer()
+    sale_price_fen = fields.Integer()
+    owner_permille = fields.Integer()
+    work_unit_permille = fields.Integer()
+    work_unit_name = fields.String(allow_none=True)
+
+
+FundAccountPage = page_schema(FundAccountOut, "FundAccountPage")
+LedgerEntryPage = page_schema(LedgerEntryOut, "LedgerEntryPage")
+DepositRatePage = page_schema(DepositRateOut, "DepositRatePage")

@@ -1,0 +1,73 @@
+"""Forms of the repair pages (报事报修)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    IntegerField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from pm.blueprints.repairs import rchoices
+from pm.models import RepairCategory, Urgency
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as wtforms SelectChoice objects (tuples are deprecated)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class FileForm(FlaskForm):
+    """File a request (logged in). `location` is h:<household>, c (the compound), b:<building> or u:<unit>."""
+
+    category = SelectField(_l("报修类别"), validators=[DataRequired()])
+    location = SelectField(_l("位置"), validators=[DataRequired()])
+    location_note = StringField(_l("具体位置（选填）"), validators=[Optional(), Length(max=200)])
+    description = TextAreaField(_l("问题描述"), validators=[DataRequired(), Length(min=5, max=2000)])
+    urgency = RadioField(_l("紧急程度"), default=Urgency.NORMAL.value, validators=[DataRequired()])
+    photos = MultipleFileField(_l("照片（最多 6 张，JPEG/PNG/WebP）"))
+    submit = SubmitField(_l("提交报修"))
+
+    def __init__(self, *args, locations: list[tuple[str, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = options(rchoices(RepairCategory))
+        self.urgency.choices = options(rchoices(Urgency))
+        self.location.choices = options(locations)
+
+
+class PublicFileForm(FileForm):
+    """The public page: a phone number instead of an account; common areas only."""
+
+    filer_name = StringField(_l("称呼（选填）"), validators=[Optional(), Length(max=64)])
+    filer_phone = StringField(_l("手机号码"), validators=[DataRequired(), Length(max=20)])
+
+
+class RuleForm(FlaskForm):
+    category = SelectField(_l("类别"))
+    urgency = SelectField(_l("紧急程度"), validators=[DataRequired()])
+    service_grade = IntegerField(_l("服务等级（空＝全部）"), validators=[Optional(), NumberRange(1, 5)])
+    response_minutes = IntegerField(_l("响应时限（分钟）"), validators=[DataRequired(), NumberRange(min=1)])
+    onsite_minutes = IntegerField(_l("到场时限（分钟，选填）"), validators=[Optional(), NumberRange(min=1)])
+    completion_workdays = IntegerField(_l("完成时限（工作日，选填）"), validators=[Optional(), NumberRange(min=1)])
+    completion_hours = IntegerField(_l("完成时限（小时，选填）"), validators=[Optional(), NumberRange(min=1)])
+    submit = SubmitField(_l("保存时限"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = options([("", _l("全部类别"))] + rchoices(RepairCategory))
+        self.urgency.choices = options(rchoices(Urgency))
+
+
+class CalendarDayForm(FlaskForm):
+    day = DateField(_l("日期"), validators=[DataRequired()])
+    is_workday = SelectField(_l("类型"), choices=options([("0", _l("放假")), ("1", _l("调休上班"))]))
+    note = StringField(_l("说明（选填）"), validators=[Optional(), Length(max=64)])
+    submit = SubmitField(_l("保存日期"))

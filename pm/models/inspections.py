@@ -1,0 +1,318 @@
+"""服务站日常与督查: work logs (工作日志), patrols (巡查), inspections (巡查/督查/抽查) and rectification orders (整改单)."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pm.extensions import db
+from pm.models.accounts import User
+from pm.models.org import Community, Compound, StreetOffice
+from pm.models.stations import Station, Team
+from pm.models.types import UTCDateTime, str_enum
+from pm.timeutil import utcnow
+
+MAX_PHOTOS = 6
+
+
+@dataclass(frozen=True)
+class AssessmentItem:
+    """One item of the built-in assessment sheet (考核项目) with its full points."""
+
+    code: str
+    name: str
+    max_points: Decimal
+
+
+# A simple built-in 100-point sheet (domain.md "typical categories") until the assessment scheme lands.
+ASSESSMENT_ITEMS: tuple[AssessmentItem, ...] = (
+    AssessmentItem("environment", "环境卫生/保洁", Decimal(20)),
+    AssessmentItem("order", "秩序维护/安保", Decimal(15)),
+    AssessmentItem("facilities", "设施设备维护", Decimal(15)),
+    AssessmentItem("greening", "绿化", Decimal(10)),
+    AssessmentItem("parking", "停车管理", Decimal(10)),
+    AssessmentItem("repairs", "报修服务", Decimal(10)),
+    AssessmentItem("satisfaction", "群众满意度", Decimal(10)),
+    AssessmentItem("records", "台账资料", Decimal(5)),
+    AssessmentItem("party", "党建引领", Decimal(5)),
+)
+ITEMS_BY_CODE: dict[str, AssessmentItem] = {item.code: item for item in ASSESSMENT_ITEMS}
+
+
+class Shift(enum.StrEnum):
+    """班次."""
+
+    MORNING = "morning"  # 早班
+    MIDDAY = "midday"  # 中班
+    EVENING = "evening"  # 晚班
+    FULL_DAY = "full_day"  # 全天
+
+
+class CheckinStatus(enum.StrEnum):
+    OK = "ok"  # 正常
+    PROBLEM = "problem"  # 有问题
+
+
+class InspectionLevel(enum.StrEnum):
+    """Who inspects and how often (domain.md, inspection cadence)."""
+
+    COMMUNITY_DAILY = "community_daily"  # 社区每日巡查
+    STREET_WEEKLY = "street_weekly"  # 街道每周督查
+    COUNTY_MONTHLY = "county_monthly"  # 县每月抽查
+
+
+class TargetKind(enum.StrEnum):
+    COMPOUND = "compound"
+    STATION = "station"
+    COMMUNITY = "community"
+    STREET = "street"
+
+
+class ResponsibleKind(enum.StrEnum):
+    """The body that must fix a defect (责任主体)."""
+
+    STATION = "station"  # 物业服务站
+    COMMUNITY = "community"  # 社区居委会 (compounds without a station)
+    STREET = "street"  # 街道办事处
+
+
+class OrderSource(enum.StrEnum):
+    INSPECTION = "inspection"
+    PATROL = "patrol"
+
+
+class OrderStatus(enum.StrEnum):
+    OPEN = "open"  # 待整改
+    REPORTED = "reported"  # 已报整改完成，待复查
+    RETURNED = "returned"  # 复查未通过，退回重改
+    CLOSED = "closed"  # 复查通过，已闭合
+
+
+class EventKind(enum.StrEnum):
+    OPENED = "opened"
+    REPORTED = "reported"
+    RETURNED = "returned"
+    CLOSED = "closed"
+    ESCALATED = "escalated"
+
+
+class PhotoMixin:
+    path: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WorkLog(db.Model):
+    """工作日志: one team's log for one date and shift."""
+
+    __tablename__ = "work_logs"
+    __table_args__ = (
+        UniqueConstraint("team_id", "log_on", "shift"),
+        Index("ix_work_logs_station_day", "station_id", "log_on"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    log_on: Mapped[date] = mapped_column(Date)
+    shift: Mapped[Shift] = mapped_column(str_enum(Shift))
+    content: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    team: Mapped[Team] = relationship()
+    station: Mapped[Station] = relationship()
+    author: Mapped[User] = relationship()
+    photos: Mapped[list[WorkLogPhoto]] = relationship(order_by="WorkLogPhoto.id", cascade="all, delete-orphan")
+
+
+class WorkLogPhoto(PhotoMixin, db.Model):
+    __tablename__ = "work_log_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    log_id: Mapped[int] = mapped_column(ForeignKey("work_logs.id"), index=True)
+
+
+class PatrolRoute(db.Model):
+    """巡查路线: a station's route with ordered check points."""
+
+    __tablename__ = "patrol_routes"
+    __table_args__ = (UniqueConstraint("station_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    station: Mapped[Station] = relationship()
+    points: Mapped[list[PatrolPoint]] = relationship(order_by="PatrolPoint.position", back_populates="route")
+
+
+class PatrolPoint(db.Model):
+    """巡查点位 on a route, in order."""
+
+    __tablename__ = "patrol_points"
+    __table_args__ = (UniqueConstraint("route_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_id: Mapped[int] = mapped_column(ForeignKey("patrol_routes.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(80))
+
+    route: Mapped[PatrolRoute] = relationship(back_populates="points")
+
+
+class PatrolCheckin(db.Model):
+    """打卡: a staff member at a point on a day (local date), with an optional photo and note."""
+
+    __tablename__ = "patrol_checkins"
+    __table_args__ = (Index("ix_patrol_checkins_route_day", "route_id", "checked_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
+    route_id: Mapped[int] = mapped_column(ForeignKey("patrol_routes.id"))
+    point_id: Mapped[int] = mapped_column(ForeignKey("patrol_points.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    checked_on: Mapped[date] = mapped_column(Date)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[CheckinStatus] = mapped_column(str_enum(CheckinStatus))
+    note: Mapped[str | None] = mapped_column(Text)
+    photo_path: Mapped[str | None] = mapped_column(String(300))
+    photo_type: Mapped[str | None] = mapped_column(String(40))
+    # The repair request (报修) this check-in filed. No foreign key: repair_requests comes from a sibling
+    # migration branch (0004) whose order relative to this one is not fixed yet.
+    repair_request_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+    point: Mapped[PatrolPoint] = relationship()
+    user: Mapped[User] = relationship()
+
+
+inspection_inspectors = Table(
+    "inspection_inspectors",
+    db.metadata,
+    Column("inspection_id", ForeignKey("inspections.id"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True, index=True),
+)
+
+
+class PlaceMixin:
+    """Where a record sits in the tree, copied from its target so scoping is one indexed comparison."""
+
+    street_id: Mapped[int] = mapped_column(ForeignKey("street_offices.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id"), index=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"), index=True)
+
+
+class Inspection(PlaceMixin, db.Model):
+    """巡查/督查/抽查: one inspection of a target on a date by one or more inspectors."""
+
+    __tablename__ = "inspections"
+    __table_args__ = (Index("ix_inspections_level_day", "level", "inspected_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[InspectionLevel] = mapped_column(str_enum(InspectionLevel))
+    target_kind: Mapped[TargetKind] = mapped_column(str_enum(TargetKind))
+    target_name: Mapped[str] = mapped_column(String(120))
+    inspected_on: Mapped[date] = mapped_column(Date)
+    summary: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    inspectors: Mapped[list[User]] = relationship(secondary=inspection_inspectors, order_by="User.display_name")
+    findings: Mapped[list[Finding]] = relationship(order_by="Finding.id", back_populates="inspection")
+    street: Mapped[StreetOffice] = relationship()
+    community: Mapped[Community | None] = relationship()
+    compound: Mapped[Compound | None] = relationship()
+    station: Mapped[Station | None] = relationship()
+
+
+class Finding(db.Model):
+    """问题: one defect found, naming an assessment item and its deduction (exact points)."""
+
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(32))
+    deduction: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="findings")
+    photos: Mapped[list[FindingPhoto]] = relationship(order_by="FindingPhoto.id")
+    order: Mapped[RectificationOrder | None] = relationship(back_populates="finding", uselist=False)
+
+    @property
+    def item(self) -> AssessmentItem | None:
+        return ITEMS_BY_CODE.get(self.item_code)
+
+
+class FindingPhoto(PhotoMixin, db.Model):
+    __tablename__ = "finding_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)
+
+
+class RectificationOrder(PlaceMixin, db.Model):
+    """整改单: a defect to fix by a deadline, closed only after the inspector re-checks it (闭合管理)."""
+
+    __tablename__ = "rectification_orders"
+    __table_args__ = (Index("ix_rectification_orders_status_due", "status", "due_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[OrderSource] = mapped_column(str_enum(OrderSource))
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id"), unique=True)
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("patrol_checkins.id"), unique=True)
+    responsible_kind: Mapped[ResponsibleKind] = mapped_column(str_enum(ResponsibleKind))
+    responsible_name: Mapped[str] = mapped_column(String(120))
+    problem: Mapped[str] = mapped_column(Text)
+    measure: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus), default=OrderStatus.OPEN)
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    return_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    finding: Mapped[Finding | None] = relationship(back_populates="order")
+    checkin: Mapped[PatrolCheckin | None] = relationship()
+    issued_by: Mapped[User] = relationship()
+    events: Mapped[list[RectificationEvent]] = relationship(order_by="RectificationEvent.id", back_populates="order")
+
+    def is_overdue(self, today: date) -> bool:
+        """Overdue while the responsible body still owes the fix and the deadline has passed (read time)."""
+        return self.status in (OrderStatus.OPEN, OrderStatus.RETURNED) and self.due_on < today
+
+
+class RectificationEvent(db.Model):
+    """One step of an order's timeline (opened, reported with evidence, returned, closed, escalated)."""
+
+    __tablename__ = "rectification_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("rectification_orders.id"), index=True)
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    order: Mapped[RectificationOrder] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+    photos: Mapped[list[RectificationPhoto]] = relationship(order_by="RectificationPhoto.id")
+
+
+class RectificationPhoto(PhotoMixin, db.Model):
+    """整改证据: a photo attached to a timeline step (usually the station's report)."""
+
+    __tablename__ = "rectification_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("rectification_events.id"), index=True)
