@@ -4,7 +4,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from pm.models import ApiToken, AuditLog, Compound, County, JobRun, Role, RunStatus, User
+from pm.models import (
+    ApiToken,
+    AuditLog,
+    Compound,
+    County,
+    JobRun,
+    Role,
+    RunStatus,
+    User,
+)
 from pm.services.accounts import authenticate, user_for_token
 from pm.services.demo import DEMO_LOGINS
 from tests.factories import (
@@ -198,3 +207,22 @@ def test_jobs_run_rejects_unknown_names_and_bad_times(runner, db):
     bad = runner.invoke(args=["pm", "jobs", "run", "imports.housekeeping", "--at", "yesterday"])
     assert bad.exit_code == 2 and "ISO" in bad.output
     assert _count(db, JobRun) == 0
+
+
+def test_demo_command_fills_the_fund_and_the_repair_queue(runner, db):
+    """After `flask pm demo` the owner has a fund account with entries and a plan in voting; the manager has repairs queued."""
+    from pm.access import scope_for
+    from pm.models import FundAccount, LedgerEntry, PlanStatus, UsePlan
+    from pm.services import repairs
+    from pm.timeutil import utcnow
+
+    result = runner.invoke(args=["pm", "demo"])
+    assert result.exit_code == 0, result.output
+    owner = db.session.scalar(select(User).where(User.username == "owner"))
+    scope = scope_for(owner)
+    account = db.session.scalars(scope.select(FundAccount)).first()
+    assert account is not None
+    assert db.session.scalar(select(func.count()).where(LedgerEntry.account_id == account.id)) >= 2
+    assert db.session.scalars(scope.select(UsePlan).where(UsePlan.status == PlanStatus.VOTING)).first() is not None
+    manager = db.session.scalar(select(User).where(User.username == "manager"))
+    assert db.session.scalars(repairs.queue_stmt(scope_for(manager), now=utcnow())).first() is not None

@@ -36,17 +36,31 @@ class Page:
     total: int
 
 
-def paginate(stmt, *, per_page: int = PAGE_SIZE) -> Page:
-    """LIMIT/OFFSET a select by ?page=, with a total from COUNT over the same filter."""
+def _page_number() -> int:
     try:
-        page = max(1, int(request.args.get("page", 1)))
+        return max(1, int(request.args.get("page", 1)))
     except ValueError:
-        page = 1
+        return 1
+
+
+def paginate(stmt, *, per_page: int = PAGE_SIZE, rows: bool = False) -> Page:
+    """LIMIT/OFFSET a select by ?page=, with a total from COUNT over the same filter.
+
+    rows=False yields the first column's objects (a select of one model); rows=True yields Row tuples.
+    """
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     pages = max(1, -(-total // per_page))
-    page = min(page, pages)
-    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
+    page = min(_page_number(), pages)
+    result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).unique()
+    items = list(result.all() if rows else result.scalars())
     return Page(items=items, page=page, pages=pages, total=total)
+
+
+def paginate_list(items: list, *, per_page: int = PAGE_SIZE) -> Page:
+    """The same Page for a list already computed in Python (e.g. per-compound totals)."""
+    pages = max(1, -(-len(items) // per_page))
+    page = min(_page_number(), pages)
+    return Page(items=items[(page - 1) * per_page:page * per_page], page=page, pages=pages, total=len(items))
 
 
 def submit_form(form: FlaskForm, action, *, done: str, redirect_to, template: str, aliases: dict | None = None,

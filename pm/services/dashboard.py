@@ -77,3 +77,38 @@ def my_households(scope: Scope) -> list[Household]:
             .order_by(Household.id)
         )
     )
+
+
+@dataclass
+class ResidentSummary:
+    """What an owner or resident does next: vote, rate finished repairs, top up a low fund account."""
+
+    plans_to_vote: list = field(default_factory=list)  # plans in voting where one of my dwellings has not voted
+    repairs_open: int = 0
+    repairs_to_rate: int = 0
+    accounts_low: int = 0
+
+
+def resident_summary(scope: Scope, user) -> ResidentSummary:
+    """A few scoped counts for the resident dashboard (a fixed number of queries)."""
+    from pm.models import Ballot, FundAccount, PlanStatus, UsePlan
+    from pm.models.repairs import OPEN_STATUSES, RepairRequest, RepairStatus
+    from pm.services import votes
+
+    out = ResidentSummary()
+    accounts = db.session.scalars(scope.select(FundAccount)).all()
+    out.accounts_low = sum(1 for a in accounts if a.needs_replenishment)
+    mine = scope.select(RepairRequest).where(RepairRequest.filer_user_id == user.id).subquery()
+    out.repairs_open = db.session.scalar(select(func.count()).select_from(mine).where(mine.c.status.in_(OPEN_STATUSES)))
+    out.repairs_to_rate = db.session.scalar(
+        select(func.count()).select_from(mine).where(mine.c.status == RepairStatus.COMPLETED)
+    )
+    if user.role.value == "owner":
+        for plan in db.session.scalars(scope.select(UsePlan).where(UsePlan.status == PlanStatus.VOTING)):
+            homes = {h.id for h in votes.my_households(plan, user)}
+            voted = set(db.session.scalars(
+                select(Ballot.household_id).where(Ballot.plan_id == plan.id, Ballot.household_id.in_(homes))
+            )) if homes else set()
+            if homes - voted:
+                out.plans_to_vote.append(plan)
+    return out

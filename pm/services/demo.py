@@ -12,15 +12,21 @@ through accounts.create_user. Everything is drawn from one seeded random generat
 produce the same data. Rows are
 written with bulk INSERTs (``session.execute(insert(Model), rows)``) a few communities at a time; the
 loader flushes and never commits (the CLI commits once).
+
+At demo size (DataSetSpec.with_modules) populate_modules() then fills every module around the demo logins
+through the services themselves (they audit and keep the ledger consistent): the county's fund policy and
+deposit standards, accounts and first deposits (some unpaid or part-paid), last year's returns, three use
+plans in the station manager's compound (charged, in voting, emergency), repair requests in every state,
+teams, work logs, a patrol route with check-ins, and a street inspection with rectification orders.
 """
 from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Callable
 
 from sqlalchemy import func, insert, select, text
 
@@ -31,6 +37,7 @@ from pm.models import (
     Community,
     Compound,
     County,
+    EntryKind,
     Household,
     HouseholdStatus,
     ManagementMode,
@@ -43,13 +50,14 @@ from pm.models import (
     Role,
     Station,
     StreetOffice,
+    TeamKind,
     Unit,
     User,
     station_compounds,
 )
 from pm.services import audit
 from pm.services.accounts import create_user
-from pm.timeutil import utcnow
+from pm.timeutil import LOCAL_TZ, local_today, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +101,7 @@ class DataSetSpec:
     per_floor: tuple[int, ...]  # households per floor and entrance, drawn from these
     batch_communities: int = 4  # communities written per round of bulk inserts
     seed: int = 20260301
+    with_modules: bool = False  # also fill the fund, repairs, station work and inspections (demo only)
 
     @property
     def compounds(self) -> int:
@@ -115,6 +124,7 @@ DEMO = DataSetSpec(
     buildings=(1, 3),
     units=(1, 2),
     per_floor=(2,),
+    with_modules=True,
 )
 
 # Shares of management modes in a city after renovation (the seeds: street service companies run
@@ -691,6 +701,9 @@ def build_data_set(
     result = DataSetResult(county=county, counts=counts)
     if with_logins:
         result.logins = create_demo_logins(county)
+        if spec.with_modules:
+            result.counts.update(populate_modules(county, {u.role: u for _l, u, _t in result.logins},
+                                                  seed=spec.seed))
     audit.record("demo.load", county, actor=None, changes={"size": spec.name, **counts})
     logger.info("loaded %s data set %r: %r", spec.name, county, counts)
     return result
@@ -765,3 +778,303 @@ def create_demo_logins(county: County) -> list[tuple[DemoLogin, User, str]]:
         )
         created.append((login, user, text))
     return created
+
+
+# -- the modules: maintenance fund, repairs, station work, inspections (demo size only) ------------------
+DEPOSIT_STANDARDS = (  # 首期交存标准 (fen per m² of floor area): multi-storey without a lift, with a lift
+    ("多层住宅（无电梯）", False, 4000),
+    ("高层住宅（有电梯）", True, 8000),
+)
+WORK_LOG_TEXTS = {
+    TeamKind.CLEANING: ("楼道清扫、垃圾清运，{b}门前落叶清理", "清理{b}楼道小广告，垃圾分类亭消毒", "道路冲洗，{b}单元门擦拭"),
+    TeamKind.MAINTENANCE: ("巡检{b}楼道灯和水泵房，更换灯泡两只", "检查{b}雨水管和化粪池，疏通一处下水", "维修{b}单元门闭门器"),
+    TeamKind.SECURITY: ("门岗值守，登记外来车辆，夜间巡逻两次", "消防通道巡查，劝离占道停车三辆"),
+}
+PATROL_POINTS = ("小区大门", "1号楼单元门", "水泵房", "配电室", "非机动车棚", "垃圾分类亭")
+
+
+def _ago(now: datetime, days: int = 0, hours: int = 0) -> datetime:
+    return now - timedelta(days=days, hours=hours)
+
+
+def populate_modules(county: County, users: dict[Role, User], *, seed: int, now: datetime | None = None) -> dict[str, int]:
+    """Fill the fund, repairs, station work and inspections around the demo logins, through their services.
+
+    Dates are relative to `now` (default: the moment of loading) and never later than it: each step passes its
+    own past moment as the services' `now`. Returns row counts for the CLI's summary.
+    """
+    rng = random.Random(seed + 1)
+    now = now or utcnow()
+    station, compound, _owner, _tenant = _anchor(county)
+    counts = _fund(county, station, compound, users, rng, now)
+    counts.update(_repairs(station, compound, users, now))
+    counts.update(_station_work(station, users, rng, now))
+    counts.update(_inspection(station, users, now))
+    logger.info("demo modules filled: %r", counts)
+    return counts
+
+
+def _owners_of(household_ids: list[int]) -> dict[int, int]:
+    """household id → one current owner's person id (the lowest)."""
+    rows = db.session.execute(
+        select(Ownership.household_id, func.min(Ownership.person_id))
+        .where(Ownership.household_id.in_(household_ids), Ownership.ended_on.is_(None))
+        .group_by(Ownership.household_id)
+    ).all()
+    return dict(rows)
+
+
+def _fund(county, station, compound, users, rng, now) -> dict[str, int]:
+    """Policy, deposit standards, accounts and first deposits, returns, and three use plans in the anchor compound."""
+    from pm.access import scope_for
+    from pm.models import FundAccount, FundPolicy
+    from pm.services import fund_plans, funds, ledger, votes
+
+    admin, manager, committee, owner_user = (users[r] for r in (
+        Role.COUNTY_ADMIN, Role.STATION_MANAGER, Role.COMMITTEE_MEMBER, Role.OWNER))
+    today = local_today(now)
+    policy = FundPolicy(county_id=county.id, approver="housing_department", publicity_days=7, vote_days=15,
+                        returns_key="balance")
+    db.session.add(policy)
+    db.session.flush()
+    audit.record("fund.policy.create", policy, actor=admin, changes={
+        "approver": "housing_department", "publicity_days": 7, "vote_days": 15, "returns_key": "balance"})
+    admin_scope = scope_for(admin)
+    for name, elevator, fen in DEPOSIT_STANDARDS:
+        funds.create_rate({"name": name, "has_elevator": elevator, "fen_per_m2": fen, "effective_on": date(2019, 1, 1)},
+                          actor=admin, scope=admin_scope)
+
+    # Accounts for every compound with a station (sold public housing waits for its terms: the 未开户 list).
+    station_compound_ids = db.session.scalars(
+        select(station_compounds.c.compound_id)
+        .join(Compound, Compound.id == station_compounds.c.compound_id)
+        .join(Community, Community.id == Compound.community_id)
+        .join(StreetOffice, StreetOffice.id == Community.street_id)
+        .where(StreetOffice.county_id == county.id).order_by(station_compounds.c.compound_id)
+    ).all()
+    opened = 0
+    for compound_id in station_compound_ids:
+        opened += len(funds.open_accounts(db.session.get(Compound, compound_id), on=today, actor=admin,
+                                          scope=admin_scope).opened)
+    owner_households = set(db.session.scalars(scope_for(owner_user).household_ids))
+    accounts = db.session.execute(
+        select(FundAccount.id, FundAccount.household_id, FundAccount.first_deposit_due_fen)
+        .where(FundAccount.compound_id.in_(station_compound_ids)).order_by(FundAccount.id)
+    ).all()
+    # First deposits over the last two years: most paid in full, some part-paid, a few not at all (追缴).
+    full, part = {}, []
+    for account_id, household_id, due in accounts:
+        draw = rng.random()
+        if household_id in owner_households or draw >= 0.10:
+            month = rng.randrange(6)
+            full.setdefault(month, []).append((account_id, due, f"demo:first:{account_id}"))
+        elif draw >= 0.04:
+            part.append((account_id, due * rng.choice((3, 4, 5)) // 10, f"demo:first:{account_id}"))
+    entries = 0
+    for month, postings in sorted(full.items()):
+        entries += ledger.post_batch(postings, EntryKind.FIRST_DEPOSIT, actor=admin, source_type="demo",
+                                     value_on=today - timedelta(days=700 - 60 * month), memo="首期交存（银行代收）")
+    entries += ledger.post_batch(part, EntryKind.FIRST_DEPOSIT, actor=admin, source_type="demo",
+                                 value_on=today - timedelta(days=400), memo="首期交存（部分）")
+    audit.record("fund.demo_deposits", county, actor=admin, changes={"accounts": len(accounts), "entries": entries})
+
+    # Last year's returns (增值收益) in the anchor compound and one other.
+    other = next((c for c in station_compound_ids if c != compound.id), None)
+    returns_on = min(date(today.year, 1, 20), today)
+    period = str(today.year - 1)
+    distributions = 0
+    for compound_id in (compound.id, other):
+        if compound_id is not None:
+            # About 1.75% a year on what the compound holds (time deposits), to the fen.
+            held = db.session.scalar(select(func.coalesce(func.sum(FundAccount.balance_fen), 0))
+                                     .where(FundAccount.compound_id == compound_id))
+            amount = int(held) * 175 // 10_000  # PostgreSQL's SUM of BIGINT is a Decimal
+            if amount <= 0:
+                continue
+            funds.distribute_returns(db.session.get(Compound, compound_id), period=period, amount_fen=amount,
+                                     actor=admin, scope=admin_scope, memo=f"{period} 年度定期存款利息",
+                                     value_on=returns_on)
+            distributions += 1
+
+    # Plans in the anchor compound: charged (the owner's building), in voting, and an emergency one approved.
+    manager_scope, committee_scope = scope_for(manager), scope_for(committee)
+    owner_household = db.session.get(Household, min(owner_households))
+    confirmed = {name: True for name in fund_plans.CONFIRMATIONS}
+    building_ids = [owner_household.building_id]
+    building_total = db.session.scalar(
+        select(func.coalesce(func.sum(FundAccount.balance_fen), 0))
+        .join(Household, Household.id == FundAccount.household_id)
+        .where(Household.building_id.in_(building_ids))
+    )
+    cost = max(100_00, int(building_total) * 3 // 4)  # leaves most accounts of the building below 30%: 续交
+    charged = fund_plans.create_plan(
+        compound, actor=manager, scope=manager_scope, title=f"{owner_household.building.name}屋面防水层翻修",
+        shared_part="屋面及防水层", reason="屋面防水层老化开裂，顶层多户雨季渗漏，已过保修期。",
+        budget_fen=cost + cost // 10, contractor="沛泽县建工防水工程有限公司",
+        targets=fund_plans.Targets(whole=False, buildings=building_ids), confirmations=confirmed,
+    )
+    fund_plans.transition(charged, "publicised", actor=manager, scope=manager_scope, now=_ago(now, 150))
+    fund_plans.transition(charged, "voting", actor=manager, scope=manager_scope, now=_ago(now, 142))
+    electorate = sorted(fund_plans.scope_household_ids(charged))
+    owners = _owners_of(electorate)
+    ballots = 0
+    for household_id in electorate:
+        if household_id == owner_household.id:
+            votes.cast_ballot(charged, owner_household, "yes", actor=owner_user, scope=scope_for(owner_user),
+                              now=_ago(now, 140))
+        elif household_id in owners and rng.random() < 0.88:
+            votes.cast_ballot(charged, db.session.get(Household, household_id),
+                              "yes" if rng.random() < 0.9 else rng.choice(("no", "abstain")),
+                              actor=committee, scope=committee_scope, person=db.session.get(Person, owners[household_id]),
+                              paper=True, now=_ago(now, 139))
+        else:
+            continue
+        ballots += 1
+    fund_plans.transition(charged, "close_vote", actor=manager, scope=manager_scope, now=_ago(now, 126))
+    fund_plans.transition(charged, "works_done", actor=manager, scope=manager_scope, now=_ago(now, 90))
+    fund_plans.transition(charged, "settled", actor=manager, scope=manager_scope, now=_ago(now, 80),
+                          actual_cost_fen=cost)
+    fund_plans.transition(charged, "payment_approved", actor=admin, scope=admin_scope, now=_ago(now, 75))
+    fund_plans.transition(charged, "charged", actor=admin, scope=admin_scope, now=_ago(now, 70))
+
+    voting = fund_plans.create_plan(
+        compound, actor=committee, scope=committee_scope, title="小区雨污管网疏通及破损井盖更换",
+        shared_part="室外排水管网、检查井", reason="雨季多处检查井冒溢，井盖破损 11 处，影响通行安全。",
+        budget_fen=18_640_000, contractor="沛泽县市政养护工程有限公司", confirmations=confirmed,
+    )
+    fund_plans.transition(voting, "publicised", actor=committee, scope=committee_scope, now=_ago(now, 10))
+    fund_plans.transition(voting, "voting", actor=committee, scope=committee_scope, now=_ago(now, 2))
+    electorate = sorted(fund_plans.scope_household_ids(voting))
+    owners = _owners_of(electorate)
+    for household_id in electorate:
+        if household_id not in owner_households and household_id in owners and rng.random() < 0.4:
+            votes.cast_ballot(voting, db.session.get(Household, household_id),
+                              "yes" if rng.random() < 0.8 else rng.choice(("no", "abstain")), actor=committee,
+                              scope=committee_scope, person=db.session.get(Person, owners[household_id]),
+                              paper=True, now=_ago(now, 1))
+            ballots += 1
+
+    buildings = db.session.scalars(select(Building.id).where(Building.compound_id == compound.id)
+                                   .order_by(Building.id)).all()
+    emergency = fund_plans.create_plan(
+        compound, actor=manager, scope=manager_scope, title="外墙空鼓脱落应急抢修",
+        shared_part="外墙面", reason="外墙饰面砖大面积空鼓，已有脱落，危及行人安全，需立即排危修复。",
+        budget_fen=4_250_000, contractor="沛泽县建工防水工程有限公司", confirmations=confirmed,
+        targets=fund_plans.Targets(whole=False, buildings=[buildings[-1]]), is_emergency=True,
+        emergency_reason="facade_risk",
+    )
+    fund_plans.transition(emergency, "passed", actor=admin, scope=admin_scope, now=_ago(now, 5))
+    return {"fund_accounts": len(accounts), "fund_accounts_opened": opened, "ledger_entries": entries,
+            "returns_distributions": distributions, "use_plans": 3, "ballots": ballots}
+
+
+def _repairs(station, compound, users, now) -> dict[str, int]:
+    """Four teams (the staff member in maintenance) and repair requests in every state in the anchor compound."""
+    from pm.access import scope_for
+    from pm.services import repairs, station_work
+
+    manager, staff, owner_user, resident = (users[r] for r in (
+        Role.STATION_MANAGER, Role.STATION_STAFF, Role.OWNER, Role.RESIDENT))
+    teams = {t.kind: t for t in station_work.ensure_teams(station, actor=manager)}
+    station_work.add_member(teams[TeamKind.MAINTENANCE], staff, actor=manager)
+    station_work.add_member(teams[TeamKind.CLEANING], staff, actor=manager)
+    maintenance = teams[TeamKind.MAINTENANCE]
+    manager_scope, staff_scope = scope_for(manager), scope_for(staff)
+    scopes = {owner_user.id: scope_for(owner_user), resident.id: scope_for(resident)}
+    homes = {u.id: min(db.session.scalars(scopes[u.id].household_ids)) for u in (owner_user, resident)}
+    building_id = db.session.get(Household, homes[owner_user.id]).building_id
+
+    def file(user, days, hours, category, urgency, description, *, common=False):
+        return repairs.file_request(
+            compound, actor=user, scope=scopes[user.id], category=category, urgency=urgency, description=description,
+            household_id=None if common else homes[user.id], building_id=building_id if common else None,
+            location_note="楼道" if common else None, now=_ago(now, days, hours))
+
+    def handle(req, days, hours, *, until):
+        """Dispatch to the staff member, then start, complete (and confirm) as far as `until`."""
+        at = _ago(now, days, hours)
+        repairs.dispatch(req, actor=manager, scope=manager_scope, team_id=maintenance.id, assignee_id=staff.id,
+                         now=at + timedelta(minutes=25))
+        if until == "dispatched":
+            return
+        repairs.start(req, actor=staff, scope=staff_scope, now=at + timedelta(hours=2))
+        repairs.complete(req, actor=staff, scope=staff_scope, note="已更换损坏部件，试用正常，现场已清理。",
+                         now=at + timedelta(hours=5))
+
+    made = []
+    made.append(file(resident, 0, 3, "leak", "normal", "卫生间顶棚渗水，楼上可能漏水，请上门查看。"))
+    req = file(owner_user, 1, 2, "lighting", "normal", "单元楼道三楼到五楼声控灯不亮，晚上上下楼不方便。", common=True)
+    handle(req, 1, 2, until="dispatched")
+    made.append(req)
+    req = file(resident, 3, 4, "water_supply", "urgent", "厨房水龙头下方进水管接头漏水，已关总阀。")
+    handle(req, 3, 4, until="completed")
+    made.append(req)
+    for user, days, category, description, rating, comment in (
+        (owner_user, 20, "door_access", "单元门禁刷卡没反应，老人进不了门。", 5, "修得很快，师傅很耐心。"),
+        (resident, 12, "drainage", "楼前下水道堵塞，污水外溢有异味。", 4, "处理及时，希望定期疏通。"),
+    ):
+        req = file(user, days, 6, category, "normal", description, common=True)
+        handle(req, days, 6, until="completed")
+        repairs.confirm(req, actor=user, rating=rating, comment=comment, now=_ago(now, days - 1))
+        made.append(req)
+    # Overdue: filed two days ago as urgent and not yet answered (the escalation job picks it up).
+    made.append(file(owner_user, 2, 1, "power", "urgent", "楼道总电闸跳闸后合不上，整个单元公共照明停电。",
+                     common=True))
+    return {"teams": len(teams), "repair_requests": len(made)}
+
+
+def _station_work(station, users, rng, now) -> dict[str, int]:
+    """Daily work logs for the last two weeks (some days missing) and a patrol route with check-ins."""
+    from pm.services import station_work
+
+    manager, staff = users[Role.STATION_MANAGER], users[Role.STATION_STAFF]
+    teams = {t.kind: t for t in station_work.ensure_teams(station, actor=manager)}
+    today = local_today(now)
+    buildings = ("1号楼", "2号楼", "3号楼")
+    logs = 0
+    for days in range(14, 0, -1):
+        day = today - timedelta(days=days)
+        for kind, texts in WORK_LOG_TEXTS.items():
+            if rng.random() < 0.2:
+                continue  # not written that day: month_gaps shows it
+            station_work.create_log(teams[kind], log_on=day, shift="full_day",
+                                    content=rng.choice(texts).format(b=rng.choice(buildings)),
+                                    actor=staff, now=_ago(now, days - 1))
+            logs += 1
+    route = station_work.create_route(station, name="日常安全巡查", points=list(PATROL_POINTS), actor=manager)
+    checkins = 0
+    for days in (3, 2, 1):
+        for i, point in enumerate(route.points):
+            if days == 2 and i == len(route.points) - 1:
+                continue  # one point missed
+            problem = days == 1 and point.name == "非机动车棚"
+            # Morning rounds at 08:30 local time, ten minutes a point.
+            local = datetime.combine(today - timedelta(days=days), time(8, 30), tzinfo=LOCAL_TZ)
+            station_work.checkin(point, actor=staff, status="problem" if problem else "ok",
+                                 note="车棚内电动车飞线充电两处，已劝离" if problem else None,
+                                 now=(local + timedelta(minutes=10 * i)).astimezone(UTC))
+            checkins += 1
+    return {"work_logs": logs, "patrol_checkins": checkins}
+
+
+def _inspection(station, users, now) -> dict[str, int]:
+    """A street weekly inspection of the station a week ago: two findings, one order closed, one open."""
+    from pm.models import RectificationOrder
+    from pm.services import inspections
+
+    officer, manager = users[Role.STREET_OFFICER], users[Role.STATION_MANAGER]
+    today = local_today(now)
+    at = _ago(now, 7)
+    inspection = inspections.create_inspection(
+        officer, level="street_weekly", target_kind="station", target_id=station.id,
+        inspected_on=today - timedelta(days=7), summary="整体保洁较好，楼道堆物和门禁维护需加强。", now=at)
+    closed = inspections.add_finding(inspection, officer, item_code="environment", deduction="2",
+                                     note="2号楼楼道堆放纸箱杂物，影响消防通道", measure="三日内清理楼道堆物并张贴告示",
+                                     due_on=today - timedelta(days=4), now=at)
+    inspections.add_finding(inspection, officer, item_code="facilities", deduction="3",
+                            note="1号楼单元门禁闭门器损坏，门无法自动关闭", measure="更换闭门器，建立门禁巡检台账",
+                            due_on=today + timedelta(days=3), now=at)
+    order = db.session.scalar(select(RectificationOrder).where(RectificationOrder.finding_id == closed.id))
+    inspections.report_done(order, manager, note="楼道杂物已全部清理，已张贴禁止堆物告示。", now=_ago(now, 5))
+    inspections.recheck(order, officer, passed=True, now=_ago(now, 4))
+    return {"inspections": 1, "rectification_orders": 2}

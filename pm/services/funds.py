@@ -505,8 +505,10 @@ def compound_totals(scope: Scope) -> list[dict]:
     ).group_by(FundAccount.compound_id)
     sums = {cid: (n, bal, due, lo or 0) for cid, n, bal, due, lo in db.session.execute(stmt)}
     compounds = db.session.scalars(scope.select(Compound).order_by(Compound.name, Compound.id)).all()
-    return [{"compound": c, "accounts": sums.get(c.id, (0,))[0], "balance_fen": sums.get(c.id, (0, 0))[1],
+    rows = [{"compound": c, "accounts": sums.get(c.id, (0,))[0], "balance_fen": sums.get(c.id, (0, 0))[1],
              "due_fen": sums.get(c.id, (0, 0, 0))[2], "low": sums.get(c.id, (0, 0, 0, 0))[3]} for c in compounds]
+    # Compounds with accounts first (they are the ones being worked on), each group by name.
+    return sorted(rows, key=lambda r: r["accounts"] == 0)
 
 
 # == bank statement import (银行流水导入) ===========================================================

@@ -122,7 +122,7 @@ def test_demo_buildings_and_dwellings_are_realistic(db, loaded):
     for area, floor in db.session.execute(select(Household.area_m2, Household.floor)):
         assert isinstance(area, Decimal)
         assert area.as_tuple().exponent == -2
-        assert Decimal("45") <= area <= Decimal("140")
+        assert Decimal(45) <= area <= Decimal(140)
         assert floor >= 1
     public = _count(db, select(Household.id).where(Household.is_sold_public_housing.is_(True)))
     assert 0.10 <= public / total <= 0.20
@@ -232,3 +232,114 @@ def test_the_same_seed_plans_the_same_county():
     second = demo._plan_compounds(demo.DEMO, random.Random(1), 12)
     assert first == second
     assert len({p.name for p in first}) == 107
+
+
+# -- the modules around the demo logins ------------------------------------------------------------
+def _users(db) -> dict:
+    return {u.role: u for u in db.session.scalars(select(User))}
+
+
+def test_demo_fund_has_policy_standards_accounts_and_both_worklists(db, loaded):
+    """The county has a FundPolicy and two deposit standards; accounts carry deposits; 追缴 and 续交 lists have rows."""
+    from pm.models import (
+        DepositRate,
+        FundAccount,
+        FundPolicy,
+        LedgerEntry,
+        ReturnsDistribution,
+    )
+    from pm.services import funds
+
+    county = db.session.scalar(select(County))
+    assert db.session.scalar(select(FundPolicy).where(FundPolicy.county_id == county.id)) is not None
+    assert sorted(db.session.scalars(select(DepositRate.fen_per_m2))) == [4000, 8000]
+    accounts = db.session.scalars(select(FundAccount)).all()
+    assert len(accounts) > 500
+    assert all(a.balance_fen >= 0 for a in accounts)
+    # The cached balance is the sum of the ledger, account by account.
+    sums = dict(db.session.execute(select(LedgerEntry.account_id, func.sum(LedgerEntry.amount_fen))
+                                   .group_by(LedgerEntry.account_id)).all())
+    assert all(a.balance_fen == sums.get(a.id, 0) for a in accounts)
+    scope = scope_for(_users(db)[Role.COUNTY_ADMIN])
+    arrears = db.session.execute(funds.arrears_select(scope)).all()
+    assert 0 < len(arrears) < len(accounts) // 5
+    assert db.session.execute(funds.replenishment_select(scope)).all()
+    assert _count(db, select(ReturnsDistribution.id)) == 2
+
+
+def test_owner_sees_an_account_with_history_and_can_vote_on_the_open_plan(db, loaded):
+    """The demo owner's account shows deposit, returns and a plan charge; a plan is in voting and the owner has not voted."""
+    from pm.models import (
+        Ballot,
+        EntryKind,
+        FundAccount,
+        LedgerEntry,
+        PlanStatus,
+        UsePlan,
+    )
+    from pm.services import votes
+
+    owner = _users(db)[Role.OWNER]
+    scope = scope_for(owner)
+    account = db.session.scalars(scope.select(FundAccount)).first()
+    assert account is not None and account.balance_fen > 0
+    kinds = set(db.session.scalars(select(LedgerEntry.kind).where(LedgerEntry.account_id == account.id)))
+    assert {EntryKind.FIRST_DEPOSIT, EntryKind.RETURNS, EntryKind.CHARGE} <= kinds
+    plans = {p.status: p for p in db.session.scalars(scope.select(UsePlan))}
+    assert {PlanStatus.CHARGED, PlanStatus.VOTING, PlanStatus.PASSED} <= set(plans)
+    assert plans[PlanStatus.PASSED].is_emergency
+    voting = plans[PlanStatus.VOTING]
+    mine = votes.my_households(voting, owner)
+    assert mine
+    assert not db.session.scalar(select(Ballot.id).where(Ballot.plan_id == voting.id,
+                                                        Ballot.household_id == mine[0].id))
+    assert _count(db, select(Ballot.id).where(Ballot.plan_id == voting.id)) > 0
+    votes.cast_ballot(voting, mine[0], "yes", actor=owner, scope=scope)
+    assert votes.tally(plans[PlanStatus.CHARGED]).passes
+
+
+def test_station_manager_has_repairs_in_every_state_and_staff_in_maintenance(db, loaded):
+    """The manager's queue has submitted, dispatched (to the staff member) and overdue requests; others await rating or are closed."""
+    from pm.models import RepairRequest, RepairStatus, Team
+    from pm.services import repairs
+    from pm.timeutil import utcnow
+
+    users = _users(db)
+    manager, staff = users[Role.STATION_MANAGER], users[Role.STATION_STAFF]
+    now = utcnow()
+    queue = db.session.scalars(repairs.queue_stmt(scope_for(manager), now=now)).all()
+    assert {RepairStatus.SUBMITTED, RepairStatus.DISPATCHED} <= {r.status for r in queue}
+    assert any(r.assignee_id == staff.id for r in queue if r.status == RepairStatus.DISPATCHED)
+    assert db.session.scalars(select(RepairRequest.id).where(repairs.overdue_clause(now))).all()
+    completed = db.session.scalars(select(RepairRequest).where(RepairRequest.status == RepairStatus.COMPLETED)).all()
+    assert completed and all(r.filer_user_id in (users[Role.OWNER].id, users[Role.RESIDENT].id) for r in completed)
+    closed = db.session.scalars(select(RepairRequest).where(RepairRequest.status == RepairStatus.CLOSED)).all()
+    assert closed and all(1 <= r.rating <= 5 for r in closed)
+    assert all(r.submitted_at <= now for r in db.session.scalars(select(RepairRequest)))
+    teams = db.session.scalars(select(Team).where(Team.station_id == manager.station_id)).all()
+    assert len(teams) == 4
+    assert any(staff in t.members for t in teams if t.kind.value == "maintenance")
+
+
+def test_station_work_and_inspections_have_logs_gaps_checkins_and_orders(db, loaded):
+    """Work logs for past days with some gaps, patrol check-ins (one problem), and one open and one closed order."""
+    from pm.models import (
+        CheckinStatus,
+        OrderStatus,
+        PatrolCheckin,
+        RectificationOrder,
+        Station,
+        WorkLog,
+    )
+    from pm.services import station_work
+    from pm.timeutil import local_today
+
+    today = local_today()
+    station = db.session.get(Station, _users(db)[Role.STATION_MANAGER].station_id)
+    days = db.session.scalars(select(WorkLog.log_on)).all()
+    assert days and max(days) < today
+    gaps = station_work.month_gaps(station, today.year, today.month, today=today)
+    assert any(g.missing for g in gaps)
+    statuses = db.session.scalars(select(PatrolCheckin.status)).all()
+    assert CheckinStatus.PROBLEM in statuses and CheckinStatus.OK in statuses
+    assert sorted(db.session.scalars(select(RectificationOrder.status))) == sorted([OrderStatus.OPEN, OrderStatus.CLOSED])

@@ -467,6 +467,8 @@ def test_demolition_needs_role(db, w):
 def test_returns_and_common_income_may_share_a_period(db, w):
     """Returns and common-part income are separate distributions: both may be made for "2025", each once."""
     _opened(db, w)
+    db.session.add(FundPolicy(county_id=w.county.id, returns_key="area"))
+    db.session.commit()
     admin = _admin(w)
     for kind in (EntryKind.RETURNS, EntryKind.COMMON_INCOME):
         funds.distribute_returns(w.compounds["a"][0], period="2025", amount_fen=10, actor=admin,

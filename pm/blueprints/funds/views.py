@@ -23,7 +23,7 @@ from pm.blueprints.funds.forms import (
     TermsForm,
     options,
 )
-from pm.blueprints.webutil import errors_to_form, paginate, submit_form
+from pm.blueprints.webutil import errors_to_form, paginate, paginate_list, submit_form
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import (
@@ -78,7 +78,8 @@ def _int_arg(name: str) -> int | None:
 def index():
     """总览: per-compound totals in scope, with links to the lists and the cashier's tools."""
     scope = _viewer()
-    return render_template("funds/index.html", rows=funds.compound_totals(scope), open_form=OpenAccountsForm())
+    page = paginate_list(funds.compound_totals(scope))
+    return render_template("funds/index.html", rows=page.items, page=page, open_form=OpenAccountsForm())
 
 
 def _list_filters(scope):
@@ -102,26 +103,9 @@ def arrears():
         return Response(funds.arrears_workbook(rows), headers={
             "Content-Disposition": "attachment; filename=arrears.xlsx"},
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    page = _paginate_rows(stmt)
+    page = paginate(stmt, rows=True)
     return render_template("funds/arrears.html", page=page, compounds=_compounds(scope), buildings=buildings,
                            compound_id=compound_id, building_id=building_id)
-
-
-def _paginate_rows(stmt, per_page: int = 50):
-    """Like webutil.paginate, for a select of several columns."""
-    from sqlalchemy import func
-
-    from pm.blueprints.webutil import Page
-
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(1, -(-total // per_page))
-    page = min(page, pages)
-    items = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
-    return Page(items=items, page=page, pages=pages, total=total)
 
 
 @bp.route("/replenishment")

@@ -20,7 +20,10 @@ def index():
 def dashboard_page():
     scope = current_scope()
     if current_user.role in (Role.OWNER, Role.RESIDENT):
-        return render_template("main/dashboard_resident.html", homes=dashboard.my_households(scope))
+        return render_template(
+            "main/dashboard_resident.html", homes=dashboard.my_households(scope),
+            todo=dashboard.resident_summary(scope, current_user),
+        )
     return render_template(
         "main/dashboard.html",
         summary=dashboard.summary(scope),

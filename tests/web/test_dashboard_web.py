@@ -1,0 +1,45 @@
+"""Dashboards show each role what to do next."""
+from pm.models import PlanScope, PlanStatus, UsePlan
+from tests.factories import make_world
+
+
+def _plan_in_voting(db, compound):
+    plan = UsePlan(compound_id=compound.id, title="屋面防水翻修", shared_part="屋面", reason="漏水", budget_fen=100_000,
+                   status=PlanStatus.VOTING)
+    plan.scopes = [PlanScope()]
+    db.session.add(plan)
+    db.session.commit()
+    return plan
+
+
+def test_owner_is_asked_to_vote_until_voted(client, auth, db):
+    """An owner whose dwelling has not voted on a plan in voting sees a vote button; after voting it is gone."""
+    from pm.models import Ballot, VoteChoice
+
+    w = make_world()
+    plan = _plan_in_voting(db, w.compounds["a"][0])
+    auth.login("owner")
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "请投票" in html and f"/plans/{plan.id}/vote" in html
+    owner = w.persons["a"]["owner"]
+    db.session.add(Ballot(plan_id=plan.id, household_id=w.households["a"][0].id, person_id=owner.id,
+                          choice=VoteChoice.YES))
+    db.session.commit()
+    assert "请投票" not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_resident_is_not_asked_to_vote(client, auth, db):
+    """A tenant (not an owner) is never asked to vote, but can file a repair."""
+    w = make_world()
+    _plan_in_voting(db, w.compounds["a"][0])
+    auth.login("resident")
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "请投票" not in html and "我要报修" in html
+
+
+def test_foreign_plan_not_shown(client, auth, db):
+    """A plan in another compound never appears on an owner's dashboard."""
+    w = make_world()
+    _plan_in_voting(db, w.compounds["b"][0])
+    auth.login("owner")
+    assert "请投票" not in client.get("/dashboard").get_data(as_text=True)
