@@ -54,14 +54,20 @@ from pm.timeutil import local_today, utcnow
 
 logger = logging.getLogger(__name__)
 
+
+def N_(message: str) -> str:
+    """Marks a label for extraction (`make messages`); it is translated where it is shown."""
+    return message
+
+
 # 应急使用 typical cases (domain.md); a county may configure its own list in FundPolicy.emergency_reasons.
 DEFAULT_EMERGENCY_REASONS: dict[str, str] = {
-    "roof_wall_leak": "屋面、外墙渗漏严重，经多次维修仍未解决",
-    "elevator_danger": "电梯故障危及人身安全（冲顶、蹲底等）或被责令停止使用",
-    "water_pipe_pump": "高层住宅给水总管渗漏或二次供水水泵损坏",
-    "facade_risk": "外墙墙面有脱落危险，面积达一面墙的五分之一以上",
-    "drains": "排水设施坍塌、堵塞、爆裂",
-    "fire_system": "消防系统出现功能障碍，消防部门责令整改",
+    "roof_wall_leak": N_("屋面、外墙渗漏严重，经多次维修仍未解决"),
+    "elevator_danger": N_("电梯故障危及人身安全（冲顶、蹲底等）或被责令停止使用"),
+    "water_pipe_pump": N_("高层住宅给水总管渗漏或二次供水水泵损坏"),
+    "facade_risk": N_("外墙墙面有脱落危险，面积达一面墙的五分之一以上"),
+    "drains": N_("排水设施坍塌、堵塞、爆裂"),
+    "fire_system": N_("消防系统出现功能障碍，消防部门责令整改"),
 }
 DEFAULT_PUBLICITY_DAYS = 7
 DEFAULT_VOTE_DAYS = 15
@@ -620,12 +626,12 @@ def _check_publishable(plan: UsePlan) -> None:
 
 
 STATUS_LABELS = {
-    "draft": "草拟", "publicised": "公示中", "voting": "业主表决中", "passed": "通过", "works_done": "施工完成",
-    "settled": "已结算", "payment_approved": "拨付已审核", "charged": "已分摊列支", "rejected": "未通过/驳回",
-    "cancelled": "已撤销",
+    "draft": N_("草拟"), "publicised": N_("公示中"), "voting": N_("业主表决中"), "passed": N_("通过"), "works_done": N_("施工完成"),
+    "settled": N_("已结算"), "payment_approved": N_("拨付已审核"), "charged": N_("已分摊列支"), "rejected": N_("未通过/驳回"),
+    "cancelled": N_("已撤销"),
 }
-APPROVER_LABELS = {"housing_department": "县住房城乡建设主管部门", "street_office": "街道办事处",
-                   "owners_committee": "业主委员会"}
+APPROVER_LABELS = {"housing_department": N_("县住房城乡建设主管部门"), "street_office": N_("街道办事处"),
+                   "owners_committee": N_("业主委员会")}
 
 
 # -- apportionment (分摊) ------------------------------------------------------------------------------

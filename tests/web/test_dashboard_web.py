@@ -43,3 +43,18 @@ def test_foreign_plan_not_shown(client, auth, db):
     _plan_in_voting(db, w.compounds["b"][0])
     auth.login("owner")
     assert "请投票" not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_owner_with_low_balance_is_told_to_top_up(client, auth, db):
+    """An owner whose account is below 30% of the first deposit sees the top-up notice (in both languages)."""
+    from pm.models import EntryKind
+    from pm.services import ledger
+
+    w = make_world()
+    account = ledger.get_or_open_account(w.households["a"][0], due_fen=10_000)
+    ledger.post(account, EntryKind.FIRST_DEPOSIT, 2_999, actor=None, source_type="manual")
+    db.session.commit()
+    auth.login("owner")
+    assert "百分之三十" in client.get("/dashboard").get_data(as_text=True)
+    client.post("/auth/lang/en", data={"next": "/dashboard"})
+    assert "30 percent" in client.get("/dashboard").get_data(as_text=True)

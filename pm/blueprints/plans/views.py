@@ -155,7 +155,7 @@ def new():
     policy = fund_plans.policy_for(compound.id)
     form = PlanForm()
     form.targets.choices = options(_target_choices(scope, compound))
-    form.emergency_reason.choices = options([("", "—")] + list(policy.emergency_reasons.items()))
+    form.emergency_reason.choices = options([("", "—")] + [(k, _(v)) for k, v in policy.emergency_reasons.items()])
 
     def create():
         return fund_plans.create_plan(
@@ -247,7 +247,8 @@ def show(plan_id: int):
         allowed=allowed, transition_form=TransitionForm(), paper_form=paper_form, can_vote=can_vote,
         document_form=DocumentForm() if can(current_user, "fund.plan.propose") and plan.status not in (
             PlanStatus.CHARGED, PlanStatus.CANCELLED, PlanStatus.REJECTED) else None,
-        emergency_label=policy.emergency_reasons.get(plan.emergency_reason, plan.emergency_reason),
+        emergency_label=_(policy.emergency_reasons.get(plan.emergency_reason, plan.emergency_reason))
+        if plan.emergency_reason else "",
         approver=policy.approver, **_labels(),
     )
 
