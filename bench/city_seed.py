@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from pm import create_app
     from pm.extensions import db
-    from pm.services import demo
+    from pm import demo
 
     app = create_app(os.environ.get("PM_CONFIG", "development"))
     with app.app_context():

@@ -66,8 +66,8 @@ def build(n: int, seed: int = 7):
         Unit,
         User,
     )
-    from pm.models.funds import EntryKind, Holder
-    from pm.models.org import ManagementMode
+    from pm.models.fund import EntryKind, Holder
+    from pm.models.registry import ManagementMode
 
     rnd = random.Random(seed)
     county = County(name="基准县")
@@ -130,7 +130,7 @@ def build(n: int, seed: int = 7):
 
 def approved_plan(compound, admin, worker, cost_fen: int):
     from pm.access import scope_for
-    from pm.services import fund_plans
+    from pm.services.fund import plans as fund_plans
 
     plan = fund_plans.create_plan(
         compound, actor=worker, scope=scope_for(worker), title="基准应急维修", shared_part="全小区排水",
@@ -163,8 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     from pm.access import scope_for
     from pm.extensions import db
     from pm.models import FundAccount, LedgerEntry
-    from pm.models.funds import PlanShare
-    from pm.services import fund_plans
+    from pm.models.fund import PlanShare
+    from pm.services.fund import plans as fund_plans
 
     app = create_app(os.environ.get("PM_CONFIG", "development"), SQLALCHEMY_DATABASE_URI=url)
     previews, charges = [], []

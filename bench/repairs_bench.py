@@ -145,7 +145,7 @@ def measure(app, iterations: int) -> None:
     from pm.models import RepairRequest, RepairStatus, User
     from pm.models.repairs import OPEN_STATUSES
     from pm.services.accounts import create_api_token
-    from pm.services.demo import DEMO_LOGINS
+    from pm.demo import DEMO_LOGINS
 
     staff_login = next(d for d in DEMO_LOGINS if d.username == "staff")
     staff = db.session.scalar(select(User).where(User.username == staff_login.username))
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from pm import create_app
     from pm.extensions import db
-    from pm.services import demo
+    from pm import demo
 
     app = create_app(os.environ.get("PM_CONFIG", "development"), WTF_CSRF_ENABLED=False, SQLALCHEMY_ECHO=False)
     with app.app_context():

@@ -66,7 +66,7 @@ def demo_command(size: str, if_empty: bool, compounds: int, seed: int | None) ->
     """Load the demo county (or a city-size data set) and print one login per role."""
     from tqdm import tqdm
 
-    from pm.services import demo
+    from pm import demo
 
     if demo.has_county():
         if if_empty:

@@ -15,7 +15,7 @@ from pm.models import (
     User,
 )
 from pm.services.accounts import authenticate, user_for_token
-from pm.services.demo import DEMO_LOGINS
+from pm.demo import DEMO_LOGINS
 from tests.factories import (
     make_community,
     make_compound,

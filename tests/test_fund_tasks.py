@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from pm.extensions import db
 from pm.models import Notification, Role, UsePlan
-from pm.models.funds import PlanStatus
+from pm.models.fund import PlanStatus
 from pm.tasks import find_job, funds
 from pm.tasks.scheduler import run_job
 from tests.factories import make_user, make_world

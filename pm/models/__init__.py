@@ -1,5 +1,5 @@
 """All models, imported here so Alembic and the app see one metadata."""
-from pm.models.org import (  # noqa: F401
+from pm.models.registry import (  # noqa: F401
     Building,
     Community,
     Compound,
@@ -7,18 +7,35 @@ from pm.models.org import (  # noqa: F401
     Household,
     HouseholdStatus,
     ManagementMode,
+    Ownership,
+    OwnershipEnd,
+    Person,
+    Relation,
     RenovationClass,
     RenovationItem,
+    Residency,
     StreetOffice,
     Unit,
 )
-from pm.models.people import Ownership, OwnershipEnd, Person, Relation, Residency  # noqa: F401
-from pm.models.stations import Station, Team, TeamKind, station_compounds, team_members  # noqa: F401
+from pm.models.stations import (  # noqa: F401
+    CheckinStatus,
+    PatrolCheckin,
+    PatrolPoint,
+    PatrolRoute,
+    Shift,
+    Station,
+    Team,
+    TeamKind,
+    WorkLog,
+    WorkLogPhoto,
+    station_compounds,
+    team_members,
+)
 from pm.models.accounts import ApiToken, Role, User  # noqa: F401
 from pm.models.audit import AuditLog  # noqa: F401
 from pm.models.imports import ImportJob, ImportStatus  # noqa: F401
 from pm.models.jobs import JobRun, RunStatus  # noqa: F401
-from pm.models.funds import (  # noqa: F401
+from pm.models.fund import (  # noqa: F401
     AccountStatus,
     Ballot,
     BankImport,
@@ -54,7 +71,6 @@ from pm.models.repairs import (  # noqa: F401
 from pm.models.inspections import (  # noqa: F401
     ASSESSMENT_ITEMS,
     AssessmentItem,
-    CheckinStatus,
     EventKind,
     Finding,
     FindingPhoto,
@@ -62,16 +78,10 @@ from pm.models.inspections import (  # noqa: F401
     InspectionLevel,
     OrderSource,
     OrderStatus,
-    PatrolCheckin,
-    PatrolPoint,
-    PatrolRoute,
     RectificationEvent,
     RectificationOrder,
     RectificationPhoto,
     ResponsibleKind,
-    Shift,
     TargetKind,
-    WorkLog,
-    WorkLogPhoto,
     inspection_inspectors,
 )

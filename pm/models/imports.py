@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pm.extensions import db
 from pm.models.accounts import User
-from pm.models.org import Compound
+from pm.models.registry import Compound
 from pm.models.types import UTCDateTime, str_enum
 from pm.timeutil import utcnow
 

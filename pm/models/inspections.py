@@ -1,4 +1,4 @@
-"""服务站日常与督查: work logs (工作日志), patrols (巡查), inspections (巡查/督查/抽查) and rectification orders (整改单)."""
+"""督查: inspections (巡查/督查/抽查) with findings, and rectification orders (整改单) closed after re-check."""
 from __future__ import annotations
 
 import enum
@@ -22,12 +22,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pm.extensions import db
 from pm.models.accounts import User
-from pm.models.org import Community, Compound, StreetOffice
-from pm.models.stations import Station, Team
-from pm.models.types import UTCDateTime, str_enum
+from pm.models.registry import Community, Compound, StreetOffice
+from pm.models.stations import Station
+from pm.models.types import PhotoMixin, UTCDateTime, str_enum
 from pm.timeutil import utcnow
 
-MAX_PHOTOS = 6
 
 
 @dataclass(frozen=True)
@@ -52,20 +51,6 @@ ASSESSMENT_ITEMS: tuple[AssessmentItem, ...] = (
     AssessmentItem("party", "党建引领", Decimal(5)),
 )
 ITEMS_BY_CODE: dict[str, AssessmentItem] = {item.code: item for item in ASSESSMENT_ITEMS}
-
-
-class Shift(enum.StrEnum):
-    """班次."""
-
-    MORNING = "morning"  # 早班
-    MIDDAY = "midday"  # 中班
-    EVENING = "evening"  # 晚班
-    FULL_DAY = "full_day"  # 全天
-
-
-class CheckinStatus(enum.StrEnum):
-    OK = "ok"  # 正常
-    PROBLEM = "problem"  # 有问题
 
 
 class InspectionLevel(enum.StrEnum):
@@ -109,92 +94,6 @@ class EventKind(enum.StrEnum):
     RETURNED = "returned"
     CLOSED = "closed"
     ESCALATED = "escalated"
-
-
-class PhotoMixin:
-    path: Mapped[str] = mapped_column(String(300))
-    content_type: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class WorkLog(db.Model):
-    """工作日志: one team's log for one date and shift."""
-
-    __tablename__ = "work_logs"
-    __table_args__ = (
-        UniqueConstraint("team_id", "log_on", "shift"),
-        Index("ix_work_logs_station_day", "station_id", "log_on"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
-    log_on: Mapped[date] = mapped_column(Date)
-    shift: Mapped[Shift] = mapped_column(str_enum(Shift))
-    content: Mapped[str] = mapped_column(Text)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    team: Mapped[Team] = relationship()
-    station: Mapped[Station] = relationship()
-    author: Mapped[User] = relationship()
-    photos: Mapped[list[WorkLogPhoto]] = relationship(order_by="WorkLogPhoto.id", cascade="all, delete-orphan")
-
-
-class WorkLogPhoto(PhotoMixin, db.Model):
-    __tablename__ = "work_log_photos"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    log_id: Mapped[int] = mapped_column(ForeignKey("work_logs.id"), index=True)
-
-
-class PatrolRoute(db.Model):
-    """巡查路线: a station's route with ordered check points."""
-
-    __tablename__ = "patrol_routes"
-    __table_args__ = (UniqueConstraint("station_id", "name"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
-    name: Mapped[str] = mapped_column(String(80))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    station: Mapped[Station] = relationship()
-    points: Mapped[list[PatrolPoint]] = relationship(order_by="PatrolPoint.position", back_populates="route")
-
-
-class PatrolPoint(db.Model):
-    """巡查点位 on a route, in order."""
-
-    __tablename__ = "patrol_points"
-    __table_args__ = (UniqueConstraint("route_id", "position"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    route_id: Mapped[int] = mapped_column(ForeignKey("patrol_routes.id"))
-    position: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(80))
-
-    route: Mapped[PatrolRoute] = relationship(back_populates="points")
-
-
-class PatrolCheckin(db.Model):
-    """打卡: a staff member at a point on a day (local date), with an optional photo and note."""
-
-    __tablename__ = "patrol_checkins"
-    __table_args__ = (Index("ix_patrol_checkins_route_day", "route_id", "checked_on"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
-    route_id: Mapped[int] = mapped_column(ForeignKey("patrol_routes.id"))
-    point_id: Mapped[int] = mapped_column(ForeignKey("patrol_points.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    checked_on: Mapped[date] = mapped_column(Date)
-    checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    status: Mapped[CheckinStatus] = mapped_column(str_enum(CheckinStatus))
-    note: Mapped[str | None] = mapped_column(Text)
-    photo_path: Mapped[str | None] = mapped_column(String(300))
-    photo_type: Mapped[str | None] = mapped_column(String(40))
-    # The repair request (报修) this check-in filed. No foreign key: repair_requests comes from a sibling
-    # migration branch (0004) whose order relative to this one is not fixed yet.
-    repair_request_id: Mapped[int | None] = mapped_column(Integer, index=True)
-
-    point: Mapped[PatrolPoint] = relationship()
-    user: Mapped[User] = relationship()
 
 
 inspection_inspectors = Table(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pm.extensions import db
 from pm.models.accounts import User
-from pm.models.org import Building, Compound, Household, Unit
+from pm.models.registry import Building, Compound, Household, Unit
 from pm.models.stations import Station, Team
 from pm.models.types import UTCDateTime, str_enum
 from pm.timeutil import utcnow

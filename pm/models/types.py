@@ -6,9 +6,11 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Annotated
 
-from sqlalchemy import BigInteger, DateTime, Numeric, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, Numeric, String, TypeDecorator
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pm.timeutil import utcnow
 
 
 class UTCDateTime(TypeDecorator):
@@ -47,3 +49,14 @@ def str_enum(enum_cls: type[enum.StrEnum], length: int = 32) -> SAEnum:
 Fen = Annotated[int, mapped_column(BigInteger)]
 AreaM2 = Annotated[Decimal, mapped_column(Numeric(10, 2))]
 UTCTimestamp = Annotated[datetime, mapped_column(UTCDateTime())]
+
+
+MAX_PHOTOS = 6  # photos per record (a repair request, a work log, a finding, ...)
+
+
+class PhotoMixin:
+    """A stored photo (see pm.services.storage): its relative path and sniffed content type."""
+
+    path: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

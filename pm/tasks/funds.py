@@ -27,8 +27,8 @@ from pm.models import (
     User,
     station_compounds,
 )
-from pm.models.funds import PlanStatus
-from pm.services import fund_statements
+from pm.models.fund import PlanStatus
+from pm.services.fund import statements as fund_statements
 from pm.services.notifications import notify
 from pm.timeutil import local_today
 

@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 
 from pm.access import scope_for
 from pm.models import FundAccount, LedgerEntry, Role
-from pm.services import funds, ledger, registry
+from pm.services import registry
+from pm.services.fund import cashier as funds
+from pm.services.fund import ledger
 from tests.factories import make_household, make_person, make_user
 
 V1 = "/api/v1"

@@ -7,8 +7,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from pm.models import LedgerEntry, Role
-from pm.models.funds import Ballot, EntryKind, PlanStatus, UsePlan
-from pm.services import ledger
+from pm.models.fund import Ballot, EntryKind, PlanStatus, UsePlan
+from pm.services.fund import ledger
 from pm.timeutil import local_today
 from tests.api.helpers import assert_error, ids
 

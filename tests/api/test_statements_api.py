@@ -7,7 +7,7 @@ import pytest
 
 from pm.extensions import db
 from pm.models import Role
-from pm.models.funds import EntryKind
+from pm.models.fund import EntryKind
 from tests.factories import make_world
 from tests.services.test_fund_statements import (
     charge_plan,

@@ -7,8 +7,8 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pm.models.funds import DecisionKind
-from pm.services.apportion import largest_remainder
+from pm.models.fund import DecisionKind
+from pm.services.fund.apportion import largest_remainder
 from pm.services.votes import Counts, decide
 
 areas = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999.99"), places=2, allow_nan=False,

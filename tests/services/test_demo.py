@@ -25,7 +25,7 @@ from pm.models import (
     User,
     station_compounds,
 )
-from pm.services import demo
+from pm import demo
 from pm.services.accounts import authenticate
 
 
@@ -248,7 +248,7 @@ def test_demo_fund_has_policy_standards_accounts_and_both_worklists(db, loaded):
         LedgerEntry,
         ReturnsDistribution,
     )
-    from pm.services import funds
+    from pm.services.fund import cashier as funds
 
     county = db.session.scalar(select(County))
     assert db.session.scalar(select(FundPolicy).where(FundPolicy.county_id == county.id)) is not None
@@ -331,7 +331,7 @@ def test_station_work_and_inspections_have_logs_gaps_checkins_and_orders(db, loa
         Station,
         WorkLog,
     )
-    from pm.services import station_work
+    from pm.services import stations as station_work
     from pm.timeutil import local_today
 
     today = local_today()

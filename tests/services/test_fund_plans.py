@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from pm.access import scope_for
 from pm.errors import Conflict, DomainError, Forbidden
 from pm.models import AuditLog, LedgerEntry, Ownership, Person, Role
-from pm.models.funds import (
+from pm.models.fund import (
     EntryKind,
     FundPolicy,
     Holder,
@@ -18,8 +18,10 @@ from pm.models.funds import (
     PlanStatus,
     VoteChoice,
 )
-from pm.services import fund_plans, ledger, votes
-from pm.services.fund_plans import Targets
+from pm.services import votes
+from pm.services.fund import ledger
+from pm.services.fund import plans as fund_plans
+from pm.services.fund.plans import Targets
 from tests.factories import (
     make_building,
     make_household,

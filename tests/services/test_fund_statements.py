@@ -1,7 +1,7 @@
 """资金公示: owners' accounts, yearly statements per compound and household (exact, scoped, no N+1).
 
 The factories at the top (open_account, deposit, charge_plan, ...) are shared by the statements' web,
-API and job tests; they build data with pm.services.ledger.post and the models directly.
+API and job tests; they build data with pm.services.fund.ledger.post and the models directly.
 """
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ from pm.models import (
     UsePlan,
     User,
 )
-from pm.models.funds import EntryKind, Holder, PlanStatus
-from pm.services import fund_statements as fs
-from pm.services import ledger
+from pm.models.fund import EntryKind, Holder, PlanStatus
+from pm.services.fund import statements as fs
+from pm.services.fund import ledger
 from pm.timeutil import local_today
 from tests.factories import (
     make_building,

@@ -26,8 +26,9 @@ from pm.models import (
     ReturnsDistribution,
     Role,
 )
-from pm.models.funds import Holder
-from pm.services import funds, ledger
+from pm.models.fund import Holder
+from pm.services.fund import cashier as funds
+from pm.services.fund import ledger
 from tests.factories import (
     make_building,
     make_county,

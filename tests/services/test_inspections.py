@@ -19,7 +19,7 @@ from pm.models import (
     Role,
 )
 from pm.services import inspections as svc
-from pm.services import station_work as sw
+from pm.services import stations as sw
 from tests.factories import make_user, make_world
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from pm.errors import Conflict, DomainError
 from pm.models import EntryKind, LedgerEntry
-from pm.services import ledger
+from pm.services.fund import ledger
 from tests.factories import make_household
 
 

@@ -14,7 +14,8 @@ from pm.access import scope_for
 from pm.errors import DomainError
 from pm.extensions import db as database
 from pm.models import Compound, EntryKind, FundAccount, LedgerEntry, Role, User
-from pm.services import funds, ledger
+from pm.services.fund import cashier as funds
+from pm.services.fund import ledger
 from tests.factories import (
     make_building,
     make_compound,

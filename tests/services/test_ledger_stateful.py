@@ -22,7 +22,10 @@ from pm.access import scope_for
 from pm.errors import Conflict, DomainError
 from pm.extensions import db
 from pm.models import Compound, EntryKind, FundAccount, Household, LedgerEntry, Role
-from pm.services import apportion, funds, ledger, registry
+from pm.services import registry
+from pm.services.fund import apportion
+from pm.services.fund import cashier as funds
+from pm.services.fund import ledger
 from tests.factories import (
     make_building,
     make_compound,

@@ -8,7 +8,7 @@ from werkzeug.datastructures import FileStorage
 
 from pm.errors import Conflict, DomainError, Forbidden
 from pm.models import AuditLog, CheckinStatus, Role, Shift, TeamKind, WorkLog
-from pm.services import station_work as sw
+from pm.services import stations as sw
 from tests.factories import make_user, make_world
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

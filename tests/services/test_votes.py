@@ -9,9 +9,10 @@ import pytest
 from pm.access import scope_for
 from pm.errors import Conflict, DomainError, Forbidden
 from pm.models import Role
-from pm.models.funds import DecisionKind, PlanStatus, VoteChoice
-from pm.services import fund_plans, votes
-from pm.services.fund_plans import CONFIRMATIONS, Targets
+from pm.models.fund import DecisionKind, PlanStatus, VoteChoice
+from pm.services import votes
+from pm.services.fund import plans as fund_plans
+from pm.services.fund.plans import CONFIRMATIONS, Targets
 from pm.services.votes import Counts, decide, majority_met, quorum_met
 from tests.factories import (
     make_household,

@@ -12,9 +12,10 @@ from pm.access import scope_for
 from pm.errors import Conflict
 from pm.extensions import db as _db
 from pm.models import Household, Role, User
-from pm.models.funds import Ballot, UsePlan
-from pm.services import fund_plans, votes
-from pm.services.fund_plans import CONFIRMATIONS, Targets
+from pm.models.fund import Ballot, UsePlan
+from pm.services import votes
+from pm.services.fund import plans as fund_plans
+from pm.services.fund.plans import CONFIRMATIONS, Targets
 from tests.factories import make_world
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -74,8 +75,8 @@ def test_parallel_charges_of_one_plan_post_once(app, db, backend):
     if backend != "postgresql":
         pytest.skip("row locks need PostgreSQL")
     from pm.models import FundAccount, LedgerEntry
-    from pm.models.funds import EntryKind, PlanShare
-    from pm.services import ledger
+    from pm.models.fund import EntryKind, PlanShare
+    from pm.services.fund import ledger
 
     w = make_world()
     for hh in w.households["a"][:2]:

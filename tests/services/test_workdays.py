@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from pm.models import WorkCalendarDay
-from pm.services.workdays import Calendar, add_workdays, year_is_known
+from pm.services.repairs.workdays import Calendar, add_workdays, year_is_known
 from pm.timeutil import to_local
 from tests.factories import make_county
 

@@ -48,7 +48,7 @@ def test_foreign_plan_not_shown(client, auth, db):
 def test_owner_with_low_balance_is_told_to_top_up(client, auth, db):
     """An owner whose account is below 30% of the first deposit sees the top-up notice (in both languages)."""
     from pm.models import EntryKind
-    from pm.services import ledger
+    from pm.services.fund import ledger
 
     w = make_world()
     account = ledger.get_or_open_account(w.households["a"][0], due_fen=10_000)

@@ -22,7 +22,8 @@ from pm.models import (
     LedgerEntry,
     Role,
 )
-from pm.services import funds, ledger
+from pm.services.fund import cashier as funds
+from pm.services.fund import ledger
 from tests.factories import PASSWORD, make_world
 
 

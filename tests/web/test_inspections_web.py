@@ -15,7 +15,7 @@ from pm.models import (
     WorkLog,
 )
 from pm.services import inspections as svc
-from pm.services import station_work as sw
+from pm.services import stations as sw
 from pm.timeutil import local_today
 from tests.factories import make_user, make_world
 

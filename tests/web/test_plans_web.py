@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 
 from pm.access import scope_for
 from pm.models import Role
-from pm.models.funds import Ballot, EntryKind, PlanDocument, PlanStatus, UsePlan
-from pm.services import fund_plans, ledger
-from pm.services.fund_plans import CONFIRMATIONS
+from pm.models.fund import Ballot, EntryKind, PlanDocument, PlanStatus, UsePlan
+from pm.services.fund import ledger
+from pm.services.fund import plans as fund_plans
+from pm.services.fund.plans import CONFIRMATIONS
 from pm.timeutil import local_today
 from tests.factories import make_world
 

@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from pm.extensions import db
-from pm.models.funds import EntryKind
-from pm.services import ledger
+from pm.models.fund import EntryKind
+from pm.services.fund import ledger
 from tests.factories import make_world
 from tests.services.test_fund_statements import (
     charge_plan,

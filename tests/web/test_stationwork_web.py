@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pm.models import PatrolCheckin, RectificationOrder, Role, Team, TeamKind, WorkLog
-from pm.services import station_work as sw
+from pm.services import stations as sw
 from pm.timeutil import local_today
 from tests.factories import make_user, make_world
 

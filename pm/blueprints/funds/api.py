@@ -2,7 +2,7 @@
 deposit standards and sold-public-housing terms. Money is integer fen.
 
 Reads go through the caller's Scope (a foreign id is a 404; owners see their own dwelling's accounts, which
-stay with the dwelling on a sale). Writes check the capability and call pm.services.funds; one commit here.
+stay with the dwelling on a sale). Writes check the capability and call pm.services.fund.cashier; one commit here.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from pm.blueprints.funds import schemas as s
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import DepositRate, FundAccount, Household, LedgerEntry
-from pm.services import funds
+from pm.services.fund import cashier as funds
 
 URL_PREFIX = ""
 blp = api_blueprint("funds_api", __name__, description="维修资金：分户账、交存录入、冲正、交存标准")

@@ -35,7 +35,7 @@ def options(pairs) -> list[SelectChoice]:
 
 def _yuan_check(form, field):
     """The amount must parse exactly to whole fen (the service parses it again)."""
-    from pm.services.funds import parse_yuan
+    from pm.services.fund.cashier import parse_yuan
 
     try:
         parse_yuan(field.data)
@@ -95,7 +95,7 @@ class RateForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
     def values(self) -> dict:
-        from pm.services.funds import parse_yuan
+        from pm.services.fund.cashier import parse_yuan
 
         return {
             "name": self.name.data, "compound_id": self.compound_id.data or None,
@@ -118,7 +118,7 @@ class TermsForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
     def values(self) -> dict:
-        from pm.services.funds import parse_yuan
+        from pm.services.fund.cashier import parse_yuan
 
         return {"cost_price_fen_per_m2": parse_yuan(self.cost_price.data), "sale_price_fen": parse_yuan(self.sale_price.data),
                 "owner_permille": self.owner_permille.data, "work_unit_permille": self.work_unit_permille.data,

@@ -17,9 +17,9 @@ from pm.blueprints.apiutil import (
     text,
 )
 from pm.models import AccountStatus, EntryKind
-from pm.models.funds import Holder
-from pm.services import ledger
-from pm.services.funds import MAX_RATE_FEN_PER_M2, PAYMENT_KINDS
+from pm.models.fund import Holder
+from pm.services.fund import ledger
+from pm.services.fund.cashier import MAX_RATE_FEN_PER_M2, PAYMENT_KINDS
 
 
 def fen(**kwargs) -> fields.Integer:

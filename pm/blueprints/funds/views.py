@@ -1,5 +1,5 @@
 """维修资金归集页面: overview, arrears and replenishment lists, payments, reversals, bank import, standards,
-房改房 terms, opening accounts, returns and demolition. Rules live in pm.services.funds."""
+房改房 terms, opening accounts, returns and demolition. Rules live in pm.services.fund.cashier."""
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -36,8 +36,9 @@ from pm.models import (
     PublicHousingTerms,
     ReturnsDistribution,
 )
-from pm.models.funds import EntryKind, Holder
-from pm.services import funds, registry
+from pm.models.fund import EntryKind, Holder
+from pm.services import registry
+from pm.services.fund import cashier as funds
 from pm.timeutil import local_today
 
 KIND_LABELS = {

@@ -21,9 +21,10 @@ from pm.blueprints.plans import schemas as s
 from pm.errors import Conflict
 from pm.extensions import db
 from pm.models import Compound, Household, Person
-from pm.models.funds import PlanDocument, PlanShare, PlanStatus, UsePlan
-from pm.services import fund_plans, votes
-from pm.services.fund_plans import Targets
+from pm.models.fund import PlanDocument, PlanShare, PlanStatus, UsePlan
+from pm.services import votes
+from pm.services.fund import plans as fund_plans
+from pm.services.fund.plans import Targets
 
 URL_PREFIX = ""
 blp = api_blueprint("plans_api", __name__, description="维修资金使用方案：公示、业主表决、应急使用、审核、按面积分摊")

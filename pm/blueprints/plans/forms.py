@@ -32,7 +32,7 @@ SCOPE_CHOICES = [("whole", _l("整个小区")), ("listed", _l("所选楼栋、�
 
 def _yuan_check(form, field):
     from pm.errors import DomainError
-    from pm.services.fund_plans import parse_yuan
+    from pm.services.fund.plans import parse_yuan
 
     if field.data in (None, ""):
         return

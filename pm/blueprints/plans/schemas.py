@@ -7,8 +7,8 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from pm.blueprints.apiutil import BaseSchema, PageArgs, id_field, page_schema, text
-from pm.models.funds import DecisionKind, PlanStatus, VoteChoice
-from pm.services.fund_plans import MAX_BUDGET_FEN, TRANSITION_TARGETS
+from pm.models.fund import DecisionKind, PlanStatus, VoteChoice
+from pm.services.fund.plans import MAX_BUDGET_FEN, TRANSITION_TARGETS
 
 
 def fen(**kwargs) -> fields.Integer:

@@ -1,5 +1,5 @@
 """使用方案 pages: list, draft, detail (timeline, scope, documents, tally, apportionment), transitions,
-owners' phone voting, paper ballots and documents. Rules live in pm.services.fund_plans and votes."""
+owners' phone voting, paper ballots and documents. Rules live in pm.services.fund.plans and votes."""
 from __future__ import annotations
 
 import os
@@ -44,7 +44,7 @@ from pm.models import (
     Role,
     Unit,
 )
-from pm.models.funds import (
+from pm.models.fund import (
     Ballot,
     PlanDocument,
     PlanScope,
@@ -52,8 +52,9 @@ from pm.models.funds import (
     PlanStatus,
     UsePlan,
 )
-from pm.services import fund_plans, votes
-from pm.services.fund_plans import APPROVER_LABELS, STATUS_LABELS, Targets
+from pm.services import votes
+from pm.services.fund import plans as fund_plans
+from pm.services.fund.plans import APPROVER_LABELS, STATUS_LABELS, Targets
 
 # Transitions that move money or approve it need a fresh login (reliability.md: fresh_login_required).
 FRESH = {"passed", "payment_approved", "charged"}

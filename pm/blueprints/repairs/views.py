@@ -32,7 +32,8 @@ from pm.models import (
     Urgency,
     WorkCalendarDay,
 )
-from pm.services import repairs, workdays
+from pm.services import repairs
+from pm.services.repairs import workdays
 from pm.timeutil import LOCAL_TZ, local_today, utcnow
 
 
@@ -160,7 +161,7 @@ def _member(value: str) -> tuple[int | None, int | None]:
 def _yuan_to_fen(text: str | None) -> int | None:
     if not text or not text.strip():
         return None
-    from pm.services.fund_plans import parse_yuan
+    from pm.services.fund.plans import parse_yuan
 
     return parse_yuan(text, field="budget_yuan")
 

@@ -10,7 +10,7 @@ from flask_babel import gettext
 from pm.blueprints.apiutil import PageArgs, api_blueprint, api_scope, paginate
 from pm.blueprints.statements import schemas as s
 from pm.errors import Forbidden
-from pm.services import fund_statements as fs
+from pm.services.fund import statements as fs
 
 URL_PREFIX = ""
 blp = api_blueprint("statements_api", __name__, description="维修资金：我的分户账、年度公示与分户对账单")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from pm.blueprints.apiutil import Area
-from pm.services.fund_statements import kind_label
+from pm.services.fund.statements import kind_label
 
 
 class StatementEntryOut(Schema):

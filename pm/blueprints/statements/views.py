@@ -15,7 +15,7 @@ from pm.blueprints.statements import bp
 from pm.blueprints.webutil import paginate
 from pm.errors import Forbidden
 from pm.models import Community, Compound
-from pm.services import fund_statements as fs
+from pm.services.fund import statements as fs
 from pm.timeutil import local_today, to_local, utcnow
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """服务站日常 REST API: teams, work logs and their monthly gaps, patrol routes, runs and check-ins.
 
 Reads go through the caller's Scope (a foreign id is a 404); writes check the role's capability and call
-pm.services.station_work, committing once here. Lists are paginated and load related rows eagerly.
+pm.services.stations, committing once here. Lists are paginated and load related rows eagerly.
 """
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ from pm.models import (
     Team,
     WorkLog,
 )
-from pm.services import inspections, station_work
+from pm.services import inspections
+from pm.services import stations as station_work
 from pm.timeutil import local_today
 
 URL_PREFIX = ""

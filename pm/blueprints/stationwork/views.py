@@ -37,7 +37,8 @@ from pm.models import (
     WorkLog,
     WorkLogPhoto,
 )
-from pm.services import inspections, station_work, uploads
+from pm.services import inspections, uploads
+from pm.services import stations as station_work
 from pm.timeutil import local_today
 
 

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pm.extensions import db
 from pm.models.accounts import User
-from pm.models.org import Building, Compound, County, Household, Unit
-from pm.models.people import Person
+from pm.models.registry import Building, Compound, County, Household, Unit
+from pm.models.registry import Person
 from pm.models.types import UTCDateTime, str_enum
 from pm.timeutil import utcnow
 
@@ -76,7 +76,7 @@ class FundAccount(db.Model):
     compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), index=True)  # denormalised for scoping
     holder: Mapped[Holder] = mapped_column(str_enum(Holder), default=Holder.OWNER)
     status: Mapped[AccountStatus] = mapped_column(str_enum(AccountStatus), default=AccountStatus.OPEN)
-    # Cached sum of the entries, changed only by pm.services.ledger in the same transaction as the entry.
+    # Cached sum of the entries, changed only by pm.services.fund.ledger in the same transaction as the entry.
     balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     # 首期应交: floor area × the deposit standard (or the sold-public-housing rule), fixed when the account opens.
     first_deposit_due_fen: Mapped[int | None] = mapped_column(BigInteger)

@@ -27,7 +27,7 @@ from pm.errors import Conflict, DomainError, Forbidden
 from pm.extensions import db
 from pm.models import Compound, Household, Ownership, Person, User
 from pm.models.accounts import Role
-from pm.models.funds import Ballot, DecisionKind, PlanStatus, UsePlan, VoteChoice
+from pm.models.fund import Ballot, DecisionKind, PlanStatus, UsePlan, VoteChoice
 from pm.services import audit
 from pm.timeutil import local_today, utcnow
 
@@ -156,7 +156,7 @@ class Tally:
 
 def electorate(plan: UsePlan) -> dict[int, tuple[Decimal, set]]:
     """{household_id: (area, {person ids or ORGANISATIONS})} for the scope's dwellings with a current owner."""
-    from pm.services.fund_plans import scope_households_stmt
+    from pm.services.fund.plans import scope_households_stmt
 
     hh = scope_households_stmt(plan).subquery()
     rows = db.session.execute(
@@ -192,7 +192,7 @@ def _heads(owners_by_dwelling: dict[int, set]) -> dict[int, object]:
 
 def tally(plan: UsePlan) -> Tally:
     """Count the plan's ballots (three queries: scope households, owners, ballots)."""
-    from pm.services.fund_plans import scope_household_ids
+    from pm.services.fund.plans import scope_household_ids
 
     voters = electorate(plan)
     in_scope = scope_household_ids(plan)
@@ -233,7 +233,7 @@ def cast_ballot(
     now: datetime | None = None,
 ) -> Ballot:
     """Record one dwelling's ballot: online by a current owner, or on paper entered by the committee."""
-    from pm.services.fund_plans import scope_household_ids
+    from pm.services.fund.plans import scope_household_ids
 
     try:
         choice = VoteChoice(choice)
@@ -282,7 +282,7 @@ def my_households(plan: UsePlan, user: User) -> list[Household]:
     """The user's own dwellings (as a current owner) within the plan's scope, for the voting page."""
     from sqlalchemy.orm import joinedload
 
-    from pm.services.fund_plans import scope_households_stmt
+    from pm.services.fund.plans import scope_households_stmt
 
     if user.person_id is None:
         return []

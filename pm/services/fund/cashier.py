@@ -1,7 +1,7 @@
 """维修资金归集 (the cashier side of the maintenance fund): deposit standards, opening accounts, payments,
 bank-statement imports, arrears and replenishment lists, returns distributions, demolition refunds.
 
-Every posting goes through pm.services.ledger (the one posting primitive); this module holds the rules
+Every posting goes through pm.services.fund.ledger (the one posting primitive); this module holds the rules
 around it. Money is integer fen; areas and rates are multiplied with Decimal and rounded half-up to the fen.
 """
 from __future__ import annotations
@@ -47,8 +47,10 @@ from pm.models import (
     Unit,
     User,
 )
-from pm.models.funds import DEPOSIT_KINDS, EntryKind, Holder
-from pm.services import apportion, audit, ledger
+from pm.models.fund import DEPOSIT_KINDS, EntryKind, Holder
+from pm.services import audit
+from pm.services.fund import apportion
+from pm.services.fund import ledger
 from pm.timeutil import local_today, utcnow
 
 logger = logging.getLogger(__name__)
@@ -753,7 +755,7 @@ def distribute_returns(compound: Compound, *, period: str, amount_fen: int, acto
                        value_on: date | None = None) -> ReturnsDistribution:
     """增值收益分配: credit `amount_fen` for a period to the compound's open accounts, exact to the fen.
 
-    Split by the largest-remainder method (pm.services.apportion) in proportion to the balances (FundPolicy
+    Split by the largest-remainder method (pm.services.fund.apportion) in proportion to the balances (FundPolicy
     returns_key "balance", the default) or to the floor area ("area": a household's area shared equally by its
     open accounts). One distribution per (compound, period): a second run is refused.
     """

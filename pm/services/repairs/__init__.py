@@ -46,14 +46,14 @@ from pm.models import (
     team_members,
 )
 from pm.models.repairs import OPEN_STATUSES
+from pm.models.types import MAX_PHOTOS
 from pm.services import audit, uploads
 from pm.services.notifications import notify
-from pm.services.workdays import Calendar, add_workdays
+from pm.services.repairs.workdays import Calendar, add_workdays
 from pm.timeutil import LOCAL_TZ, utcnow
 
 logger = logging.getLogger(__name__)
 
-MAX_PHOTOS = 6
 # Categories in which an emergency (特急) can be reported: burst pipe, drains, power cut, people trapped in an
 # elevator; gas and fire-system failures are filed as "other" (domain.md "Repair requests").
 EMERGENCY_CATEGORIES = frozenset({
@@ -589,7 +589,7 @@ def agree_time(req: RepairRequest, *, actor: User, scope: Scope, at: datetime,
 def mark_needs_fund(req: RepairRequest, *, actor: User, scope: Scope, budget_fen: int | None = None,
                     shared_part: str | None = None, now: datetime | None = None):
     """需动用维修资金: only for shared parts. With a budget and the right to propose plans, a draft use plan
-    (pm.services.fund_plans) is opened and linked; otherwise the flag is recorded for the station manager."""
+    (pm.services.fund.plans) is opened and linked; otherwise the flag is recorded for the station manager."""
     now = now or utcnow()
     _require_handler(actor, scope, req)
     if not req.is_common_area:
@@ -600,7 +600,7 @@ def mark_needs_fund(req: RepairRequest, *, actor: User, scope: Scope, budget_fen
         raise Conflict("该工单已关联使用方案", field="needs_fund")
     plan = None
     if budget_fen is not None:
-        from pm.services import fund_plans
+        from pm.services.fund import plans as fund_plans
 
         targets = fund_plans.Targets(
             whole=req.building_id is None,

@@ -43,7 +43,7 @@ from pm.models import (
 from pm.models.inspections import ITEMS_BY_CODE
 from pm.services import audit
 from pm.services.notifications import notify
-from pm.services.station_work import save_photos
+from pm.services.stations import save_photos
 from pm.timeutil import local_today, utcnow
 
 logger = logging.getLogger(__name__)

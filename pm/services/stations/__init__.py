@@ -27,7 +27,7 @@ from pm.models import (
     WorkLog,
     WorkLogPhoto,
 )
-from pm.models.inspections import MAX_PHOTOS
+from pm.models.types import MAX_PHOTOS
 from pm.services import audit, uploads
 from pm.timeutil import local_today, utcnow
 

@@ -828,7 +828,10 @@ def _fund(county, station, compound, users, rng, now) -> dict[str, int]:
     """Policy, deposit standards, accounts and first deposits, returns, and three use plans in the anchor compound."""
     from pm.access import scope_for
     from pm.models import FundAccount, FundPolicy
-    from pm.services import fund_plans, funds, ledger, votes
+    from pm.services import votes
+    from pm.services.fund import cashier as funds
+    from pm.services.fund import ledger
+    from pm.services.fund import plans as fund_plans
 
     admin, manager, committee, owner_user = (users[r] for r in (
         Role.COUNTY_ADMIN, Role.STATION_MANAGER, Role.COMMITTEE_MEMBER, Role.OWNER))
@@ -971,7 +974,8 @@ def _fund(county, station, compound, users, rng, now) -> dict[str, int]:
 def _repairs(station, compound, users, now) -> dict[str, int]:
     """Four teams (the staff member in maintenance) and repair requests in every state in the anchor compound."""
     from pm.access import scope_for
-    from pm.services import repairs, station_work
+    from pm.services import repairs
+    from pm.services import stations as station_work
 
     manager, staff, owner_user, resident = (users[r] for r in (
         Role.STATION_MANAGER, Role.STATION_STAFF, Role.OWNER, Role.RESIDENT))
@@ -1025,7 +1029,7 @@ def _repairs(station, compound, users, now) -> dict[str, int]:
 
 def _station_work(station, users, rng, now) -> dict[str, int]:
     """Daily work logs for the last two weeks (some days missing) and a patrol route with check-ins."""
-    from pm.services import station_work
+    from pm.services import stations as station_work
 
     manager, staff = users[Role.STATION_MANAGER], users[Role.STATION_STAFF]
     teams = {t.kind: t for t in station_work.ensure_teams(station, actor=manager)}

@@ -36,7 +36,7 @@ from pm.models import (
     Unit,
     User,
 )
-from pm.models.funds import (
+from pm.models.fund import (
     DEPOSIT_KINDS,
     DecisionKind,
     EntryKind,
@@ -48,8 +48,9 @@ from pm.models.funds import (
     PlanStatus,
     UsePlan,
 )
-from pm.services import audit, ledger
-from pm.services.apportion import RULE, largest_remainder
+from pm.services import audit
+from pm.services.fund import ledger
+from pm.services.fund.apportion import RULE, largest_remainder
 from pm.timeutil import local_today, utcnow
 
 logger = logging.getLogger(__name__)

@@ -34,7 +34,7 @@ from pm.models import (
     Unit,
     UsePlan,
 )
-from pm.models.funds import AccountStatus, EntryKind, Holder
+from pm.models.fund import AccountStatus, EntryKind, Holder
 from pm.timeutil import local_today
 
 logger = logging.getLogger(__name__)

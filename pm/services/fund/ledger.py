@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from pm.errors import Conflict, DomainError, NotFound
 from pm.extensions import db
 from pm.models import AccountStatus, FundAccount, Household, LedgerEntry, User
-from pm.models.funds import CREDIT_KINDS, DEBIT_KINDS, EntryKind, Holder
+from pm.models.fund import CREDIT_KINDS, DEBIT_KINDS, EntryKind, Holder
 from pm.services import audit
 from pm.timeutil import local_today, utcnow
 
