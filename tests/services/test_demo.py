@@ -26,6 +26,7 @@ from pm.models import (
     station_compounds,
 )
 from pm import demo
+from pm.demo import city
 from pm.services.accounts import authenticate
 
 
@@ -221,15 +222,15 @@ def test_city_mode_shares_sum_exactly(total):
 def test_city_spec_refuses_too_small_a_city():
     """Fewer compounds than a city needs (a station and each common mode) is refused."""
     with pytest.raises(ValueError):
-        demo.city_spec(demo.CITY_MIN_COMPOUNDS - 1)
+        demo.city_spec(city.CITY_MIN_COMPOUNDS - 1)
 
 
 def test_the_same_seed_plans_the_same_county():
     """The generator is deterministic: the same seed gives the same compounds."""
     import random
 
-    first = demo._plan_compounds(demo.DEMO, random.Random(1), 12)
-    second = demo._plan_compounds(demo.DEMO, random.Random(1), 12)
+    first = city.plan_compounds(demo.DEMO, random.Random(1), 12)
+    second = city.plan_compounds(demo.DEMO, random.Random(1), 12)
     assert first == second
     assert len({p.name for p in first}) == 107
 
