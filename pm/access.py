@@ -434,9 +434,9 @@ def _inspection_rules() -> None:
                 select(RectificationOrder.id).where(RULES[RectificationOrder](s))))),
     })
     CAPABILITIES.update({
-        "stationwork.view": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER, Role.STATION_STAFF},
-        "stationwork.log": {Role.STATION_MANAGER, Role.STATION_STAFF},  # 工作日志, 巡查打卡
-        "stationwork.manage": {Role.STATION_MANAGER},  # 队伍成员, 巡查路线
+        "stations.view": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER, Role.STATION_STAFF},
+        "stations.log": {Role.STATION_MANAGER, Role.STATION_STAFF},  # 工作日志, 巡查打卡
+        "stations.manage": {Role.STATION_MANAGER},  # 队伍成员, 巡查路线
         "inspection.view": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER, Role.STATION_STAFF},
         "inspection.create": OFFICIALS_ABOVE_STATION,
     })

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from pm.extensions import db
 from pm.models import Notification, Role, UsePlan
 from pm.models.fund import PlanStatus
-from pm.tasks import find_job, funds
+from pm.tasks import find_job
+from pm.tasks import fund as funds
 from pm.tasks.scheduler import run_job
 from tests.factories import make_user, make_world
 from tests.services.test_fund_statements import deposit, open_account

@@ -8,11 +8,11 @@ from flask import Flask
 from pm.extensions import api, csrf
 
 # HTML blueprints, each package exposes `bp` in its __init__.
-HTML = ["auth", "main", "registry", "accounts", "audit", "imports", "apidocs", "notifications", "funds", "plans",
-        "statements", "stationwork", "inspections", "repairs"]
+HTML = ["auth", "dashboard", "registry", "accounts", "audit", "imports", "apidocs", "notifications", "fund.ledger",
+        "fund.plans", "fund.statements", "stations", "inspections", "repairs"]
 # REST blueprints (flask-smorest), each module exposes `blp`, or a list BLUEPRINTS (one OpenAPI tag each).
-REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprints.audit.api", "pm.blueprints.funds.api",
-        "pm.blueprints.plans.api", "pm.blueprints.statements.api", "pm.blueprints.stationwork.api",
+REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprints.audit.api", "pm.blueprints.fund.ledger.api",
+        "pm.blueprints.fund.plans.api", "pm.blueprints.fund.statements.api", "pm.blueprints.stations.api",
         "pm.blueprints.inspections.api", "pm.blueprints.repairs.api"]
 
 

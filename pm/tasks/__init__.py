@@ -3,7 +3,9 @@
 Each job is a plain function ``job(now: datetime) -> dict[str, int]`` that does its work as of
 ``now`` (never reading the clock itself), flushes and returns counts; the runner in
 pm/tasks/scheduler.py records the run in JobRun and commits. A job's id is its dotted function
-name, stable across deployments, so run records and APScheduler ids never drift apart.
+name, or the `name` it was first deployed under when its module has since moved: run records
+(UNIQUE job + period) and APScheduler ids must never drift apart, or a moved job would run again
+for periods it already did.
 
 Times are Asia/Shanghai: "03:15" means 03:15 Beijing time whatever the machine's clock zone.
 """
@@ -15,7 +17,7 @@ from typing import Callable, Protocol
 
 from apscheduler.triggers.cron import CronTrigger
 
-from pm.tasks import funds, imports, inspections, repairs
+from pm.tasks import fund, imports, inspections, repairs
 from pm.timeutil import LOCAL_TZ, to_local
 
 
@@ -133,11 +135,12 @@ class JobSpec:
     misfire_grace_time: int  # seconds; APScheduler's default of 1 s would silently skip a late run
     description: str
     catch_up: int = 1  # past periods without a run record that the scheduler runs when it starts
+    name: str | None = None  # the id it was first deployed under, if its function has moved since
 
     @property
     def id(self) -> str:
-        """The stable job id: the dotted name of its function."""
-        return f"{self.func.__module__}.{self.func.__qualname__}"
+        """The stable job id: the name it was deployed under, else the dotted name of its function."""
+        return self.name or f"{self.func.__module__}.{self.func.__qualname__}"
 
 
 JOBS: tuple[JobSpec, ...] = (
@@ -154,19 +157,22 @@ JOBS: tuple[JobSpec, ...] = (
         description="整改单逾期督办：逾期未整改的整改单通知上一级（服务站→社区→街道→县）",
     ),
     JobSpec(
-        func=funds.low_balance,
+        func=fund.low_balance,
+        name="pm.tasks.funds.low_balance",  # deployed before pm/tasks/funds.py became fund.py
         cadence=Monthly(day=1, hour=9),
         misfire_grace_time=24 * 3600,
         description="维修资金续交提醒：余额低于首期交存额 30% 的住户通知业主，并向服务站站长和街道汇总",
     ),
     JobSpec(
-        func=funds.unpaid_first_deposit,
+        func=fund.unpaid_first_deposit,
+        name="pm.tasks.funds.unpaid_first_deposit",  # deployed before pm/tasks/funds.py became fund.py
         cadence=Monthly(day=1, hour=9, minute=30),
         misfire_grace_time=24 * 3600,
         description="维修资金首期未交足提醒：通知业主，并向服务站站长和街道汇总",
     ),
     JobSpec(
-        func=funds.plan_publicity_ended,
+        func=fund.plan_publicity_ended,
+        name="pm.tasks.funds.plan_publicity_ended",  # deployed before pm/tasks/funds.py became fund.py
         cadence=Daily(hour=8),
         misfire_grace_time=12 * 3600,
         description="使用方案公示期满提醒：通知方案发起人和业委会委员可以开始表决",
@@ -187,10 +193,15 @@ JOBS: tuple[JobSpec, ...] = (
 
 
 def find_job(name: str, jobs: tuple[JobSpec, ...] | None = None) -> JobSpec | None:
-    """The job whose id is `name`, or whose id ends with `.name` (e.g. "imports.housekeeping")."""
+    """The job whose id (or the dotted name of its function) is `name` or ends with `.name`
+    (e.g. "imports.housekeeping", "fund.low_balance")."""
     jobs = JOBS if jobs is None else jobs
+
+    def names(spec: JobSpec) -> set[str]:
+        return {spec.id, f"{spec.func.__module__}.{spec.func.__qualname__}"}
+
     for spec in jobs:
-        if spec.id == name:
+        if name in names(spec):
             return spec
-    matches = [spec for spec in jobs if spec.id.endswith("." + name)]
+    matches = [spec for spec in jobs if any(n.endswith("." + name) for n in names(spec))]
     return matches[0] if len(matches) == 1 else None

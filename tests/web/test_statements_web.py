@@ -162,7 +162,7 @@ def test_bad_year_is_a_clear_error(world, client, auth):
 
 def test_pdf_fetches_nothing_from_the_network(world, app):
     """The PDF renderer refuses any URL that is not inline data."""
-    from pm.blueprints.statements.views import _local_only_fetcher, render_pdf
+    from pm.blueprints.fund.statements.views import _local_only_fetcher, render_pdf
 
     with pytest.raises(ValueError):
         _local_only_fetcher().fetch("https://fonts.example.com/noto.woff2")

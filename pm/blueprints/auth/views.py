@@ -17,17 +17,17 @@ from pm.services import accounts
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths are followed after login (no open redirect)."""
     if not target:
-        return url_for("main.dashboard")
+        return url_for("dashboard.dashboard")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("main.dashboard")
+        return url_for("dashboard.dashboard")
     return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("main.dashboard"))
+        return redirect(url_for("dashboard.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -78,7 +78,7 @@ def password():
         db.session.commit()
         login_user(current_user._get_current_object())  # the token rotated: keep this session, end the others
         flash(_("密码已修改，其他设备上的登录已失效"), "success")
-        return redirect(url_for("main.dashboard"))
+        return redirect(url_for("dashboard.dashboard"))
     return render_template("auth/password.html", form=form), 400 if request.method == "POST" else 200
 
 

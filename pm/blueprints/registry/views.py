@@ -375,7 +375,7 @@ def my_homes():
     from pm.services import dashboard
 
     homes = dashboard.my_households(current_scope())
-    return render_template("main/dashboard_resident.html", homes=homes, todo=None)
+    return render_template("dashboard/dashboard_resident.html", homes=homes, todo=None)
 
 
 @bp.route("/persons/<int:person_id>")

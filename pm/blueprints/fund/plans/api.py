@@ -1,0 +1,175 @@
+"""使用方案 REST API: plans (create, read, change a draft), transitions, ballots, tally and apportionment.
+
+Reads go through the caller's Scope (a foreign id is a 404); the services check capabilities and the
+configured approver, and every write commits once here. Money is integer fen.
+"""
+from __future__ import annotations
+
+from flask.views import MethodView
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from pm.blueprints.apiutil import (
+    PageArgs,
+    api_blueprint,
+    api_scope,
+    api_user,
+    get_in_scope,
+    paginate,
+)
+from pm.blueprints.fund.plans import schemas as s
+from pm.errors import Conflict
+from pm.extensions import db
+from pm.models import Compound, Household, Person
+from pm.models.fund import PlanDocument, PlanShare, PlanStatus, UsePlan
+from pm.services import votes
+from pm.services.fund import plans as fund_plans
+from pm.services.fund.plans import Targets
+
+URL_PREFIX = ""
+blp = api_blueprint("plans_api", __name__, description="维修资金使用方案：公示、业主表决、应急使用、审核、按面积分摊")
+
+PLAN_OPTIONS = (joinedload(UsePlan.compound), selectinload(UsePlan.scopes))
+PREVIEW_STATES = {PlanStatus.SETTLED, PlanStatus.PAYMENT_APPROVED}
+
+
+def _plan(plan_id: int) -> UsePlan:
+    return get_in_scope(UsePlan, plan_id, options=PLAN_OPTIONS)
+
+
+def _detail(plan_id: int) -> UsePlan:
+    plan = _plan(plan_id)
+    plan.document_list = list(db.session.scalars(
+        api_scope().select(PlanDocument).where(PlanDocument.plan_id == plan.id).order_by(PlanDocument.id)
+    ))
+    return plan
+
+
+def _targets(data: dict | None) -> Targets | None:
+    if data is None:
+        return None
+    lists = {k: list(data.get(f"{k}_ids") or []) for k in ("building", "unit", "household")}
+    whole = data.get("whole")
+    if whole is None:  # no lists given means the whole compound
+        whole = not any(lists.values())
+    return Targets(whole=whole, buildings=lists["building"], units=lists["unit"], households=lists["household"])
+
+
+@blp.route("/plans")
+class Plans(MethodView):
+    @blp.arguments(s.PlanArgs, location="query")
+    @blp.response(200, s.PlanPage)
+    def get(self, args):
+        """使用方案列表 in the caller's scope (owners: their compound's plans), newest first."""
+        stmt = api_scope().select(UsePlan).options(*PLAN_OPTIONS)
+        if args.get("status"):
+            stmt = stmt.where(UsePlan.status == args["status"])
+        if args.get("compound_id"):
+            stmt = stmt.where(UsePlan.compound_id == args["compound_id"])
+        return paginate(stmt.order_by(UsePlan.created_at.desc(), UsePlan.id.desc()), args)
+
+    @blp.arguments(s.PlanCreateIn)
+    @blp.response(201, s.PlanDetailOut)
+    def post(self, data):
+        """Draft a plan (needs fund.plan.propose, compound in scope)."""
+        user = api_user()
+        compound = get_in_scope(Compound, data.pop("compound_id"), field="compound_id")
+        targets = _targets(data.pop("scope"))
+        confirmations = {name: data.pop(name) for name in fund_plans.CONFIRMATIONS}
+        plan = fund_plans.create_plan(compound, actor=user, scope=api_scope(), targets=targets,
+                                      confirmations=confirmations, **data)
+        db.session.commit()
+        return _detail(plan.id)
+
+
+@blp.route("/plans/<int:plan_id>")
+class PlanDetail(MethodView):
+    @blp.response(200, s.PlanDetailOut)
+    def get(self, plan_id):
+        """One plan with its scope and documents."""
+        return _detail(plan_id)
+
+    @blp.arguments(s.PlanPatchIn)
+    @blp.response(200, s.PlanDetailOut)
+    def patch(self, data, plan_id):
+        """Change a draft (only while it is a draft)."""
+        plan = _plan(plan_id)
+        targets = _targets(data.pop("scope", None))
+        fund_plans.update_plan(plan, actor=api_user(), scope=api_scope(), targets=targets, **data)
+        db.session.commit()
+        return _detail(plan_id)
+
+
+@blp.route("/plans/<int:plan_id>/transitions")
+class Transitions(MethodView):
+    @blp.arguments(s.PlanTransitionIn)
+    @blp.response(200, s.PlanDetailOut)
+    def post(self, data, plan_id):
+        """Move the plan on (checked: out of order is a 409 and nothing changes)."""
+        plan = _plan(plan_id)
+        fund_plans.transition(plan, data["to"], actor=api_user(), scope=api_scope(), reason=data.get("reason"),
+                              actual_cost_fen=data.get("actual_cost_fen"))
+        db.session.commit()
+        return _detail(plan_id)
+
+
+@blp.route("/plans/<int:plan_id>/ballots")
+class Ballots(MethodView):
+    @blp.arguments(s.PlanBallotIn)
+    @blp.response(201, s.PlanBallotOut)
+    def post(self, data, plan_id):
+        """Cast one dwelling's ballot (an owner's own) or enter a paper ballot (committee, with person_id)."""
+        plan = _plan(plan_id)
+        household = get_in_scope(Household, data["household_id"], field="household_id")
+        person = None
+        if data.get("person_id"):
+            person = get_in_scope(Person, data["person_id"], field="person_id")
+        ballot = votes.cast_ballot(plan, household, data["choice"], actor=api_user(), scope=api_scope(),
+                                   person=person, paper=data["is_paper"])
+        db.session.commit()
+        return ballot
+
+
+@blp.route("/plans/<int:plan_id>/tally")
+class TallyView(MethodView):
+    @blp.response(200, s.PlanTallyOut)
+    def get(self, plan_id):
+        """The live tally: totals, participation, yes/no/abstain by area and heads, quorum and outcome."""
+        return votes.tally(_plan(plan_id)).as_dict()
+
+
+@blp.route("/plans/<int:plan_id>/shares")
+class Shares(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, s.PlanSharesOut)
+    def get(self, args, plan_id):
+        """The apportionment: a preview from 'settled', the charged shares (with shortfalls) once charged."""
+        plan = _plan(plan_id)
+        if plan.status == PlanStatus.CHARGED:
+            stmt = (api_scope().select(PlanShare).options(joinedload(PlanShare.account))
+                    .where(PlanShare.plan_id == plan.id).order_by(PlanShare.account_id))
+            page = paginate(stmt, args)
+            totals = db.session.execute(
+                select(PlanShare.share_fen, PlanShare.charged_fen, PlanShare.shortfall_fen)
+                .where(PlanShare.plan_id == plan.id)
+            ).all()
+            items = [{"account_id": r.account_id, "household_id": r.household_id, "holder": r.account.holder,
+                      "area_m2": r.area_m2, "share_fen": r.share_fen, "charged_fen": r.charged_fen,
+                      "shortfall_fen": r.shortfall_fen} for r in page["items"]]
+            return {**page, "items": items, "preview": False, "total_fen": sum(t[0] for t in totals),
+                    "charged_fen": sum(t[1] for t in totals), "shortfall_fen": sum(t[2] for t in totals),
+                    "rounding_method": plan.rounding_method, "households_without_account": []}
+        if plan.status not in PREVIEW_STATES:
+            raise Conflict("方案结算后才有分摊预览", field="status")
+        result = fund_plans.apportion(plan)
+        per_page = min(args["per_page"], 200)
+        start = (args["page"] - 1) * per_page
+        lines = result.lines[start:start + per_page]
+        items = [{"account_id": x.account_id, "household_id": x.household_id, "holder": x.holder,
+                  "area_m2": x.area_m2, "share_fen": x.share_fen, "charged_fen": x.charged_fen,
+                  "shortfall_fen": x.shortfall_fen} for x in lines]
+        return {"preview": True, "total_fen": result.total_fen, "charged_fen": result.charged_fen,
+                "shortfall_fen": result.shortfall_fen, "rounding_method": plan.rounding_method,
+                "households_without_account": result.without_account, "items": items, "page": args["page"],
+                "per_page": per_page, "total": len(result.lines)}
+

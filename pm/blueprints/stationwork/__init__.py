@@ -1,6 +1,0 @@
-"""服务站日常: teams, work logs, the month calendar of missing logs, patrol routes and check-ins."""
-from flask import Blueprint
-
-bp = Blueprint("stationwork", __name__, url_prefix="/stationwork")
-
-from pm.blueprints.stationwork import views  # noqa: F401
