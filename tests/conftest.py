@@ -173,6 +173,14 @@ def auth(client):
 
 
 @pytest.fixture
+def world(app, db):
+    """Two streets (a, b) with compounds, households, a station and one user per role on side a."""
+    from tests.factories import make_world
+
+    return make_world()
+
+
+@pytest.fixture
 def api(app, db):
     """A JSON client for /api/v1 that authenticates with a bearer token of a given user."""
     from tests.factories import api_client

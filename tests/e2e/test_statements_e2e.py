@@ -25,7 +25,7 @@ def live_server(sqlite_template, tmp_path):
                      UPLOAD_DIR=str(tmp_path / "uploads"), WTF_CSRF_ENABLED=True)
     with app.app_context():
         from tests.factories import make_world
-        from tests.services.test_fund_statements import (
+        from tests.fund.test_statements import (
             charge_plan,
             deposit,
             make_plan,

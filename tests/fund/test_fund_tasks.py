@@ -13,7 +13,7 @@ from pm.tasks import find_job
 from pm.tasks import fund as funds
 from pm.tasks.scheduler import run_job
 from tests.factories import make_user, make_world
-from tests.services.test_fund_statements import deposit, open_account
+from tests.fund.test_statements import deposit, open_account
 
 MARCH = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)  # 09:00 Beijing on 1 March
 

@@ -9,7 +9,7 @@ from pm.extensions import db
 from pm.models import Role
 from pm.models.fund import EntryKind
 from tests.factories import make_world
-from tests.services.test_fund_statements import (
+from tests.fund.test_statements import (
     charge_plan,
     deposit,
     make_plan,

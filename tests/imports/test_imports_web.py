@@ -17,7 +17,7 @@ from pm.extensions import db as database
 from pm.models import Household, ImportJob, ImportStatus, Role
 from pm.timeutil import utcnow
 from tests.factories import PASSWORD, make_compound, make_user, make_world
-from tests.services.test_imports import GOOD, csv_bytes, row, xlsx
+from tests.imports.test_imports import GOOD, csv_bytes, row, xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -10,7 +10,7 @@ from pm.models import LedgerEntry, Role
 from pm.models.fund import Ballot, EntryKind, PlanStatus, UsePlan
 from pm.services.fund import ledger
 from pm.timeutil import local_today
-from tests.api.helpers import assert_error, ids
+from tests.asserts import assert_error, ids
 
 V1 = "/api/v1"
 OK = {"not_under_warranty": True, "not_utility_duty": True, "not_caused_damage": True, "not_contract_duty": True}

@@ -16,7 +16,7 @@ from pm.models import (
 from pm.services import inspections as svc
 from pm.services import stations as sw
 from pm.timeutil import local_today
-from tests.api.helpers import assert_error, ids
+from tests.asserts import assert_error, ids
 from tests.factories import make_user
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from pm.models import Role
 from pm.services import audit
-from tests.api.helpers import assert_error, ids
+from tests.asserts import assert_error, ids
 
 ALL_ROLES = list(Role)
 

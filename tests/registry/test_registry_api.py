@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pm.models import AuditLog, Building, Compound, Household, Ownership, Person, Residency, Role, Unit
-from tests.api.helpers import assert_error, ids
+from tests.asserts import assert_error, ids
 from tests.factories import make_household, make_owner, make_person
 
 V1 = "/api/v1"

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from pm.models import Role
 from pm.services import audit
-from tests.api.helpers import assert_error, ids
+from tests.asserts import assert_error, ids
 
 V1 = "/api/v1"
 

@@ -8,7 +8,7 @@ import pytest
 from pm.models import ApiToken, Role
 from pm.services.accounts import create_api_token, revoke_api_token
 from pm.timeutil import utcnow
-from tests.api.helpers import assert_error
+from tests.asserts import assert_error
 
 PROTECTED = ["/api/v1/me", "/api/v1/households", "/api/v1/compounds", "/api/v1/users", "/api/v1/audit",
              "/api/v1/streets", "/api/v1/stations/1"]

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pm.models import AuditLog, Role, User
-from tests.api.helpers import assert_error, ids
+from tests.asserts import assert_error, ids
 from tests.factories import PASSWORD
 
 V1 = "/api/v1"
