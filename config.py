@@ -87,6 +87,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing"
     WTF_CSRF_ENABLED = False
     PROPAGATE_UNHANDLED = True
+    STRICT_SAFE_METHODS = True  # a GET that writes fails the test (pm/transactions.py)
     IMPORT_ASYNC = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     LOGIN_LOCK_MINUTES = 15

@@ -13,13 +13,14 @@ from sqlalchemy.engine import Engine
 
 from config import CONFIGS
 from pm.extensions import api, babel, bootstrap, csrf, db, login_manager, migrate
+from pm.transactions import PMFlask
 
 logger = logging.getLogger(__name__)
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     """Build the app. No tables are created here (migrations do that), no scheduler is started."""
-    app = Flask(__name__, instance_path=os.environ.get("PM_INSTANCE_DIR") or None)
+    app = PMFlask(__name__, instance_path=os.environ.get("PM_INSTANCE_DIR") or None)
     name = config_name or os.environ.get("PM_CONFIG", "development")
     app.config.from_object(CONFIGS[name]())
     app.config.update(overrides)
@@ -64,6 +65,9 @@ def select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     import pm.models  # noqa: F401  (every model on the metadata)
+    from pm.access import load_domain_rules
+
+    load_domain_rules()  # every domain registers its scope rules and capabilities
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"))

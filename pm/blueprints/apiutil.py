@@ -153,7 +153,6 @@ def require_token():
     user = user_for_token(header[7:].strip())
     if user is None:
         return envelope(401, "API 令牌无效、已过期或已吊销")
-    db.session.commit()  # persists last_used_at
     # flask-login reads g._login_user; setting it authenticates this request only (no session cookie).
     g._login_user = user
     g._pm_scope = Scope(user)

@@ -80,7 +80,6 @@ def submit_form(form: FlaskForm, action, *, done: str, redirect_to, template: st
             db.session.rollback()
             errors_to_form(form, err, aliases)
         else:
-            db.session.commit()
             flash(done, "success")
             return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
     status = 400 if request.method == "POST" else 200

@@ -107,6 +107,10 @@ def test_public_page_files_and_rate_limits(client, db, w):
 def test_poster_and_qr_for_officials_in_scope(client, auth, db, w):
     """The community prints the poster (URL and QR SVG) of its compound; a foreign compound is a 404."""
     auth.login("community")
+    first = client.get(f"/repairs/compounds/{w.compounds['a'][0].id}/poster").get_data(as_text=True)
+    assert "生成报修二维码" in first  # nothing is written by a GET: the page is made by a POST
+    assert client.get(f"/repairs/compounds/{w.compounds['a'][0].id}/qr.svg").status_code == 404
+    client.post(f"/repairs/compounds/{w.compounds['a'][0].id}/poster")
     page = client.get(f"/repairs/compounds/{w.compounds['a'][0].id}/poster").get_data(as_text=True)
     token = db.session.scalar(select(RepairPortal.token))
     assert f"/repairs/public/{token}" in page

@@ -5,13 +5,19 @@ from flask.views import MethodView
 from sqlalchemy import or_
 from sqlalchemy.orm import joinedload
 
-from pm.access import CAPABILITIES, assignable_roles, can, require
+from pm.access import CAPABILITIES, can, require
 from pm.blueprints.accounts import schemas as s
-from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_scope, paginate
-from pm.extensions import db
+from pm.blueprints.apiutil import (
+    api_blueprint,
+    api_scope,
+    api_user,
+    get_in_scope,
+    paginate,
+)
 from pm.models import User
 from pm.models.accounts import BINDING
 from pm.services import accounts
+from pm.services.accounts.access import assignable_roles
 
 URL_PREFIX = ""
 blp = api_blueprint("accounts_api", __name__, description="账号：当前用户、权限范围内的账号管理")
@@ -82,7 +88,6 @@ class Users(MethodView):
             display_name=data.get("display_name") or data["username"], password=data["password"],
             role=data["role"], binding_id=data["binding_id"], phone=(data.get("phone") or None),
         )
-        db.session.commit()
         return _load(user.id)
 
 
@@ -102,5 +107,4 @@ class UserDetail(MethodView):
         require(actor, "accounts.manage")
         user = get_in_scope(User, user_id)
         accounts.update_user(user, actor=actor, scope=api_scope(), **data)
-        db.session.commit()
         return _load(user_id)

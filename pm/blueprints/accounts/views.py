@@ -8,16 +8,26 @@ from flask_login import current_user, fresh_login_required, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from pm.access import assignable_roles, current_scope, require
+from pm.access import current_scope, require
 from pm.blueprints.accounts import bp
 from pm.blueprints.accounts.forms import ResetPasswordForm, UserEditForm, UserForm
 from pm.blueprints.webutil import paginate, submit_form
 from pm.errors import DomainError, Forbidden
 from pm.extensions import db
 from pm.labels import label
-from pm.models import Community, Compound, County, Person, Role, Station, StreetOffice, User
+from pm.models import (
+    Community,
+    Compound,
+    County,
+    Person,
+    Role,
+    Station,
+    StreetOffice,
+    User,
+)
 from pm.models.accounts import BINDING
 from pm.services import accounts
+from pm.services.accounts.access import assignable_roles
 
 NODE_KINDS = [
     ("county_id", County, _l("县")),
@@ -158,7 +168,6 @@ def reset_password(user_id: int):
             db.session.rollback()
             flash(err.message, "error")
         else:
-            db.session.commit()
             flash(_("密码已重置，该账号的登录已全部失效"), "success")
             return redirect(url_for("accounts.edit", user_id=user.id))
     return redirect(url_for("accounts.edit", user_id=user.id)), 303

@@ -12,6 +12,7 @@ from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import ApiToken
 from pm.services import accounts
+from pm.transactions import keep_changes_on_error
 
 
 def _safe_next(target: str | None) -> str:
@@ -33,11 +34,10 @@ def login():
         try:
             user = accounts.authenticate(form.username.data, form.password.data)
         except DomainError as err:
-            db.session.commit()  # keep the failure count
+            keep_changes_on_error()  # the failure is counted even though the answer is an error
             for field, messages in err.fields.items():
                 getattr(form, field).errors.extend(messages)
             return render_template("auth/login.html", form=form), 400
-        db.session.commit()
         session.clear()
         login_user(user, remember=form.remember.data)
         return redirect(_safe_next(request.args.get("next")))
@@ -75,7 +75,6 @@ def password():
                 target = "new_password" if field == "password" else field
                 getattr(form, target).errors.extend(messages)
             return render_template("auth/password.html", form=form), 400
-        db.session.commit()
         login_user(current_user._get_current_object())  # the token rotated: keep this session, end the others
         flash(_("密码已修改，其他设备上的登录已失效"), "success")
         return redirect(url_for("dashboard.dashboard"))
@@ -94,7 +93,6 @@ def tokens():
             db.session.rollback()
             form.name.errors.extend(err.fields.get("name", [err.message]))
         else:
-            db.session.commit()
             form = TokenForm(formdata=None)
     items = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
@@ -109,6 +107,5 @@ def revoke_token(token_id: int):
     if token is None or token.user_id != current_user.id:
         abort(404)
     accounts.revoke_api_token(token, actor=current_user)
-    db.session.commit()
     flash(_("令牌已吊销"), "success")
     return redirect(url_for("auth.tokens"))

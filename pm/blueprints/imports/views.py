@@ -3,19 +3,28 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pm.access import can, current_scope, require
-from pm.blueprints.imports import bp
-from pm.blueprints.imports import runner
+from pm.blueprints.imports import bp, runner
 from pm.blueprints.imports.forms import ExportForm, ImportForm
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.labels import label
 from pm.models import ImportJob, ImportStatus
 from pm.services import imports
+from pm.transactions import commit_now
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -79,7 +88,7 @@ def index():
             db.session.rollback()
             form.file.errors = [*form.file.errors, _(err.message)]
             return _index_page(form, export_form, 400)
-        db.session.commit()
+        commit_now("the import runs in a thread that reads the job row")
         runner.start(job.id)
         return redirect(url_for("imports.show", job_id=job.id))
     return _index_page(form, export_form, 400 if request.method == "POST" else 200)

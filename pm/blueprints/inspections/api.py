@@ -18,7 +18,6 @@ from pm.blueprints.apiutil import (
 )
 from pm.blueprints.inspections import schemas as s
 from pm.errors import DomainError
-from pm.extensions import db
 from pm.models import (
     ASSESSMENT_ITEMS,
     Finding,
@@ -105,7 +104,6 @@ class Inspections(MethodView):
                 # Named like marshmallow's nested errors: {"findings": {"0": {"deduction": [...]}}}
                 err.fields = {"findings": {str(n): err.fields or {"_schema": [err.message]}}}
                 raise
-        db.session.commit()
         return _inspection(inspection.id)
 
 
@@ -125,7 +123,6 @@ class Findings(MethodView):
         """Add a finding (inspectors of this inspection only); it opens a rectification order."""
         inspection = _inspection(inspection_id)
         inspections.add_finding(inspection, api_user(), **data)
-        db.session.commit()
         return _inspection(inspection_id)
 
 
@@ -162,7 +159,6 @@ class OrderReport(MethodView):
         """The responsible body reports the fix (photos are uploaded on the web page)."""
         order = _order(order_id)
         inspections.report_done(order, api_user(), note=data["note"])
-        db.session.commit()
         return _order(order_id)
 
 
@@ -175,5 +171,4 @@ class OrderRecheck(MethodView):
         order = _order(order_id)
         inspections.recheck(order, api_user(), passed=data["decision"] == "close", reason=data.get("reason"),
                             due_on=data.get("due_on"))
-        db.session.commit()
         return _order(order_id)

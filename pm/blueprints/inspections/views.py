@@ -210,7 +210,6 @@ def _post(order: RectificationOrder, form, action, done: str, **forms):
             db.session.rollback()
             errors_to_form(form, err)
         else:
-            db.session.commit()
             flash(done, "success")
             return redirect(url_for("inspections.order_detail", order_id=order.id))
     return _render_order(_order(order.id), status=400, **forms)

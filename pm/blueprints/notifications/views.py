@@ -5,7 +5,6 @@ from flask_login import current_user, login_required
 from pm.access import current_scope
 from pm.blueprints.notifications import bp
 from pm.blueprints.webutil import paginate
-from pm.extensions import db
 from pm.models import Notification
 from pm.services import notifications
 
@@ -23,7 +22,6 @@ def index():
 @login_required
 def mark_all_read():
     notifications.mark_read(current_user)
-    db.session.commit()
     return redirect(url_for("notifications.index"))
 
 
@@ -33,6 +31,5 @@ def open_one(note_id: int):
     """Mark one read and follow its link (only paths inside the app)."""
     note = current_scope().get(Notification, note_id)
     notifications.mark_read(current_user, [note.id])
-    db.session.commit()
     link = note.link if note.link and note.link.startswith("/") and not note.link.startswith("//") else None
     return redirect(link or url_for("notifications.index"))

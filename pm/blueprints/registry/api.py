@@ -14,7 +14,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from pm.access import require
-from pm.blueprints.apiutil import PageArgs, api_blueprint, api_scope, api_user, get_in_scope, paginate
+from pm.blueprints.apiutil import (
+    PageArgs,
+    api_blueprint,
+    api_scope,
+    api_user,
+    get_in_scope,
+    paginate,
+)
 from pm.blueprints.registry import schemas as s
 from pm.errors import Conflict, NotFound
 from pm.extensions import db
@@ -218,7 +225,6 @@ class Compounds(MethodView):
         require(user, "compound.edit")
         community = get_in_scope(Community, data.pop("community_id"), field="community_id")
         compound = registry.create_compound(community, data, actor=user, scope=api_scope())
-        db.session.commit()
         return _compound(compound.id)
 
 
@@ -237,7 +243,6 @@ class CompoundDetail(MethodView):
         require(user, "compound.edit")
         compound = _compound(compound_id)
         registry.update_compound(compound, data, actor=user, scope=api_scope())
-        db.session.commit()
         return _compound(compound_id)
 
 
@@ -251,7 +256,6 @@ class RenovationItems(MethodView):
         require(user, "compound.edit")
         compound = _compound(compound_id)
         item = registry.set_renovation_item(compound, actor=user, scope=api_scope(), **data)
-        db.session.commit()
         return item
 
 
@@ -282,7 +286,6 @@ class Buildings(MethodView):
             compound, name, floors=data.get("floors"), has_elevator=data["has_elevator"],
             actor=user, scope=api_scope(),
         )
-        db.session.commit()
         return _attach_units([get_in_scope(Building, building.id)])[0]
 
 
@@ -307,7 +310,6 @@ class Units(MethodView):
         if db.session.scalar(select(Unit.id).where(Unit.building_id == building.id, Unit.name == name)):
             raise Conflict(gettext("该楼栋已有同名单元"), field="name")
         unit = registry.get_or_create_unit(building, name, actor=user, scope=api_scope())
-        db.session.commit()
         return get_in_scope(Unit, unit.id)
 
 
@@ -334,7 +336,6 @@ class Households(MethodView):
         require(user, "household.edit")
         unit = get_in_scope(Unit, data.pop("unit_id"), field="unit_id")
         household = registry.create_household(unit, data, actor=user, scope=api_scope())
-        db.session.commit()
         return _household(household.id)
 
 
@@ -353,7 +354,6 @@ class HouseholdDetail(MethodView):
         require(user, "household.edit")
         household = get_in_scope(Household, household_id)
         registry.update_household(household, data, actor=user, scope=api_scope())
-        db.session.commit()
         return _household(household_id)
 
 
@@ -373,7 +373,6 @@ class Owners(MethodView):
         household = get_in_scope(Household, household_id)
         person = _person(data)
         registry.add_owner(household, person, started_on=data["started_on"], actor=user, scope=api_scope())
-        db.session.commit()
         return _owners(get_in_scope(Household, household_id))
 
 
@@ -388,7 +387,6 @@ class Transfers(MethodView):
         household = get_in_scope(Household, household_id)
         buyers = [_person(p) for p in data["owners"]]
         registry.transfer_ownership(household, buyers, on=data["on"], actor=user, scope=api_scope())
-        db.session.commit()
         return _owners(get_in_scope(Household, household_id))
 
 
@@ -410,7 +408,6 @@ class Residents(MethodView):
         residency = registry.add_resident(
             household, person, relation=data["relation"], started_on=data["started_on"], actor=user, scope=api_scope()
         )
-        db.session.commit()
         return get_in_scope(Residency, residency.id, options=(joinedload(Residency.person),))
 
 
@@ -426,7 +423,6 @@ class ResidentEnd(MethodView):
         if residency.household_id != household_id:
             raise NotFound(gettext("住户 %(id)s 不属于该户", id=residency_id))
         registry.end_residency(residency, on=data["on"], actor=user, scope=api_scope())
-        db.session.commit()
         return get_in_scope(Residency, residency_id, options=(joinedload(Residency.person),))
 
 

@@ -8,9 +8,23 @@ from __future__ import annotations
 from flask_babel import gettext
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from pm.blueprints.apiutil import Area, BaseSchema, PageArgs, day, id_field, page_schema, text
+from pm.blueprints.apiutil import (
+    Area,
+    BaseSchema,
+    PageArgs,
+    day,
+    id_field,
+    page_schema,
+    text,
+)
 from pm.errors import DomainError
-from pm.models import HouseholdStatus, ManagementMode, OwnershipEnd, Relation, RenovationClass
+from pm.models import (
+    HouseholdStatus,
+    ManagementMode,
+    OwnershipEnd,
+    Relation,
+    RenovationClass,
+)
 
 
 def _phone(value: str) -> None:

@@ -181,7 +181,6 @@ def renovation_item(compound_id: int):
         db.session.rollback()
         flash(err.message, "error")
     else:
-        db.session.commit()
         flash(_("改造内容已保存"), "success")
     return redirect(url_for("registry.compound", compound_id=c.id))
 
@@ -287,7 +286,6 @@ def _household_action(household_id: int, form_cls, action, message: str):
             db.session.rollback()
             flash(err.message, "error")
         else:
-            db.session.commit()
             flash(message, "success")
             return redirect(url_for("registry.household", household_id=h.id))
     else:

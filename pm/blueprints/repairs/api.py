@@ -58,7 +58,6 @@ class Repairs(MethodView):
         user = api_user()
         compound = get_in_scope(Compound, data.pop("compound_id"), field="compound_id")
         req = repairs.file_request(compound, actor=user, scope=api_scope(), **data)
-        db.session.commit()
         return _Row(repairs.load(api_scope(), req.id), utcnow())
 
 
@@ -97,7 +96,6 @@ class RepairTransition(MethodView):
             "agree": lambda: repairs.agree_time(req, actor=user, scope=scope, at=data.get("agreed_at"), now=now),
         }[action]
         handler()
-        db.session.commit()
         return _Row(repairs.load(scope, request_id), now)
 
 

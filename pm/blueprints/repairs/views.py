@@ -14,7 +14,12 @@ from sqlalchemy.orm import joinedload
 
 from pm.access import can, current_scope, require
 from pm.blueprints.repairs import bp
-from pm.blueprints.repairs.forms import CalendarDayForm, FileForm, PublicFileForm, RuleForm
+from pm.blueprints.repairs.forms import (
+    CalendarDayForm,
+    FileForm,
+    PublicFileForm,
+    RuleForm,
+)
 from pm.blueprints.webutil import Page, paginate, submit_form
 from pm.errors import DomainError, NotFound
 from pm.extensions import db
@@ -225,7 +230,6 @@ def act(request_id: int, action: str):
         db.session.rollback()
         req = repairs.load(scope, request_id)
         return render_template("repairs/show.html", error=err.message, **_detail_context(req)), err.status
-    db.session.commit()
     flash(str(DONE[action]), "success")
     return redirect(url_for("repairs.show", request_id=request_id))
 
@@ -262,7 +266,6 @@ def public(token: str):
 
             errors_to_form(form, err)
             return render_template("repairs/public.html", form=form, compound=compound), err.status
-        db.session.commit()
         return render_template("repairs/public_done.html", req=req, compound=compound,
                                stations=_stations_of(compound))
     status = 400 if request.method == "POST" else 200
@@ -278,14 +281,16 @@ def _portal_compound(compound_id: int) -> Compound:
     return current_scope().get(Compound, compound_id)
 
 
-@bp.route("/compounds/<int:compound_id>/poster")
+@bp.route("/compounds/<int:compound_id>/poster", methods=["GET", "POST"])
 @login_required
 def poster(compound_id: int):
-    """A printable poster with the compound's QR code and its URL in large text."""
+    """A printable poster with the compound's QR code and its URL in large text (POST makes the page first)."""
     compound = _portal_compound(compound_id)
-    portal = repairs.portal_for(compound)
-    db.session.commit()
-    url = url_for("repairs.public", token=portal.token, _external=True)
+    if request.method == "POST":
+        repairs.portal_for(compound)
+        return redirect(url_for("repairs.poster", compound_id=compound.id))
+    portal = repairs.find_portal(compound)
+    url = url_for("repairs.public", token=portal.token, _external=True) if portal else None
     return render_template("repairs/poster.html", compound=compound, url=url, stations=_stations_of(compound))
 
 
@@ -296,8 +301,9 @@ def qr(compound_id: int):
     import segno
 
     compound = _portal_compound(compound_id)
-    portal = repairs.portal_for(compound)
-    db.session.commit()
+    portal = repairs.find_portal(compound)
+    if portal is None:
+        raise NotFound(_("本小区还没有生成报修二维码"))
     out = io.BytesIO()
     segno.make(url_for("repairs.public", token=portal.token, _external=True), error="m").save(
         out, kind="svg", scale=8, border=2, xmldecl=False)
@@ -383,7 +389,6 @@ def calendar_day():
 
             errors_to_form(form, err)
         else:
-            db.session.commit()
             flash(_("日期已保存"), "success")
             return redirect(url_for("repairs.rules", year=row.day.year))
     year = form.day.data.year if form.day.data else local_today().year

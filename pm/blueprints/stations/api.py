@@ -89,7 +89,6 @@ class WorkLogs(MethodView):
         team = get_in_scope(Team, data["team_id"], field="team_id")
         log = station_work.create_log(team, log_on=data["log_on"], shift=data["shift"], content=data["content"],
                                       actor=user)
-        db.session.commit()
         return get_in_scope(WorkLog, log.id, options=(joinedload(WorkLog.team), joinedload(WorkLog.author),
                                                       selectinload(WorkLog.photos)))
 
@@ -125,7 +124,6 @@ class Routes(MethodView):
         require(user, "stations.manage")
         station = _station(None)
         route = station_work.create_route(station, name=data["name"], points=data["points"], actor=user)
-        db.session.commit()
         return get_in_scope(PatrolRoute, route.id, options=(selectinload(PatrolRoute.points),))
 
 
@@ -175,7 +173,6 @@ class Checkins(MethodView):
             except DomainError as err:
                 err.fields = {"repair": err.fields or {"_schema": [err.message]}}
                 raise
-        db.session.commit()
         row = db.session.get(type(row), row.id)
         row.rectification_id = order.id if order else None
         return row

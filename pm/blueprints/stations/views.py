@@ -92,7 +92,6 @@ def setup_teams():
     require(current_user, "stations.manage")
     station = current_scope().get(Station, current_user.station_id)
     station_work.ensure_teams(station, actor=current_user)
-    db.session.commit()
     return redirect(url_for("stations.index"))
 
 
@@ -109,7 +108,6 @@ def add_member(team_id: int):
         raise DomainError(_("请选择人员"), field="user_id")
     user = scope.get(User, form.user_id.data)
     station_work.add_member(team, user, actor=current_user)
-    db.session.commit()
     return redirect(url_for("stations.index"))
 
 
@@ -120,7 +118,6 @@ def remove_member(team_id: int, user_id: int):
     require(current_user, "stations.manage")
     scope = current_scope()
     station_work.remove_member(scope.get(Team, team_id), scope.get(User, user_id), actor=current_user)
-    db.session.commit()
     return redirect(url_for("stations.index"))
 
 

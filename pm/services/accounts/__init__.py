@@ -7,15 +7,26 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from pm.access import Scope, assignable_roles, require
+from pm.access import Scope, require
 from pm.errors import DomainError, Forbidden
 from pm.extensions import db
-from pm.models import ApiToken, Community, Compound, County, Person, Role, Station, StreetOffice, User
+from pm.models import (
+    ApiToken,
+    Community,
+    Compound,
+    County,
+    Person,
+    Role,
+    Station,
+    StreetOffice,
+    User,
+)
 from pm.models.accounts import BINDING, OFFICIAL_ROLES
 from pm.services import audit
+from pm.services.accounts.access import assignable_roles
 from pm.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -285,7 +296,9 @@ def user_for_token(raw: str, *, now: datetime | None = None) -> User | None:
     user = db.session.get(User, token.user_id)
     if user is None or not user.is_enabled:
         return None
-    # Record use at most once a minute to avoid a write on every request.
+    # Record use at most once a minute, on a connection of its own: the request's transaction stays the
+    # handler's (a GET never writes; a failed POST rolls back without losing this bookkeeping).
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        token.last_used_at = now
+        with db.engine.begin() as conn:
+            conn.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     return user

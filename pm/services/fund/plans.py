@@ -20,7 +20,8 @@ from decimal import Decimal
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import aliased
 
-from pm.access import APPROVER_ROLES, Scope, can
+from pm.access import Scope, can
+from pm.services.fund.access import APPROVER_ROLES
 from pm.errors import Conflict, DomainError, Forbidden
 from pm.extensions import db
 from pm.models import (

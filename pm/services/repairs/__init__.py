@@ -337,9 +337,14 @@ def station_managers(station_id: int | None) -> list[User]:
 
 
 # -- portal (QR code) --------------------------------------------------------------------------------------
+def find_portal(compound: Compound) -> RepairPortal | None:
+    """The compound's public filing page, if one was made."""
+    return db.session.scalar(select(RepairPortal).where(RepairPortal.compound_id == compound.id))
+
+
 def portal_for(compound: Compound) -> RepairPortal:
-    """The compound's public filing page (created on first use)."""
-    portal = db.session.scalar(select(RepairPortal).where(RepairPortal.compound_id == compound.id))
+    """The compound's public filing page (made on first use)."""
+    portal = find_portal(compound)
     if portal is None:
         portal = RepairPortal(compound_id=compound.id, token=secrets.token_urlsafe(18), created_at=utcnow())
         db.session.add(portal)

@@ -99,7 +99,6 @@ class FundAccountEntries(MethodView):
         entry = funds.record_payment(account, kind=data["kind"], amount_fen=data["amount_fen"],
                                      value_on=data["value_on"], memo=data.get("memo"), key=key, actor=user,
                                      scope=api_scope())
-        db.session.commit()
         mark_reversed([entry])
         return entry, (200 if replay else 201)
 
@@ -114,7 +113,6 @@ class EntryReversal(MethodView):
         require(user, "fund.cashier")
         entry = get_in_scope(LedgerEntry, entry_id)
         reversal = funds.reverse_entry(entry, memo=data["memo"], actor=user, scope=api_scope())
-        db.session.commit()
         return mark_reversed([reversal])[0]
 
 
@@ -136,7 +134,6 @@ class DepositRates(MethodView):
         user = api_user()
         require(user, "fund.rates")
         rate = funds.create_rate(data, actor=user, scope=api_scope())
-        db.session.commit()
         return rate
 
 
@@ -157,7 +154,6 @@ class DepositRateDetail(MethodView):
         if data.get("compound_id") != rate.compound_id:
             raise DomainError(gettext("不能改变标准所属的小区"), field="compound_id")
         funds.update_rate(rate, data, actor=user, scope=api_scope())
-        db.session.commit()
         return rate
 
     @blp.response(204)
@@ -166,7 +162,6 @@ class DepositRateDetail(MethodView):
         user = api_user()
         require(user, "fund.rates")
         funds.delete_rate(get_in_scope(DepositRate, rate_id), actor=user, scope=api_scope())
-        db.session.commit()
 
 
 @blp.route("/households/<int:household_id>/public-housing-terms")
@@ -179,5 +174,4 @@ class PublicHousingTermsView(MethodView):
         require(user, "fund.rates")
         household = get_in_scope(Household, household_id)
         terms = funds.set_public_housing_terms(household, data, actor=user, scope=api_scope())
-        db.session.commit()
         return terms

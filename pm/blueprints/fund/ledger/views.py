@@ -215,7 +215,6 @@ def bank_import():
             db.session.rollback()
             errors_to_form(form, err)
         else:
-            db.session.commit()
             if result.duplicate:
                 flash(_("该文件已于 %(when)s 导入过，本次未重复入账", when=result.bank_import.created_at.date()), "warning")
             else:
@@ -291,7 +290,6 @@ def rate_delete(rate_id: int):
         db.session.rollback()
         flash(err.message, "danger")
     else:
-        db.session.commit()
         flash(_("交存标准已删除"), "success")
     return redirect(url_for("funds.rates"))
 
@@ -331,7 +329,6 @@ def open_accounts(compound_id: int):
         flash(_("请填写开户日期"), "danger")
         return redirect(url_for("funds.index"))
     result = funds.open_accounts(compound, on=form.on.data, actor=current_user, scope=scope)
-    db.session.commit()
     flash(_("%(name)s：新开户 %(n)s 个，已开户 %(old)s 个", name=compound.name, n=len(result.opened),
             old=result.existing), "success")
     for h, reason in result.missing[:50]:

@@ -78,7 +78,6 @@ class Plans(MethodView):
         confirmations = {name: data.pop(name) for name in fund_plans.CONFIRMATIONS}
         plan = fund_plans.create_plan(compound, actor=user, scope=api_scope(), targets=targets,
                                       confirmations=confirmations, **data)
-        db.session.commit()
         return _detail(plan.id)
 
 
@@ -96,7 +95,6 @@ class PlanDetail(MethodView):
         plan = _plan(plan_id)
         targets = _targets(data.pop("scope", None))
         fund_plans.update_plan(plan, actor=api_user(), scope=api_scope(), targets=targets, **data)
-        db.session.commit()
         return _detail(plan_id)
 
 
@@ -109,7 +107,6 @@ class Transitions(MethodView):
         plan = _plan(plan_id)
         fund_plans.transition(plan, data["to"], actor=api_user(), scope=api_scope(), reason=data.get("reason"),
                               actual_cost_fen=data.get("actual_cost_fen"))
-        db.session.commit()
         return _detail(plan_id)
 
 
@@ -126,7 +123,6 @@ class Ballots(MethodView):
             person = get_in_scope(Person, data["person_id"], field="person_id")
         ballot = votes.cast_ballot(plan, household, data["choice"], actor=api_user(), scope=api_scope(),
                                    person=person, paper=data["is_paper"])
-        db.session.commit()
         return ballot
 
 

@@ -286,7 +286,6 @@ def transition(plan_id: int):
         detail = "；".join(m for ms in err.fields.values() for m in ms if m != err.message)
         flash(err.message + (f"（{detail}）" if detail else ""), "danger")
         return redirect(url_for("plans.show", plan_id=plan_id))
-    db.session.commit()
     flash(_("方案状态已更新：%(status)s", status=_(STATUS_LABELS[plan.status.value])), "success")
     return redirect(url_for("plans.show", plan_id=plan_id))
 
@@ -307,7 +306,6 @@ def vote(plan_id: int):
                 db.session.rollback()
                 flash(getattr(err, "message", _("提交无效")), "danger")
             else:
-                db.session.commit()
                 flash(_("您的投票已记录"), "success")
             return redirect(url_for("plans.vote", plan_id=plan_id))
         flash(_("提交无效，请重试"), "danger")
@@ -339,7 +337,6 @@ def paper_ballot(plan_id: int):
         db.session.rollback()
         flash(err.message, "danger")
     else:
-        db.session.commit()
         flash(_("纸质票已录入"), "success")
     return redirect(url_for("plans.show", plan_id=plan_id))
 
@@ -360,7 +357,6 @@ def upload(plan_id: int):
             db.session.rollback()
             errors_to_form(form, err)
         else:
-            db.session.commit()
             flash(_("材料已上传"), "success")
             return redirect(url_for("plans.show", plan_id=plan_id))
     for message in [m for ms in form.errors.values() for m in ms] + list(form.form_errors):

@@ -1,0 +1,44 @@
+"""Scope rules and capabilities of accounts (logins): who administers which accounts."""
+from __future__ import annotations
+
+from sqlalchemy import false, or_, select
+
+from pm.access import (
+    OFFICIALS_ABOVE_STATION,
+    Scope,
+    can,
+    register_capabilities,
+    register_rules,
+    rule_of,
+)
+from pm.models import Person, Role, User
+from pm.models.accounts import RANK
+
+
+def _user_rule(s: Scope):
+    """Accounts bound at or below the user's node (for account administration)."""
+    if s.user is None:
+        return false()
+    return or_(
+        User.id == s.user.id,
+        User.county_id.in_(s.within_counties),
+        User.street_id.in_(s.within_streets),
+        User.community_id.in_(s.within_communities),
+        User.station_id.in_(s.within_stations),
+        User.compound_id.in_(s.compound_ids) if not s.is_household_bound else false(),
+        User.person_id.in_(select(Person.id).where(rule_of(Person)(s))) if not s.is_household_bound else false(),
+    )
+
+
+register_rules({User: _user_rule})
+
+register_capabilities({
+    "accounts.manage": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER},
+})
+
+
+def assignable_roles(user: User) -> list[Role]:
+    """Roles this user may give to accounts they administer (strictly below their own)."""
+    if not can(user, "accounts.manage"):
+        return []
+    return [r for r in Role if RANK[r] < RANK[user.role]]

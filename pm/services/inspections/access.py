@@ -1,0 +1,54 @@
+"""Scope rules and capabilities of inspections and rectification orders: by the place inspected.
+
+Owners, residents and committee members see none of these (all their `within_*` are empty)."""
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from pm.access import (
+    OFFICIALS_ABOVE_STATION,
+    Scope,
+    register_capabilities,
+    register_rules,
+)
+from pm.models import (
+    Finding,
+    FindingPhoto,
+    Inspection,
+    RectificationEvent,
+    RectificationOrder,
+    RectificationPhoto,
+    Role,
+)
+
+
+def _placed(model):
+    return lambda s: or_(
+        model.street_id.in_(s.within_streets),
+        model.community_id.in_(s.within_communities),
+        model.station_id.in_(s.within_stations),
+    )
+
+
+def _inspections(s: Scope):
+    return select(Inspection.id).where(_placed(Inspection)(s))
+
+
+def _orders(s: Scope):
+    return select(RectificationOrder.id).where(_placed(RectificationOrder)(s))
+
+
+register_rules({
+    Inspection: _placed(Inspection),
+    Finding: lambda s: Finding.inspection_id.in_(_inspections(s)),
+    FindingPhoto: lambda s: FindingPhoto.finding_id.in_(select(Finding.id).where(Finding.inspection_id.in_(_inspections(s)))),
+    RectificationOrder: _placed(RectificationOrder),
+    RectificationEvent: lambda s: RectificationEvent.order_id.in_(_orders(s)),
+    RectificationPhoto: lambda s: RectificationPhoto.event_id.in_(
+        select(RectificationEvent.id).where(RectificationEvent.order_id.in_(_orders(s)))),
+})
+
+register_capabilities({
+    "inspection.view": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER, Role.STATION_STAFF},
+    "inspection.create": OFFICIALS_ABOVE_STATION,
+})

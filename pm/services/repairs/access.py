@@ -1,0 +1,50 @@
+"""Scope rules and capabilities of repair requests (报事报修): residents see their own requests (or their
+household's); the station and officials see them by compound."""
+from __future__ import annotations
+
+from sqlalchemy import false, or_, select
+
+from pm.access import (
+    OFFICIALS_ABOVE_STATION,
+    Scope,
+    register_capabilities,
+    register_rules,
+)
+from pm.models import (
+    DeadlineRule,
+    RepairEvent,
+    RepairPhoto,
+    RepairPortal,
+    RepairRequest,
+    Role,
+    WorkCalendarDay,
+)
+
+
+def _request_rule(s: Scope):
+    if s.user is None:
+        return false()
+    if s.household_ids is not None:
+        return or_(RepairRequest.filer_user_id == s.user.id, RepairRequest.household_id.in_(s.household_ids))
+    return RepairRequest.compound_id.in_(s.compound_ids)
+
+
+def _visible_requests(s: Scope):
+    return select(RepairRequest.id).where(_request_rule(s))
+
+
+register_rules({
+    RepairRequest: _request_rule,
+    RepairEvent: lambda s: RepairEvent.request_id.in_(_visible_requests(s)),
+    RepairPhoto: lambda s: RepairPhoto.request_id.in_(_visible_requests(s)),
+    RepairPortal: lambda s: RepairPortal.compound_id.in_(s.compound_ids) if not s.is_household_bound else false(),
+    DeadlineRule: lambda s: DeadlineRule.county_id.in_(s.county_ids),
+    WorkCalendarDay: lambda s: WorkCalendarDay.county_id.in_(s.county_ids),
+})
+
+register_capabilities({
+    "repair.handle": {Role.STATION_MANAGER, Role.STATION_STAFF},  # 受理、派单、处理、回访
+    "repair.rules": {Role.COUNTY_ADMIN},  # 处理时限、工作日历
+    "repair.portal": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER, Role.STATION_STAFF},  # 打印报修二维码
+    "repair.metrics": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER},
+})
