@@ -173,7 +173,7 @@ class Scope:
             stmt = stmt.options(*options)
         obj = db.session.scalar(stmt)
         if obj is None:
-            raise NotFound(f"{model.__name__} {ident} 不存在或不在您的权限范围内")
+            raise NotFound("%(what)s %(id)s 不存在或不在您的权限范围内", what=model.__name__, id=ident)
         return obj
 
     def contains(self, model: Any, ident: int | None) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -16,21 +16,26 @@ from werkzeug.exceptions import HTTPException
 logger = logging.getLogger(__name__)
 
 
-def _localise(message: str) -> str:
-    from flask import has_request_context
-
-    return _(message) if has_request_context() else message
+def _localise(message: str, params: dict) -> str:
+    """The message in the request's language (outside a request: as written), with its %(name)s filled in."""
+    if has_request_context():
+        return _(message, **params) if params else _(message)
+    return message % params if params else message
 
 
 class DomainError(Exception):
-    """A business rule was broken; the message is for the user. Maps to 422 (or `status`)."""
+    """A business rule was broken; the message is for the user. Maps to 422 (or `status`).
+
+    The message is a constant Chinese msgid (extracted by `make messages`); values go in as named
+    parameters, never into an f-string (which would never match the catalogue)::
+
+        raise DomainError("密码至少需要 %(minimum)s 个字符", field="password", minimum=12)
+    """
 
     status = 422
 
-    def __init__(self, message: str, *, field: str | None = None, fields: dict | None = None):
-        # Services write messages in Chinese (the msgid, extracted by `make messages`); during a request
-        # they are shown in the user's language.
-        message = _localise(message)
+    def __init__(self, message: str, *, field: str | None = None, fields: dict | None = None, **params):
+        message = _localise(message, params)
         super().__init__(message)
         self.message = message
         self.fields = dict(fields or {})

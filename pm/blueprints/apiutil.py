@@ -125,13 +125,10 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
 
 
 def paginate(stmt, args: dict) -> dict:
-    """Run a scoped select with LIMIT/OFFSET; total from a COUNT over the same filter."""
-    from sqlalchemy import func, select
-
-    page, per_page = args["page"], min(args["per_page"], current_app.config["API_MAX_PAGE_SIZE"])
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
-    return {"items": items, "page": page, "per_page": per_page, "total": total}
+    """Flask-SQLAlchemy's paginate of a scoped select, as the envelope {items, page, per_page, total}."""
+    per_page = min(args["per_page"], current_app.config["API_MAX_PAGE_SIZE"])
+    page = db.paginate(stmt, page=args["page"], per_page=per_page, max_per_page=per_page, error_out=False)
+    return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
 
 
 def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:

@@ -1,11 +1,11 @@
-"""Shared helpers for HTML views: service errors onto forms, pagination."""
+"""Shared helpers for HTML views: service errors onto forms, pagination, the form POST flow."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import request
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 
 from pm.errors import DomainError
 from pm.extensions import db
@@ -30,10 +30,20 @@ def errors_to_form(form: FlaskForm, err: DomainError, aliases: dict[str, str] | 
 
 @dataclass
 class Page:
+    """A page of a list computed in Python (same attributes as Flask-SQLAlchemy's Pagination)."""
+
     items: list
     page: int
     pages: int
     total: int
+
+
+class RowsPagination(SelectPagination):
+    """Flask-SQLAlchemy's pagination of a select whose items are Row tuples (several columns), not one model."""
+
+    def _query_items(self) -> list:
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(select).unique().all())
 
 
 def _page_number() -> int:
@@ -43,17 +53,23 @@ def _page_number() -> int:
         return 1
 
 
-def paginate(stmt, *, per_page: int = PAGE_SIZE, rows: bool = False) -> Page:
-    """LIMIT/OFFSET a select by ?page=, with a total from COUNT over the same filter.
+def paginate(stmt, *, per_page: int = PAGE_SIZE, rows: bool = False) -> Pagination:
+    """Flask-SQLAlchemy's paginate by ?page=; a page past the end shows the last page.
 
     rows=False yields the first column's objects (a select of one model); rows=True yields Row tuples.
     """
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(1, -(-total // per_page))
-    page = min(_page_number(), pages)
-    result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).unique()
-    items = list(result.all() if rows else result.scalars())
-    return Page(items=items, page=page, pages=pages, total=total)
+
+    def at(number: int) -> Pagination:
+        if rows:
+            return RowsPagination(select=stmt, session=db.session(), page=number, per_page=per_page,
+                                  max_per_page=per_page, error_out=False, count=True)
+        return db.paginate(stmt, page=number, per_page=per_page, max_per_page=per_page, error_out=False)
+
+    number = _page_number()
+    page = at(number)
+    if page.pages and number > page.pages:
+        page = at(page.pages)
+    return page
 
 
 def paginate_list(items: list, *, per_page: int = PAGE_SIZE) -> Page:

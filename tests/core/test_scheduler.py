@@ -70,14 +70,23 @@ def _runs(db, job_id: str) -> list[JobRun]:
 
 # -- the registry ------------------------------------------------------------------------------
 def test_job_ids_are_the_dotted_function_names():
-    """Every job's id is the dotted name of its function, and ids are unique."""
+    """Every job's id is the dotted name of its function, or the name it was deployed under; ids are unique."""
     assert JOBS
     for spec in JOBS:
-        assert spec.id == f"{spec.func.__module__}.{spec.func.__name__}"
+        assert spec.id == (spec.name or f"{spec.func.__module__}.{spec.func.__name__}")
     assert len({spec.id for spec in JOBS}) == len(JOBS)
     assert find_job("pm.tasks.imports.housekeeping") is JOBS[0]
     assert find_job("imports.housekeeping") is JOBS[0]
     assert find_job("housekeeping") is JOBS[0]
+
+
+def test_a_moved_job_keeps_the_id_its_runs_are_recorded_under():
+    """The fund jobs moved from pm/tasks/funds.py to fund.py: their ids (and run records) stay; both names find them."""
+    spec = find_job("fund.low_balance")
+    assert spec is not None and spec.func.__module__ == "pm.tasks.fund"
+    assert spec.id == "pm.tasks.funds.low_balance"
+    assert find_job("funds.low_balance") is spec
+    assert find_job("pm.tasks.fund.low_balance") is spec
     assert find_job("nope") is None
 
 

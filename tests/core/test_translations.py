@@ -35,7 +35,7 @@ from tests.factories import (
     make_user,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PO_PATH = ROOT / "pm" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # %(name)s-style and bare %s/%d conversions; %% is a literal percent sign, not a placeholder.

@@ -63,7 +63,7 @@ def check_password_policy(password: str, role: Role) -> None:
         else current_app.config["PASSWORD_MIN_LENGTH_RESIDENT"]
     )
     if len(password) < minimum:
-        raise DomainError(f"密码至少需要 {minimum} 个字符", field="password")
+        raise DomainError("密码至少需要 %(minimum)s 个字符", field="password", minimum=minimum)
     if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
         raise DomainError("这个密码太常见，容易被猜中，请换一个", field="password")
 
@@ -87,7 +87,7 @@ def authenticate(username: str, password: str, *, now: datetime | None = None) -
     if user.locked_until is not None and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         audit_login(user, "login.failure", {"reason": "locked"})
-        raise DomainError(f"登录失败次数过多，账号已暂时锁定，请 {minutes} 分钟后再试", field="password", )
+        raise DomainError("登录失败次数过多，账号已暂时锁定，请 %(minutes)s 分钟后再试", field="password", minutes=minutes)
     if not check_password_hash(user.password_hash, password or ""):
         user.failed_logins += 1
         if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:

@@ -265,7 +265,7 @@ def post_batch(
                 ).all())
                 missing = [a for a in chunk if a not in after]
                 if missing:
-                    raise DomainError(f"账户 {missing[0]} 余额不足或已销户，本批次未入账", field="account_id")
+                    raise DomainError("账户 %(id)s 余额不足或已销户，本批次未入账", field="account_id", id=missing[0])
                 db.session.execute(insert(LedgerEntry), [{
                     "account_id": a, "kind": kind, "amount_fen": rows[a][0], "balance_after_fen": after[a],
                     "created_at": now, "value_on": day, "actor_id": actor.id if actor is not None else None,

@@ -123,7 +123,7 @@ def _download(data: bytes, mimetype: str, filename: str):
 
 
 def _print_css() -> str:
-    return (Path(current_app.root_path) / "templates" / "statements" / "print.css").read_text(encoding="utf-8")
+    return (Path(current_app.root_path) / "templates" / "fund" / "statements" / "print.css").read_text(encoding="utf-8")
 
 
 def _local_only_fetcher():
