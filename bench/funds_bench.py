@@ -199,7 +199,7 @@ def measure(url: str, samples: int, compounds: int, seed: int, year: int) -> Non
     from pm import create_app
     from pm.access import scope_for
     from pm.extensions import db
-    from pm.models import FundAccount, Ownership, Role, User
+    from pm.models import SubAccount, Ownership, Role, User
     from pm.services.fund import statements as fs
     from pm.services.accounts import create_api_token
 
@@ -207,12 +207,12 @@ def measure(url: str, samples: int, compounds: int, seed: int, year: int) -> Non
     app = create_app("development", SQLALCHEMY_DATABASE_URI=url, DEBUG=False)
     results: dict[str, list[float]] = {}
     with app.app_context():
-        max_account = db.session.scalar(select(FundAccount.id).order_by(FundAccount.id.desc()).limit(1))
+        max_account = db.session.scalar(select(SubAccount.id).order_by(SubAccount.id.desc()).limit(1))
         picked = sorted(rng.sample(range(1, max_account + 1), min(samples, max_account)))
         rows = db.session.execute(
-            select(FundAccount.id, FundAccount.household_id, Ownership.person_id)
-            .join(Ownership, Ownership.household_id == FundAccount.household_id)
-            .where(FundAccount.id.in_(picked), Ownership.ended_on.is_(None))
+            select(SubAccount.id, SubAccount.household_id, Ownership.person_id)
+            .join(Ownership, Ownership.household_id == SubAccount.household_id)
+            .where(SubAccount.id.in_(picked), Ownership.ended_on.is_(None))
         ).all()
         owners = {}
         from werkzeug.security import generate_password_hash
@@ -236,9 +236,9 @@ def measure(url: str, samples: int, compounds: int, seed: int, year: int) -> Non
 
         # Balance = sum of entries for the sampled accounts (the generator's consistency).
         bad = db.session.execute(
-            select(FundAccount.id).where(FundAccount.id.in_(list(owners)), FundAccount.balance_fen != (
+            select(SubAccount.id).where(SubAccount.id.in_(list(owners)), SubAccount.balance_fen != (
                 select(db.func.coalesce(db.func.sum(fs.LedgerEntry.amount_fen), 0))
-                .where(fs.LedgerEntry.account_id == FundAccount.id).scalar_subquery()))
+                .where(fs.LedgerEntry.account_id == SubAccount.id).scalar_subquery()))
         ).all()
         assert not bad, f"balances differ from entry sums: {bad[:5]}"
 
@@ -269,7 +269,7 @@ def measure(url: str, samples: int, compounds: int, seed: int, year: int) -> Non
                     user = db.session.get(User, user_id)
                     t = time.perf_counter()
                     scope = scope_for(user)
-                    account = scope.get(FundAccount, account_id)
+                    account = scope.get(SubAccount, account_id)
                     items = db.session.scalars(fs.movements_stmt(scope, account).limit(20)).all()
                     timings["orm"].append(time.perf_counter() - t)
                     assert len(items) == 20
@@ -285,7 +285,7 @@ def measure(url: str, samples: int, compounds: int, seed: int, year: int) -> Non
         results["raw SQL: 20 entries of the account"] = timings["raw"]
 
         with app.app_context():
-            compound_ids = [c for (c,) in db.session.execute(select(FundAccount.compound_id).distinct())]
+            compound_ids = [c for (c,) in db.session.execute(select(SubAccount.compound_id).distinct())]
         picked_compounds = rng.sample(compound_ids, min(compounds, len(compound_ids)))
         service, api, pdf, raw = [], [], [], []
         households_per = []

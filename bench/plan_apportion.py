@@ -58,7 +58,7 @@ def build(n: int, seed: int = 7):
         Community,
         Compound,
         County,
-        FundAccount,
+        SubAccount,
         Household,
         LedgerEntry,
         Role,
@@ -107,18 +107,18 @@ def build(n: int, seed: int = 7):
         if sold:
             accounts.append({"household_id": hh_id, "compound_id": compound.id, "holder": Holder.WORK_UNIT,
                              "balance_fen": 0, "first_deposit_due_fen": 300_000})
-    db.session.execute(insert(FundAccount), accounts)
+    db.session.execute(insert(SubAccount), accounts)
     entries = []
     balances = {}
-    for acc_id in db.session.scalars(select(FundAccount.id).where(FundAccount.compound_id == compound.id)):
+    for acc_id in db.session.scalars(select(SubAccount.id).where(SubAccount.compound_id == compound.id)):
         fen = rnd.choice([50, 2_000, 300_000, 500_000, 800_000])
         balances[acc_id] = fen
         entries.append({"account_id": acc_id, "kind": EntryKind.FIRST_DEPOSIT, "amount_fen": fen,
                         "balance_after_fen": fen, "value_on": date(2020, 1, 1), "source_type": "bench"})
     db.session.execute(insert(LedgerEntry), entries)
     from sqlalchemy import case, update
-    db.session.execute(update(FundAccount).where(FundAccount.compound_id == compound.id).values(
-        balance_fen=case(balances, value=FundAccount.id)).execution_options(synchronize_session=False))
+    db.session.execute(update(SubAccount).where(SubAccount.compound_id == compound.id).values(
+        balance_fen=case(balances, value=SubAccount.id)).execution_options(synchronize_session=False))
     admin = User(username="bench_county", display_name="基准", password_hash="x", role=Role.COUNTY_ADMIN,
                  county_id=county.id, session_token="bench-county-token")
     worker = User(username="bench_community", display_name="基准社区", password_hash="x",
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     from pm import create_app
     from pm.access import scope_for
     from pm.extensions import db
-    from pm.models import FundAccount, LedgerEntry
+    from pm.models import SubAccount, LedgerEntry
     from pm.models.fund import PlanShare
     from pm.services.fund import plans as fund_plans
 
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{t2 - t1:.3f} s, shortfall {result.shortfall_fen} fen")
         sums = dict(db.session.execute(select(LedgerEntry.account_id, func.sum(LedgerEntry.amount_fen))
                                        .group_by(LedgerEntry.account_id)).all())
-        bad = [a for a, b in db.session.execute(select(FundAccount.id, FundAccount.balance_fen)) if sums.get(a, 0) != b]
+        bad = [a for a, b in db.session.execute(select(SubAccount.id, SubAccount.balance_fen)) if sums.get(a, 0) != b]
         print(f"balances equal to the sum of entries: {'yes' if not bad else f'NO ({len(bad)} differ)'}")
         print(f"preview median {statistics.median(previews):.3f} s; charge median {statistics.median(charges):.3f} s")
         db.session.remove()

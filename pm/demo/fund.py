@@ -14,7 +14,7 @@ from pm.models import (
     Community,
     Compound,
     EntryKind,
-    FundAccount,
+    SubAccount,
     FundPolicy,
     Household,
     Ownership,
@@ -79,8 +79,8 @@ def populate(county, station, compound, users, rng, now) -> dict[str, int]:
                                           scope=admin_scope).opened)
     owner_households = set(db.session.scalars(scope_for(owner_user).household_ids))
     accounts = db.session.execute(
-        select(FundAccount.id, FundAccount.household_id, FundAccount.first_deposit_due_fen)
-        .where(FundAccount.compound_id.in_(station_compound_ids)).order_by(FundAccount.id)
+        select(SubAccount.id, SubAccount.household_id, SubAccount.first_deposit_due_fen)
+        .where(SubAccount.compound_id.in_(station_compound_ids)).order_by(SubAccount.id)
     ).all()
     # First deposits over the last two years: most paid in full, some part-paid, a few not at all (追缴).
     full, part = {}, []
@@ -107,8 +107,8 @@ def populate(county, station, compound, users, rng, now) -> dict[str, int]:
     for compound_id in (compound.id, other):
         if compound_id is not None:
             # About 1.75% a year on what the compound holds (time deposits), to the fen.
-            held = db.session.scalar(select(func.coalesce(func.sum(FundAccount.balance_fen), 0))
-                                     .where(FundAccount.compound_id == compound_id))
+            held = db.session.scalar(select(func.coalesce(func.sum(SubAccount.balance_fen), 0))
+                                     .where(SubAccount.compound_id == compound_id))
             amount = int(held) * 175 // 10_000  # PostgreSQL's SUM of BIGINT is a Decimal
             if amount <= 0:
                 continue
@@ -123,8 +123,8 @@ def populate(county, station, compound, users, rng, now) -> dict[str, int]:
     confirmed = {name: True for name in fund_plans.CONFIRMATIONS}
     building_ids = [owner_household.building_id]
     building_total = db.session.scalar(
-        select(func.coalesce(func.sum(FundAccount.balance_fen), 0))
-        .join(Household, Household.id == FundAccount.household_id)
+        select(func.coalesce(func.sum(SubAccount.balance_fen), 0))
+        .join(Household, Household.id == SubAccount.household_id)
         .where(Household.building_id.in_(building_ids))
     )
     cost = max(100_00, int(building_total) * 3 // 4)  # leaves most accounts of the building below 30%: 续交

@@ -36,13 +36,13 @@ from pm.models.audit import AuditLog  # noqa: F401
 from pm.models.imports import ImportJob, ImportStatus  # noqa: F401
 from pm.models.jobs import JobRun, RunStatus  # noqa: F401
 from pm.models.fund import (  # noqa: F401
-    AccountStatus,
+    SubAccountStatus,
     Ballot,
     BankImport,
     DecisionKind,
     DepositRate,
     EntryKind,
-    FundAccount,
+    SubAccount,
     FundPolicy,
     Holder,
     LedgerEntry,

@@ -37,7 +37,7 @@ class Holder(enum.StrEnum):
     WORK_UNIT = "work_unit"  # 售房单位交存部分 (Order 165 arts. 8–9)
 
 
-class AccountStatus(enum.StrEnum):
+class SubAccountStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"  # 灭失后退还余额并销户 (art. 29)
 
@@ -62,8 +62,12 @@ DEBIT_KINDS = frozenset({EntryKind.CHARGE, EntryKind.REFUND})
 DEPOSIT_KINDS = frozenset({EntryKind.FIRST_DEPOSIT, EntryKind.BACK_PAYMENT, EntryKind.REPLENISHMENT})
 
 
-class FundAccount(db.Model):
-    """分户账: keyed by the dwelling (and holder), never by the person; it stays with the dwelling on a sale."""
+class SubAccount(db.Model):
+    """分户账: keyed by the dwelling (and holder), never by the person; it stays with the dwelling on a sale.
+
+    In code a fund 分户账 is a *sub-account* ("account" means a login). The table and its foreign keys keep their
+    first names (fund_accounts, account_id), as does the API's JSON, which integrators already read.
+    """
 
     __tablename__ = "fund_accounts"
     __table_args__ = (
@@ -75,7 +79,7 @@ class FundAccount(db.Model):
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), index=True)  # denormalised for scoping
     holder: Mapped[Holder] = mapped_column(str_enum(Holder), default=Holder.OWNER)
-    status: Mapped[AccountStatus] = mapped_column(str_enum(AccountStatus), default=AccountStatus.OPEN)
+    status: Mapped[SubAccountStatus] = mapped_column(str_enum(SubAccountStatus), default=SubAccountStatus.OPEN)
     # Cached sum of the entries, changed only by pm.services.fund.ledger in the same transaction as the entry.
     balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     # 首期应交: floor area × the deposit standard (or the sold-public-housing rule), fixed when the account opens.
@@ -89,12 +93,12 @@ class FundAccount(db.Model):
     @property
     def needs_replenishment(self) -> bool:
         """续交: balance below 30% of the first deposit (art. 17), compared in integers."""
-        if not self.first_deposit_due_fen or self.status != AccountStatus.OPEN:
+        if not self.first_deposit_due_fen or self.status != SubAccountStatus.OPEN:
             return False
         return self.balance_fen * 10 < self.first_deposit_due_fen * 3
 
     def __repr__(self) -> str:
-        return f"<FundAccount {self.id} h{self.household_id} {self.holder} {self.balance_fen}>"
+        return f"<SubAccount {self.id} h{self.household_id} {self.holder} {self.balance_fen}>"
 
 
 class LedgerEntry(db.Model):
@@ -124,7 +128,7 @@ class LedgerEntry(db.Model):
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     payload_hash: Mapped[str | None] = mapped_column(String(64))
 
-    account: Mapped[FundAccount] = relationship()
+    account: Mapped[SubAccount] = relationship()
     actor: Mapped[User | None] = relationship()
 
 
@@ -300,7 +304,7 @@ class PlanShare(db.Model):
     charged_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     shortfall_fen: Mapped[int] = mapped_column(BigInteger, default=0)
 
-    account: Mapped[FundAccount] = relationship()
+    account: Mapped[SubAccount] = relationship()
     household: Mapped[Household] = relationship()
 
 

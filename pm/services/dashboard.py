@@ -91,12 +91,12 @@ class ResidentSummary:
 
 def resident_summary(scope: Scope, user) -> ResidentSummary:
     """A few scoped counts for the resident dashboard (a fixed number of queries)."""
-    from pm.models import Ballot, FundAccount, PlanStatus, UsePlan
+    from pm.models import Ballot, SubAccount, PlanStatus, UsePlan
     from pm.models.repairs import OPEN_STATUSES, RepairRequest, RepairStatus
     from pm.services import votes
 
     out = ResidentSummary()
-    accounts = db.session.scalars(scope.select(FundAccount)).all()
+    accounts = db.session.scalars(scope.select(SubAccount)).all()
     out.accounts_low = sum(1 for a in accounts if a.needs_replenishment)
     mine = scope.select(RepairRequest).where(RepairRequest.filer_user_id == user.id).subquery()
     out.repairs_open = db.session.scalar(select(func.count()).select_from(mine).where(mine.c.status.in_(OPEN_STATUSES)))

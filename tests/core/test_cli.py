@@ -212,7 +212,7 @@ def test_jobs_run_rejects_unknown_names_and_bad_times(runner, db):
 def test_demo_command_fills_the_fund_and_the_repair_queue(runner, db):
     """After `flask pm demo` the owner has a fund account with entries and a plan in voting; the manager has repairs queued."""
     from pm.access import scope_for
-    from pm.models import FundAccount, LedgerEntry, PlanStatus, UsePlan
+    from pm.models import SubAccount, LedgerEntry, PlanStatus, UsePlan
     from pm.services import repairs
     from pm.timeutil import utcnow
 
@@ -220,7 +220,7 @@ def test_demo_command_fills_the_fund_and_the_repair_queue(runner, db):
     assert result.exit_code == 0, result.output
     owner = db.session.scalar(select(User).where(User.username == "owner"))
     scope = scope_for(owner)
-    account = db.session.scalars(scope.select(FundAccount)).first()
+    account = db.session.scalars(scope.select(SubAccount)).first()
     assert account is not None
     assert db.session.scalar(select(func.count()).where(LedgerEntry.account_id == account.id)) >= 2
     assert db.session.scalars(scope.select(UsePlan).where(UsePlan.status == PlanStatus.VOTING)).first() is not None

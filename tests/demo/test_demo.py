@@ -244,7 +244,7 @@ def test_demo_fund_has_policy_standards_accounts_and_both_worklists(db, loaded):
     """The county has a FundPolicy and two deposit standards; accounts carry deposits; 追缴 and 续交 lists have rows."""
     from pm.models import (
         DepositRate,
-        FundAccount,
+        SubAccount,
         FundPolicy,
         LedgerEntry,
         ReturnsDistribution,
@@ -254,7 +254,7 @@ def test_demo_fund_has_policy_standards_accounts_and_both_worklists(db, loaded):
     county = db.session.scalar(select(County))
     assert db.session.scalar(select(FundPolicy).where(FundPolicy.county_id == county.id)) is not None
     assert sorted(db.session.scalars(select(DepositRate.fen_per_m2))) == [4000, 8000]
-    accounts = db.session.scalars(select(FundAccount)).all()
+    accounts = db.session.scalars(select(SubAccount)).all()
     assert len(accounts) > 500
     assert all(a.balance_fen >= 0 for a in accounts)
     # The cached balance is the sum of the ledger, account by account.
@@ -273,7 +273,7 @@ def test_owner_sees_an_account_with_history_and_can_vote_on_the_open_plan(db, lo
     from pm.models import (
         Ballot,
         EntryKind,
-        FundAccount,
+        SubAccount,
         LedgerEntry,
         PlanStatus,
         UsePlan,
@@ -282,7 +282,7 @@ def test_owner_sees_an_account_with_history_and_can_vote_on_the_open_plan(db, lo
 
     owner = _users(db)[Role.OWNER]
     scope = scope_for(owner)
-    account = db.session.scalars(scope.select(FundAccount)).first()
+    account = db.session.scalars(scope.select(SubAccount)).first()
     assert account is not None and account.balance_fen > 0
     kinds = set(db.session.scalars(select(LedgerEntry.kind).where(LedgerEntry.account_id == account.id)))
     assert {EntryKind.FIRST_DEPOSIT, EntryKind.RETURNS, EntryKind.CHARGE} <= kinds

@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from pm.access import scope_for
 from pm.errors import Conflict, DomainError, Forbidden, NotFound
 from pm.models import (
-    AccountStatus,
+    SubAccountStatus,
     AuditLog,
     BankImport,
     EntryKind,
-    FundAccount,
+    SubAccount,
     FundPolicy,
     HouseholdStatus,
     LedgerEntry,
@@ -178,7 +178,7 @@ def test_open_accounts_idempotent_and_reports_missing(db, w):
     assert {a.first_deposit_due_fen for a in first.opened} == {327_500}
     again = funds.open_accounts(c, on=date(2025, 6, 1), actor=_admin(w), scope=scope_for(_admin(w)))
     assert again.opened == [] and again.existing == 2
-    assert db.session.scalar(select(func.count(FundAccount.id))) == 2
+    assert db.session.scalar(select(func.count(SubAccount.id))) == 2
 
 
 def test_public_housing_two_accounts(db, w):
@@ -422,18 +422,18 @@ def test_sale_keeps_account_with_dwelling(db, w):
     a, _ = _opened(db, w)
     _pay(w, a, 500)
     seller = w.users[Role.OWNER]
-    assert scope_for(seller).contains(FundAccount, a.id)
+    assert scope_for(seller).contains(SubAccount, a.id)
     buyer = make_person(name="买方")
     registry.transfer_ownership(w.households["a"][0], [buyer], on=date(2025, 7, 1), actor=_admin(w),
                                 scope=scope_for(_admin(w)))
     buyer_user = make_user(Role.OWNER, buyer)
     db.session.commit()
-    assert not scope_for(seller).contains(FundAccount, a.id)
-    assert scope_for(buyer_user).contains(FundAccount, a.id)
+    assert not scope_for(seller).contains(SubAccount, a.id)
+    assert scope_for(buyer_user).contains(SubAccount, a.id)
     entries = db.session.scalars(scope_for(buyer_user).select(LedgerEntry)).all()
     assert [e.amount_fen for e in entries] == [500]
     db.session.refresh(a)
-    assert a.balance_fen == 500 and a.status == AccountStatus.OPEN
+    assert a.balance_fen == 500 and a.status == SubAccountStatus.OPEN
 
 
 def test_demolition_refunds_and_closes(db, w):
@@ -446,7 +446,7 @@ def test_demolition_refunds_and_closes(db, w):
     db.session.commit()
     db.session.refresh(a)
     assert [r.amount_fen for r in refunds] == [-12_345]
-    assert a.balance_fen == 0 == _sum(db, a) and a.status == AccountStatus.CLOSED
+    assert a.balance_fen == 0 == _sum(db, a) and a.status == SubAccountStatus.CLOSED
     o = db.session.scalar(select(Ownership).where(Ownership.household_id == h.id))
     assert o.ended_on == date(2025, 8, 1) and o.end_reason == OwnershipEnd.DEMOLITION
     db.session.refresh(h)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pm.access import scope_for
-from pm.models import FundAccount, LedgerEntry, Role
+from pm.models import SubAccount, LedgerEntry, Role
 from pm.services import registry
 from pm.services.fund import cashier as funds
 from pm.services.fund import ledger
@@ -170,7 +170,7 @@ def test_public_housing_terms_api(api, world, db):
     db.session.commit()
     r = admin.put(f"{V1}/households/{h.id}/public-housing-terms", json=body)
     assert r.status_code == 200 and r.json["owner_permille"] == 20
-    assert db.session.scalar(select(func.count(FundAccount.id))) == 0
+    assert db.session.scalar(select(func.count(SubAccount.id))) == 0
 
 
 def test_account_list_query_count_constant(api, world, accounts, db, count_queries):

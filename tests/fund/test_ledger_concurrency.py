@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from pm.access import scope_for
 from pm.errors import DomainError
 from pm.extensions import db as database
-from pm.models import Compound, EntryKind, FundAccount, LedgerEntry, Role, User
+from pm.models import Compound, EntryKind, SubAccount, LedgerEntry, Role, User
 from pm.services.fund import cashier as funds
 from pm.services.fund import ledger
 from tests.factories import (
@@ -61,7 +61,7 @@ def test_parallel_writers_lose_nothing(app, setup):
             for i in range(OPS):
                 street = session.get(User, setup["street_id"])
                 admin = session.get(User, setup["admin_id"])
-                account = session.get(FundAccount, rnd.choice(setup["account_ids"]))
+                account = session.get(SubAccount, rnd.choice(setup["account_ids"]))
                 op = "retry" if i % 4 == 0 else rnd.choice(["deposit", "deposit", "charge", "charge", "returns"])
                 try:
                     if op == "deposit":
@@ -72,7 +72,7 @@ def test_parallel_writers_lose_nothing(app, setup):
                     elif op == "retry":
                         # Threads n and n+8 send the same request (same key, same payload): it must post once.
                         k = f"r-{n % 8}-{i}"
-                        target = session.get(FundAccount, setup["account_ids"][(n % 8 + i) % 6])
+                        target = session.get(SubAccount, setup["account_ids"][(n % 8 + i) % 6])
                         e = funds.record_payment(target, kind=EntryKind.REPLENISHMENT, amount_fen=1000 + n % 8,
                                                  value_on=date(2025, 1, 1), memo=None, key=k, actor=street,
                                                  scope=scope_for(street))
@@ -107,7 +107,7 @@ def test_parallel_writers_lose_nothing(app, setup):
     assert not any(t.is_alive() for t in threads), "a writer hung"
     assert not errors, errors
     database.session.expire_all()
-    accounts = database.session.scalars(select(FundAccount).where(FundAccount.id.in_(setup["account_ids"]))).all()
+    accounts = database.session.scalars(select(SubAccount).where(SubAccount.id.in_(setup["account_ids"]))).all()
     for a in accounts:
         total = database.session.scalar(select(func.sum(LedgerEntry.amount_fen)).where(LedgerEntry.account_id == a.id))
         assert total == a.balance_fen >= 0

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from pm.access import scope_for
 from pm.errors import Conflict, DomainError
 from pm.extensions import db
-from pm.models import Compound, EntryKind, FundAccount, Household, LedgerEntry, Role
+from pm.models import Compound, EntryKind, SubAccount, Household, LedgerEntry, Role
 from pm.services import registry
 from pm.services.fund import apportion
 from pm.services.fund import cashier as funds
@@ -66,8 +66,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.deposits: list[tuple[int, int, int]] = []  # (entry id, account index, amount) not yet reversed
         self.reversed: list[int] = []
 
-    def _account(self, i: int) -> FundAccount:
-        return db.session.get(FundAccount, self.account_ids[i])
+    def _account(self, i: int) -> SubAccount:
+        return db.session.get(SubAccount, self.account_ids[i])
 
     @rule(i=st.integers(0, ACCOUNTS - 1), amount=st.integers(1, 10**7),
           kind=st.sampled_from(list(funds.PAYMENT_KINDS)))
@@ -139,14 +139,14 @@ class LedgerMachine(RuleBasedStateMachine):
         seller = self.owners[i]
         self.owners[i] = make_user(Role.OWNER, buyer)
         db.session.commit()
-        assert not scope_for(seller).contains(FundAccount, self.account_ids[i])
-        assert scope_for(self.owners[i]).contains(FundAccount, self.account_ids[i])
+        assert not scope_for(seller).contains(SubAccount, self.account_ids[i])
+        assert scope_for(self.owners[i]).contains(SubAccount, self.account_ids[i])
 
     @invariant()
     def balances_are_sums(self):
         db.session.expire_all()
         for i, account_id in enumerate(self.account_ids):
-            account = db.session.get(FundAccount, account_id)
+            account = db.session.get(SubAccount, account_id)
             total = db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
                                       .where(LedgerEntry.account_id == account_id))
             assert account.balance_fen == total == self.model[i] >= 0

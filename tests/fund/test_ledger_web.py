@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from pm.access import scope_for
 from pm.extensions import db as database
 from pm.models import (
-    AccountStatus,
+    SubAccountStatus,
     DepositRate,
     EntryKind,
-    FundAccount,
+    SubAccount,
     HouseholdStatus,
     LedgerEntry,
     Role,
@@ -99,7 +99,7 @@ def test_payment_form_bad_amount(client, auth, world, opened, amount):
 
 def test_payment_form_scope(client, auth, world, opened):
     """A cashier cannot open another street's account; a station manager cannot pay at all."""
-    foreign = database.session.scalar(select(FundAccount).where(FundAccount.compound_id == world.compounds["b"][0].id))
+    foreign = database.session.scalar(select(SubAccount).where(SubAccount.compound_id == world.compounds["b"][0].id))
     login(auth, "street")
     assert client.get(f"/funds/accounts/{foreign.id}/pay").status_code == 404
     client.post("/auth/logout")
@@ -200,7 +200,7 @@ def test_open_accounts_page(client, auth, world):
     r = client.post(f"/funds/compounds/{world.compounds['a'][0].id}/open-accounts", data={"on": "2025-01-01"},
                     follow_redirects=True)
     assert "未开户" in r.get_data(as_text=True)
-    assert database.session.scalar(select(func.count(FundAccount.id))) == 0
+    assert database.session.scalar(select(func.count(SubAccount.id))) == 0
 
 
 def test_public_housing_page(client, auth, world):
@@ -237,12 +237,12 @@ def test_demolish_page(client, auth, world, opened):
     assert client.post(f"/funds/households/{h.id}/demolish", data={"on": "2025-02-01", "confirm": "y"}).status_code == 302
     database.session.refresh(a)
     database.session.refresh(h)
-    assert a.status == AccountStatus.CLOSED and h.status == HouseholdStatus.DEMOLISHED
+    assert a.status == SubAccountStatus.CLOSED and h.status == HouseholdStatus.DEMOLISHED
 
 
 def test_account_page_scope(client, auth, world, opened):
     """Officials of another street get 404 for this account page."""
-    foreign = database.session.scalar(select(FundAccount).where(FundAccount.compound_id == world.compounds["b"][0].id))
+    foreign = database.session.scalar(select(SubAccount).where(SubAccount.compound_id == world.compounds["b"][0].id))
     login(auth, "street")
     assert client.get(f"/funds/accounts/{foreign.id}").status_code == 404
     assert client.get(f"/funds/accounts/{opened[0].id}").status_code == 200

@@ -15,7 +15,7 @@ from pm.access import scope_for
 from pm.errors import DomainError, NotFound
 from pm.extensions import db
 from pm.models import (
-    FundAccount,
+    SubAccount,
     LedgerEntry,
     Ownership,
     PlanShare,
@@ -41,7 +41,7 @@ Y = 2025
 
 
 # -- factories ------------------------------------------------------------------------------------
-def open_account(household, due_fen: int = 10_000, holder: Holder = Holder.OWNER) -> FundAccount:
+def open_account(household, due_fen: int = 10_000, holder: Holder = Holder.OWNER) -> SubAccount:
     """A sub-account with a first deposit due."""
     return ledger.get_or_open_account(household, holder, due_fen=due_fen)
 
@@ -71,7 +71,7 @@ def charge_plan(plan, parts, on: date) -> None:
     db.session.flush()
 
 
-def compound_with_accounts(compound, n: int, *, due_fen: int = 10_000, on: date = date(Y, 3, 1)) -> list[FundAccount]:
+def compound_with_accounts(compound, n: int, *, due_fen: int = 10_000, on: date = date(Y, 3, 1)) -> list[SubAccount]:
     """n households in a new building of `compound`, each with an account holding its first deposit."""
     unit = make_unit(make_building(compound))
     accounts = []

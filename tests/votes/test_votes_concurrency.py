@@ -74,7 +74,7 @@ def test_parallel_charges_of_one_plan_post_once(app, db, backend):
     """Several requests charging the same approved plan at once: one charges, the others are refused; entries once."""
     if backend != "postgresql":
         pytest.skip("row locks need PostgreSQL")
-    from pm.models import FundAccount, LedgerEntry
+    from pm.models import SubAccount, LedgerEntry
     from pm.models.fund import EntryKind, PlanShare
     from pm.services.fund import ledger
 
@@ -124,6 +124,6 @@ def test_parallel_charges_of_one_plan_post_once(app, db, backend):
     charged = db.session.scalar(select(func.sum(LedgerEntry.amount_fen)).where(LedgerEntry.source_type == "plan"))
     assert charged == -5_001
     assert db.session.scalar(select(func.count()).select_from(PlanShare).where(PlanShare.plan_id == plan_id)) == 2
-    for account in db.session.scalars(select(FundAccount)):
+    for account in db.session.scalars(select(SubAccount)):
         total = db.session.scalar(select(func.sum(LedgerEntry.amount_fen)).where(LedgerEntry.account_id == account.id))
         assert total == account.balance_fen

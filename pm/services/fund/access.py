@@ -14,7 +14,7 @@ from pm.models import (
     Ballot,
     BankImport,
     DepositRate,
-    FundAccount,
+    SubAccount,
     FundPolicy,
     LedgerEntry,
     PlanDocument,
@@ -29,12 +29,12 @@ from pm.models import (
 
 def _account_rule(s: Scope):
     if s.household_ids is not None:
-        return FundAccount.household_id.in_(s.household_ids)
-    return FundAccount.compound_id.in_(s.compound_ids)
+        return SubAccount.household_id.in_(s.household_ids)
+    return SubAccount.compound_id.in_(s.compound_ids)
 
 
 def _visible_accounts(s: Scope):
-    return select(FundAccount.id).where(_account_rule(s))
+    return select(SubAccount.id).where(_account_rule(s))
 
 
 def _visible_plans(s: Scope):
@@ -42,7 +42,7 @@ def _visible_plans(s: Scope):
 
 
 register_rules({
-    FundAccount: _account_rule,
+    SubAccount: _account_rule,
     LedgerEntry: lambda s: LedgerEntry.account_id.in_(_visible_accounts(s)),
     PublicHousingTerms: lambda s: PublicHousingTerms.household_id.in_(s.visible_households),
     UsePlan: lambda s: UsePlan.compound_id.in_(s.compound_ids),

@@ -28,13 +28,13 @@ from pm.access import Scope, can
 from pm.errors import Conflict, DomainError, Forbidden, NotFound
 from pm.extensions import db
 from pm.models import (
-    AccountStatus,
+    SubAccountStatus,
     BankImport,
     Building,
     Community,
     Compound,
     DepositRate,
-    FundAccount,
+    SubAccount,
     FundPolicy,
     Household,
     HouseholdStatus,
@@ -218,7 +218,7 @@ def create_rate(values: dict, *, actor: User, scope: Scope) -> DepositRate:
 
 
 def _rate_in_use(rate: DepositRate) -> bool:
-    return db.session.scalar(select(FundAccount.id).where(FundAccount.rate_id == rate.id).limit(1)) is not None
+    return db.session.scalar(select(SubAccount.id).where(SubAccount.rate_id == rate.id).limit(1)) is not None
 
 
 def update_rate(rate: DepositRate, values: dict, *, actor: User, scope: Scope) -> DepositRate:
@@ -283,7 +283,7 @@ def set_public_housing_terms(household: Household, values: dict, *, actor: User,
 class OpenResult:
     """What open_accounts did: accounts opened, already open, and households it could not price."""
 
-    opened: list[FundAccount] = field(default_factory=list)
+    opened: list[SubAccount] = field(default_factory=list)
     existing: int = 0
     missing: list[tuple[Household, str]] = field(default_factory=list)
 
@@ -305,7 +305,7 @@ def open_accounts(compound: Compound, *, on: date, actor: User | None, scope: Sc
         .order_by(Household.building_id, Household.unit_id, Household.room_no, Household.id)
     ))
     existing = {(a.household_id, a.holder): a for a in db.session.scalars(
-        select(FundAccount).where(FundAccount.compound_id == compound.id))}
+        select(SubAccount).where(SubAccount.compound_id == compound.id))}
     terms = {t.household_id: t for t in db.session.scalars(
         select(PublicHousingTerms).join(Household, Household.id == PublicHousingTerms.household_id)
         .where(Household.compound_id == compound.id))}
@@ -347,7 +347,7 @@ def unopened(compound: Compound, *, on: date) -> list[tuple[Household, str]]:
     households = list(db.session.scalars(
         select(Household).options(joinedload(Household.building), joinedload(Household.unit))
         .where(Household.compound_id == compound.id, Household.status == HouseholdStatus.ACTIVE,
-               ~Household.id.in_(select(FundAccount.household_id).where(FundAccount.compound_id == compound.id)))
+               ~Household.id.in_(select(SubAccount.household_id).where(SubAccount.compound_id == compound.id)))
         .order_by(Household.building_id, Household.unit_id, Household.room_no, Household.id)
     ))
     with_terms = set(db.session.scalars(select(PublicHousingTerms.household_id).where(
@@ -364,13 +364,13 @@ def unopened(compound: Compound, *, on: date) -> list[tuple[Household, str]]:
 
 
 # == payments and reversals =======================================================================
-def _check_cashier(actor: User | None, scope: Scope | None, account: FundAccount) -> None:
+def _check_cashier(actor: User | None, scope: Scope | None, account: SubAccount) -> None:
     _require(actor, "fund.cashier")
-    if scope is not None and not scope.contains(FundAccount, account.id):
+    if scope is not None and not scope.contains(SubAccount, account.id):
         raise NotFound("维修资金账户不存在或不在您的权限范围内", field="account_id")
 
 
-def record_payment(account: FundAccount, *, kind: EntryKind | str, amount_fen: int, value_on: date,
+def record_payment(account: SubAccount, *, kind: EntryKind | str, amount_fen: int, value_on: date,
                    memo: str | None, key: str | None, actor: User | None, scope: Scope | None,
                    source_type: str = "manual", source_id: int | None = None, today: date | None = None) -> LedgerEntry:
     """录入交存 (首期/补交/续交) by a cashier in scope; a retried request with the same key posts once."""
@@ -397,7 +397,7 @@ def record_payment(account: FundAccount, *, kind: EntryKind | str, amount_fen: i
 def reverse_entry(entry: LedgerEntry, *, memo: str, actor: User | None, scope: Scope | None,
                   key: str | None = None) -> LedgerEntry:
     """冲正 a payment (首期/补交/续交) with a reason, once; plan charges and refunds are reversed by their process."""
-    account = db.session.get(FundAccount, entry.account_id)
+    account = db.session.get(SubAccount, entry.account_id)
     _check_cashier(actor, scope, account)
     if entry.kind not in DEPOSIT_KINDS and entry.kind != EntryKind.REVERSAL:
         raise DomainError("只能冲正交存记录；分摊、退款等由其业务流程更正", field="entry_id")
@@ -426,9 +426,9 @@ def first_deposit_paid_subquery():
 
 def _account_filters(stmt, compound_id: int | None, building_id: int | None):
     if compound_id:
-        stmt = stmt.where(FundAccount.compound_id == compound_id)
+        stmt = stmt.where(SubAccount.compound_id == compound_id)
     if building_id:
-        stmt = stmt.where(FundAccount.household_id.in_(select(Household.id).where(Household.building_id == building_id)))
+        stmt = stmt.where(SubAccount.household_id.in_(select(Household.id).where(Household.building_id == building_id)))
     return stmt
 
 
@@ -436,19 +436,19 @@ def arrears_select(scope: Scope, *, compound_id: int | None = None, building_id:
     """追缴: open accounts whose first deposit is unpaid or partly paid; rows (account, paid_fen, owed_fen)."""
     paid = first_deposit_paid_subquery()
     paid_fen = func.coalesce(paid.c.paid, 0)
-    owed = (FundAccount.first_deposit_due_fen - paid_fen).label("owed_fen")
+    owed = (SubAccount.first_deposit_due_fen - paid_fen).label("owed_fen")
     stmt = (
-        scope.filter(select(FundAccount, paid_fen.label("paid_fen"), owed), FundAccount)
-        .outerjoin(paid, paid.c.account_id == FundAccount.id)
-        .join(Household, Household.id == FundAccount.household_id)
+        scope.filter(select(SubAccount, paid_fen.label("paid_fen"), owed), SubAccount)
+        .outerjoin(paid, paid.c.account_id == SubAccount.id)
+        .join(Household, Household.id == SubAccount.household_id)
         .join(Building, Building.id == Household.building_id)
         .join(Unit, Unit.id == Household.unit_id)
-        .options(joinedload(FundAccount.household).joinedload(Household.building),
-                 joinedload(FundAccount.household).joinedload(Household.unit),
-                 joinedload(FundAccount.household).joinedload(Household.compound))
-        .where(FundAccount.status == AccountStatus.OPEN, FundAccount.first_deposit_due_fen.is_not(None),
-               FundAccount.first_deposit_due_fen > paid_fen)
-        .order_by(FundAccount.compound_id, Building.name, Unit.name, Household.room_no, FundAccount.id)
+        .options(joinedload(SubAccount.household).joinedload(Household.building),
+                 joinedload(SubAccount.household).joinedload(Household.unit),
+                 joinedload(SubAccount.household).joinedload(Household.compound))
+        .where(SubAccount.status == SubAccountStatus.OPEN, SubAccount.first_deposit_due_fen.is_not(None),
+               SubAccount.first_deposit_due_fen > paid_fen)
+        .order_by(SubAccount.compound_id, Building.name, Unit.name, Household.room_no, SubAccount.id)
     )
     return _account_filters(stmt, compound_id, building_id)
 
@@ -456,16 +456,16 @@ def arrears_select(scope: Scope, *, compound_id: int | None = None, building_id:
 def replenishment_select(scope: Scope, *, compound_id: int | None = None, building_id: int | None = None):
     """续交: open accounts whose balance is below 30% of the first deposit due (balance×10 < due×3, integers)."""
     stmt = (
-        scope.select(FundAccount)
-        .join(Household, Household.id == FundAccount.household_id)
+        scope.select(SubAccount)
+        .join(Household, Household.id == SubAccount.household_id)
         .join(Building, Building.id == Household.building_id)
         .join(Unit, Unit.id == Household.unit_id)
-        .options(joinedload(FundAccount.household).joinedload(Household.building),
-                 joinedload(FundAccount.household).joinedload(Household.unit),
-                 joinedload(FundAccount.household).joinedload(Household.compound))
-        .where(FundAccount.status == AccountStatus.OPEN, FundAccount.first_deposit_due_fen.is_not(None),
-               FundAccount.balance_fen * 10 < FundAccount.first_deposit_due_fen * 3)
-        .order_by(FundAccount.compound_id, Building.name, Unit.name, Household.room_no, FundAccount.id)
+        .options(joinedload(SubAccount.household).joinedload(Household.building),
+                 joinedload(SubAccount.household).joinedload(Household.unit),
+                 joinedload(SubAccount.household).joinedload(Household.compound))
+        .where(SubAccount.status == SubAccountStatus.OPEN, SubAccount.first_deposit_due_fen.is_not(None),
+               SubAccount.balance_fen * 10 < SubAccount.first_deposit_due_fen * 3)
+        .order_by(SubAccount.compound_id, Building.name, Unit.name, Household.room_no, SubAccount.id)
     )
     return _account_filters(stmt, compound_id, building_id)
 
@@ -496,15 +496,15 @@ def _yuan_text(fen: int) -> str:
 
 def compound_totals(scope: Scope) -> list[dict]:
     """Per compound in scope: accounts, balance, first deposits due and accounts needing replenishment."""
-    low = func.sum(func.cast(and_(FundAccount.status == AccountStatus.OPEN,
-                                  FundAccount.first_deposit_due_fen.is_not(None),
-                                  FundAccount.balance_fen * 10 < FundAccount.first_deposit_due_fen * 3),
+    low = func.sum(func.cast(and_(SubAccount.status == SubAccountStatus.OPEN,
+                                  SubAccount.first_deposit_due_fen.is_not(None),
+                                  SubAccount.balance_fen * 10 < SubAccount.first_deposit_due_fen * 3),
                              db.Integer))
     stmt = scope.filter(
-        select(FundAccount.compound_id, func.count(FundAccount.id), func.coalesce(func.sum(FundAccount.balance_fen), 0),
-               func.coalesce(func.sum(FundAccount.first_deposit_due_fen), 0), low),
-        FundAccount,
-    ).group_by(FundAccount.compound_id)
+        select(SubAccount.compound_id, func.count(SubAccount.id), func.coalesce(func.sum(SubAccount.balance_fen), 0),
+               func.coalesce(func.sum(SubAccount.first_deposit_due_fen), 0), low),
+        SubAccount,
+    ).group_by(SubAccount.compound_id)
     sums = {cid: (n, bal, due, lo or 0) for cid, n, bal, due, lo in db.session.execute(stmt)}
     compounds = db.session.scalars(scope.select(Compound).order_by(Compound.name, Compound.id)).all()
     rows = [{"compound": c, "accounts": sums.get(c.id, (0,))[0], "balance_fen": sums.get(c.id, (0, 0))[1],
@@ -604,7 +604,7 @@ class _BankRow:
     row: int
     serial: str
     value_on: date
-    account: FundAccount
+    account: SubAccount
     kind: EntryKind
     amount_fen: int
     memo: str | None
@@ -646,7 +646,7 @@ def import_bank_statement(compound: Compound, filename: str, data: bytes, *, act
     ):
         households[(h.building.name, h.unit.name, h.room_no)] = h
     accounts = {a.household_id: a for a in db.session.scalars(
-        select(FundAccount).where(FundAccount.compound_id == compound.id, FundAccount.holder == Holder.OWNER))}
+        select(SubAccount).where(SubAccount.compound_id == compound.id, SubAccount.holder == Holder.OWNER))}
     today = today or local_today()
     problems: list[dict] = []
     parsed: list[_BankRow] = []
@@ -692,7 +692,7 @@ def import_bank_statement(compound: Compound, filename: str, data: bytes, *, act
             bad(i, "房号", gettext("本小区没有这户：%(place)s", place="".join(place))); ok = False
         else:
             account = accounts.get(household.id)
-            if household.status == HouseholdStatus.DEMOLISHED or (account and account.status != AccountStatus.OPEN):
+            if household.status == HouseholdStatus.DEMOLISHED or (account and account.status != SubAccountStatus.OPEN):
                 bad(i, "房号", "该户账户已销户，不能入账"); ok = False
             elif account is None:
                 bad(i, "房号", "该户尚未开立维修资金账户（请先按交存标准开户）"); ok = False
@@ -775,9 +775,9 @@ def distribute_returns(compound: Compound, *, period: str, amount_fen: int, acto
         raise Conflict(gettext("该小区 %(period)s 期间已分配过，不能重复分配", period=period), field="period")
     key = returns_key(compound)
     accounts = list(db.session.scalars(
-        select(FundAccount).options(joinedload(FundAccount.household))
-        .where(FundAccount.compound_id == compound.id, FundAccount.status == AccountStatus.OPEN)
-        .order_by(FundAccount.id)
+        select(SubAccount).options(joinedload(SubAccount.household))
+        .where(SubAccount.compound_id == compound.id, SubAccount.status == SubAccountStatus.OPEN)
+        .order_by(SubAccount.id)
     ))
     if key == "area":
         per_household: dict[int, int] = {}
@@ -830,8 +830,8 @@ def demolish(household: Household, *, on: date, memo: str | None, actor: User | 
     memo = (memo or "").strip()[:150] or None
     refunds = []
     for account in db.session.scalars(
-            select(FundAccount).where(FundAccount.household_id == household.id).order_by(FundAccount.id)):
-        if account.status != AccountStatus.OPEN:
+            select(SubAccount).where(SubAccount.household_id == household.id).order_by(SubAccount.id)):
+        if account.status != SubAccountStatus.OPEN:
             continue
         db.session.refresh(account)
         if account.balance_fen > 0:

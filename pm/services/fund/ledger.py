@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pm.errors import Conflict, DomainError, NotFound
 from pm.extensions import db
-from pm.models import AccountStatus, FundAccount, Household, LedgerEntry, User
+from pm.models import SubAccountStatus, SubAccount, Household, LedgerEntry, User
 from pm.models.fund import CREDIT_KINDS, DEBIT_KINDS, EntryKind, Holder
 from pm.services import audit
 from pm.timeutil import local_today, utcnow
@@ -36,14 +36,14 @@ def payload_hash(payload: dict) -> str:
 
 
 def get_or_open_account(household: Household, holder: Holder = Holder.OWNER, *, due_fen: int | None = None,
-                        rate_id: int | None = None) -> FundAccount:
+                        rate_id: int | None = None) -> SubAccount:
     """The household's sub-account for `holder`, opened on first use (keyed by the dwelling, never the person)."""
     account = db.session.scalar(
-        select(FundAccount).where(FundAccount.household_id == household.id, FundAccount.holder == holder)
+        select(SubAccount).where(SubAccount.household_id == household.id, SubAccount.holder == holder)
     )
     if account is not None:
         return account
-    account = FundAccount(
+    account = SubAccount(
         household_id=household.id, compound_id=household.compound_id, holder=holder, balance_fen=0,
         first_deposit_due_fen=due_fen, rate_id=rate_id,
     )
@@ -52,7 +52,7 @@ def get_or_open_account(household: Household, holder: Holder = Holder.OWNER, *, 
             db.session.add(account)
     except IntegrityError:  # opened by a parallel request a moment ago
         account = db.session.scalar(
-            select(FundAccount).where(FundAccount.household_id == household.id, FundAccount.holder == holder)
+            select(SubAccount).where(SubAccount.household_id == household.id, SubAccount.holder == holder)
         )
     return account
 
@@ -73,7 +73,7 @@ def _check_amount(kind: EntryKind, amount_fen: int) -> int:
 
 
 def post(
-    account: FundAccount,
+    account: SubAccount,
     kind: EntryKind,
     amount_fen: int,
     *,
@@ -125,25 +125,25 @@ def _replay(key: str, digest: str | None) -> LedgerEntry | None:
     return existing
 
 
-def _apply(account: FundAccount, kind: EntryKind, signed: int, *, actor, source_type, source_id, value_on, memo,
+def _apply(account: SubAccount, kind: EntryKind, signed: int, *, actor, source_type, source_id, value_on, memo,
            key, digest, reverses_id: int | None = None) -> LedgerEntry:
     """The guarded balance update and the entry insert, in the caller's savepoint."""
     row = db.session.execute(
-        update(FundAccount)
+        update(SubAccount)
         .where(
-            FundAccount.id == account.id,
-            FundAccount.status == AccountStatus.OPEN,
-            FundAccount.balance_fen + signed >= 0,
+            SubAccount.id == account.id,
+            SubAccount.status == SubAccountStatus.OPEN,
+            SubAccount.balance_fen + signed >= 0,
         )
-        .values(balance_fen=FundAccount.balance_fen + signed)
-        .returning(FundAccount.balance_fen)
+        .values(balance_fen=SubAccount.balance_fen + signed)
+        .returning(SubAccount.balance_fen)
         .execution_options(synchronize_session=False)
     ).first()
     if row is None:
-        fresh = db.session.get(FundAccount, account.id, populate_existing=True)
+        fresh = db.session.get(SubAccount, account.id, populate_existing=True)
         if fresh is None:
             raise NotFound("维修资金账户不存在", field="account_id")
-        if fresh.status != AccountStatus.OPEN:
+        if fresh.status != SubAccountStatus.OPEN:
             raise DomainError("该账户已销户，不能记账", field="account_id")
         raise DomainError(
             f"余额不足：当前余额 {fresh.balance_fen} 分，本笔 {signed} 分", field="amount_fen",
@@ -168,7 +168,7 @@ def reverse(entry: LedgerEntry, *, actor: User | None, memo: str, key: str | Non
         raise DomainError("冲正记录不能再冲正", field="entry_id")
     if db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry.id)):
         raise Conflict("该笔记录已冲正过", field="entry_id")
-    account = db.session.get(FundAccount, entry.account_id)
+    account = db.session.get(SubAccount, entry.account_id)
     digest = payload_hash({"reverses": entry.id}) if key else None
     if key:
         existing = _replay(key, digest)
@@ -188,12 +188,12 @@ def reverse(entry: LedgerEntry, *, actor: User | None, memo: str, key: str | Non
     return reversal
 
 
-def close_account(account: FundAccount, *, actor: User | None) -> None:
+def close_account(account: SubAccount, *, actor: User | None) -> None:
     """销户 (after a refund has brought the balance to zero)."""
     db.session.refresh(account)
     if account.balance_fen != 0:
         raise DomainError("余额不为零，不能销户", field="account_id")
-    account.status = AccountStatus.CLOSED
+    account.status = SubAccountStatus.CLOSED
     account.closed_at = utcnow()
     db.session.flush()
     audit.record("fund.close", account, actor=actor, place=account.household, changes={"status": ["open", "closed"]})
@@ -252,15 +252,15 @@ def post_batch(
             for i in range(0, len(ids), BATCH_CHUNK):
                 chunk = ids[i:i + BATCH_CHUNK]
                 # Lock in id order (PostgreSQL) so parallel batches and single posts cannot deadlock.
-                db.session.execute(select(FundAccount.id).where(FundAccount.id.in_(chunk))
-                                   .order_by(FundAccount.id).with_for_update())
-                delta = case({a: rows[a][0] for a in chunk}, value=FundAccount.id)
+                db.session.execute(select(SubAccount.id).where(SubAccount.id.in_(chunk))
+                                   .order_by(SubAccount.id).with_for_update())
+                delta = case({a: rows[a][0] for a in chunk}, value=SubAccount.id)
                 after = dict(db.session.execute(
-                    update(FundAccount)
-                    .where(FundAccount.id.in_(chunk), FundAccount.status == AccountStatus.OPEN,
-                           FundAccount.balance_fen + delta >= 0)
-                    .values(balance_fen=FundAccount.balance_fen + delta)
-                    .returning(FundAccount.id, FundAccount.balance_fen)
+                    update(SubAccount)
+                    .where(SubAccount.id.in_(chunk), SubAccount.status == SubAccountStatus.OPEN,
+                           SubAccount.balance_fen + delta >= 0)
+                    .values(balance_fen=SubAccount.balance_fen + delta)
+                    .returning(SubAccount.id, SubAccount.balance_fen)
                     .execution_options(synchronize_session=False)
                 ).all())
                 missing = [a for a in chunk if a not in after]
@@ -276,7 +276,7 @@ def post_batch(
         raise Conflict("部分入账已由另一请求完成，请刷新后重试", field="idempotency_key") from None
     posted = set(ids)
     for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, FundAccount) and obj.id in posted:
+        if isinstance(obj, SubAccount) and obj.id in posted:
             db.session.expire(obj, ["balance_fen"])
     logger.info("batch of %d %s postings (%s %r) by %r", len(ids), kind.value, source_type, source_id, actor)
     return len(ids)

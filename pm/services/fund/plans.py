@@ -25,11 +25,11 @@ from pm.services.fund.access import APPROVER_ROLES
 from pm.errors import Conflict, DomainError, Forbidden
 from pm.extensions import db
 from pm.models import (
-    AccountStatus,
+    SubAccountStatus,
     Building,
     Community,
     Compound,
-    FundAccount,
+    SubAccount,
     Household,
     HouseholdStatus,
     LedgerEntry,
@@ -702,8 +702,8 @@ def apportion(plan: UsePlan, total_fen: int | None = None) -> Apportionment:
     if households:
         hh_ids = scope_households_stmt(plan).with_only_columns(Household.id)
         for acc_id, hh_id, holder, balance in db.session.execute(
-            select(FundAccount.id, FundAccount.household_id, FundAccount.holder, FundAccount.balance_fen).where(
-                FundAccount.household_id.in_(hh_ids), FundAccount.status == AccountStatus.OPEN,
+            select(SubAccount.id, SubAccount.household_id, SubAccount.holder, SubAccount.balance_fen).where(
+                SubAccount.household_id.in_(hh_ids), SubAccount.status == SubAccountStatus.OPEN,
             )
         ):
             accounts_by_household[hh_id].append((acc_id, Holder(holder), balance))

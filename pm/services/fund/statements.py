@@ -27,14 +27,14 @@ from pm.extensions import db
 from pm.models import (
     Building,
     Compound,
-    FundAccount,
+    SubAccount,
     Household,
     LedgerEntry,
     PlanShare,
     Unit,
     UsePlan,
 )
-from pm.models.fund import AccountStatus, EntryKind, Holder
+from pm.models.fund import SubAccountStatus, EntryKind, Holder
 from pm.timeutil import local_today
 
 logger = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def _effective(kind, orig_kind) -> EntryKind:
 class AccountSummary:
     """One sub-account with what its first deposit asks and what has been paid towards it."""
 
-    account: FundAccount
+    account: SubAccount
     paid_fen: int = 0
 
     @property
@@ -162,8 +162,8 @@ def my_accounts(scope: Scope) -> list[HouseholdAccounts]:
     if not out:
         return []
     accounts = db.session.scalars(
-        scope.select(FundAccount).where(FundAccount.household_id.in_(list(out))).order_by(FundAccount.household_id,
-                                                                                          FundAccount.holder)
+        scope.select(SubAccount).where(SubAccount.household_id.in_(list(out))).order_by(SubAccount.household_id,
+                                                                                          SubAccount.holder)
     ).all()
     paid = first_deposit_paid([a.id for a in accounts]) if accounts else {}
     for account in accounts:
@@ -173,15 +173,15 @@ def my_accounts(scope: Scope) -> list[HouseholdAccounts]:
 
 def account_in_scope(scope: Scope, account_id: int) -> AccountSummary:
     """One sub-account in scope, with its household loaded and its first deposit paid."""
-    account = scope.get(FundAccount, account_id, options=(
-        joinedload(FundAccount.household).joinedload(Household.building),
-        joinedload(FundAccount.household).joinedload(Household.unit),
-        joinedload(FundAccount.household).joinedload(Household.compound),
+    account = scope.get(SubAccount, account_id, options=(
+        joinedload(SubAccount.household).joinedload(Household.building),
+        joinedload(SubAccount.household).joinedload(Household.unit),
+        joinedload(SubAccount.household).joinedload(Household.compound),
     ))
     return AccountSummary(account, first_deposit_paid([account.id]).get(account.id, 0))
 
 
-def movements_stmt(scope: Scope, account: FundAccount):
+def movements_stmt(scope: Scope, account: SubAccount):
     """An account's entries in scope, newest first (served by the (account_id, id) index)."""
     return scope.select(LedgerEntry).where(LedgerEntry.account_id == account.id).order_by(LedgerEntry.id.desc())
 
@@ -341,10 +341,10 @@ def compound_statement(scope: Scope, compound_id: int, year: int, *, now=None) -
     # The Compound rule scopes the aggregate: owners see the totals of their compound (公示), not its accounts.
     stmt = scope.filter(
         select(LedgerEntry.kind, orig.kind, before, in_year, count, upto)
-        .join(FundAccount, FundAccount.id == LedgerEntry.account_id)
-        .join(Compound, Compound.id == FundAccount.compound_id)
+        .join(SubAccount, SubAccount.id == LedgerEntry.account_id)
+        .join(Compound, Compound.id == SubAccount.compound_id)
         .outerjoin(orig, orig.id == LedgerEntry.reverses_id)
-        .where(FundAccount.compound_id == compound.id, LedgerEntry.value_on <= end)
+        .where(SubAccount.compound_id == compound.id, LedgerEntry.value_on <= end)
         .group_by(LedgerEntry.kind, orig.kind),
         Compound,
     )
@@ -359,8 +359,8 @@ def compound_statement(scope: Scope, compound_id: int, year: int, *, now=None) -
         closing += int(s_upto or 0)
     accounts = db.session.scalar(
         scope.filter(
-            select(func.count(FundAccount.id)).join(Compound, Compound.id == FundAccount.compound_id)
-            .where(FundAccount.compound_id == compound.id),
+            select(func.count(SubAccount.id)).join(Compound, Compound.id == SubAccount.compound_id)
+            .where(SubAccount.compound_id == compound.id),
             Compound,
         )
     )
@@ -380,10 +380,10 @@ def _plan_uses(scope: Scope, compound: Compound, start: date, end: date) -> list
     rows = db.session.execute(
         scope.filter(
             select(LedgerEntry.kind, LedgerEntry.source_id, orig.source_id, func.sum(LedgerEntry.amount_fen))
-            .join(FundAccount, FundAccount.id == LedgerEntry.account_id)
-            .join(Compound, Compound.id == FundAccount.compound_id)
+            .join(SubAccount, SubAccount.id == LedgerEntry.account_id)
+            .join(Compound, Compound.id == SubAccount.compound_id)
             .outerjoin(orig, orig.id == LedgerEntry.reverses_id)
-            .where(FundAccount.compound_id == compound.id, LedgerEntry.value_on >= start,
+            .where(SubAccount.compound_id == compound.id, LedgerEntry.value_on >= start,
                    LedgerEntry.value_on <= end, is_plan_charge, plan_id.is_not(None))
             .group_by(LedgerEntry.kind, LedgerEntry.source_id, orig.source_id),
             Compound,
@@ -402,11 +402,11 @@ def _plan_uses(scope: Scope, compound: Compound, start: date, end: date) -> list
     uses = {p.id: PlanUse(p, charged[p.id]) for p in plans}
     shares = db.session.execute(
         scope.filter(
-            select(PlanShare, Household.room_no, Building.name, Unit.name, FundAccount.holder)
+            select(PlanShare, Household.room_no, Building.name, Unit.name, SubAccount.holder)
             .join(Household, Household.id == PlanShare.household_id)
             .join(Building, Building.id == Household.building_id)
             .join(Unit, Unit.id == Household.unit_id)
-            .join(FundAccount, FundAccount.id == PlanShare.account_id)
+            .join(SubAccount, SubAccount.id == PlanShare.account_id)
             .where(PlanShare.plan_id.in_(list(uses)))
             .order_by(PlanShare.plan_id, Building.name, Unit.name, Household.room_no, PlanShare.id),
             PlanShare,
@@ -434,7 +434,7 @@ class StatementRow:
 
 @dataclass
 class AccountYear:
-    account: FundAccount
+    account: SubAccount
     opening_fen: int
     rows: list[StatementRow] = field(default_factory=list)
 
@@ -478,7 +478,7 @@ def household_statement(scope: Scope, household_id: int, year: int, *, now=None)
     ))
     start, end = _year_bounds(year)
     accounts = db.session.scalars(
-        scope.select(FundAccount).where(FundAccount.household_id == household.id).order_by(FundAccount.holder)
+        scope.select(SubAccount).where(SubAccount.household_id == household.id).order_by(SubAccount.holder)
     ).all()
     ids = [a.id for a in accounts]
     opening: dict[int, int] = {}
@@ -518,11 +518,11 @@ def statement_years(scope: Scope, compound_ids: list[int], *, now=None) -> dict[
         return out
     rows = db.session.execute(
         scope.filter(
-            select(FundAccount.compound_id, func.min(LedgerEntry.value_on))
-            .join(FundAccount, FundAccount.id == LedgerEntry.account_id)
-            .join(Compound, Compound.id == FundAccount.compound_id)
-            .where(FundAccount.compound_id.in_(compound_ids))
-            .group_by(FundAccount.compound_id),
+            select(SubAccount.compound_id, func.min(LedgerEntry.value_on))
+            .join(SubAccount, SubAccount.id == LedgerEntry.account_id)
+            .join(Compound, Compound.id == SubAccount.compound_id)
+            .where(SubAccount.compound_id.in_(compound_ids))
+            .group_by(SubAccount.compound_id),
             Compound,
         )
     )
@@ -605,11 +605,11 @@ def household_statement_xlsx(st: HouseholdStatement) -> bytes:
 # -- reminders' queries ------------------------------------------------------------------------------
 def accounts_needing_replenishment():
     """Open accounts whose balance is below 30% of the first deposit (balance × 10 < due × 3), as a select."""
-    return select(FundAccount).where(
-        FundAccount.status == AccountStatus.OPEN,
-        FundAccount.first_deposit_due_fen > 0,
-        FundAccount.balance_fen * 10 < FundAccount.first_deposit_due_fen * 3,
-    ).order_by(FundAccount.id)
+    return select(SubAccount).where(
+        SubAccount.status == SubAccountStatus.OPEN,
+        SubAccount.first_deposit_due_fen > 0,
+        SubAccount.balance_fen * 10 < SubAccount.first_deposit_due_fen * 3,
+    ).order_by(SubAccount.id)
 
 
 def accounts_with_unpaid_first_deposit() -> list[AccountSummary]:
@@ -627,9 +627,9 @@ def accounts_with_unpaid_first_deposit() -> list[AccountSummary]:
     )
     paid_fen = func.coalesce(paid.c.paid, 0)
     rows = db.session.execute(
-        select(FundAccount, paid_fen)
-        .outerjoin(paid, paid.c.account_id == FundAccount.id)
-        .where(FundAccount.status == AccountStatus.OPEN, FundAccount.first_deposit_due_fen > paid_fen)
-        .order_by(FundAccount.id)
+        select(SubAccount, paid_fen)
+        .outerjoin(paid, paid.c.account_id == SubAccount.id)
+        .where(SubAccount.status == SubAccountStatus.OPEN, SubAccount.first_deposit_due_fen > paid_fen)
+        .order_by(SubAccount.id)
     ).all()
     return [AccountSummary(account, int(p or 0)) for account, p in rows]

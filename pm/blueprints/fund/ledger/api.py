@@ -23,18 +23,18 @@ from pm.blueprints.apiutil import (
 from pm.blueprints.fund.ledger import schemas as s
 from pm.errors import DomainError
 from pm.extensions import db
-from pm.models import DepositRate, FundAccount, Household, LedgerEntry
+from pm.models import DepositRate, SubAccount, Household, LedgerEntry
 from pm.services.fund import cashier as funds
 
 URL_PREFIX = ""
 blp = api_blueprint("funds_api", __name__, description="维修资金：分户账、交存录入、冲正、交存标准")
 
-ACCOUNT_OPTIONS = (joinedload(FundAccount.household).joinedload(Household.building),
-                   joinedload(FundAccount.household).joinedload(Household.unit))
+ACCOUNT_OPTIONS = (joinedload(SubAccount.household).joinedload(Household.building),
+                   joinedload(SubAccount.household).joinedload(Household.unit))
 
 
-def _account(account_id: int) -> FundAccount:
-    return get_in_scope(FundAccount, account_id, options=ACCOUNT_OPTIONS)
+def _account(account_id: int) -> SubAccount:
+    return get_in_scope(SubAccount, account_id, options=ACCOUNT_OPTIONS)
 
 
 def mark_reversed(entries: list[LedgerEntry]) -> list[LedgerEntry]:
@@ -53,12 +53,12 @@ class FundAccounts(MethodView):
     @blp.response(200, s.FundAccountPage)
     def get(self, args):
         """分户账列表 in your scope, optionally of one compound or household."""
-        stmt = api_scope().select(FundAccount).options(*ACCOUNT_OPTIONS)
+        stmt = api_scope().select(SubAccount).options(*ACCOUNT_OPTIONS)
         if args.get("compound_id"):
-            stmt = stmt.where(FundAccount.compound_id == args["compound_id"])
+            stmt = stmt.where(SubAccount.compound_id == args["compound_id"])
         if args.get("household_id"):
-            stmt = stmt.where(FundAccount.household_id == args["household_id"])
-        return paginate(stmt.order_by(FundAccount.compound_id, FundAccount.household_id, FundAccount.id), args)
+            stmt = stmt.where(SubAccount.household_id == args["household_id"])
+        return paginate(stmt.order_by(SubAccount.compound_id, SubAccount.household_id, SubAccount.id), args)
 
 
 @blp.route("/fund-accounts/<int:account_id>")

@@ -16,7 +16,7 @@ from pm.blueprints.apiutil import (
     page_schema,
     text,
 )
-from pm.models import AccountStatus, EntryKind
+from pm.models import SubAccountStatus, EntryKind
 from pm.models.fund import Holder
 from pm.services.fund import ledger
 from pm.services.fund.cashier import MAX_RATE_FEN_PER_M2, PAYMENT_KINDS
@@ -36,7 +36,7 @@ class FundAccountOut(BaseSchema):
     household_label = fields.String(attribute="household.label")
     area_m2 = Area(attribute="household.area_m2")
     holder = fields.Enum(Holder, by_value=True)
-    status = fields.Enum(AccountStatus, by_value=True)
+    status = fields.Enum(SubAccountStatus, by_value=True)
     balance_fen = fields.Integer()
     first_deposit_due_fen = fields.Integer(allow_none=True)
     needs_replenishment = fields.Boolean()

@@ -30,7 +30,7 @@ from pm.models import (
     Building,
     Compound,
     DepositRate,
-    FundAccount,
+    SubAccount,
     Household,
     LedgerEntry,
     PublicHousingTerms,
@@ -47,9 +47,9 @@ KIND_LABELS = {
     EntryKind.REFUND: "退还", EntryKind.REVERSAL: "冲正",
 }
 HOLDER_LABELS = {Holder.OWNER: "业主", Holder.WORK_UNIT: "售房单位"}
-ACCOUNT_OPTIONS = (joinedload(FundAccount.household).joinedload(Household.building),
-                   joinedload(FundAccount.household).joinedload(Household.unit),
-                   joinedload(FundAccount.household).joinedload(Household.compound))
+ACCOUNT_OPTIONS = (joinedload(SubAccount.household).joinedload(Household.building),
+                   joinedload(SubAccount.household).joinedload(Household.unit),
+                   joinedload(SubAccount.household).joinedload(Household.compound))
 
 
 @bp.context_processor
@@ -125,7 +125,7 @@ def replenishment():
 def account(account_id: int):
     """分户账 for officials: the account, its household and its entries, newest first."""
     scope = _viewer()
-    acc = scope.get(FundAccount, account_id, options=ACCOUNT_OPTIONS)
+    acc = scope.get(SubAccount, account_id, options=ACCOUNT_OPTIONS)
     page = paginate(scope.select(LedgerEntry).options(joinedload(LedgerEntry.actor))
                     .where(LedgerEntry.account_id == acc.id).order_by(LedgerEntry.id.desc()))
     mark_reversed(page.items)
@@ -145,9 +145,9 @@ def payment_search():
     if compound_id or building or room:
         households = registry.search_households(scope, compound_id=compound_id, building=building or None,
                                                 room=room or None)
-        stmt = (scope.select(FundAccount).options(*ACCOUNT_OPTIONS)
-                .where(FundAccount.household_id.in_(households.with_only_columns(Household.id).order_by(None)))
-                .order_by(FundAccount.household_id, FundAccount.holder).limit(100))
+        stmt = (scope.select(SubAccount).options(*ACCOUNT_OPTIONS)
+                .where(SubAccount.household_id.in_(households.with_only_columns(Household.id).order_by(None)))
+                .order_by(SubAccount.household_id, SubAccount.holder).limit(100))
         accounts = db.session.scalars(stmt).unique().all()
     return render_template("fund/ledger/payment_search.html", compounds=_compounds(scope), accounts=accounts,
                            compound_id=compound_id, building=building, room=room)
@@ -159,7 +159,7 @@ def pay(account_id: int):
     """录入交存, step 2: the payment form (a double submit carries the same key and posts once)."""
     require(current_user, "fund.cashier")
     scope = current_scope()
-    acc = scope.get(FundAccount, account_id, options=ACCOUNT_OPTIONS)
+    acc = scope.get(SubAccount, account_id, options=ACCOUNT_OPTIONS)
     form = PaymentForm()
     if request.method == "GET":
         form.value_on.data = local_today()
@@ -380,7 +380,7 @@ def demolish(household_id: int):
     scope = current_scope()
     h = scope.get(Household, household_id, options=(joinedload(Household.building), joinedload(Household.unit)))
     form = DemolishForm()
-    accs = db.session.scalars(scope.select(FundAccount).where(FundAccount.household_id == h.id)).all()
+    accs = db.session.scalars(scope.select(SubAccount).where(SubAccount.household_id == h.id)).all()
     return submit_form(
         form, lambda: funds.demolish(h, on=form.on.data, memo=form.memo.data, actor=current_user, scope=scope),
         done=_("已登记灭失，余额已退还并销户"), redirect_to=url_for("funds.index"), template="fund/ledger/form.html",
