@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from pm.errors import DomainError
+from pm.services.text import N_
 
 MAX_FEN = 10**13  # 1000 亿元: anything larger is a typing mistake (the ledger's own ceiling)
 MAX_INTEGER_DIGITS = 15  # longer digit strings are refused before any arithmetic
@@ -16,12 +17,12 @@ MAX_INTEGER_DIGITS = 15  # longer digit strings are refused before any arithmeti
 _PLAIN = re.compile(r"^(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?$")
 _GROUPED = re.compile(r"^(?P<int>[0-9]{1,3}(?:,[0-9]{3})+)(?:\.(?P<frac>[0-9]+))?$")
 
-E_MISSING = "请填写金额（元）"
-E_NOT_TEXT = "金额必须写成文字形式的元，例如 12345.60"
-E_DECIMALS = "金额最多两位小数（精确到分）"
-E_FORMAT = "金额格式不正确，应为正数（元），最多两位小数"
-E_NOT_POSITIVE = "金额必须大于 0"
-E_TOO_LARGE = "金额过大"
+E_MISSING = N_("请填写金额（元）")
+E_NOT_TEXT = N_("金额必须写成文字形式的元，例如 12345.60")
+E_DECIMALS = N_("金额最多两位小数（精确到分）")
+E_FORMAT = N_("金额格式不正确，应为正数（元），最多两位小数")
+E_NOT_POSITIVE = N_("金额必须大于 0")
+E_TOO_LARGE = N_("金额过大")
 
 
 def _clean(text: str) -> str:

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from pm.errors import DomainError
+from pm.services.text import N_
 from pm.timeutil import LOCAL_TZ, to_local
 
 MIN_YEAR, MAX_YEAR = 1900, 2100  # wider than any rule of the platform (statements from 1990, repairs from 2000)
 
-E_MONTH = "月份无效"
-E_MONTH_FORMAT = "月份格式应为 YYYY-MM"
-E_YEAR = "年度无效"
+E_MONTH = N_("月份无效")
+E_MONTH_FORMAT = N_("月份格式应为 YYYY-MM")
+E_YEAR = N_("年度无效")
 
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 _YEAR = re.compile(r"^[0-9]{4}$")
