@@ -93,7 +93,7 @@ def format_fen(fen: int | None, *, grouped: bool = True) -> str:
 
 def half_up_fen(value: Decimal | Fraction | int) -> int:
     """An exact amount of fen rounded to an integer, half away from zero (0.5 → 1, -0.5 → -1)."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypeError("half_up_fen takes Decimal, Fraction or int, never a float")
     if isinstance(value, Fraction):
         magnitude = (abs(value.numerator) * 2 + value.denominator) // (2 * value.denominator)
