@@ -1,5 +1,5 @@
-"""显示名称: the one registry of translatable labels for every enum member of pm.models and for the coded
-vocabularies stored as plain strings (审核方, 应急情形, 报修进度 …), shown in the UI, in exports and in messages."""
+"""显示名称: the one registry of translatable labels of pm.models enums and of coded string vocabularies."""
+# Shown in the UI, in exports and in messages; vocabularies are codes stored as plain strings (审核方, 应急情形 …).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping

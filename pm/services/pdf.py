@@ -1,5 +1,5 @@
-"""PDF 生成: render a standalone print page to PDF with WeasyPrint, fetching nothing but inline data: URLs
-(no network, no local files); Chinese text uses the system's fonts-noto-cjk."""
+"""PDF 生成: a standalone print page rendered by WeasyPrint, fetching nothing but inline data: URLs."""
+# No network and no local files are ever read; Chinese text uses the system's fonts-noto-cjk.
 from __future__ import annotations
 
 import logging

@@ -1,10 +1,7 @@
-"""通知对象: who is told — the accounts that receive a notification, chosen by set (one query per call),
-never a disabled account (User.is_enabled false: flask-login refuses it, so nobody could read the notice).
-
-Every function takes ids of places and returns {place id: [user id, …]} with user ids ascending and only the
-places that have someone; callers use .get(place_id, []). These are system decisions (jobs, workflow
-notices), not filtered by the viewer's scope.
-"""
+"""通知对象: who is told — notification recipients chosen by set, one query per call, never a disabled account."""
+# A disabled account (User.is_enabled false) cannot log in, so nobody would read its notices. Every function takes
+# ids of places and returns {place id: [user id, ...]}, user ids ascending, only places that have someone (use
+# .get(place_id, [])). These are system decisions (jobs, workflow notices), not filtered by a viewer's scope.
 from __future__ import annotations
 
 from collections.abc import Iterable

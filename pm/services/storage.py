@@ -1,10 +1,7 @@
-"""上传文件: the one store of uploaded photos and documents — checked by content (never by name) and size,
-kept under UPLOAD_DIR (never in the database, never outside it), served only after a scope check.
-
-Callers keep StoredFile.path (relative to UPLOAD_DIR) and content_type on their own row, call discard() on
-what they stored when their write fails, and register their row type with register_kind() so that the one
-download endpoint (pm.blueprints.files) can serve it to the users whose scope includes the row.
-"""
+"""上传文件: the one store of uploads — checked by content and size, kept under UPLOAD_DIR, served after a scope check."""
+# Callers keep StoredFile.path (relative to UPLOAD_DIR) and content_type on their own row, discard() what they
+# stored when their write fails, and register their row type with register_kind() so that the one download
+# endpoint (pm.blueprints.files) serves it to the users whose scope includes the row. Never in the database.
 from __future__ import annotations
 
 import hashlib

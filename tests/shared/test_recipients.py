@@ -57,7 +57,8 @@ def test_station_staff_by_role(world, db):
     sa, sb = world.stations["a"], world.stations["b"]
     both = sorted([_u(world, Role.STATION_MANAGER), _u(world, Role.STATION_STAFF)])
     assert recipients.station_staff([sa.id, sb.id]) == {sa.id: both}
-    assert recipients.station_staff([sa.id], roles=(Role.STATION_MANAGER,)) == {sa.id: [_u(world, Role.STATION_MANAGER)]}
+    managers = recipients.station_staff([sa.id], roles=(Role.STATION_MANAGER,))
+    assert managers == {sa.id: [_u(world, Role.STATION_MANAGER)]}
 
 
 def test_station_managers_fall_back_to_staff(world, db):

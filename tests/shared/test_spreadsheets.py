@@ -160,7 +160,8 @@ def test_the_field_name_is_the_callers():
 
 @pytest.mark.parametrize("value, text", [(None, ""), (501.0, "501"), (12.3, "12.3"), (0.1 + 0.2, "0.30000000000000004"),
                                          (13900000001.0, "13900000001"), (" 1号楼 ", "1号楼"), (7, "7"),
-                                         (datetime(2025, 3, 1), "2025-03-01"), (datetime(2025, 3, 1, 8, 30), "2025-03-01 08:30:00"),
+                                         (datetime(2025, 3, 1), "2025-03-01"),
+                                         (datetime(2025, 3, 1, 8, 30), "2025-03-01 08:30:00"),
                                          (date(2010, 5, 1), "2010-05-01")])
 def test_cell_text(value, text):
     """Cells as text: Excel's whole floats lose ".0", other floats keep their exact shortest text."""
@@ -190,7 +191,8 @@ def test_header_title_widths_formats_choices_and_freeze():
                       Sheet("说明", rows=[["第一行"]], title_line="导入说明", title_size=14, widths={0: 120}))
     book = load_workbook(io.BytesIO(data))
     ws = book["房屋"]
-    assert [c.value for c in ws[1]] == ["房号", "面积", "房改房"] and ws["A1"].font.b and ws["A1"].fill.fgColor.rgb.endswith("DDEBF7")
+    assert [c.value for c in ws[1]] == ["房号", "面积", "房改房"] and ws["A1"].font.b
+    assert ws["A1"].fill.fgColor.rgb.endswith("DDEBF7")
     assert ws["A1"].alignment.horizontal == "center" and ws.freeze_panes == "A2"
     assert ws.column_dimensions["A"].width == 10 and ws.column_dimensions["B"].width == 14
     assert ws["A2"].number_format == "@" and ws["B2"].number_format == "0.00" and ws["B2"].value == 65.5
@@ -203,7 +205,8 @@ def test_header_title_widths_formats_choices_and_freeze():
 
 def test_plain_header_and_blank_rows():
     """A plain header is not bold; an empty row in the rows is an empty spreadsheet row."""
-    ws = load_workbook(io.BytesIO(write_xlsx(Sheet("s", header=["a"], header_style=PLAIN, rows=[["x"], [], ["y"]]))))["s"]
+    data = write_xlsx(Sheet("s", header=["a"], header_style=PLAIN, rows=[["x"], [], ["y"]]))
+    ws = load_workbook(io.BytesIO(data))["s"]
     assert not ws["A1"].font.b and [ws.cell(row=r, column=1).value for r in range(1, 5)] == ["a", "x", None, "y"]
 
 

@@ -1,8 +1,6 @@
-"""The one xlsx writer reproduces every existing export's layout: same sheets, cells, styles, widths, drop-downs.
-
-Each test builds the export with pm.services.spreadsheets (the recipe a caller switches to) and compares its
-content with the legacy writer's. They are skipped once the legacy writer has been switched over.
-"""
+"""The one xlsx writer reproduces every existing export's layout: same sheets, cells, styles, widths, drop-downs."""
+# Each test builds an export with pm.services.spreadsheets (the recipe its caller switches to) and compares the
+# content with the legacy writer's; the tests are skipped once the legacy writer is gone.
 from __future__ import annotations
 
 import io
@@ -47,7 +45,8 @@ def content(data: bytes) -> list[dict]:
             "title": ws.title, "cells": cells, "freeze": ws.freeze_panes,
             "dims": {k: (d.width, d.number_format) for k, d in ws.column_dimensions.items()
                      if d.customWidth or d.number_format != "General"},
-            "validations": [(str(v.sqref), v.type, v.formula1, v.allow_blank) for v in ws.data_validations.dataValidation],
+            "validations": [(str(v.sqref), v.type, v.formula1, v.allow_blank)
+                            for v in ws.data_validations.dataValidation],
         })
     return out
 
@@ -194,7 +193,8 @@ def test_household_statement():
 def test_content_comparison_sees_differences():
     """The comparison is not blind: a changed cell, style or width makes the contents differ."""
     base = Sheet("s", header=["a"], rows=[[Money(100)]], widths={0: 10})
-    assert content(write_xlsx(base)) == content(write_xlsx(Sheet("s", header=["a"], rows=[[Money(100)]], widths={0: 10})))
+    same = Sheet("s", header=["a"], rows=[[Money(100)]], widths={0: 10})
+    assert content(write_xlsx(base)) == content(write_xlsx(same))
     for other in (Sheet("s", header=["a"], rows=[["1.00"]], widths={0: 10}),
                   Sheet("s", header=["a"], header_style=PLAIN, rows=[[Money(100)]], widths={0: 10}),
                   Sheet("s", header=["a"], rows=[[Money(100)]], widths={0: 11})):

@@ -87,7 +87,8 @@ def test_save_many_stores_all_or_none(app):
     with pytest.raises(DomainError):
         storage.save_many([_file(PNG, "a.png"), _file(JPEG, "b.jpg"), _file(b"GIF89a000", "c.gif")], "logs/1")
     assert not any(files for _dir, _sub, files in os.walk(upload_dir))
-    stored = storage.save_many([_file(PNG), None, FileStorage(stream=io.BytesIO(b""), filename=""), _file(JPEG)], "logs/1")
+    blank_input = FileStorage(stream=io.BytesIO(b""), filename="")
+    stored = storage.save_many([_file(PNG), None, blank_input, _file(JPEG)], "logs/1")
     assert [s.content_type for s in stored] == ["image/png", "image/jpeg"]
 
 
