@@ -1,0 +1,25 @@
+"""Serve a stored file of a registered kind (pm.services.storage.register_kind) to users whose scope has its row."""
+from __future__ import annotations
+
+from flask_login import current_user, login_required
+
+from pm.access import current_scope, require
+from pm.blueprints.files import bp
+from pm.errors import NotFound
+from pm.services import storage
+
+
+@bp.route("/<kind>/<int:file_id>")
+@login_required
+def download(kind: str, file_id: int):
+    """The file of row `file_id` of `kind`: 404 when the kind is unknown, the row is outside the user's scope,
+    it has no file, or its stored path leaves UPLOAD_DIR; images inline, documents as attachments."""
+    spec = storage.kind_of(kind)
+    if spec.capability:
+        require(current_user, spec.capability)
+    row = current_scope().get(spec.model, file_id)
+    path = getattr(row, spec.path_attr)
+    if not path:
+        raise NotFound(storage.E_NOT_FOUND)
+    name = getattr(row, spec.name_attr) if spec.name_attr else None
+    return storage.send(path, getattr(row, spec.type_attr), download_name=name or None)
