@@ -8,7 +8,7 @@ from enum import Enum
 from flask_babel import lazy_gettext as _l
 
 from pm.models import (
-    AccountStatus,
+    SubAccountStatus,
     CheckinStatus,
     DecisionKind,
     EntryKind,
@@ -60,7 +60,7 @@ _BY_ENUM: dict[type[Enum], dict[Enum, object]] = {
     RunStatus: {RunStatus.RUNNING: _l("运行中"), RunStatus.DONE: _l("已完成"), RunStatus.FAILED: _l("失败")},
     # -- maintenance fund (维修资金) ------------------------------------------------------------------
     Holder: {Holder.OWNER: _l("业主交存部分"), Holder.WORK_UNIT: _l("售房单位交存部分")},
-    AccountStatus: {AccountStatus.OPEN: _l("正常"), AccountStatus.CLOSED: _l("已销户")},
+    SubAccountStatus: {SubAccountStatus.OPEN: _l("正常"), SubAccountStatus.CLOSED: _l("已销户")},
     EntryKind: {EntryKind.FIRST_DEPOSIT: _l("首期交存"), EntryKind.BACK_PAYMENT: _l("补交"),
                 EntryKind.REPLENISHMENT: _l("续交"), EntryKind.RETURNS: _l("增值收益"),
                 EntryKind.COMMON_INCOME: _l("共用部位经营收益"), EntryKind.CHARGE: _l("维修分摊列支"),

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel.speaklater import LazyString
 
 import pm.models
-from pm.access import APPROVER_ROLES
+from pm.services.fund.access import APPROVER_ROLES
 from pm.extensions import db
 from pm.models import EntryKind, Holder, OrderStatus, RepairCategory, RepairStatus, Role, Shift, VoteChoice
 from pm.services.labels import LABELS, choices, label, label_of, register_vocabulary, vocabularies, vocabulary_choices

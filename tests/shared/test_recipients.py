@@ -10,8 +10,8 @@ from pm.services import recipients
 from tests.factories import make_owner, make_person, make_station, make_user, make_world
 
 try:  # the job helpers these functions replace; the comparison goes once the jobs have switched
-    from pm.tasks.funds import _officials as legacy_officials
-    from pm.tasks.funds import _owner_users as legacy_owner_users
+    from pm.tasks.fund import _officials as legacy_officials
+    from pm.tasks.fund import _owner_users as legacy_owner_users
 except ImportError:  # pragma: no cover
     legacy_officials = legacy_owner_users = None
 
@@ -169,7 +169,7 @@ def test_one_query_per_call_whatever_the_number_of_places(world, db, count_queri
     assert counter.count == 0
 
 
-@pytest.mark.skipif(legacy_officials is None, reason="pm.tasks.funds has switched to pm.services.recipients")
+@pytest.mark.skipif(legacy_officials is None, reason="pm.tasks.fund has switched to pm.services.recipients")
 def test_same_recipients_as_the_fund_reminder_jobs(world, db):
     """owners_of and officials_over choose exactly whom the fund reminders chose (same sets)."""
     compounds = {c.id for c in world.compounds["a"] + world.compounds["b"]}

@@ -22,13 +22,13 @@ try:
 except ImportError:  # pragma: no cover
     legacy_registry = legacy_imports = None
 try:
-    from pm.services.funds import arrears_workbook as legacy_arrears
+    from pm.services.fund.cashier import arrears_workbook as legacy_arrears
 except ImportError:  # pragma: no cover
     legacy_arrears = None
 try:
-    from pm.services.fund_statements import compound_statement_xlsx as legacy_compound
-    from pm.services.fund_statements import holder_label as legacy_holder_label
-    from pm.services.fund_statements import household_statement_xlsx as legacy_household
+    from pm.services.fund.statements import compound_statement_xlsx as legacy_compound
+    from pm.services.fund.statements import holder_label as legacy_holder_label
+    from pm.services.fund.statements import household_statement_xlsx as legacy_household
 except ImportError:  # pragma: no cover
     legacy_compound = legacy_household = legacy_holder_label = None
 
