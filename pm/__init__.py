@@ -144,6 +144,7 @@ def register_request_hooks(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from pm.access import can, current_scope
     from pm.labels import label
+    from pm.services.money import format_fen
     from pm.timeutil import to_local
 
     @app.template_filter("local_dt")
@@ -151,14 +152,7 @@ def register_template_helpers(app: Flask) -> None:
         value = to_local(value)
         return value.strftime(fmt) if value else ""
 
-    @app.template_filter("yuan")
-    def yuan(fen):
-        """Integer fen shown as yuan with two decimals, exactly (no float)."""
-        if fen is None:
-            return ""
-        sign = "-" if fen < 0 else ""
-        fen = abs(int(fen))
-        return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+    app.template_filter("yuan")(format_fen)  # integer fen as yuan with two decimals, exactly (no float)
 
     @app.template_filter("area")
     def area(value):

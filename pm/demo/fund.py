@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from pm.access import scope_for
+from pm.access import SYSTEM, scope_for
 from pm.demo.names import ago
 from pm.extensions import db
 from pm.models import (
@@ -14,18 +14,17 @@ from pm.models import (
     Community,
     Compound,
     EntryKind,
-    SubAccount,
     FundPolicy,
     Household,
     Ownership,
     Person,
     Role,
     StreetOffice,
+    SubAccount,
     station_compounds,
 )
 from pm.services import audit, votes
-from pm.services.fund import cashier as funds
-from pm.services.fund import ledger
+from pm.services.fund import deposits, ledger, rates, returns
 from pm.services.fund import plans as fund_plans
 from pm.timeutil import local_today
 
@@ -62,10 +61,10 @@ def populate(county, station, compound, users, rng, now) -> dict[str, int]:
         "approver": "housing_department", "publicity_days": 7, "vote_days": 15, "returns_key": "balance"})
     admin_scope = scope_for(admin)
     for name, elevator, fen in DEPOSIT_STANDARDS:
-        funds.create_rate({"name": name, "has_elevator": elevator, "fen_per_m2": fen, "effective_on": date(2019, 1, 1)},
-                          actor=admin, scope=admin_scope)
+        rates.create_rate({"name": name, "has_elevator": elevator, "fen_per_m2": fen, "effective_on": date(2019, 1, 1)},
+                          actor=admin, scope=SYSTEM)
 
-    # Accounts for every compound with a station (sold public housing waits for its terms: the 未开户 list).
+    # Sub-accounts for every compound with a station (sold public housing waits for its terms: the 未开户 list).
     station_compound_ids = db.session.scalars(
         select(station_compounds.c.compound_id)
         .join(Compound, Compound.id == station_compounds.c.compound_id)
@@ -75,8 +74,8 @@ def populate(county, station, compound, users, rng, now) -> dict[str, int]:
     ).all()
     opened = 0
     for compound_id in station_compound_ids:
-        opened += len(funds.open_accounts(db.session.get(Compound, compound_id), on=today, actor=admin,
-                                          scope=admin_scope).opened)
+        opened += len(deposits.open_subaccounts(db.session.get(Compound, compound_id), on=today, actor=admin,
+                                                scope=SYSTEM).opened)
     owner_households = set(db.session.scalars(scope_for(owner_user).household_ids))
     accounts = db.session.execute(
         select(SubAccount.id, SubAccount.household_id, SubAccount.first_deposit_due_fen)
@@ -112,9 +111,9 @@ def populate(county, station, compound, users, rng, now) -> dict[str, int]:
             amount = int(held) * 175 // 10_000  # PostgreSQL's SUM of BIGINT is a Decimal
             if amount <= 0:
                 continue
-            funds.distribute_returns(db.session.get(Compound, compound_id), period=period, amount_fen=amount,
-                                     actor=admin, scope=admin_scope, memo=f"{period} 年度定期存款利息",
-                                     value_on=returns_on)
+            returns.distribute_returns(db.session.get(Compound, compound_id), period=period, amount_fen=amount,
+                                       actor=admin, scope=SYSTEM, memo=f"{period} 年度定期存款利息",
+                                       value_on=returns_on)
             distributions += 1
 
     # Plans in the anchor compound: charged (the owner's building), in voting, and an emergency one approved.

@@ -51,7 +51,7 @@ def test_owner_with_low_balance_is_told_to_top_up(client, auth, db):
     from pm.services.fund import ledger
 
     w = make_world()
-    account = ledger.get_or_open_account(w.households["a"][0], due_fen=10_000)
+    account = ledger.get_or_open_subaccount(w.households["a"][0], due_fen=10_000)
     ledger.post(account, EntryKind.FIRST_DEPOSIT, 2_999, actor=None, source_type="manual")
     db.session.commit()
     auth.login("owner")

@@ -249,7 +249,7 @@ def test_demo_fund_has_policy_standards_accounts_and_both_worklists(db, loaded):
         LedgerEntry,
         ReturnsDistribution,
     )
-    from pm.services.fund import cashier as funds
+    from pm.services.fund import arrears as fund_arrears
 
     county = db.session.scalar(select(County))
     assert db.session.scalar(select(FundPolicy).where(FundPolicy.county_id == county.id)) is not None
@@ -262,9 +262,9 @@ def test_demo_fund_has_policy_standards_accounts_and_both_worklists(db, loaded):
                                    .group_by(LedgerEntry.account_id)).all())
     assert all(a.balance_fen == sums.get(a.id, 0) for a in accounts)
     scope = scope_for(_users(db)[Role.COUNTY_ADMIN])
-    arrears = db.session.execute(funds.arrears_select(scope)).all()
+    arrears = db.session.execute(fund_arrears.arrears_select(scope)).all()
     assert 0 < len(arrears) < len(accounts) // 5
-    assert db.session.execute(funds.replenishment_select(scope)).all()
+    assert db.session.execute(fund_arrears.replenishment_select(scope)).all()
     assert _count(db, select(ReturnsDistribution.id)) == 2
 
 

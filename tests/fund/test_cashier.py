@@ -16,6 +16,7 @@ from pm.models import (
     SubAccountStatus,
     AuditLog,
     BankImport,
+    DepositRate,
     EntryKind,
     SubAccount,
     FundPolicy,
@@ -27,8 +28,17 @@ from pm.models import (
     Role,
 )
 from pm.models.fund import Holder
-from pm.services.fund import cashier as funds
-from pm.services.fund import ledger
+from pm.services.fund import (
+    arrears,
+    bank,
+    demolition,
+    deposits,
+    ledger,
+    payments,
+    rates,
+    returns,
+)
+from pm.services.money import parse_yuan
 from tests.factories import (
     make_building,
     make_county,
@@ -58,7 +68,7 @@ def _rate(w, fen, **kw):
     kw.setdefault("effective_on", D)
     kw.setdefault("name", "标准")
     user = _admin(w)
-    return funds.create_rate({"fen_per_m2": fen, **kw}, actor=user, scope=scope_for(user))
+    return rates.create_rate({"fen_per_m2": fen, **kw}, actor=user, scope=scope_for(user))
 
 
 def _sum(db, account):
@@ -70,14 +80,14 @@ def _opened(db, w, fen=5000):
     """Open side-a compound-one accounts at `fen` per m² (households 65.50 m²)."""
     _rate(w, fen)
     compound = w.compounds["a"][0]
-    funds.open_accounts(compound, on=date(2025, 6, 1), actor=_admin(w), scope=scope_for(_admin(w)))
+    deposits.open_subaccounts(compound, on=date(2025, 6, 1), actor=_admin(w), scope=scope_for(_admin(w)))
     db.session.commit()
-    return [ledger.get_or_open_account(h) for h in w.households["a"][:2]]
+    return [ledger.get_or_open_subaccount(h) for h in w.households["a"][:2]]
 
 
 def _pay(w, account, amount, kind=EntryKind.FIRST_DEPOSIT, key=None, user=None):
     user = user or _street(w)
-    return funds.record_payment(account, kind=kind, amount_fen=amount, value_on=date(2025, 6, 2), memo=None,
+    return payments.record_payment(account, kind=kind, amount_fen=amount, value_on=date(2025, 6, 2), memo=None,
                                 key=key, actor=user, scope=scope_for(user))
 
 
@@ -85,22 +95,22 @@ def _pay(w, account, amount, kind=EntryKind.FIRST_DEPOSIT, key=None, user=None):
 @pytest.mark.parametrize("text, fen", [("12.3", 1230), ("12", 1200), ("0.01", 1), ("1,234.50", 123450), (" 7.05 ", 705)])
 def test_parse_yuan_exact(text, fen):
     """Yuan typed as text is parsed exactly to integer fen."""
-    assert funds.parse_yuan(text) == fen
+    assert parse_yuan(text) == fen
 
 
 @pytest.mark.parametrize("text", ["12.345", "0", "0.00", "-5", "abc", "", "1e3", "12.", None, True])
 def test_parse_yuan_refuses_bad(text):
     """Fractional fen, zero, negative and non-numbers are refused."""
     with pytest.raises(DomainError):
-        funds.parse_yuan(text)
+        parse_yuan(text)
 
 
 def test_first_deposit_rounds_half_up():
     """Due = area × rate, rounded half-up to the fen with Decimal (65.55 × 3 = 196.65 → 197)."""
-    assert funds.first_deposit_due(Decimal("65.55"), 3) == 197
-    assert funds.first_deposit_due(Decimal("65.50"), 5000) == 327_500
-    assert funds.first_deposit_due(Decimal("0.01"), 49) == 0
-    assert funds.first_deposit_due(Decimal("0.01"), 50) == 1
+    assert deposits.first_deposit_due(Decimal("65.55"), 3) == 197
+    assert deposits.first_deposit_due(Decimal("65.50"), 5000) == 327_500
+    assert deposits.first_deposit_due(Decimal("0.01"), 49) == 0
+    assert deposits.first_deposit_due(Decimal("0.01"), 50) == 1
 
 
 # -- deposit standards -----------------------------------------------------------------------------
@@ -111,14 +121,14 @@ def test_rate_lookup_most_specific(db, w):
     county_old = _rate(w, 100, effective_on=date(2020, 1, 1))
     county_new = _rate(w, 110, effective_on=date(2024, 1, 1))
     _rate(w, 999, effective_on=date(2030, 1, 1))  # not yet in force
-    assert funds.rate_for(h, D).id == county_new.id
-    assert funds.rate_for(h, date(2021, 1, 1)).id == county_old.id
+    assert rates.rate_for(h, D).id == county_new.id
+    assert rates.rate_for(h, date(2021, 1, 1)).id == county_old.id
     cond = _rate(w, 120, has_elevator=False, min_floors=1, max_floors=7, effective_on=date(2019, 1, 1))
     _rate(w, 130, has_elevator=True, effective_on=date(2024, 6, 1))  # elevator: does not match
-    assert funds.rate_for(h, D).id == cond.id
+    assert rates.rate_for(h, D).id == cond.id
     own = _rate(w, 140, compound_id=c.id, effective_on=date(2018, 1, 1))
-    assert funds.rate_for(h, D).id == own.id
-    assert funds.rate_for(h, date(2017, 1, 1)) is None
+    assert rates.rate_for(h, D).id == own.id
+    assert rates.rate_for(h, date(2017, 1, 1)) is None
 
 
 def test_rate_floors_condition(db, w):
@@ -128,9 +138,9 @@ def test_rate_floors_condition(db, w):
     unknown = make_household(make_unit(make_building(c, floors=None)))
     high = _rate(w, 300, min_floors=10)
     low = _rate(w, 200, max_floors=9)
-    assert funds.rate_for(tall, D).id == high.id
-    assert funds.rate_for(w.households["a"][0], D).id == low.id
-    assert funds.rate_for(unknown, D) is None
+    assert rates.rate_for(tall, D).id == high.id
+    assert rates.rate_for(w.households["a"][0], D).id == low.id
+    assert rates.rate_for(unknown, D) is None
 
 
 @pytest.mark.parametrize("values, field", [
@@ -141,30 +151,30 @@ def test_rate_validation(db, w, values, field):
     """Bad standards are refused with the field named."""
     values = {"name": "x", "effective_on": D, **values}
     with pytest.raises(DomainError) as err:
-        funds.create_rate(values, actor=_admin(w), scope=scope_for(_admin(w)))
+        rates.create_rate(values, actor=_admin(w), scope=scope_for(_admin(w)))
     assert field in err.value.fields
 
 
 def test_rate_needs_capability_and_scope(db, w):
     """Only county admins set standards, and only for compounds in their scope."""
     with pytest.raises(Forbidden):
-        funds.create_rate({"name": "x", "fen_per_m2": 1, "effective_on": D}, actor=_street(w),
+        rates.create_rate({"name": "x", "fen_per_m2": 1, "effective_on": D}, actor=_street(w),
                           scope=scope_for(_street(w)))
     admin2 = make_user(Role.COUNTY_ADMIN, make_county())
     with pytest.raises(NotFound):
-        funds.create_rate({"name": "x", "fen_per_m2": 1, "effective_on": D, "compound_id": w.compounds["a"][0].id},
+        rates.create_rate({"name": "x", "fen_per_m2": 1, "effective_on": D, "compound_id": w.compounds["a"][0].id},
                           actor=admin2, scope=scope_for(admin2))
 
 
 def test_rate_in_use_is_fixed(db, w):
     """A standard used to open accounts cannot be changed or deleted."""
     _opened(db, w)
-    rate = db.session.scalar(select(funds.DepositRate))
+    rate = db.session.scalar(select(DepositRate))
     with pytest.raises(Conflict):
-        funds.update_rate(rate, {"name": "y", "fen_per_m2": 1, "effective_on": D}, actor=_admin(w),
+        rates.update_rate(rate, {"name": "y", "fen_per_m2": 1, "effective_on": D}, actor=_admin(w),
                           scope=scope_for(_admin(w)))
     with pytest.raises(Conflict):
-        funds.delete_rate(rate, actor=_admin(w), scope=scope_for(_admin(w)))
+        rates.delete_rate(rate, actor=_admin(w), scope=scope_for(_admin(w)))
 
 
 # -- opening accounts ------------------------------------------------------------------------------
@@ -173,10 +183,10 @@ def test_open_accounts_idempotent_and_reports_missing(db, w):
     c = w.compounds["a"][0]
     lift = make_household(make_unit(make_building(c, floors=11, has_elevator=True)))
     _rate(w, 5000, has_elevator=False)
-    first = funds.open_accounts(c, on=date(2025, 6, 1), actor=_admin(w), scope=scope_for(_admin(w)))
+    first = deposits.open_subaccounts(c, on=date(2025, 6, 1), actor=_admin(w), scope=scope_for(_admin(w)))
     assert len(first.opened) == 2 and [h.id for h, _ in first.missing] == [lift.id]
     assert {a.first_deposit_due_fen for a in first.opened} == {327_500}
-    again = funds.open_accounts(c, on=date(2025, 6, 1), actor=_admin(w), scope=scope_for(_admin(w)))
+    again = deposits.open_subaccounts(c, on=date(2025, 6, 1), actor=_admin(w), scope=scope_for(_admin(w)))
     assert again.opened == [] and again.existing == 2
     assert db.session.scalar(select(func.count(SubAccount.id))) == 2
 
@@ -187,13 +197,13 @@ def test_public_housing_two_accounts(db, w):
     h = make_household(make_unit(make_building(c)), area_m2=Decimal("55.55"), is_sold_public_housing=True)
     admin = _admin(w)
     with pytest.raises(DomainError):
-        funds.set_public_housing_terms(w.households["a"][0], {"cost_price_fen_per_m2": 1, "sale_price_fen": 1,
+        deposits.set_public_housing_terms(w.households["a"][0], {"cost_price_fen_per_m2": 1, "sale_price_fen": 1,
                                        "owner_permille": 20, "work_unit_permille": 200}, actor=admin,
                                        scope=scope_for(admin))
-    funds.set_public_housing_terms(h, {"cost_price_fen_per_m2": 150_033, "sale_price_fen": 3_000_001,
+    deposits.set_public_housing_terms(h, {"cost_price_fen_per_m2": 150_033, "sale_price_fen": 3_000_001,
                                        "owner_permille": 20, "work_unit_permille": 300}, actor=admin,
                                    scope=scope_for(admin))
-    result = funds.open_accounts(c, on=D, actor=admin, scope=scope_for(admin))
+    result = deposits.open_subaccounts(c, on=D, actor=admin, scope=scope_for(admin))
     dues = {a.holder: a.first_deposit_due_fen for a in result.opened if a.household_id == h.id}
     # 55.55 × 150033 × 20 / 1000 = 166686.663 → 166687; 3000001 × 300 / 1000 = 900000.3 → 900000
     assert dues == {Holder.OWNER: 166_687, Holder.WORK_UNIT: 900_000}
@@ -225,7 +235,7 @@ def test_payment_bad_amount_posts_nothing(db, w, amount):
 def test_payment_refused_outside_scope_or_role(db, w):
     """A cashier outside the account's scope, or a role without fund.cashier, posts nothing."""
     _opened(db, w)
-    foreign = ledger.get_or_open_account(w.households["b"][0], due_fen=100)
+    foreign = ledger.get_or_open_subaccount(w.households["b"][0], due_fen=100)
     db.session.commit()
     with pytest.raises(NotFound):
         _pay(w, foreign, 100)
@@ -241,7 +251,7 @@ def test_payment_kind_and_date_checked(db, w):
     with pytest.raises(DomainError):
         _pay(w, a, 100, kind=EntryKind.RETURNS)
     with pytest.raises(DomainError):
-        funds.record_payment(a, kind=EntryKind.BACK_PAYMENT, amount_fen=1, value_on=date(2999, 1, 1), memo=None,
+        payments.record_payment(a, kind=EntryKind.BACK_PAYMENT, amount_fen=1, value_on=date(2999, 1, 1), memo=None,
                              key=None, actor=_street(w), scope=scope_for(_street(w)))
 
 
@@ -250,10 +260,10 @@ def test_reversal_once_with_reason(db, w):
     a, _ = _opened(db, w)
     e = _pay(w, a, 700)
     with pytest.raises(DomainError):
-        funds.reverse_entry(e, memo=" ", actor=_street(w), scope=scope_for(_street(w)))
-    funds.reverse_entry(e, memo="金额录错", actor=_street(w), scope=scope_for(_street(w)))
+        payments.reverse_entry(e, memo=" ", actor=_street(w), scope=scope_for(_street(w)))
+    payments.reverse_entry(e, memo="金额录错", actor=_street(w), scope=scope_for(_street(w)))
     with pytest.raises(Conflict):
-        funds.reverse_entry(e, memo="再次", actor=_street(w), scope=scope_for(_street(w)))
+        payments.reverse_entry(e, memo="再次", actor=_street(w), scope=scope_for(_street(w)))
     db.session.commit()
     assert _sum(db, a) == 0
 
@@ -265,12 +275,12 @@ def test_arrears_list_counts_reversals(db, w):
     e = _pay(w, a, 100_000)
     _pay(w, a, 50_000, kind=EntryKind.BACK_PAYMENT)
     _pay(w, a, 9_999, kind=EntryKind.REPLENISHMENT)  # not a first-deposit credit
-    funds.reverse_entry(e, memo="退票", actor=_street(w), scope=scope_for(_street(w)))
+    payments.reverse_entry(e, memo="退票", actor=_street(w), scope=scope_for(_street(w)))
     _pay(w, b, 327_500)
     db.session.commit()
-    rows = db.session.execute(funds.arrears_select(scope_for(_street(w)))).all()
+    rows = db.session.execute(arrears.arrears_select(scope_for(_street(w)))).all()
     assert [(r[0].id, r.paid_fen, r.owed_fen) for r in rows] == [(a.id, 50_000, 277_500)]
-    wb = funds.arrears_workbook(rows)
+    wb = arrears.arrears_workbook(rows)
     assert wb[:2] == b"PK"
 
 
@@ -278,8 +288,8 @@ def test_arrears_scoped(db, w):
     """Officials of another street never see these accounts in the lists."""
     _opened(db, w)
     other_street = make_user(Role.STREET_OFFICER, w.streets["b"])
-    assert db.session.execute(funds.arrears_select(scope_for(other_street))).all() == []
-    assert len(db.session.execute(funds.arrears_select(scope_for(_street(w)))).all()) == 2
+    assert db.session.execute(arrears.arrears_select(scope_for(other_street))).all() == []
+    assert len(db.session.execute(arrears.arrears_select(scope_for(_street(w)))).all()) == 2
 
 
 def test_replenishment_threshold_integer(db, w):
@@ -288,12 +298,12 @@ def test_replenishment_threshold_integer(db, w):
     _pay(w, a, 98_250)
     _pay(w, b, 98_249)
     db.session.commit()
-    ids = [x.id for x in db.session.scalars(funds.replenishment_select(scope_for(_street(w))))]
+    ids = [x.id for x in db.session.scalars(arrears.replenishment_select(scope_for(_street(w))))]
     assert ids == [b.id]
 
 
 # -- bank import -----------------------------------------------------------------------------------
-def _csv(rows, header=funds.BANK_COLUMNS) -> bytes:
+def _csv(rows, header=bank.BANK_COLUMNS) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
@@ -302,7 +312,7 @@ def _csv(rows, header=funds.BANK_COLUMNS) -> bytes:
 
 
 def _import(w, data, name="s.csv"):
-    return funds.import_bank_statement(w.compounds["a"][0], name, data, actor=_street(w), scope=scope_for(_street(w)))
+    return bank.import_bank_statement(w.compounds["a"][0], name, data, actor=_street(w), scope=scope_for(_street(w)))
 
 
 def test_bank_import_all_or_nothing(db, w):
@@ -314,7 +324,7 @@ def test_bank_import_all_or_nothing(db, w):
         ["S1", "2025-03-01", "1号楼", "1单元", "102", "首期", "12.345", ""],
         ["S3", "2025-13-01", "1号楼", "1单元", "102", "捐款", "0", ""],
     ])
-    with pytest.raises(funds.BankImportRejected) as err:
+    with pytest.raises(bank.BankImportRejected) as err:
         _import(w, data)
     got = {(p["row"], p["column"]) for p in err.value.problems}
     assert {(3, "房号"), (4, "流水号"), (4, "金额(元)"), (5, "日期"), (5, "类型"), (5, "金额(元)")} <= got
@@ -345,11 +355,11 @@ def test_bank_import_xlsx_and_known_serial(db, w):
     db.session.commit()
     book = Workbook()
     sheet = book.active
-    sheet.append(list(funds.BANK_COLUMNS))
+    sheet.append(list(bank.BANK_COLUMNS))
     sheet.append(["S1", date(2025, 3, 1), "1号楼", "1单元", "101", "首期", 200, ""])
     out = io.BytesIO()
     book.save(out)
-    with pytest.raises(funds.BankImportRejected) as err:
+    with pytest.raises(bank.BankImportRejected) as err:
         _import(w, out.getvalue(), "s.xlsx")
     assert err.value.problems[0]["column"] == "流水号"
 
@@ -357,9 +367,9 @@ def test_bank_import_xlsx_and_known_serial(db, w):
 def test_bank_import_closed_account(db, w):
     """A row for a demolished household (closed account) is refused."""
     _opened(db, w)
-    funds.demolish(w.households["a"][0], on=date(2025, 5, 1), memo=None, actor=_street(w), scope=scope_for(_street(w)))
+    demolition.demolish(w.households["a"][0], on=date(2025, 5, 1), memo=None, actor=_street(w), scope=scope_for(_street(w)))
     db.session.commit()
-    with pytest.raises(funds.BankImportRejected) as err:
+    with pytest.raises(bank.BankImportRejected) as err:
         _import(w, _csv([["S9", "2025-03-01", "1号楼", "1单元", "101", "续交", "5", ""]]))
     assert "销户" in err.value.problems[0]["message"]
 
@@ -367,7 +377,7 @@ def test_bank_import_closed_account(db, w):
 def test_bank_import_missing_column(db, w):
     """A file without the required columns is refused before anything else."""
     _opened(db, w)
-    with pytest.raises(funds.BankImportRejected):
+    with pytest.raises(bank.BankImportRejected):
         _import(w, _csv([["S1"]], header=["流水号"]))
 
 
@@ -379,11 +389,11 @@ def test_returns_by_balance_exact_and_once(db, w):
     _pay(w, b, 200)
     db.session.commit()
     admin = _admin(w)
-    funds.distribute_returns(w.compounds["a"][0], period="2025", amount_fen=100, actor=admin, scope=scope_for(admin))
+    returns.distribute_returns(w.compounds["a"][0], period="2025", amount_fen=100, actor=admin, scope=scope_for(admin))
     db.session.commit()
     assert (_sum(db, a), _sum(db, b)) == (133, 267)
     with pytest.raises(Conflict):
-        funds.distribute_returns(w.compounds["a"][0], period="2025", amount_fen=5, actor=admin, scope=scope_for(admin))
+        returns.distribute_returns(w.compounds["a"][0], period="2025", amount_fen=5, actor=admin, scope=scope_for(admin))
     assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "fund.distribute.returns")) == 1
 
 
@@ -393,7 +403,7 @@ def test_common_income_by_area(db, w):
     db.session.add(FundPolicy(county_id=w.county.id, returns_key="area"))
     db.session.commit()
     admin = _admin(w)
-    dist = funds.distribute_returns(w.compounds["a"][0], period="2025", amount_fen=101, actor=admin,
+    dist = returns.distribute_returns(w.compounds["a"][0], period="2025", amount_fen=101, actor=admin,
                                     scope=scope_for(admin), kind=EntryKind.COMMON_INCOME)
     db.session.commit()
     assert dist.key == "area" and sorted((_sum(db, a), _sum(db, b))) == [50, 51]
@@ -406,9 +416,9 @@ def test_returns_refused_without_balances_or_capability(db, w):
     _opened(db, w)
     admin = _admin(w)
     with pytest.raises(DomainError):
-        funds.distribute_returns(w.compounds["a"][0], period="2025", amount_fen=100, actor=admin, scope=scope_for(admin))
+        returns.distribute_returns(w.compounds["a"][0], period="2025", amount_fen=100, actor=admin, scope=scope_for(admin))
     with pytest.raises(Forbidden):
-        funds.distribute_returns(w.compounds["a"][0], period="2025", amount_fen=100, actor=_street(w),
+        returns.distribute_returns(w.compounds["a"][0], period="2025", amount_fen=100, actor=_street(w),
                                  scope=scope_for(_street(w)))
     db.session.rollback()
     assert db.session.scalar(select(func.count(ReturnsDistribution.id))) == 0
@@ -442,7 +452,7 @@ def test_demolition_refunds_and_closes(db, w):
     _pay(w, a, 12_345)
     db.session.commit()
     h = w.households["a"][0]
-    refunds = funds.demolish(h, on=date(2025, 8, 1), memo="征收", actor=_street(w), scope=scope_for(_street(w)))
+    refunds = demolition.demolish(h, on=date(2025, 8, 1), memo="征收", actor=_street(w), scope=scope_for(_street(w)))
     db.session.commit()
     db.session.refresh(a)
     assert [r.amount_fen for r in refunds] == [-12_345]
@@ -453,7 +463,7 @@ def test_demolition_refunds_and_closes(db, w):
     assert h.status == HouseholdStatus.DEMOLISHED
     assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "household.demolish"))
     with pytest.raises(DomainError):
-        funds.demolish(h, on=date(2025, 8, 1), memo=None, actor=_street(w), scope=scope_for(_street(w)))
+        demolition.demolish(h, on=date(2025, 8, 1), memo=None, actor=_street(w), scope=scope_for(_street(w)))
     with pytest.raises(DomainError):
         _pay(w, a, 100)
 
@@ -461,7 +471,7 @@ def test_demolition_refunds_and_closes(db, w):
 def test_demolition_needs_role(db, w):
     """Only county admins and street officers may record a demolition."""
     with pytest.raises(Forbidden):
-        funds.demolish(w.households["a"][0], on=D, memo=None, actor=w.users[Role.COMMUNITY_WORKER],
+        demolition.demolish(w.households["a"][0], on=D, memo=None, actor=w.users[Role.COMMUNITY_WORKER],
                        scope=scope_for(w.users[Role.COMMUNITY_WORKER]))
 
 
@@ -472,9 +482,9 @@ def test_returns_and_common_income_may_share_a_period(db, w):
     db.session.commit()
     admin = _admin(w)
     for kind in (EntryKind.RETURNS, EntryKind.COMMON_INCOME):
-        funds.distribute_returns(w.compounds["a"][0], period="2025", amount_fen=10, actor=admin,
+        returns.distribute_returns(w.compounds["a"][0], period="2025", amount_fen=10, actor=admin,
                                  scope=scope_for(admin), kind=kind)
     db.session.commit()
     with pytest.raises(DomainError):
-        funds.distribute_returns(w.compounds["a"][0], period="2025", amount_fen=10, actor=admin,
+        returns.distribute_returns(w.compounds["a"][0], period="2025", amount_fen=10, actor=admin,
                                  scope=scope_for(admin), kind=EntryKind.COMMON_INCOME)

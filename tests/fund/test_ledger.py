@@ -10,7 +10,7 @@ from tests.factories import make_household
 
 
 def _account(db):
-    account = ledger.get_or_open_account(make_household(), due_fen=10_000)
+    account = ledger.get_or_open_subaccount(make_household(), due_fen=10_000)
     db.session.commit()
     return account
 

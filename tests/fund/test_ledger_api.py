@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from pm.access import scope_for
 from pm.models import SubAccount, LedgerEntry, Role
 from pm.services import registry
-from pm.services.fund import cashier as funds
-from pm.services.fund import ledger
+from pm.services.fund import demolition, deposits, ledger, rates
 from tests.factories import make_household, make_person, make_user
 
 V1 = "/api/v1"
@@ -20,13 +19,13 @@ V1 = "/api/v1"
 def accounts(world, db):
     """Side-a compound-one households opened at 50 元/㎡, and one foreign (side-b) account."""
     admin = world.users[Role.COUNTY_ADMIN]
-    funds.create_rate({"name": "默认", "fen_per_m2": 5000, "effective_on": date(2020, 1, 1)}, actor=admin,
+    rates.create_rate({"name": "默认", "fen_per_m2": 5000, "effective_on": date(2020, 1, 1)}, actor=admin,
                       scope=scope_for(admin))
-    funds.open_accounts(world.compounds["a"][0], on=date(2025, 1, 1), actor=admin, scope=scope_for(admin))
-    funds.open_accounts(world.compounds["b"][0], on=date(2025, 1, 1), actor=admin, scope=scope_for(admin))
+    deposits.open_subaccounts(world.compounds["a"][0], on=date(2025, 1, 1), actor=admin, scope=scope_for(admin))
+    deposits.open_subaccounts(world.compounds["b"][0], on=date(2025, 1, 1), actor=admin, scope=scope_for(admin))
     db.session.commit()
-    a = ledger.get_or_open_account(world.households["a"][0])
-    b = ledger.get_or_open_account(world.households["b"][0])
+    a = ledger.get_or_open_subaccount(world.households["a"][0])
+    b = ledger.get_or_open_subaccount(world.households["b"][0])
     return a, b
 
 
@@ -89,7 +88,7 @@ def test_closed_account_refused(api, world, accounts, db):
     """Posting to a closed (demolished) account is a clear 422."""
     a, _ = accounts
     street = world.users[Role.STREET_OFFICER]
-    funds.demolish(world.households["a"][0], on=date(2025, 1, 2), memo=None, actor=street, scope=scope_for(street))
+    demolition.demolish(world.households["a"][0], on=date(2025, 1, 2), memo=None, actor=street, scope=scope_for(street))
     db.session.commit()
     r = _pay(api(street), a.id)
     assert r.status_code == 422 and "销户" in r.json["message"]
@@ -182,7 +181,7 @@ def test_account_list_query_count_constant(api, world, accounts, db, count_queri
     admin = world.users[Role.COUNTY_ADMIN]
     for _ in range(4):
         make_household(world.households["a"][0].unit)
-    funds.open_accounts(world.compounds["a"][0], on=date(2025, 1, 1), actor=admin, scope=scope_for(admin))
+    deposits.open_subaccounts(world.compounds["a"][0], on=date(2025, 1, 1), actor=admin, scope=scope_for(admin))
     db.session.commit()
     with count_queries() as many:
         assert client.get(f"{V1}/fund-accounts?compound_id={world.compounds['a'][0].id}").json["total"] == 6

@@ -14,8 +14,7 @@ from pm.access import scope_for
 from pm.errors import DomainError
 from pm.extensions import db as database
 from pm.models import Compound, EntryKind, SubAccount, LedgerEntry, Role, User
-from pm.services.fund import cashier as funds
-from pm.services.fund import ledger
+from pm.services.fund import ledger, payments, returns
 from tests.factories import (
     make_building,
     make_compound,
@@ -37,7 +36,7 @@ def setup(app, db, backend):
     unit = make_unit(make_building(compound))
     households = [make_household(unit, room_no=str(101 + i)) for i in range(6)]
     admin = w.users[Role.COUNTY_ADMIN]
-    accounts = [ledger.get_or_open_account(h, due_fen=300_000) for h in households]
+    accounts = [ledger.get_or_open_subaccount(h, due_fen=300_000) for h in households]
     for a in accounts:
         ledger.post(a, EntryKind.FIRST_DEPOSIT, 10_000, actor=admin, source_type="manual")
     database.session.commit()
@@ -65,7 +64,7 @@ def test_parallel_writers_lose_nothing(app, setup):
                 op = "retry" if i % 4 == 0 else rnd.choice(["deposit", "deposit", "charge", "charge", "returns"])
                 try:
                     if op == "deposit":
-                        e = funds.record_payment(account, kind=EntryKind.BACK_PAYMENT, amount_fen=rnd.randint(1, 5000),
+                        e = payments.record_payment(account, kind=EntryKind.BACK_PAYMENT, amount_fen=rnd.randint(1, 5000),
                                                  value_on=date(2025, 1, 1), memo=None, key=f"d-{n}-{i}", actor=street,
                                                  scope=scope_for(street))
                         tag, amount = f"d-{n}-{i}", e.amount_fen
@@ -73,7 +72,7 @@ def test_parallel_writers_lose_nothing(app, setup):
                         # Threads n and n+8 send the same request (same key, same payload): it must post once.
                         k = f"r-{n % 8}-{i}"
                         target = session.get(SubAccount, setup["account_ids"][(n % 8 + i) % 6])
-                        e = funds.record_payment(target, kind=EntryKind.REPLENISHMENT, amount_fen=1000 + n % 8,
+                        e = payments.record_payment(target, kind=EntryKind.REPLENISHMENT, amount_fen=1000 + n % 8,
                                                  value_on=date(2025, 1, 1), memo=None, key=k, actor=street,
                                                  scope=scope_for(street))
                         tag, amount = k, e.amount_fen
@@ -83,7 +82,7 @@ def test_parallel_writers_lose_nothing(app, setup):
                         tag, amount = f"c-{n}-{i}", e.amount_fen
                     else:
                         compound = session.get(Compound, setup["compound_id"])
-                        funds.distribute_returns(compound, period=f"p{n}-{i}", amount_fen=777, actor=admin,
+                        returns.distribute_returns(compound, period=f"p{n}-{i}", amount_fen=777, actor=admin,
                                                  scope=scope_for(admin))
                         tag, amount = f"p-{n}-{i}", 777
                     session.commit()

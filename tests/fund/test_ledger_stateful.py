@@ -23,9 +23,7 @@ from pm.errors import Conflict, DomainError
 from pm.extensions import db
 from pm.models import Compound, EntryKind, SubAccount, Household, LedgerEntry, Role
 from pm.services import registry
-from pm.services.fund import apportion
-from pm.services.fund import cashier as funds
-from pm.services.fund import ledger
+from pm.services.fund import apportion, ledger, payments, returns
 from tests.factories import (
     make_building,
     make_compound,
@@ -60,7 +58,7 @@ class LedgerMachine(RuleBasedStateMachine):
             person = make_person()
             make_owner(h, person)
             self.owners.append(make_user(Role.OWNER, person))
-        self.account_ids = [ledger.get_or_open_account(h, due_fen=100_000).id for h in self.households]
+        self.account_ids = [ledger.get_or_open_subaccount(h, due_fen=100_000).id for h in self.households]
         db.session.commit()
         self.model = [0] * ACCOUNTS
         self.deposits: list[tuple[int, int, int]] = []  # (entry id, account index, amount) not yet reversed
@@ -70,9 +68,9 @@ class LedgerMachine(RuleBasedStateMachine):
         return db.session.get(SubAccount, self.account_ids[i])
 
     @rule(i=st.integers(0, ACCOUNTS - 1), amount=st.integers(1, 10**7),
-          kind=st.sampled_from(list(funds.PAYMENT_KINDS)))
+          kind=st.sampled_from(list(payments.PAYMENT_KINDS)))
     def deposit(self, i, amount, kind):
-        e = funds.record_payment(self._account(i), kind=kind, amount_fen=amount, value_on=date(2025, 1, 1), memo=None,
+        e = payments.record_payment(self._account(i), kind=kind, amount_fen=amount, value_on=date(2025, 1, 1), memo=None,
                                  key=None, actor=self.street, scope=scope_for(self.street))
         db.session.commit()
         self.model[i] += amount
@@ -94,7 +92,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def returns(self, amount):
         compound = db.session.get(Compound, self.compound_id)
         try:
-            funds.distribute_returns(compound, period=f"s{next(_period)}", amount_fen=amount, actor=self.admin,
+            returns.distribute_returns(compound, period=f"s{next(_period)}", amount_fen=amount, actor=self.admin,
                                      scope=scope_for(self.admin))
         except DomainError:
             db.session.rollback()
@@ -111,7 +109,7 @@ class LedgerMachine(RuleBasedStateMachine):
         entry_id, i, amount = data.draw(st.sampled_from(self.deposits))
         entry = db.session.get(LedgerEntry, entry_id)
         try:
-            funds.reverse_entry(entry, memo="测试冲正", actor=self.street, scope=scope_for(self.street))
+            payments.reverse_entry(entry, memo="测试冲正", actor=self.street, scope=scope_for(self.street))
         except DomainError:
             db.session.rollback()
             assert amount > self.model[i]  # reversing would overdraw: refused
@@ -126,7 +124,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def reverse_again(self, data):
         entry = db.session.get(LedgerEntry, data.draw(st.sampled_from(self.reversed)))
         with pytest.raises(Conflict):
-            funds.reverse_entry(entry, memo="再次", actor=self.street, scope=scope_for(self.street))
+            payments.reverse_entry(entry, memo="再次", actor=self.street, scope=scope_for(self.street))
         db.session.rollback()
 
     @rule(i=st.integers(0, ACCOUNTS - 1))

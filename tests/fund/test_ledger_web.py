@@ -22,8 +22,7 @@ from pm.models import (
     LedgerEntry,
     Role,
 )
-from pm.services.fund import cashier as funds
-from pm.services.fund import ledger
+from pm.services.fund import bank, deposits, ledger, payments, rates
 from tests.factories import PASSWORD, make_world
 
 
@@ -36,12 +35,12 @@ def world(app, db):
 def opened(world):
     """Side-a compound one opened at 50 元/㎡ (households of 65.50 ㎡ → 3275.00 元 due)."""
     admin = world.users[Role.COUNTY_ADMIN]
-    funds.create_rate({"name": "默认", "fen_per_m2": 5000, "effective_on": date(2020, 1, 1)}, actor=admin,
+    rates.create_rate({"name": "默认", "fen_per_m2": 5000, "effective_on": date(2020, 1, 1)}, actor=admin,
                       scope=scope_for(admin))
     for side in ("a", "b"):
-        funds.open_accounts(world.compounds[side][0], on=date(2025, 1, 1), actor=admin, scope=scope_for(admin))
+        deposits.open_subaccounts(world.compounds[side][0], on=date(2025, 1, 1), actor=admin, scope=scope_for(admin))
     database.session.commit()
-    return [ledger.get_or_open_account(h) for h in world.households["a"][:2]]
+    return [ledger.get_or_open_subaccount(h) for h in world.households["a"][:2]]
 
 
 def login(auth, username):
@@ -118,7 +117,7 @@ def test_reversal_page(client, auth, world, opened):
     """A payment is reversed once, with a reason; the account page marks it."""
     a, _ = opened
     street = world.users[Role.STREET_OFFICER]
-    e = funds.record_payment(a, kind=EntryKind.FIRST_DEPOSIT, amount_fen=500, value_on=date(2025, 1, 5), memo=None,
+    e = payments.record_payment(a, kind=EntryKind.FIRST_DEPOSIT, amount_fen=500, value_on=date(2025, 1, 5), memo=None,
                              key=None, actor=street, scope=scope_for(street))
     database.session.commit()
     login(auth, "street")
@@ -133,7 +132,7 @@ def test_arrears_and_export(client, auth, world, opened):
     """The arrears list shows what is owed and downloads as xlsx."""
     a, _ = opened
     street = world.users[Role.STREET_OFFICER]
-    funds.record_payment(a, kind=EntryKind.FIRST_DEPOSIT, amount_fen=75_000, value_on=date(2025, 1, 5), memo=None,
+    payments.record_payment(a, kind=EntryKind.FIRST_DEPOSIT, amount_fen=75_000, value_on=date(2025, 1, 5), memo=None,
                          key=None, actor=street, scope=scope_for(street))
     database.session.commit()
     login(auth, "street")
@@ -154,7 +153,7 @@ def test_replenishment_list(client, auth, world, opened):
 def _csv(rows):
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(funds.BANK_COLUMNS)
+    w.writerow(bank.BANK_COLUMNS)
     w.writerows(rows)
     return out.getvalue().encode()
 
@@ -218,7 +217,7 @@ def test_returns_page(client, auth, world, opened):
     """Returns are distributed once per period; the second run is refused with a message."""
     street = world.users[Role.STREET_OFFICER]
     for acc, fen in zip(opened, (100, 300)):
-        funds.record_payment(acc, kind=EntryKind.FIRST_DEPOSIT, amount_fen=fen, value_on=date(2025, 1, 5), memo=None,
+        payments.record_payment(acc, kind=EntryKind.FIRST_DEPOSIT, amount_fen=fen, value_on=date(2025, 1, 5), memo=None,
                              key=None, actor=street, scope=scope_for(street))
     database.session.commit()
     login(auth, "county")

@@ -40,7 +40,7 @@ def at(days: int) -> datetime:
 
 def fund(household, fen, holder=Holder.OWNER):
     """Open the household's account and deposit `fen`."""
-    account = ledger.get_or_open_account(household, holder)
+    account = ledger.get_or_open_subaccount(household, holder)
     if fen:
         ledger.post(account, EntryKind.FIRST_DEPOSIT, fen, actor=None, source_type="manual")
     return account

@@ -94,8 +94,8 @@ def test_tenant_ballot_refused(world, api, db):
 def test_emergency_flow_to_charge_and_shares(world, api, db):
     """Emergency: approver approves, works, settle, payment approved, charged; shares are listed with shortfall."""
     h1, h2 = world.households["a"][0], world.households["a"][1]
-    ledger.post(ledger.get_or_open_account(h1), EntryKind.FIRST_DEPOSIT, 100_000, actor=None, source_type="manual")
-    ledger.post(ledger.get_or_open_account(h2), EntryKind.FIRST_DEPOSIT, 10, actor=None, source_type="manual")
+    ledger.post(ledger.get_or_open_subaccount(h1), EntryKind.FIRST_DEPOSIT, 100_000, actor=None, source_type="manual")
+    ledger.post(ledger.get_or_open_subaccount(h2), EntryKind.FIRST_DEPOSIT, 10, actor=None, source_type="manual")
     db.session.commit()
     worker = api(world.users[Role.COMMUNITY_WORKER])
     county = api(world.users[Role.COUNTY_ADMIN])

@@ -152,8 +152,8 @@ def test_documents_checked_and_scoped(world, client, auth, db):
 def test_emergency_badge_and_charge_page(world, client, auth, db):
     """An emergency plan shows the 应急 badge to owners; after charging the page shows shares and shortfall."""
     h1, h2 = world.households["a"][0], world.households["a"][1]
-    ledger.post(ledger.get_or_open_account(h1), EntryKind.FIRST_DEPOSIT, 100_000, actor=None, source_type="manual")
-    ledger.post(ledger.get_or_open_account(h2), EntryKind.FIRST_DEPOSIT, 10, actor=None, source_type="manual")
+    ledger.post(ledger.get_or_open_subaccount(h1), EntryKind.FIRST_DEPOSIT, 100_000, actor=None, source_type="manual")
+    ledger.post(ledger.get_or_open_subaccount(h2), EntryKind.FIRST_DEPOSIT, 10, actor=None, source_type="manual")
     plan_id = _plan(world, db, emergency=True)
     auth.login("county")
     client.post(f"/plans/{plan_id}/transition", data={"to": "passed"})

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from pm.access import scope_for
+from pm.access import SYSTEM, scope_for
 from pm.errors import DomainError, NotFound
 from pm.extensions import db
 from pm.models import (
@@ -24,8 +24,8 @@ from pm.models import (
     User,
 )
 from pm.models.fund import EntryKind, Holder, PlanStatus
+from pm.services.fund import arrears, ledger, subaccounts
 from pm.services.fund import statements as fs
-from pm.services.fund import ledger
 from pm.timeutil import local_today
 from tests.factories import (
     make_building,
@@ -43,7 +43,7 @@ Y = 2025
 # -- factories ------------------------------------------------------------------------------------
 def open_account(household, due_fen: int = 10_000, holder: Holder = Holder.OWNER) -> SubAccount:
     """A sub-account with a first deposit due."""
-    return ledger.get_or_open_account(household, holder, due_fen=due_fen)
+    return ledger.get_or_open_subaccount(household, holder, due_fen=due_fen)
 
 
 def deposit(account, amount_fen: int, on: date, kind: EntryKind = EntryKind.FIRST_DEPOSIT, memo: str | None = None):
@@ -157,7 +157,7 @@ def test_owner_sees_the_totals_of_their_compound(world):
     deposit(open_account(world.households["a"][1]), 7_000, date(Y, 1, 1))
     db.session.commit()
     st = fs.compound_statement(scope_for(world.users[Role.OWNER]), compound.id, Y)
-    assert st.deposits_fen == 17_000 and st.accounts == 2
+    assert st.deposits_fen == 17_000 and st.subaccounts == 2
 
 
 @pytest.mark.parametrize("role", [Role.OWNER, Role.STATION_MANAGER, Role.STREET_OFFICER, Role.COMMITTEE_MEMBER])
@@ -207,7 +207,7 @@ def test_household_statement_has_opening_movements_and_running_balance(world):
                 value_on=date(Y, 2, 1))
     db.session.commit()
     st = fs.household_statement(scope_for(world.users[Role.OWNER]), world.households["a"][0].id, Y)
-    [ay] = st.accounts
+    [ay] = st.subaccounts
     assert ay.opening_fen == 10_000
     assert [(r.entry.value_on, r.balance_fen) for r in ay.rows] == [(date(Y, 2, 1), 8_000), (date(Y, 3, 1), 8_500)]
     assert ay.closing_fen == 8_500 == st.closing_fen
@@ -227,8 +227,8 @@ def test_work_unit_part_is_a_separate_account(world):
     deposit(open_account(household, 4_000, Holder.OWNER), 4_000, date(Y, 1, 2))
     deposit(open_account(household, 20_000, Holder.WORK_UNIT), 20_000, date(Y, 1, 2))
     db.session.commit()
-    [home] = fs.my_accounts(scope_for(world.users[Role.OWNER]))
-    assert [(s.account.holder, s.account.balance_fen, s.due_fen) for s in home.accounts] == [
+    [home] = subaccounts.my_subaccounts(scope_for(world.users[Role.OWNER]))
+    assert [(s.subaccount.holder, s.subaccount.balance_fen, s.due_fen) for s in home.subaccounts] == [
         (Holder.OWNER, 4_000, 4_000), (Holder.WORK_UNIT, 20_000, 20_000)]
 
 
@@ -242,8 +242,8 @@ def test_first_deposit_paid_is_net_of_reversals_and_excludes_replenishment(world
     deposit(account, 1_000, date(Y, 1, 3), EntryKind.BACK_PAYMENT)
     deposit(account, 700, date(Y, 1, 4), EntryKind.REPLENISHMENT)
     db.session.commit()
-    [home] = fs.my_accounts(scope_for(world.users[Role.OWNER]))
-    [summary] = home.accounts
+    [home] = subaccounts.my_subaccounts(scope_for(world.users[Role.OWNER]))
+    [summary] = home.subaccounts
     assert (summary.paid_fen, summary.unpaid_fen) == (6_000, 4_000)
 
 
@@ -254,8 +254,8 @@ def test_thirty_percent_line_in_integers(world, balance, flagged):
     if balance:
         deposit(account, balance, date(Y, 1, 1))
     db.session.commit()
-    [home] = fs.my_accounts(scope_for(world.users[Role.OWNER]))
-    assert home.accounts[0].needs_replenishment is flagged
+    [home] = subaccounts.my_subaccounts(scope_for(world.users[Role.OWNER]))
+    assert home.subaccounts[0].needs_replenishment is flagged
 
 
 def test_new_owner_sees_the_full_history_after_a_sale(world):
@@ -271,10 +271,10 @@ def test_new_owner_sees_the_full_history_after_a_sale(world):
     new_user = make_user(Role.OWNER, buyer)
     db.session.commit()
     scope = scope_for(new_user)
-    [home] = fs.my_accounts(scope)
-    entries = db.session.scalars(fs.movements_stmt(scope, home.accounts[0].account)).all()
+    [home] = subaccounts.my_subaccounts(scope)
+    entries = db.session.scalars(subaccounts.movements_stmt(scope, home.subaccounts[0].subaccount)).all()
     assert [e.value_on.year for e in entries] == [2020, 2015]
-    assert fs.my_accounts(scope_for(world.users[Role.OWNER])) == []
+    assert subaccounts.my_subaccounts(scope_for(world.users[Role.OWNER])) == []
 
 
 def test_latest_movements_per_account_in_one_query(world, count_queries):
@@ -286,7 +286,7 @@ def test_latest_movements_per_account_in_one_query(world, count_queries):
     account_id, scope = a1.id, scope_for(world.users[Role.OWNER])
     scope.user.person_id  # noqa: B018 (load the user before counting)
     with count_queries() as counter:
-        latest = fs.latest_movements(scope, [account_id], per_account=5)
+        latest = subaccounts.latest_movements(scope, [account_id], per_subaccount=5)
     assert counter.count == 1
     assert [e.amount_fen for e in latest[account_id]] == [106, 105, 104, 103, 102]
 
@@ -309,6 +309,6 @@ def test_unpaid_first_deposit_query(world):
     deposit(paid, 1_000, date(Y, 1, 1))
     deposit(part, 400, date(Y, 1, 1))
     db.session.commit()
-    rows = {s.account.id: s.unpaid_fen for s in fs.accounts_with_unpaid_first_deposit()}
+    rows = {s.subaccount.id: s.unpaid_fen for s in arrears.unpaid_first_deposits(SYSTEM)}
     assert rows == {part.id: 600}
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 2

@@ -162,10 +162,10 @@ def test_bad_year_is_a_clear_error(world, client, auth):
 
 def test_pdf_fetches_nothing_from_the_network(world, app):
     """The PDF renderer refuses any URL that is not inline data."""
-    from pm.blueprints.fund.statements.views import _local_only_fetcher, render_pdf
+    from pm.services.pdf import local_only_fetcher, render_pdf
 
     with pytest.raises(ValueError):
-        _local_only_fetcher().fetch("https://fonts.example.com/noto.woff2")
+        local_only_fetcher().fetch("https://fonts.example.com/noto.woff2")
     with app.test_request_context():
         pdf = render_pdf('<html><body><img src="http://example.invalid/x.png"><p>公示</p></body></html>')
     assert "公示" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()

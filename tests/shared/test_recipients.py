@@ -9,12 +9,6 @@ from pm.models import Role
 from pm.services import recipients
 from tests.factories import make_owner, make_person, make_station, make_user, make_world
 
-try:  # the job helpers these functions replace; the comparison goes once the jobs have switched
-    from pm.tasks.fund import _officials as legacy_officials
-    from pm.tasks.fund import _owner_users as legacy_owner_users
-except ImportError:  # pragma: no cover
-    legacy_officials = legacy_owner_users = None
-
 
 @pytest.fixture
 def world(db):
@@ -167,14 +161,3 @@ def test_one_query_per_call_whatever_the_number_of_places(world, db, count_queri
     with count_queries() as counter:
         assert recipients.officials_over([]) == {} and recipients.owners_of([]) == {} and recipients.enabled([]) == []
     assert counter.count == 0
-
-
-@pytest.mark.skipif(legacy_officials is None, reason="pm.tasks.fund has switched to pm.services.recipients")
-def test_same_recipients_as_the_fund_reminder_jobs(world, db):
-    """owners_of and officials_over choose exactly whom the fund reminders chose (same sets)."""
-    compounds = {c.id for c in world.compounds["a"] + world.compounds["b"]}
-    households = {h.id for h in world.households["a"] + world.households["b"]}
-    _disable(db, world.users[Role.STATION_STAFF])
-    assert recipients.owners_of(households) == {k: v for k, v in legacy_owner_users(households).items() if v}
-    legacy = {k: sorted(v) for k, v in legacy_officials(compounds).items() if v}
-    assert recipients.officials_over(compounds) == legacy

@@ -80,7 +80,7 @@ def test_parallel_charges_of_one_plan_post_once(app, db, backend):
 
     w = make_world()
     for hh in w.households["a"][:2]:
-        ledger.post(ledger.get_or_open_account(hh), EntryKind.FIRST_DEPOSIT, 100_000, actor=None, source_type="manual")
+        ledger.post(ledger.get_or_open_subaccount(hh), EntryKind.FIRST_DEPOSIT, 100_000, actor=None, source_type="manual")
     admin, worker = w.users[Role.COUNTY_ADMIN], w.users[Role.COMMUNITY_WORKER]
     plan = fund_plans.create_plan(
         w.compounds["a"][0], actor=worker, scope=scope_for(worker), title="排水", shared_part="排水管",

@@ -1,5 +1,6 @@
-"""Scope rules and capabilities of the maintenance fund: by compound for officials, by own household for
-owners and residents; plans and their apportionment are disclosed to the owners of the compound (公示)."""
+"""维修资金权限: the fund's scope rules and capabilities, and the two checks its services make."""
+# By compound for officials, by own household for owners and residents; plans and their apportionment are
+# disclosed to the owners of the compound (公示).
 from __future__ import annotations
 
 from sqlalchemy import false, or_, select
@@ -7,14 +8,15 @@ from sqlalchemy import false, or_, select
 from pm.access import (
     OFFICIALS_ABOVE_STATION,
     Scope,
+    can,
     register_capabilities,
     register_rules,
 )
+from pm.errors import Forbidden, NotFound
 from pm.models import (
     Ballot,
     BankImport,
     DepositRate,
-    SubAccount,
     FundPolicy,
     LedgerEntry,
     PlanDocument,
@@ -23,7 +25,9 @@ from pm.models import (
     PublicHousingTerms,
     ReturnsDistribution,
     Role,
+    SubAccount,
     UsePlan,
+    User,
 )
 
 
@@ -76,3 +80,18 @@ APPROVER_ROLES: dict[str, Role] = {
     "street_office": Role.STREET_OFFICER,
     "owners_committee": Role.COMMITTEE_MEMBER,
 }
+
+
+def authorise(actor: User | None, scope: Scope, capability: str) -> None:
+    """Refuse (403) unless the actor's role has the fund capability. SYSTEM — the scope that jobs, the CLI and
+    the demo loader pass explicitly — acts for nobody in particular and may do what the fund services do."""
+    if scope.is_system:
+        return
+    if not can(actor, capability):
+        raise Forbidden("您的角色无权进行此操作")
+
+
+def require_in_scope(scope: Scope, model, ident: int | None, message: str, *, field: str) -> None:
+    """Refuse (404, never revealing that the row exists) unless row `ident` of `model` is in the scope."""
+    if not scope.contains(model, ident):
+        raise NotFound(message, field=field)

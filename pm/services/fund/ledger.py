@@ -1,13 +1,11 @@
-"""分户账记账: the one place that posts to the maintenance-fund ledger.
-
-Rules kept here, once:
-- entries are append-only (the database refuses UPDATE/DELETE); a mistake is corrected by reverse();
-- the cached balance changes only together with an entry, by a guarded UPDATE (… WHERE balance + amount >= 0)
-  that also takes the row lock on PostgreSQL, so parallel writers serialise per account and never overdraw;
-- a posting with an idempotency key posts once: a replay with the same payload returns the first entry,
-  the same key with a different payload is a 409;
-- credits are positive, debits negative, by kind; zero and non-integer amounts are refused.
-"""
+"""分户账记账: the one place that posts to the maintenance-fund ledger (维修资金分户账)."""
+# Rules kept here, once:
+# - entries are append-only (the database refuses UPDATE/DELETE); a mistake is corrected by reverse();
+# - the cached balance changes only together with an entry, by a guarded UPDATE (… WHERE balance + amount >= 0)
+#   that also takes the row lock on PostgreSQL, so parallel writers serialise per sub-account and never overdraw;
+# - a posting with an idempotency key posts once: a replay with the same payload returns the first entry,
+#   the same key with a different payload is a 409;
+# - credits are positive, debits negative, by kind; zero and non-integer amounts are refused.
 from __future__ import annotations
 
 import hashlib
@@ -15,19 +13,18 @@ import json
 import logging
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pm.errors import Conflict, DomainError, NotFound
 from pm.extensions import db
-from pm.models import SubAccountStatus, SubAccount, Household, LedgerEntry, User
+from pm.models import Household, LedgerEntry, SubAccount, SubAccountStatus, User
 from pm.models.fund import CREDIT_KINDS, DEBIT_KINDS, EntryKind, Holder
 from pm.services import audit
+from pm.services.money import MAX_FEN
 from pm.timeutil import local_today, utcnow
 
 logger = logging.getLogger(__name__)
-
-MAX_AMOUNT_FEN = 10**13  # 1000 亿元: anything larger is a typing mistake
 
 
 def payload_hash(payload: dict) -> str:
@@ -35,8 +32,8 @@ def payload_hash(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def get_or_open_account(household: Household, holder: Holder = Holder.OWNER, *, due_fen: int | None = None,
-                        rate_id: int | None = None) -> SubAccount:
+def get_or_open_subaccount(household: Household, holder: Holder = Holder.OWNER, *, due_fen: int | None = None,
+                           rate_id: int | None = None) -> SubAccount:
     """The household's sub-account for `holder`, opened on first use (keyed by the dwelling, never the person)."""
     account = db.session.scalar(
         select(SubAccount).where(SubAccount.household_id == household.id, SubAccount.holder == holder)
@@ -57,13 +54,13 @@ def get_or_open_account(household: Household, holder: Holder = Holder.OWNER, *, 
     return account
 
 
-def _check_amount(kind: EntryKind, amount_fen: int) -> int:
+def check_amount(kind: EntryKind, amount_fen: int) -> int:
     """The signed amount for a kind: callers pass a positive number of fen."""
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
         raise DomainError("金额必须是整数（单位：分）", field="amount_fen")
     if amount_fen <= 0:
         raise DomainError("金额必须大于 0", field="amount_fen")
-    if amount_fen > MAX_AMOUNT_FEN:
+    if amount_fen > MAX_FEN:
         raise DomainError("金额过大", field="amount_fen")
     if kind in CREDIT_KINDS:
         return amount_fen
@@ -88,7 +85,7 @@ def post(
 ) -> LedgerEntry:
     """Post one entry and move the cached balance with it, atomically. Returns the entry (or the replayed one)."""
     kind = EntryKind(kind)
-    signed = _check_amount(kind, amount_fen)
+    signed = check_amount(kind, amount_fen)
     digest = payload_hash(payload if payload is not None else {
         "account": account.id, "kind": kind.value, "amount": amount_fen, "source": source_type, "source_id": source_id,
     }) if key else None
@@ -145,9 +142,8 @@ def _apply(account: SubAccount, kind: EntryKind, signed: int, *, actor, source_t
             raise NotFound("维修资金账户不存在", field="account_id")
         if fresh.status != SubAccountStatus.OPEN:
             raise DomainError("该账户已销户，不能记账", field="account_id")
-        raise DomainError(
-            f"余额不足：当前余额 {fresh.balance_fen} 分，本笔 {signed} 分", field="amount_fen",
-        )
+        raise DomainError("余额不足：当前余额 %(balance)s 分，本笔 %(amount)s 分", field="amount_fen",
+                          balance=fresh.balance_fen, amount=signed)
     entry = LedgerEntry(
         account_id=account.id, kind=kind, amount_fen=signed, balance_after_fen=row[0], created_at=utcnow(),
         value_on=value_on or local_today(), actor_id=actor.id if actor is not None else None,
@@ -188,7 +184,7 @@ def reverse(entry: LedgerEntry, *, actor: User | None, memo: str, key: str | Non
     return reversal
 
 
-def close_account(account: SubAccount, *, actor: User | None) -> None:
+def close_subaccount(account: SubAccount, *, actor: User | None) -> None:
     """销户 (after a refund has brought the balance to zero)."""
     db.session.refresh(account)
     if account.balance_fen != 0:
@@ -220,14 +216,12 @@ def post_batch(
     entries with their balance_after. If any account would go below zero or is closed, nothing is posted.
     Returns the number of entries posted (replays excluded). Callers audit the batch as a whole.
     """
-    from sqlalchemy import case, insert
-
     kind = EntryKind(kind)
     if kind == EntryKind.REVERSAL:
         raise DomainError("冲正请使用冲正功能", field="kind")
     rows: dict[int, tuple[int, int, str, str]] = {}
     for account_id, amount_fen, key in postings:
-        signed = _check_amount(kind, amount_fen)
+        signed = check_amount(kind, amount_fen)
         if account_id in rows:
             raise DomainError("同一批次中账户重复", field="account_id")
         digest = payload_hash({"account": account_id, "kind": kind.value, "amount": amount_fen, "source": source_type,

@@ -25,7 +25,10 @@ from wtforms.validators import (
 )
 
 from pm.errors import DomainError
-from pm.models import EntryKind
+from pm.services.fund.payments import PAYMENT_KINDS
+from pm.services.fund.returns import RETURN_KINDS
+from pm.services.labels import LABELS
+from pm.services.money import parse_yuan
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -34,11 +37,9 @@ def options(pairs) -> list[SelectChoice]:
 
 
 def _yuan_check(form, field):
-    """The amount must parse exactly to whole fen (the service parses it again)."""
-    from pm.services.fund.cashier import parse_yuan
-
+    """The amount must parse exactly to whole fen (pm.services.money, which the view calls again)."""
     try:
-        parse_yuan(field.data)
+        parse_yuan(field.data, field=field.name)
     except DomainError as err:
         raise ValidationError(err.message) from None
 
@@ -53,10 +54,7 @@ def _uuid_check(form, field):
 class PaymentForm(FlaskForm):
     """录入交存 for one account; the hidden key makes a double submit post once."""
 
-    kind = SelectField(_l("交存类型"), choices=options([
-        (EntryKind.FIRST_DEPOSIT.value, _l("首期交存")), (EntryKind.BACK_PAYMENT.value, _l("补交")),
-        (EntryKind.REPLENISHMENT.value, _l("续交")),
-    ]))
+    kind = SelectField(_l("交存类型"), choices=options((kind.value, LABELS[kind]) for kind in PAYMENT_KINDS))
     amount = StringField(_l("金额（元）"), validators=[DataRequired(), _yuan_check],
                          description=_l("精确到分，例如 3275.00"))
     value_on = DateField(_l("记账日期（银行入账日）"), validators=[DataRequired()])
@@ -95,8 +93,6 @@ class RateForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
     def values(self) -> dict:
-        from pm.services.fund.cashier import parse_yuan
-
         return {
             "name": self.name.data, "compound_id": self.compound_id.data or None,
             "has_elevator": {"": None, "1": True, "0": False}[self.has_elevator.data or ""],
@@ -118,14 +114,12 @@ class TermsForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
     def values(self) -> dict:
-        from pm.services.fund.cashier import parse_yuan
-
         return {"cost_price_fen_per_m2": parse_yuan(self.cost_price.data), "sale_price_fen": parse_yuan(self.sale_price.data),
                 "owner_permille": self.owner_permille.data, "work_unit_permille": self.work_unit_permille.data,
                 "work_unit_name": self.work_unit_name.data}
 
 
-class OpenAccountsForm(FlaskForm):
+class OpenSubAccountsForm(FlaskForm):
     on = DateField(_l("按此日期适用的交存标准开户"), validators=[DataRequired()])
     submit = SubmitField(_l("为本小区开户"))
 
@@ -140,8 +134,7 @@ class BankImportForm(FlaskForm):
 
 class ReturnsForm(FlaskForm):
     compound_id = SelectField(_l("小区"), coerce=int, validate_choice=False)
-    kind = SelectField(_l("收益类型"), choices=options([
-        (EntryKind.RETURNS.value, _l("增值收益")), (EntryKind.COMMON_INCOME.value, _l("共用部位经营收益"))]))
+    kind = SelectField(_l("收益类型"), choices=options((kind.value, LABELS[kind]) for kind in RETURN_KINDS))
     period = StringField(_l("期间"), validators=[DataRequired(), Length(max=16)], description=_l("例如 2025；每个小区每个期间只能分配一次"))
     amount = StringField(_l("分配总额（元）"), validators=[DataRequired(), _yuan_check])
     memo = StringField(_l("说明"), validators=[Optional(), Length(max=200)])

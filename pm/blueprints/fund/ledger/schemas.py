@@ -16,15 +16,16 @@ from pm.blueprints.apiutil import (
     page_schema,
     text,
 )
-from pm.models import SubAccountStatus, EntryKind
+from pm.models import EntryKind, SubAccountStatus
 from pm.models.fund import Holder
-from pm.services.fund import ledger
-from pm.services.fund.cashier import MAX_RATE_FEN_PER_M2, PAYMENT_KINDS
+from pm.services.fund.payments import PAYMENT_KINDS
+from pm.services.fund.rates import MAX_RATE_FEN_PER_M2
+from pm.services.money import MAX_FEN
 
 
 def fen(**kwargs) -> fields.Integer:
     """An amount in integer fen (分), strictly an integer."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=ledger.MAX_AMOUNT_FEN), **kwargs)
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_FEN), **kwargs)
 
 
 class FundAccountOut(BaseSchema):

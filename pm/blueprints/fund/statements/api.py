@@ -1,16 +1,14 @@
-"""资金公示 REST API: an owner's fund accounts and their movements, yearly statements per compound and household.
-
-Money is integer fen. Every read goes through the caller's Scope (a foreign id is a 404).
-"""
+"""资金公示 REST API: an owner's sub-accounts and their movements, yearly statements per compound and household."""
+# Money is integer fen. Every read goes through the caller's Scope (a foreign id is a 404) and the same service
+# functions as the pages.
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_babel import gettext
 
 from pm.blueprints.apiutil import PageArgs, api_blueprint, api_scope, paginate
 from pm.blueprints.fund.statements import schemas as s
 from pm.errors import Forbidden
-from pm.services.fund import statements as fs
+from pm.services.fund import statements, subaccounts
 
 URL_PREFIX = ""
 blp = api_blueprint("statements_api", __name__, description="维修资金：我的分户账、年度公示与分户对账单")
@@ -19,7 +17,7 @@ blp = api_blueprint("statements_api", __name__, description="维修资金：我�
 def _owner_scope():
     scope = api_scope()
     if not scope.is_household_bound:
-        raise Forbidden(gettext("“我的维修资金”供业主和住户查看；工作人员请使用资金公示"))
+        raise Forbidden("“我的维修资金”供业主和住户查看；工作人员请使用资金公示")
     return scope
 
 
@@ -28,8 +26,8 @@ class MyAccounts(MethodView):
     @blp.response(200, s.MyFundAccountList)
     def get(self):
         """我的维修资金: the sub-accounts of the caller's households (owners and residents)."""
-        homes = fs.my_accounts(_owner_scope())
-        return {"items": [summary for home in homes for summary in home.accounts]}
+        homes = subaccounts.my_subaccounts(_owner_scope())
+        return {"items": [summary for home in homes for summary in home.subaccounts]}
 
 
 @blp.route("/my/fund-accounts/<int:account_id>/entries")
@@ -39,8 +37,8 @@ class MyAccountEntries(MethodView):
     def get(self, args, account_id):
         """An account's movements, newest first, paginated."""
         scope = _owner_scope()
-        summary = fs.account_in_scope(scope, account_id)
-        return paginate(fs.movements_stmt(scope, summary.account), args)
+        summary = subaccounts.subaccount_in_scope(scope, account_id)
+        return paginate(subaccounts.movements_stmt(scope, summary.subaccount), args)
 
 
 @blp.route("/statements/compounds/<int:compound_id>/<int:year>")
@@ -48,7 +46,7 @@ class CompoundStatement(MethodView):
     @blp.response(200, s.CompoundStatementOut)
     def get(self, compound_id, year):
         """年度公示 of a compound: opening, deposits, uses with apportionment, returns, closing."""
-        return fs.compound_statement(api_scope(), compound_id, year)
+        return statements.compound_statement(api_scope(), compound_id, year)
 
 
 @blp.route("/statements/households/<int:household_id>/<int:year>")
@@ -56,4 +54,4 @@ class HouseholdStatement(MethodView):
     @blp.response(200, s.HouseholdStatementOut)
     def get(self, household_id, year):
         """A household's yearly statement: movements and balances per sub-account."""
-        return fs.household_statement(api_scope(), household_id, year)
+        return statements.household_statement(api_scope(), household_id, year)

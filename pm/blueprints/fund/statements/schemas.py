@@ -4,7 +4,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from pm.blueprints.apiutil import Area
-from pm.services.fund.statements import kind_label
+from pm.models.fund import EntryKind
+from pm.services.labels import label
 
 
 class StatementEntryOut(Schema):
@@ -14,7 +15,7 @@ class StatementEntryOut(Schema):
     value_on = fields.Date()
     created_at = fields.DateTime()
     kind = fields.String()
-    kind_label = fields.Function(lambda e: kind_label(e.kind))
+    kind_label = fields.Function(lambda e: label(e.kind, EntryKind))
     amount_fen = fields.Integer()
     balance_after_fen = fields.Integer()
     memo = fields.String(allow_none=True)
@@ -31,18 +32,18 @@ class StatementEntryPage(Schema):
 
 
 class MyFundAccountOut(Schema):
-    """A sub-account with its household, first deposit due/paid and the 30% flag."""
+    """A sub-account (SubAccountSummary) with its household, first deposit due/paid and the 30% flag."""
 
-    id = fields.Integer(attribute="account.id")
-    household_id = fields.Integer(attribute="account.household_id")
-    compound_id = fields.Integer(attribute="account.compound_id")
-    compound_name = fields.String(attribute="account.household.compound.name")
-    door = fields.String(attribute="account.household.label")
-    area_m2 = Area(attribute="account.household.area_m2")
-    holder = fields.String(attribute="account.holder")
+    id = fields.Integer(attribute="subaccount.id")
+    household_id = fields.Integer(attribute="subaccount.household_id")
+    compound_id = fields.Integer(attribute="subaccount.compound_id")
+    compound_name = fields.String(attribute="subaccount.household.compound.name")
+    door = fields.String(attribute="subaccount.household.label")
+    area_m2 = Area(attribute="subaccount.household.area_m2")
+    holder = fields.String(attribute="subaccount.holder")
     holder_label = fields.String()
-    status = fields.String(attribute="account.status")
-    balance_fen = fields.Integer(attribute="account.balance_fen")
+    status = fields.String(attribute="subaccount.status")
+    balance_fen = fields.Integer(attribute="subaccount.balance_fen")
     first_deposit_due_fen = fields.Integer(attribute="due_fen")
     first_deposit_paid_fen = fields.Integer(attribute="paid_fen")
     first_deposit_unpaid_fen = fields.Integer(attribute="unpaid_fen")
@@ -88,7 +89,7 @@ class CompoundStatementOut(Schema):
     compound_id = fields.Integer(attribute="compound.id")
     compound_name = fields.String(attribute="compound.name")
     year = fields.Integer()
-    accounts = fields.Integer()
+    accounts = fields.Integer(attribute="subaccounts")
     opening_fen = fields.Integer()
     deposits = fields.List(fields.Nested(StatementKindLineOut), attribute="deposit_lines")
     returns = fields.List(fields.Nested(StatementKindLineOut), attribute="return_lines")
@@ -110,8 +111,8 @@ class StatementRowOut(Schema):
 
 
 class StatementAccountYearOut(Schema):
-    account_id = fields.Integer(attribute="account.id")
-    holder = fields.String(attribute="account.holder")
+    account_id = fields.Integer(attribute="subaccount.id")
+    holder = fields.String(attribute="subaccount.holder")
     holder_label = fields.String()
     opening_fen = fields.Integer()
     credits_fen = fields.Integer()
@@ -129,4 +130,4 @@ class HouseholdStatementOut(Schema):
     year = fields.Integer()
     opening_fen = fields.Integer()
     closing_fen = fields.Integer()
-    accounts = fields.List(fields.Nested(StatementAccountYearOut))
+    accounts = fields.List(fields.Nested(StatementAccountYearOut), attribute="subaccounts")
