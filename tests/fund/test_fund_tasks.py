@@ -150,3 +150,26 @@ def test_reminders_run_from_the_cli(world, runner):
     assert second.exit_code == 0, second.output
     db.session.expire_all()
     assert len(_notes(kind="fund.low_balance")) == 3
+
+
+def test_disabled_accounts_are_never_told(world):
+    """A disabled official gets no summary and a disabled plan creator no publicity notice (same for everyone)."""
+    _low_balance_world(world)
+    world.users[Role.STREET_OFFICER].is_enabled = False
+    world.users[Role.STATION_MANAGER].is_enabled = False
+    db.session.commit()
+    assert funds.low_balance(MARCH) == {"accounts": 1, "owner_notices": 1, "summary_notices": 0}
+    _plan(world, date(2026, 3, 1))
+    assert funds.plan_publicity_ended(datetime(2026, 3, 9, tzinfo=UTC)) == {"plans": 1, "notices": 1}
+    db.session.commit()
+    assert [n.user_id for n in _notes(kind="fund.plan.publicity_ended")] == [world.users[Role.COMMITTEE_MEMBER].id]
+
+
+def test_reminder_keys_name_the_beijing_month(world):
+    """Reminders are keyed by the Beijing month: 23:30 UTC on 31 March is already April in Beijing."""
+    low, _ok = _low_balance_world(world)
+    funds.low_balance(datetime(2026, 3, 31, 23, 30, tzinfo=UTC))
+    db.session.commit()
+    keys = {n.dedupe_key for n in _notes(kind="fund.low_balance")}
+    user = world.users[Role.OWNER].id
+    assert f"fund.low_balance:2026-04:a{low.id}:u{user}" in keys

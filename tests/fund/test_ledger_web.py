@@ -268,3 +268,38 @@ def test_payment_form_without_key_refused(client, auth, world, opened):
                                                                  "value_on": "2025-03-01"})
     assert r.status_code == 400 and "表单已失效" in r.get_data(as_text=True)
     assert _total() == 0
+
+
+def test_arrears_export_layout(client, auth, world, opened):
+    """The 追缴 export keeps its layout: one plain header row, then compound, door, area, holder and yuan as text."""
+    login(auth, "street")
+    r = client.get("/funds/arrears", query_string={"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(r.data)).active
+    assert sheet.title == "追缴清单"
+    header = [c.value for c in sheet[1]]
+    assert header == ["小区", "楼栋", "单元", "房号", "面积(㎡)", "账户", "首期应交(元)", "已交(元)", "欠交(元)"]
+    assert not any(c.font.b for c in sheet[1])
+    first = [c.value for c in sheet[2]]
+    assert first == ["a小区一", "1号楼", "1单元", "101", "65.50", "业主", "3275.00", "0.00", "3275.00"]
+    assert sheet["G2"].data_type == "s"
+
+
+def test_subaccount_page_offers_what_the_user_may_do(client, auth, world, opened):
+    """A cashier sees 录入交存, 登记灭失 and 冲正 on a payment not yet reversed; a station manager sees none."""
+    a, _ = opened
+    street = world.users[Role.STREET_OFFICER]
+    kept = payments.record_payment(a, kind=EntryKind.FIRST_DEPOSIT, amount_fen=500, value_on=date(2025, 1, 5),
+                                   memo=None, key=None, actor=street, scope=scope_for(street))
+    undone = payments.record_payment(a, kind=EntryKind.BACK_PAYMENT, amount_fen=200, value_on=date(2025, 1, 6),
+                                     memo=None, key=None, actor=street, scope=scope_for(street))
+    payments.reverse_entry(undone, memo="录错", actor=street, scope=scope_for(street))
+    database.session.commit()
+    login(auth, "street")
+    html = client.get(f"/funds/accounts/{a.id}").get_data(as_text=True)
+    assert f"/funds/accounts/{a.id}/pay" in html and "/demolish" in html
+    assert f"/funds/entries/{kept.id}/reverse" in html and f"/funds/entries/{undone.id}/reverse" not in html
+    assert "业主交存部分" in html  # the same label as the statements
+    client.post("/auth/logout")
+    login(auth, "manager")
+    html = client.get(f"/funds/accounts/{a.id}").get_data(as_text=True)
+    assert "/pay" not in html and "/reverse" not in html and "/demolish" not in html

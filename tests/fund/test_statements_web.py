@@ -177,3 +177,32 @@ def test_resident_sees_the_dwelling_they_live_in(world, client, auth):
     text = _text(client.get("/statements/my"))
     assert "1号楼1单元102" in text and "首期应交：80.00 元" in text and "10.00 元" in text
     assert "1号楼1单元101" not in text
+
+
+def test_statement_xlsx_layouts(world, client, auth):
+    """Both statement workbooks keep their layout: a bold title line, plain headers, yuan as exact numbers."""
+    auth.login("owner")
+    compound = load_workbook(io.BytesIO(client.get(f"/statements/compounds/{world.compounds['a'][0].id}/{Y}.xlsx").data))
+    summary, uses = compound.worksheets
+    assert (summary.title, uses.title) == ("汇总", "使用及分摊")
+    assert summary["A1"].value == f"a小区一 {Y} 年度维修资金公示" and summary["A1"].font.b
+    assert [c.value for c in summary[2]] == ["项目", "金额（元）", "笔数"] and not summary["A2"].font.b
+    assert [c.value for c in uses[1]] == ["方案编号", "方案名称", "费用（元）", "本年列支（元）", "门牌", "账户",
+                                         "面积（㎡）", "应分摊（元）", "已列支（元）", "差额（元）"]
+    assert uses["F2"].value == "业主交存部分" and uses["H2"].data_type == "n"
+    household = load_workbook(io.BytesIO(
+        client.get(f"/statements/households/{world.households['a'][0].id}/{Y}.xlsx").data)).active
+    assert household.title == "分户对账单" and household["A1"].font.b
+    rows = list(household.iter_rows(values_only=True))
+    assert all(v is None for v in rows[1])  # a blank row before each sub-account
+    assert rows[2][:3] == ("业主交存部分", "期初余额", 0)
+    assert rows[3] == ("记账日期", "流水号", "类型", "金额（元）", "余额（元）", "摘要")
+    assert rows[4][2:4] == ("首期交存", 100)
+
+
+def test_statement_errors_in_english(world, client, auth):
+    """A domain error reaches an English session in English, its value filled in."""
+    auth.login("owner")
+    client.post("/auth/lang/en", data={"next": "/"})
+    response = client.get(f"/statements/compounds/{world.compounds['a'][0].id}/1800")
+    assert response.status_code == 422 and "Year out of range: 1800" in response.get_data(as_text=True)

@@ -16,8 +16,10 @@ from pm.errors import Forbidden, NotFound
 from pm.models import (
     Ballot,
     BankImport,
+    Compound,
     DepositRate,
     FundPolicy,
+    Household,
     LedgerEntry,
     PlanDocument,
     PlanScope,
@@ -29,6 +31,7 @@ from pm.models import (
     UsePlan,
     User,
 )
+from pm.services.text import N_
 
 
 def _account_rule(s: Scope):
@@ -85,13 +88,24 @@ APPROVER_ROLES: dict[str, Role] = {
 def authorise(actor: User | None, scope: Scope, capability: str) -> None:
     """Refuse (403) unless the actor's role has the fund capability. SYSTEM — the scope that jobs, the CLI and
     the demo loader pass explicitly — acts for nobody in particular and may do what the fund services do."""
+    if not isinstance(scope, Scope):
+        raise TypeError("a fund service needs the caller's Scope (jobs, the CLI and the demo pass pm.access.SYSTEM)")
     if scope.is_system:
         return
     if not can(actor, capability):
         raise Forbidden("您的角色无权进行此操作")
 
 
-def require_in_scope(scope: Scope, model, ident: int | None, message: str, *, field: str) -> None:
+# What a fund service says when a row is not in the caller's scope (msgids, translated when raised).
+NOT_IN_SCOPE = {
+    Compound: N_("小区不存在或不在您的权限范围内"),
+    Household: N_("房屋不存在或不在您的权限范围内"),
+    SubAccount: N_("维修资金账户不存在或不在您的权限范围内"),
+    DepositRate: N_("交存标准不存在或不在您的权限范围内"),
+}
+
+
+def require_in_scope(scope: Scope, model, ident: int | None, *, field: str) -> None:
     """Refuse (404, never revealing that the row exists) unless row `ident` of `model` is in the scope."""
     if not scope.contains(model, ident):
-        raise NotFound(message, field=field)
+        raise NotFound(NOT_IN_SCOPE[model], field=field)

@@ -209,7 +209,7 @@ def import_bank_statement(compound: Compound, filename: str, data: bytes, *, act
                           scope: Scope, today: date | None = None) -> BankImportResult:
     """银行流水导入: validate every row first, then post all rows or none; the same file posts nothing new."""
     authorise(actor, scope, "fund.cashier")
-    require_in_scope(scope, Compound, compound.id, "小区不存在或不在您的权限范围内", field="compound_id")
+    require_in_scope(scope, Compound, compound.id, field="compound_id")
     sha = hashlib.sha256(data).hexdigest()
     previous = db.session.scalar(select(BankImport).where(BankImport.file_sha256 == sha))
     if previous is not None:

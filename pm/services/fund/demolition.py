@@ -32,7 +32,7 @@ def demolish(household: Household, *, on: date, memo: str | None, actor: User | 
     """灭失: refund each sub-account's balance (REFUND), close the sub-accounts, end current ownerships, mark the
     household DEMOLISHED — in the caller's one transaction, audited. Returns the refund entries."""
     authorise(actor, scope, "fund.cashier")
-    require_in_scope(scope, Household, household.id, "房屋不存在或不在您的权限范围内", field="household_id")
+    require_in_scope(scope, Household, household.id, field="household_id")
     if household.status == HouseholdStatus.DEMOLISHED:
         raise DomainError("该房屋已登记灭失", field="household_id")
     if not isinstance(on, date) or on > local_today():

@@ -65,7 +65,7 @@ def set_public_housing_terms(household: Household, values: dict, *, actor: User 
                              scope: Scope) -> PublicHousingTerms:
     """房改房交存条件 of one household: cost price per m², sale price and the two permilles."""
     authorise(actor, scope, "fund.rates")
-    require_in_scope(scope, Household, household.id, "房屋不存在或不在您的权限范围内", field="household_id")
+    require_in_scope(scope, Household, household.id, field="household_id")
     if not household.is_sold_public_housing:
         raise DomainError("该户未登记为房改房（售后公房）", field="household_id")
     clean = {}
@@ -124,7 +124,7 @@ def open_subaccounts(compound: Compound, *, on: date, actor: User | None, scope:
     reported in `missing`, never guessed. A sub-account already open keeps its due.
     """
     authorise(actor, scope, "fund.cashier")
-    require_in_scope(scope, Compound, compound.id, "小区不存在或不在您的权限范围内", field="compound_id")
+    require_in_scope(scope, Compound, compound.id, field="compound_id")
     households = _active_households(compound)
     existing = {(a.household_id, a.holder): a for a in db.session.scalars(
         select(SubAccount).where(SubAccount.compound_id == compound.id))}
@@ -165,7 +165,7 @@ def open_subaccounts(compound: Compound, *, on: date, actor: User | None, scope:
 
 def unopened(compound: Compound, *, on: date, scope: Scope) -> list[tuple[Household, object]]:
     """Active households of a compound without a sub-account, each with what opening it needs (or would use)."""
-    require_in_scope(scope, Compound, compound.id, "小区不存在或不在您的权限范围内", field="compound_id")
+    require_in_scope(scope, Compound, compound.id, field="compound_id")
     households = _active_households(compound, without_subaccount=True)
     with_terms = set(db.session.scalars(select(PublicHousingTerms.household_id).where(
         PublicHousingTerms.household_id.in_([h.id for h in households]))))

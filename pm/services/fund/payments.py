@@ -25,7 +25,7 @@ MAX_KEY = 100
 
 def _check_cashier(actor: User | None, scope: Scope, subaccount: SubAccount) -> None:
     authorise(actor, scope, "fund.cashier")
-    require_in_scope(scope, SubAccount, subaccount.id, "维修资金账户不存在或不在您的权限范围内", field="account_id")
+    require_in_scope(scope, SubAccount, subaccount.id, field="account_id")
 
 
 def record_payment(subaccount: SubAccount, *, kind: EntryKind | str, amount_fen: int, value_on: date,

@@ -105,7 +105,7 @@ def _validate_rate(values: dict) -> dict:
 
 def _rate_county(actor: User | None, scope: Scope, compound_id: int | None) -> int:
     if compound_id is not None:
-        require_in_scope(scope, Compound, compound_id, "小区不存在或不在您的权限范围内", field="compound_id")
+        require_in_scope(scope, Compound, compound_id, field="compound_id")
         return county_id_of(compound_id)
     if actor is None or actor.county_id is None:
         raise Forbidden("只有县级管理员可以设置全县默认标准")
@@ -135,7 +135,7 @@ def update_rate(rate: DepositRate, values: dict, *, actor: User | None, scope: S
 
     The compound a standard belongs to cannot change."""
     authorise(actor, scope, "fund.rates")
-    require_in_scope(scope, DepositRate, rate.id, "交存标准不存在或不在您的权限范围内", field="rate_id")
+    require_in_scope(scope, DepositRate, rate.id, field="rate_id")
     if values.get("compound_id") != rate.compound_id:
         raise DomainError("不能改变标准所属的小区", field="compound_id")
     if _rate_in_use(rate):
@@ -152,7 +152,7 @@ def update_rate(rate: DepositRate, values: dict, *, actor: User | None, scope: S
 def delete_rate(rate: DepositRate, *, actor: User | None, scope: Scope) -> None:
     """删除交存标准 that no sub-account was opened with."""
     authorise(actor, scope, "fund.rates")
-    require_in_scope(scope, DepositRate, rate.id, "交存标准不存在或不在您的权限范围内", field="rate_id")
+    require_in_scope(scope, DepositRate, rate.id, field="rate_id")
     if _rate_in_use(rate):
         raise Conflict("已有账户按此标准开户，不能删除", field="rate_id")
     audit.record("fund.rate.delete", rate, actor=actor,

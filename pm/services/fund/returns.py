@@ -57,7 +57,7 @@ def distribute_returns(compound: Compound, *, period: str, amount_fen: int, acto
     Refused: a kind other than returns or common-part income, a bad period, a second distribution of the same
     kind for the period, a compound with nothing to weigh by."""
     authorise(actor, scope, "fund.returns")
-    require_in_scope(scope, Compound, compound.id, "小区不存在或不在您的权限范围内", field="compound_id")
+    require_in_scope(scope, Compound, compound.id, field="compound_id")
     kind = EntryKind(kind)
     if kind not in RETURN_KINDS:
         raise DomainError("只能分配增值收益或共用部位经营收益", field="kind")

@@ -157,6 +157,11 @@ class CompoundStatement:
         return self.uses_fen - sum(u.charged_in_year_fen for u in self.uses)
 
     @property
+    def previous_year(self) -> int | None:
+        """The year before, if it can have a statement (none before 1990)."""
+        return self.year - 1 if self.year > EARLIEST_YEAR else None
+
+    @property
     def reconciles(self) -> bool:
         """期初 + 收入 − 支出 = 期末, exactly."""
         return self.opening_fen + self.credits_fen - self.debits_fen == self.closing_fen
@@ -305,6 +310,11 @@ class HouseholdStatement:
     household: Household
     year: int
     subaccounts: list[SubAccountYear]
+
+    @property
+    def previous_year(self) -> int | None:
+        """The year before, if it can have a statement (none before 1990)."""
+        return self.year - 1 if self.year > EARLIEST_YEAR else None
 
     @property
     def opening_fen(self) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from pm.access import Scope
+from pm.errors import Forbidden
 from pm.extensions import db
 from pm.models import Household, LedgerEntry, SubAccount
 from pm.models.fund import EntryKind
@@ -124,8 +125,17 @@ class HouseholdSubAccounts:
     subaccounts: list[SubAccountSummary] = field(default_factory=list)
 
 
+def require_household_bound(scope: Scope) -> Scope:
+    """“我的维修资金” is for owners and residents (403 for officials, who read the statements instead)."""
+    if not scope.is_household_bound:
+        raise Forbidden("“我的维修资金”供业主和住户查看；工作人员请使用资金公示")
+    return scope
+
+
 def my_subaccounts(scope: Scope) -> list[HouseholdSubAccounts]:
-    """An owner's or resident's households in scope, each with its sub-accounts (three queries in all)."""
+    """An owner's or resident's households in scope, each with its sub-accounts (three queries in all; 403 for
+    officials)."""
+    require_household_bound(scope)
     households = db.session.scalars(
         scope.select(Household)
         .options(joinedload(Household.building), joinedload(Household.unit), joinedload(Household.compound))

@@ -7,18 +7,10 @@ from flask.views import MethodView
 
 from pm.blueprints.apiutil import PageArgs, api_blueprint, api_scope, paginate
 from pm.blueprints.fund.statements import schemas as s
-from pm.errors import Forbidden
 from pm.services.fund import statements, subaccounts
 
 URL_PREFIX = ""
 blp = api_blueprint("statements_api", __name__, description="维修资金：我的分户账、年度公示与分户对账单")
-
-
-def _owner_scope():
-    scope = api_scope()
-    if not scope.is_household_bound:
-        raise Forbidden("“我的维修资金”供业主和住户查看；工作人员请使用资金公示")
-    return scope
 
 
 @blp.route("/my/fund-accounts")
@@ -26,7 +18,7 @@ class MyAccounts(MethodView):
     @blp.response(200, s.MyFundAccountList)
     def get(self):
         """我的维修资金: the sub-accounts of the caller's households (owners and residents)."""
-        homes = subaccounts.my_subaccounts(_owner_scope())
+        homes = subaccounts.my_subaccounts(api_scope())
         return {"items": [summary for home in homes for summary in home.subaccounts]}
 
 
@@ -36,7 +28,7 @@ class MyAccountEntries(MethodView):
     @blp.response(200, s.StatementEntryPage)
     def get(self, args, account_id):
         """An account's movements, newest first, paginated."""
-        scope = _owner_scope()
+        scope = subaccounts.require_household_bound(api_scope())
         summary = subaccounts.subaccount_in_scope(scope, account_id)
         return paginate(subaccounts.movements_stmt(scope, summary.subaccount), args)
 

@@ -11,7 +11,6 @@ from flask_login import login_required
 from pm.access import current_scope
 from pm.blueprints.fund.statements import bp
 from pm.blueprints.webutil import paginate
-from pm.errors import Forbidden
 from pm.models.fund import EntryKind, Holder
 from pm.services.fund import statement_xlsx, statements, subaccounts
 from pm.services.labels import label
@@ -43,8 +42,6 @@ def index():
 def my_account():
     """我的维修资金: each of the owner's households and sub-accounts with their latest movements."""
     scope = current_scope()
-    if not scope.is_household_bound:
-        raise Forbidden("“我的维修资金”供业主和住户查看；工作人员请使用资金公示")
     homes = subaccounts.my_subaccounts(scope)
     latest = subaccounts.latest_movements(scope, [s.subaccount.id for home in homes for s in home.subaccounts])
     reversals = subaccounts.reversed_by([e for entries in latest.values() for e in entries])
