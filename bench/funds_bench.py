@@ -199,8 +199,9 @@ def measure(url: str, samples: int, compounds: int, seed: int, year: int) -> Non
     from pm import create_app
     from pm.access import scope_for
     from pm.extensions import db
-    from pm.models import SubAccount, Ownership, Role, User
+    from pm.models import LedgerEntry, Ownership, Role, SubAccount, User
     from pm.services.fund import statements as fs
+    from pm.services.fund import subaccounts
     from pm.services.accounts import create_api_token
 
     rng = random.Random(seed + 1)
@@ -237,8 +238,8 @@ def measure(url: str, samples: int, compounds: int, seed: int, year: int) -> Non
         # Balance = sum of entries for the sampled accounts (the generator's consistency).
         bad = db.session.execute(
             select(SubAccount.id).where(SubAccount.id.in_(list(owners)), SubAccount.balance_fen != (
-                select(db.func.coalesce(db.func.sum(fs.LedgerEntry.amount_fen), 0))
-                .where(fs.LedgerEntry.account_id == SubAccount.id).scalar_subquery()))
+                select(db.func.coalesce(db.func.sum(LedgerEntry.amount_fen), 0))
+                .where(LedgerEntry.account_id == SubAccount.id).scalar_subquery()))
         ).all()
         assert not bad, f"balances differ from entry sums: {bad[:5]}"
 
@@ -270,7 +271,7 @@ def measure(url: str, samples: int, compounds: int, seed: int, year: int) -> Non
                     t = time.perf_counter()
                     scope = scope_for(user)
                     account = scope.get(SubAccount, account_id)
-                    items = db.session.scalars(fs.movements_stmt(scope, account).limit(20)).all()
+                    items = db.session.scalars(subaccounts.movements_stmt(scope, account).limit(20)).all()
                     timings["orm"].append(time.perf_counter() - t)
                     assert len(items) == 20
                 t = time.perf_counter()
@@ -296,7 +297,7 @@ def measure(url: str, samples: int, compounds: int, seed: int, year: int) -> Non
                 st = fs.compound_statement(scope, cid, year)
                 service.append(time.perf_counter() - t)
                 assert st.reconciles
-                households_per.append(st.accounts)
+                households_per.append(st.subaccounts)
             t = time.perf_counter()
             r = client.get(f"/api/v1/statements/compounds/{cid}/{year}",
                            headers={"Authorization": f"Bearer {admin_token}"})

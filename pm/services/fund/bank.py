@@ -54,7 +54,8 @@ E_SERIAL_LONG = N_("流水号过长")
 E_SERIAL_REPEATED = N_("流水号与第 %(row)d 行重复")
 E_DATE = N_("日期格式不正确，应为 2025-03-01")
 E_DATE_FUTURE = N_("日期晚于今天")
-E_KIND = N_("类型应为 首期、补交 或 续交")
+E_KIND = N_("类型应为 %(kinds)s")
+KIND_WORDS = "首期、补交 或 续交"  # what the 类型 column holds, typed as written
 E_NO_HOUSEHOLD = N_("本小区没有这户：%(place)s")
 E_CLOSED = N_("该户账户已销户，不能入账")
 E_NOT_OPENED = N_("该户尚未开立维修资金账户（请先按交存标准开户）")
@@ -173,7 +174,7 @@ def _parse(compound: Compound, columns: dict[str, int], body: list[tuple[int, tu
             problems.append({"row": i, "column": "日期", "message": err.message})
         kind = BANK_KINDS.get(cell_text(get("类型")))
         if kind is None:
-            bad(i, "类型", E_KIND)
+            bad(i, "类型", E_KIND, kinds=KIND_WORDS)
         amount = None
         try:
             amount = parse_yuan(cell_text(get("金额(元)")))
