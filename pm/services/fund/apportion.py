@@ -1,12 +1,10 @@
-"""分摊: split an amount of fen among parts by weight, exactly, by the largest-remainder method.
-
-Rule (recorded with each plan as "largest_remainder;area_desc;account_id_asc"):
-1. each part gets floor(total × weight / Σweight) fen, computed with exact fractions;
-2. the fen left over go one by one to the parts with the largest remainders;
-3. ties in remainder go to the larger weight, then the lower key.
-So the parts sum to the total, each is within 1 fen of its exact share, the result does not depend on the
-order of the input, and a larger weight never gets a smaller part.
-"""
+"""分摊: split an amount of fen among parts by weight, exactly, by the largest-remainder method."""
+# Rule (recorded with each plan as "largest_remainder;area_desc;account_id_asc"):
+# 1. each part gets floor(total × weight / Σweight) fen, computed with exact fractions;
+# 2. the fen left over go one by one to the parts with the largest remainders;
+# 3. ties in remainder go to the larger weight, then the lower key.
+# So the parts sum to the total, each is within 1 fen of its exact share, the result does not depend on the
+# order of the input, and a larger weight never gets a smaller part.
 from __future__ import annotations
 
 from decimal import Decimal

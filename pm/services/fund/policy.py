@@ -1,5 +1,5 @@
-"""本县使用规则: the one reader of a county's FundPolicy (approver, publicity and vote days, emergency reasons,
-returns key), with the national defaults for anything the county has not configured."""
+"""本县使用规则: the one reader of a county's FundPolicy, with the national defaults for what it leaves unset."""
+# Approver of payments, publicity and vote days, emergency reasons (应急使用) and the returns key (收益分配).
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,7 +1,5 @@
-"""维修资金 API schemas: accounts, ledger entries, payments, reversals, deposit standards, 房改房 terms.
-
-Money is integer fen in both directions (a JSON number with a fraction is refused, never rounded); dates are ISO.
-"""
+"""维修资金 API schemas: sub-accounts, ledger entries, payments, reversals, deposit standards, 房改房 terms."""
+# Money is integer fen in both directions (a JSON number with a fraction is refused, never rounded); dates are ISO.
 from __future__ import annotations
 
 from flask_babel import gettext, lazy_gettext

@@ -1,5 +1,5 @@
-"""维修资金归集页面: overview, arrears and replenishment lists, payments, reversals, bank import, standards,
-房改房 terms, opening sub-accounts, returns and demolition. Rules and queries live in pm.services.fund."""
+"""维修资金归集页面: the fund officials' pages (overview, lists, payments, bank import, standards, returns)."""
+# Also reversals, 房改房 terms, opening sub-accounts and demolition. Rules and queries live in pm.services.fund.
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for

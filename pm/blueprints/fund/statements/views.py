@@ -1,5 +1,5 @@
-"""资金公示 pages: an owner's sub-accounts on a phone, yearly statements per compound and per household,
-on screen, as xlsx and as a printable PDF (pm.services.pdf: Noto Sans CJK SC, no network fetches)."""
+"""资金公示 pages: an owner's sub-accounts on a phone, and yearly statements on screen, as xlsx and as PDF."""
+# Per compound (公示) and per household (对账单); the PDF comes from pm.services.pdf (Noto Sans CJK, no network).
 from __future__ import annotations
 
 import logging
