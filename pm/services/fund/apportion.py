@@ -7,9 +7,9 @@
 # order of the input, and a larger weight never gets a smaller part.
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Hashable, Sequence
 
 from pm.errors import DomainError
 

@@ -79,9 +79,9 @@ def arrears_workbook(rows: list) -> bytes:
     body = []
     for subaccount, paid_fen, owed_fen in rows:
         h = subaccount.household
+        amounts = (subaccount.first_deposit_due_fen, paid_fen, owed_fen)
         body.append([h.compound.name, h.building.name, h.unit.name, h.room_no, str(h.area_m2),
-                     ARREARS_HOLDER[Holder(subaccount.holder)], format_fen(subaccount.first_deposit_due_fen, grouped=False),
-                     format_fen(paid_fen, grouped=False), format_fen(owed_fen, grouped=False)])
+                     ARREARS_HOLDER[Holder(subaccount.holder)], *(format_fen(fen, grouped=False) for fen in amounts)])
     return write_xlsx(Sheet("追缴清单", header=ARREARS_HEADER, header_style=PLAIN, rows=body))
 
 
