@@ -9,8 +9,8 @@ import pytest
 from pm.access import scope_for
 from pm.errors import Conflict, DomainError, Forbidden
 from pm.models import Role
-from pm.models.fund import DecisionKind, PlanStatus, VoteChoice
-from pm.services import votes
+from pm.models.fund import DecisionKind, PlanStatus
+from pm.models.votes import VoteChoice
 from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import CONFIRMATIONS, Targets
 from pm.services.votes import Counts, decide, majority_met, quorum_met
@@ -86,8 +86,8 @@ def owner_user(person):
 
 
 def vote(plan, household, choice, user, **kw):
-    return votes.cast_ballot(plan, household, choice, actor=user, scope=scope_for(user),
-                             now=T0 + timedelta(days=8), **kw)
+    return fund_plans.cast_ballot(plan, household, choice, actor=user, scope=scope_for(user),
+                                  now=T0 + timedelta(days=8), **kw)
 
 
 def test_owner_votes_once_second_refused(world, db):
@@ -99,7 +99,7 @@ def test_owner_votes_once_second_refused(world, db):
     with pytest.raises(Conflict) as err:
         vote(plan, hh, "no", owner)
     assert "只能投一票" in err.value.message
-    t = votes.tally(plan)
+    t = fund_plans.tally(plan)
     assert t.ballots == 1 and t.heads[VoteChoice.YES] == 1 and t.heads[VoteChoice.NO] == 0
 
 
@@ -131,8 +131,8 @@ def test_ballot_only_while_voting(world, db):
         vote(plan, world.households["a"][0], "yes", world.users[Role.OWNER])
     plan = voting_plan(world)
     with pytest.raises(Conflict):
-        votes.cast_ballot(plan, world.households["a"][0], "yes", actor=world.users[Role.OWNER],
-                          scope=scope_for(world.users[Role.OWNER]), now=T0 + timedelta(days=40))
+        fund_plans.cast_ballot(plan, world.households["a"][0], "yes", actor=world.users[Role.OWNER],
+                               scope=scope_for(world.users[Role.OWNER]), now=T0 + timedelta(days=40))
 
 
 def test_paper_ballot_by_committee(world, db):
@@ -168,13 +168,13 @@ def test_headcount_rules(world, db):
     make_household(unit, room_no="601", area_m2=D("99.00"))  # no registered owner
     assert compound.id == unit.compound_id
     plan = voting_plan(world, targets=Targets(whole=False, units=[unit.id]))
-    t = votes.tally(plan)
+    t = fund_plans.tally(plan)
     assert (t.dwellings, t.total_heads, t.without_owner) == (6, 3, 1)
     assert t.total_area == D("370.00")
     user = owner_user(many)
     for f in flats:
         vote(plan, f, "yes", user)
-    t = votes.tally(plan)
+    t = fund_plans.tally(plan)
     assert t.heads[VoteChoice.YES] == 1 and t.area[VoteChoice.YES] == D("150.00")
 
 
@@ -191,9 +191,9 @@ def test_tally_passes_and_exact_fractions(world, db):
     plan = voting_plan(world, targets=Targets(whole=False, units=[unit.id]))
     vote(plan, flats[0], "yes", users[0])
     vote(plan, flats[1], "yes", users[1])
-    assert votes.tally(plan).quorum_met and votes.tally(plan).passes  # 2/3 took part, both yes
+    assert fund_plans.tally(plan).quorum_met and fund_plans.tally(plan).passes  # 2/3 took part, both yes
     vote(plan, flats[2], "no", users[2])
-    t = votes.tally(plan)
+    t = fund_plans.tally(plan)
     assert t.passes and str(t.fractions()["yes_area"]) == "2/3"
     d = t.as_dict()
     assert d["fractions"]["yes_heads"] == {"fraction": "2/3", "percent": "66.67"} and d["part_area"] == "300.00"
@@ -228,5 +228,5 @@ def test_tenant_in_world_does_not_count(world, db):
     hh = make_household(unit, room_no="101")
     make_resident(hh)
     plan = voting_plan(world, targets=Targets(whole=False, units=[unit.id]))
-    t = votes.tally(plan)
+    t = fund_plans.tally(plan)
     assert t.dwellings == 0 and t.without_owner == 1 and not t.passes
