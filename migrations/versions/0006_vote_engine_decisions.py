@@ -70,14 +70,14 @@ def _decisions_table():
     integer = ("subject_id", "compound_id", "quorum_area_num", "quorum_area_den", "quorum_heads_num",
                "quorum_heads_den", "threshold_num", "threshold_den", "dwellings", "without_owner", "ballots",
                "paper_ballots", "total_heads", "yes_heads", "no_heads", "abstain_heads", "opened_by_id", "closed_by_id")
-    return sa.table(
-        "decisions", sa.column("id", sa.Integer),
-        *(sa.column(name, sa.Integer) for name in integer),
-        *(sa.column(name, sa.String) for name in ("subject_kind", "title", "rule_name", "status", "outcome")),
-        *(sa.column(name, sa.Boolean) for name in ("strict", "over_electorate")),
-        *(sa.column(name, sa.Date) for name in ("opens_on", "closes_on")),
-        *(sa.column(name, sa.Numeric(14, 2)) for name in ("total_area", "yes_area", "no_area", "abstain_area")),
-        *(sa.column(name, sa.DateTime(timezone=True)) for name in ("opened_at", "closed_at")),
+    return sa.Table(
+        "decisions", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+        *(sa.Column(name, sa.Integer) for name in integer),
+        *(sa.Column(name, sa.String) for name in ("subject_kind", "title", "rule_name", "status", "outcome")),
+        *(sa.Column(name, sa.Boolean) for name in ("strict", "over_electorate")),
+        *(sa.Column(name, sa.Date) for name in ("opens_on", "closes_on")),
+        *(sa.Column(name, sa.Numeric(14, 2)) for name in ("total_area", "yes_area", "no_area", "abstain_area")),
+        *(sa.Column(name, sa.DateTime(timezone=True)) for name in ("opened_at", "closed_at")),
     )
 
 
