@@ -13,7 +13,7 @@ Create Date: 2026-11-29 17:00:00
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -197,7 +197,7 @@ def _local_date(value) -> date | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(LOCAL_TZ).date()
 
 
@@ -206,7 +206,7 @@ def _aware(value) -> datetime | None:
         return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _first_audit(bind, plan_id: int, actions: tuple[str, ...]):
@@ -307,7 +307,7 @@ def _plans_to_decisions(bind) -> None:
         sa.select(use_plans).where(sa.or_(use_plans.c.vote_closes_on.is_not(None), use_plans.c.id.in_(voted)))
         .order_by(use_plans.c.id)
     ).all()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for plan in plans:
         quorum, threshold, strict = RULES[plan.decision_kind]
         first_ballot = bind.execute(sa.select(sa.func.min(ballots.c.cast_at)).where(ballots.c.plan_id == plan.id)).scalar()

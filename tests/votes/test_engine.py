@@ -240,7 +240,7 @@ def test_who_sees_which_ballots(world, db):
 
 def test_reads_for_pages(world, db):
     """My dwellings in the electorate, the owners who have not voted, and the decisions awaiting my ballot."""
-    (h1, u1), (h2, u2) = flats(world, 2)
+    (h1, u1), (h2, _u2) = flats(world, 2)
     decision = open_over(world, [h1, h2])
     assert [h.id for h in votes.my_households(decision, u1)] == [h1.id]
     assert decision.id in set(db.session.scalars(votes.awaiting_ballot(u1)))

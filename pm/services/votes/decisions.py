@@ -103,8 +103,10 @@ def close_decision(
     if not (local_today(now) > decision.closes_on or result.everyone_voted):
         raise Conflict("表决期至 %(date)s，期满后（或全部业主投票后）方可结束表决", field=field,
                        date=decision.closes_on.isoformat())
-    if expect_pass is not None and result.passes != expect_pass:
-        raise Conflict("计票结果为“未通过”" if expect_pass else "计票结果为“通过”", field=field)
+    if expect_pass is True and not result.passes:
+        raise Conflict("计票结果为“未通过”", field=field)
+    if expect_pass is False and result.passes:
+        raise Conflict("计票结果为“通过”", field=field)
     if result.passes:
         decision.outcome = DecisionOutcome.PASSED
     else:

@@ -8,7 +8,7 @@ from pm.access import Scope, can
 from pm.errors import Conflict
 from pm.extensions import db
 from pm.models import User
-from pm.models.fund import PlanDocument, PlanStatus, UsePlan
+from pm.models.fund import PlanDocument, UsePlan
 from pm.services import storage
 from pm.services.fund.plans.policy import ENDED, audit_plan, require_in_scope
 
