@@ -5,12 +5,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
+from sqlalchemy import select
 
 from pm.access import scope_for
 from pm.errors import Conflict, DomainError, Forbidden
-from pm.models import Role
+from pm.models import Ownership, Role
 from pm.models.fund import DecisionKind, PlanStatus
-from pm.models.votes import VoteChoice
+from pm.models.votes import Decision, DecisionStatus, ElectorateEntry, VoteChoice
 from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import CONFIRMATIONS, Targets
 from pm.services.votes import Counts, decide, majority_met, quorum_met
@@ -230,3 +231,67 @@ def test_tenant_in_world_does_not_count(world, db):
     plan = voting_plan(world, targets=Targets(whole=False, units=[unit.id]))
     t = fund_plans.tally(plan)
     assert t.dwellings == 0 and t.without_owner == 1 and not t.passes
+
+
+def test_plan_vote_is_a_decision_with_the_plans_rule(world, db):
+    """Opening a plan's vote opens a decision over the scope's households with the rule of its decision kind."""
+    hh = world.households["a"][0]
+    plan = voting_plan(world, targets=Targets(whole=False, units=[hh.unit_id]), kind="change_use")
+    decision = db.session.get(Decision, plan.decision_id)
+    assert (decision.subject_kind, decision.subject_id, decision.rule_name) == ("use_plan", plan.id, "change_use")
+    assert (decision.threshold_num, decision.threshold_den, decision.strict) == (3, 4, False)
+    assert decision.status == DecisionStatus.OPEN and decision.closes_on == plan.vote_closes_on
+    electorate = set(db.session.scalars(select(ElectorateEntry.household_id)
+                                        .where(ElectorateEntry.decision_id == decision.id)))
+    assert electorate == fund_plans.scope_household_ids(plan)
+    assert fund_plans.tally_dict(plan)["decision_kind"] == "change_use"
+    assert fund_plans.tally_dict(plan)["threshold"] == "≥ 3/4"
+
+
+def test_closed_plan_shows_the_tally_stored_at_closing(world, db):
+    """Once the vote is closed the plan shows the figures of that moment, even if an owner sells afterwards."""
+    unit = make_unit(world.households["a"][0].building, name="6单元")
+    users, flats = [], []
+    for i in range(2):
+        hh = make_household(unit, room_no=f"60{i}", area_m2=D("50.00"))
+        p = make_person()
+        make_owner(hh, p)
+        flats.append(hh)
+        users.append(owner_user(p))
+    plan = voting_plan(world, targets=Targets(whole=False, units=[unit.id]))
+    for hh, user in zip(flats, users):
+        vote(plan, hh, "yes", user)
+    actor = world.users[Role.COMMUNITY_WORKER]
+    fund_plans.transition(plan, "close_vote", actor=actor, scope=scope_for(actor), now=T0 + timedelta(days=9))
+    before = fund_plans.tally_dict(plan)
+    for ownership in db.session.scalars(select(Ownership).where(Ownership.household_id == flats[0].id)):
+        ownership.ended_on = (T0 + timedelta(days=10)).date()
+    db.session.flush()
+    assert fund_plans.tally_dict(plan) == before and before["ballots"] == 2 and before["passes"]
+
+
+def test_cancelling_a_plan_in_voting_withdraws_its_decision(world, db):
+    """A plan cancelled while voting leaves a cancelled decision: no outcome, and no further ballot."""
+    plan = voting_plan(world)
+    vote(plan, world.households["a"][0], "yes", world.users[Role.OWNER])
+    actor = world.users[Role.COMMUNITY_WORKER]
+    fund_plans.transition(plan, "cancelled", actor=actor, scope=scope_for(actor), now=T0 + timedelta(days=8),
+                          reason="重复")
+    decision = db.session.get(Decision, plan.decision_id)
+    assert decision.status == DecisionStatus.CANCELLED and decision.outcome is None
+    assert plan.status == PlanStatus.CANCELLED
+
+
+def test_plan_page_actions_come_from_the_service(world, db):
+    """allowed_actions: the owner may vote while voting, the committee may enter paper ballots; nobody before."""
+    actor = world.users[Role.COMMUNITY_WORKER]
+    draft = fund_plans.create_plan(world.compounds["a"][0], actor=actor, scope=scope_for(actor), title="t",
+                                   shared_part="s", reason="r", budget_fen=100)
+    owner, committee = world.users[Role.OWNER], world.users[Role.COMMITTEE_MEMBER]
+    assert not fund_plans.allowed_actions(draft, owner, scope_for(owner)).vote
+    assert not fund_plans.allowed_actions(draft, owner, scope_for(owner)).tally
+    plan = voting_plan(world)
+    mine = fund_plans.allowed_actions(plan, owner, scope_for(owner), now=T0 + timedelta(days=8))
+    assert mine.vote and mine.tally and not mine.paper_ballot and mine.transitions == []
+    theirs = fund_plans.allowed_actions(plan, committee, scope_for(committee), now=T0 + timedelta(days=8))
+    assert theirs.paper_ballot and not theirs.vote and "close_vote" in theirs.transitions

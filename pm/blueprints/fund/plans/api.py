@@ -56,12 +56,9 @@ class Plans(MethodView):
     @blp.response(200, s.PlanPage)
     def get(self, args):
         """使用方案列表 in the caller's scope (owners: their compound's plans), newest first."""
-        stmt = api_scope().select(UsePlan).options(*PLAN_OPTIONS)
-        if args.get("status"):
-            stmt = stmt.where(UsePlan.status == args["status"])
-        if args.get("compound_id"):
-            stmt = stmt.where(UsePlan.compound_id == args["compound_id"])
-        return paginate(stmt.order_by(UsePlan.created_at.desc(), UsePlan.id.desc()), args)
+        stmt = fund_plans.plans_stmt(api_scope(), status=args.get("status"), compound_id=args.get("compound_id"),
+                                     options=PLAN_OPTIONS)
+        return paginate(stmt, args)
 
     @blp.arguments(s.PlanCreateIn)
     @blp.response(201, s.PlanDetailOut)

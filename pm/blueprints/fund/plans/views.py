@@ -7,7 +7,6 @@ from decimal import Decimal
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_fresh, login_required
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from pm.access import can, current_scope
@@ -24,7 +23,7 @@ from pm.blueprints.fund.plans.forms import (
 from pm.blueprints.webutil import errors_to_form, paginate, submit_form
 from pm.errors import DomainError, Forbidden
 from pm.extensions import db, login_manager
-from pm.models import AuditLog, Building, Compound, Household, Person, Role, Unit
+from pm.models import Compound, Household, Person, Role, Unit
 from pm.models.fund import DecisionKind, PlanScope, PlanStatus, UsePlan
 from pm.models.votes import VoteChoice
 from pm.services.fund import plans as fund_plans
@@ -67,12 +66,9 @@ def _plan(plan_id: int) -> UsePlan:
 @login_required
 def index():
     """Plans in the user's scope (owners: their compound's), newest first, paginated."""
-    scope = current_scope()
-    stmt = scope.select(UsePlan).options(joinedload(UsePlan.compound)).order_by(UsePlan.created_at.desc(),
-                                                                                 UsePlan.id.desc())
     status = request.args.get("status")
-    if status in {s.value for s in PlanStatus}:
-        stmt = stmt.where(UsePlan.status == status)
+    known = status if status in {s.value for s in PlanStatus} else None  # an unknown filter shows every plan
+    stmt = fund_plans.plans_stmt(current_scope(), status=known)
     return render_template("fund/plans/index.html", page=paginate(stmt), status=status, **_labels())
 
 
@@ -81,20 +77,11 @@ def _compounds(scope) -> list[Compound]:
 
 
 def _target_choices(scope, compound: Compound) -> list[tuple[str, str]]:
-    """b:ID / u:ID / h:ID choices of one compound (three scoped queries)."""
-    out = []
-    buildings = db.session.scalars(scope.select(Building).where(Building.compound_id == compound.id)
-                                   .order_by(Building.name, Building.id)).all()
-    out += [(f"b:{b.id}", _("楼栋 · %(name)s", name=b.name)) for b in buildings]
-    units = db.session.scalars(scope.select(Unit).options(joinedload(Unit.building)).where(Unit.compound_id == compound.id)
-                               .order_by(Unit.building_id, Unit.name, Unit.id)).all()
-    out += [(f"u:{u.id}", _("单元 · %(name)s", name=f"{u.building.name}{u.name}")) for u in units]
-    households = db.session.scalars(
-        scope.select(Household).options(joinedload(Household.building), joinedload(Household.unit))
-        .where(Household.compound_id == compound.id).order_by(Household.building_id, Household.unit_id,
-                                                               Household.room_no)).all()
-    out += [(f"h:{h.id}", _("住户 · %(name)s", name=h.label)) for h in households]
-    return out
+    """b:ID / u:ID / h:ID choices of one compound."""
+    buildings, units, households = fund_plans.targets_of(compound, scope)
+    return ([(f"b:{b.id}", _("楼栋 · %(name)s", name=b.name)) for b in buildings]
+            + [(f"u:{u.id}", _("单元 · %(name)s", name=f"{u.building.name}{u.name}")) for u in units]
+            + [(f"h:{h.id}", _("住户 · %(name)s", name=h.label)) for h in households])
 
 
 def _targets(form: PlanForm) -> Targets:
@@ -141,14 +128,6 @@ def new():
     )
 
 
-def _timeline(plan: UsePlan) -> list[AuditLog]:
-    """The plan's audited transitions (the plan itself was loaded through the user's scope)."""
-    return list(db.session.scalars(
-        select(AuditLog).where(AuditLog.object_type == "UsePlan", AuditLog.object_id == plan.id)
-        .order_by(AuditLog.created_at, AuditLog.id)
-    ))
-
-
 def _shares(plan: UsePlan):
     """The share table for the page, or {"error": …} when a preview cannot be split."""
     try:
@@ -171,7 +150,7 @@ def show(plan_id: int):
         paper_form.voter.choices = options(_voters(plan))
     policy = fund_plans.policy_for(plan.compound_id)
     return render_template(
-        "fund/plans/show.html", plan=plan, scope_words=fund_plans.describe_scope(plan), timeline=_timeline(plan),
+        "fund/plans/show.html", plan=plan, scope_words=fund_plans.describe_scope(plan), timeline=fund_plans.timeline(plan),
         documents=fund_plans.documents_of(plan, scope), tally=tally, fractions=tally.fractions() if tally else {},
         shares=_shares(plan), actions=actions, inputs=fund_plans.TRANSITION_INPUTS,
         transition_form=TransitionForm(), paper_form=paper_form,

@@ -4,6 +4,7 @@ settlement, approval and apportionment of the actual cost among the households o
 - policy: the county's rules (approver, days, emergency cases) and the shared checks;
 - scope: the plan's scope and its households;
 - drafts: create and change a draft;
+- reads: plans in a user's scope, a plan's audited steps;
 - voting: the plan's decision — opened, balloted, tallied, closed;
 - transitions: the lifecycle, what a user may do now, the owners' notices;
 - shares: the apportionment preview, the charge and the share table;
@@ -30,12 +31,14 @@ from pm.services.fund.plans.policy import (  # noqa: F401
     is_approver,
     policy_for,
 )
+from pm.services.fund.plans.reads import plans_stmt, timeline  # noqa: F401
 from pm.services.fund.plans.scope import (  # noqa: F401
     Targets,
     describe_scope,
     scope_household_ids,
     scope_household_ids_stmt,
     scope_households_stmt,
+    targets_of,
 )
 from pm.services.fund.plans.shares import (  # noqa: F401
     PREVIEW_STATES,

@@ -6,9 +6,12 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
+from sqlalchemy.orm import joinedload
+
+from pm.access import Scope
 from pm.errors import DomainError
 from pm.extensions import db
-from pm.models import Building, Household, HouseholdStatus, Unit
+from pm.models import Building, Compound, Household, HouseholdStatus, Unit
 from pm.models.fund import PlanScope, UsePlan
 
 
@@ -44,6 +47,20 @@ def scope_rows(compound_id: int, targets: Targets) -> list[PlanScope]:
     if not rows:
         raise DomainError("请选择列支范围：整个小区，或楼栋、单元、住户", field="scope")
     return rows
+
+
+def targets_of(compound: Compound, scope: Scope) -> tuple[list[Building], list[Unit], list[Household]]:
+    """What a plan of this compound may cover: its buildings, units and households in the user's scope, in door
+    order (three scoped queries)."""
+    buildings = db.session.scalars(scope.select(Building).where(Building.compound_id == compound.id)
+                                   .order_by(Building.name, Building.id)).all()
+    units = db.session.scalars(scope.select(Unit).options(joinedload(Unit.building))
+                               .where(Unit.compound_id == compound.id).order_by(Unit.building_id, Unit.name, Unit.id)).all()
+    households = db.session.scalars(
+        scope.select(Household).options(joinedload(Household.building), joinedload(Household.unit))
+        .where(Household.compound_id == compound.id)
+        .order_by(Household.building_id, Household.unit_id, Household.room_no)).all()
+    return list(buildings), list(units), list(households)
 
 
 def scope_households_stmt(plan: UsePlan) -> Select:
