@@ -41,8 +41,10 @@ def open_vote(plan: UsePlan, *, actor: User | None, scope: Scope, opens_on: date
 
 def close_vote(plan: UsePlan, *, actor: User, scope: Scope, now: datetime, expect_pass: bool | None) -> Tally:
     """Count and close the plan's decision (refused before its closing date unless every dwelling voted)."""
-    return votes.close_decision(decision_of(plan), actor=actor, scope=scope, now=now, expect_pass=expect_pass,
-                                field="to")
+    decision = decision_of(plan)
+    if decision is None:
+        raise Conflict("该方案不在表决期", field="to")
+    return votes.close_decision(decision, actor=actor, scope=scope, now=now, expect_pass=expect_pass, field="to")
 
 
 def cancel_vote(plan: UsePlan, *, actor: User, scope: Scope, now: datetime | None = None) -> None:
