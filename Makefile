@@ -23,7 +23,7 @@ translations: $(STAMP)
 POT := $(or $(TMPDIR),/tmp)/pm-messages.pot
 messages: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k DomainError -k NotFound -k Forbidden -k Conflict --project=pm --no-wrap --no-location --sort-output -o $(POT) .
-	$(BIN)/pybabel update -i $(POT) -d pm/translations -l en --no-wrap
+	$(BIN)/pybabel update -i $(POT) -d pm/translations -l en --no-wrap --ignore-obsolete
 	rm -f $(POT)
 
 migrate: install translations

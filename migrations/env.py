@@ -99,6 +99,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # SQLite: batch mode rebuilds a table (copy, drop, rename) while other tables' keys point at it, which
+        # foreign-key enforcement refuses once the table holds rows. The pragma cannot change inside a
+        # transaction, so it is switched off before the migrations' transaction and back on after it; every key
+        # is checked before that transaction commits.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # on the driver's connection: through SQLAlchemy it would begin a transaction first
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -106,8 +113,16 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left broken foreign keys: {broken[:10]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -243,7 +243,8 @@ def require(user: User | None, capability: str) -> None:
         raise Forbidden("您的角色无权进行此操作")
 
 
-DOMAINS = ("registry", "accounts", "audit", "imports", "notifications", "fund", "repairs", "stations", "inspections")
+DOMAINS = ("registry", "accounts", "audit", "imports", "notifications", "fund", "votes", "repairs", "stations",
+           "inspections")
 
 
 def load_domain_rules() -> None:

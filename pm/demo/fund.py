@@ -23,7 +23,7 @@ from pm.models import (
     SubAccount,
     station_compounds,
 )
-from pm.services import audit, votes
+from pm.services import audit
 from pm.services.fund import deposits, ledger, rates, returns
 from pm.services.fund import plans as fund_plans
 from pm.timeutil import local_today
@@ -140,13 +140,13 @@ def populate(county, station, compound, users, rng, now) -> dict[str, int]:
     ballots = 0
     for household_id in electorate:
         if household_id == owner_household.id:
-            votes.cast_ballot(charged, owner_household, "yes", actor=owner_user, scope=scope_for(owner_user),
-                              now=ago(now, 140))
+            fund_plans.cast_ballot(charged, owner_household, "yes", actor=owner_user, scope=scope_for(owner_user),
+                                   now=ago(now, 140))
         elif household_id in owners and rng.random() < 0.88:
-            votes.cast_ballot(charged, db.session.get(Household, household_id),
-                              "yes" if rng.random() < 0.9 else rng.choice(("no", "abstain")),
-                              actor=committee, scope=committee_scope, person=db.session.get(Person, owners[household_id]),
-                              paper=True, now=ago(now, 139))
+            fund_plans.cast_ballot(charged, db.session.get(Household, household_id),
+                                   "yes" if rng.random() < 0.9 else rng.choice(("no", "abstain")),
+                                   actor=committee, scope=committee_scope,
+                                   person=db.session.get(Person, owners[household_id]), paper=True, now=ago(now, 139))
         else:
             continue
         ballots += 1
@@ -168,10 +168,10 @@ def populate(county, station, compound, users, rng, now) -> dict[str, int]:
     owners = owners_of(electorate)
     for household_id in electorate:
         if household_id not in owner_households and household_id in owners and rng.random() < 0.4:
-            votes.cast_ballot(voting, db.session.get(Household, household_id),
-                              "yes" if rng.random() < 0.8 else rng.choice(("no", "abstain")), actor=committee,
-                              scope=committee_scope, person=db.session.get(Person, owners[household_id]),
-                              paper=True, now=ago(now, 1))
+            fund_plans.cast_ballot(voting, db.session.get(Household, household_id),
+                                   "yes" if rng.random() < 0.8 else rng.choice(("no", "abstain")), actor=committee,
+                                   scope=committee_scope, person=db.session.get(Person, owners[household_id]),
+                                   paper=True, now=ago(now, 1))
             ballots += 1
 
     buildings = db.session.scalars(select(Building.id).where(Building.compound_id == compound.id)

@@ -37,7 +37,6 @@ from pm.models.imports import ImportJob, ImportStatus  # noqa: F401
 from pm.models.jobs import JobRun, RunStatus  # noqa: F401
 from pm.models.fund import (  # noqa: F401
     SubAccountStatus,
-    Ballot,
     BankImport,
     DecisionKind,
     DepositRate,
@@ -53,6 +52,13 @@ from pm.models.fund import (  # noqa: F401
     PublicHousingTerms,
     ReturnsDistribution,
     UsePlan,
+)
+from pm.models.votes import (  # noqa: F401
+    Ballot,
+    Decision,
+    DecisionOutcome,
+    DecisionStatus,
+    ElectorateEntry,
     VoteChoice,
 )
 from pm.models.notifications import Notification  # noqa: F401

@@ -1,5 +1,5 @@
-"""住宅专项维修资金: per-household sub-accounts (分户账), an append-only ledger, deposit standards, use plans,
-apportionments, owners' ballots, returns distributions and bank-statement imports."""
+"""住宅专项维修资金: per-household sub-accounts (分户账), an append-only ledger, deposit standards, use plans
+(voted on as a pm.models.votes.Decision), apportionments, returns distributions and bank-statement imports."""
 from __future__ import annotations
 
 import enum
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pm.extensions import db
 from pm.models.accounts import User
 from pm.models.registry import Building, Compound, County, Household, Unit
-from pm.models.registry import Person
+from pm.models.votes import Decision
 from pm.models.types import UTCDateTime, str_enum
 from pm.timeutil import utcnow
 
@@ -240,11 +240,13 @@ class UsePlan(db.Model):
     rejected_reason: Mapped[str | None] = mapped_column(String(200))
     rounding_method: Mapped[str] = mapped_column(String(80), default="largest_remainder;area_desc;account_id_asc")
     repair_request_id: Mapped[int | None] = mapped_column(Integer)  # link to 报事报修 (issue 4)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), unique=True)  # the owners' vote
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     compound: Mapped[Compound] = relationship()
+    decision: Mapped[Decision | None] = relationship()
     scopes: Mapped[list[PlanScope]] = relationship(back_populates="plan", cascade="all, delete-orphan")
 
 
@@ -306,29 +308,6 @@ class PlanShare(db.Model):
 
     account: Mapped[SubAccount] = relationship()
     household: Mapped[Household] = relationship()
-
-
-class VoteChoice(enum.StrEnum):
-    YES = "yes"  # 同意
-    NO = "no"  # 反对
-    ABSTAIN = "abstain"  # 弃权 (takes part, counts towards quorum, not towards yes)
-
-
-class Ballot(db.Model):
-    """One ballot per dwelling per plan; a second one is refused by the unique key, not counted."""
-
-    __tablename__ = "ballots"
-    __table_args__ = (UniqueConstraint("plan_id", "household_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("use_plans.id"), index=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))  # the owner who voted
-    choice: Mapped[VoteChoice] = mapped_column(str_enum(VoteChoice))
-    is_paper: Mapped[bool] = mapped_column(Boolean, default=False)  # 纸质票，由业委会录入
-    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    cast_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    person: Mapped[Person] = relationship()
 
 
 class ReturnsDistribution(db.Model):

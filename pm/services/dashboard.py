@@ -91,7 +91,7 @@ class ResidentSummary:
 
 def resident_summary(scope: Scope, user) -> ResidentSummary:
     """A few scoped counts for the resident dashboard (a fixed number of queries)."""
-    from pm.models import Ballot, SubAccount, PlanStatus, UsePlan
+    from pm.models import SubAccount, PlanStatus, UsePlan
     from pm.models.repairs import OPEN_STATUSES, RepairRequest, RepairStatus
     from pm.services import votes
 
@@ -104,11 +104,7 @@ def resident_summary(scope: Scope, user) -> ResidentSummary:
         select(func.count()).select_from(mine).where(mine.c.status == RepairStatus.COMPLETED)
     )
     if user.role.value == "owner":
-        for plan in db.session.scalars(scope.select(UsePlan).where(UsePlan.status == PlanStatus.VOTING)):
-            homes = {h.id for h in votes.my_households(plan, user)}
-            voted = set(db.session.scalars(
-                select(Ballot.household_id).where(Ballot.plan_id == plan.id, Ballot.household_id.in_(homes))
-            )) if homes else set()
-            if homes - voted:
-                out.plans_to_vote.append(plan)
+        out.plans_to_vote = list(db.session.scalars(scope.select(UsePlan).where(
+            UsePlan.status == PlanStatus.VOTING, UsePlan.decision_id.in_(votes.awaiting_ballot(user))
+        ).order_by(UsePlan.id)))
     return out

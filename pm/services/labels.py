@@ -11,6 +11,8 @@ from pm.models import (
     SubAccountStatus,
     CheckinStatus,
     DecisionKind,
+    DecisionOutcome,
+    DecisionStatus,
     EntryKind,
     EventKind,
     Holder,
@@ -71,7 +73,12 @@ _BY_ENUM: dict[type[Enum], dict[Enum, object]] = {
                  PlanStatus.REJECTED: _l("未通过/驳回"), PlanStatus.CANCELLED: _l("已撤销")},
     DecisionKind: {DecisionKind.USE_FUND: _l("使用维修资金"), DecisionKind.RAISE_FUND: _l("筹集维修资金"),
                    DecisionKind.CHANGE_USE: _l("改变共有部分用途或经营")},
+    # -- owners' votes (业主表决) -------------------------------------------------------------------------
     VoteChoice: {VoteChoice.YES: _l("同意"), VoteChoice.NO: _l("反对"), VoteChoice.ABSTAIN: _l("弃权")},
+    DecisionStatus: {DecisionStatus.OPEN: _l("表决中"), DecisionStatus.CLOSED: _l("已计票"),
+                     DecisionStatus.CANCELLED: _l("表决已撤销")},
+    DecisionOutcome: {DecisionOutcome.PASSED: _l("通过"), DecisionOutcome.REJECTED: _l("未通过"),
+                      DecisionOutcome.NO_QUORUM: _l("参与表决未达法定比例")},
     # -- repairs (报事报修) -------------------------------------------------------------------------------
     RepairCategory: {RepairCategory.WATER_SUPPLY: _l("供水"), RepairCategory.DRAINAGE: _l("排水"),
                      RepairCategory.POWER: _l("供电"), RepairCategory.LIGHTING: _l("照明"), RepairCategory.ROAD: _l("道路"),

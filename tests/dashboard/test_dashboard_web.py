@@ -4,10 +4,16 @@ from tests.factories import make_world
 
 
 def _plan_in_voting(db, compound):
+    from pm.access import SYSTEM
+    from pm.services.fund import plans as fund_plans
+    from pm.timeutil import local_today
+
     plan = UsePlan(compound_id=compound.id, title="屋面防水翻修", shared_part="屋面", reason="漏水", budget_fen=100_000,
                    status=PlanStatus.VOTING)
     plan.scopes = [PlanScope()]
     db.session.add(plan)
+    db.session.flush()
+    fund_plans.open_vote(plan, actor=None, scope=SYSTEM, opens_on=local_today(), closes_on=local_today())
     db.session.commit()
     return plan
 
@@ -22,7 +28,7 @@ def test_owner_is_asked_to_vote_until_voted(client, auth, db):
     html = client.get("/dashboard").get_data(as_text=True)
     assert "请投票" in html and f"/plans/{plan.id}/vote" in html
     owner = w.persons["a"]["owner"]
-    db.session.add(Ballot(plan_id=plan.id, household_id=w.households["a"][0].id, person_id=owner.id,
+    db.session.add(Ballot(decision_id=plan.decision_id, household_id=w.households["a"][0].id, person_id=owner.id,
                           choice=VoteChoice.YES))
     db.session.commit()
     assert "请投票" not in client.get("/dashboard").get_data(as_text=True)

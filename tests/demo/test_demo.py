@@ -278,7 +278,7 @@ def test_owner_sees_an_account_with_history_and_can_vote_on_the_open_plan(db, lo
         PlanStatus,
         UsePlan,
     )
-    from pm.services import votes
+    from pm.services.fund import plans as fund_plans
 
     owner = _users(db)[Role.OWNER]
     scope = scope_for(owner)
@@ -290,13 +290,13 @@ def test_owner_sees_an_account_with_history_and_can_vote_on_the_open_plan(db, lo
     assert {PlanStatus.CHARGED, PlanStatus.VOTING, PlanStatus.PASSED} <= set(plans)
     assert plans[PlanStatus.PASSED].is_emergency
     voting = plans[PlanStatus.VOTING]
-    mine = votes.my_households(voting, owner)
+    mine = fund_plans.my_households(voting, owner)
     assert mine
-    assert not db.session.scalar(select(Ballot.id).where(Ballot.plan_id == voting.id,
+    assert not db.session.scalar(select(Ballot.id).where(Ballot.decision_id == voting.decision_id,
                                                         Ballot.household_id == mine[0].id))
-    assert _count(db, select(Ballot.id).where(Ballot.plan_id == voting.id)) > 0
-    votes.cast_ballot(voting, mine[0], "yes", actor=owner, scope=scope)
-    assert votes.tally(plans[PlanStatus.CHARGED]).passes
+    assert _count(db, select(Ballot.id).where(Ballot.decision_id == voting.decision_id)) > 0
+    fund_plans.cast_ballot(voting, mine[0], "yes", actor=owner, scope=scope)
+    assert fund_plans.tally(plans[PlanStatus.CHARGED]).passes
 
 
 def test_station_manager_has_repairs_in_every_state_and_staff_in_maintenance(db, loaded):

@@ -40,7 +40,7 @@ def test_policy_defaults_without_a_county_policy(db, w):
     assert (rules.approver, rules.publicity_days, rules.vote_days, rules.returns_key) == (
         "housing_department", 7, 15, "balance")
     assert rules.approver_role == Role.COUNTY_ADMIN
-    assert rules.emergency_reasons == policy.DEFAULT_EMERGENCY_REASONS
+    assert rules.emergency_reasons == policy.default_emergency_reasons()
 
 
 def test_policy_reads_the_county_of_the_compound(db, w):
@@ -52,7 +52,7 @@ def test_policy_reads_the_county_of_the_compound(db, w):
     rules = policy.policy_for(w.compounds["b"][0].id)
     assert (rules.approver_role, rules.publicity_days, rules.vote_days, rules.returns_key) == (
         Role.STREET_OFFICER, 10, 5, "area")
-    assert rules.emergency_reasons == {"drains": policy.DEFAULT_EMERGENCY_REASONS["drains"], "x": "自定义"}
+    assert rules.emergency_reasons == {"drains": policy.default_emergency_reasons()["drains"], "x": "自定义"}
     db.session.scalar(select(FundPolicy)).returns_key = "by_mood"
     db.session.commit()
     assert policy.policy_for(w.compounds["b"][0].id).returns_key == "balance"

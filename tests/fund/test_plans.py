@@ -16,12 +16,12 @@ from pm.models.fund import (
     Holder,
     PlanShare,
     PlanStatus,
-    VoteChoice,
 )
-from pm.services import votes
+from pm.models.votes import VoteChoice
 from pm.services.fund import ledger
 from pm.services.fund import plans as fund_plans
-from pm.services.fund.plans import Targets
+from pm.services.fund.plans import MAX_BUDGET_FEN, Targets
+from pm.services.money import parse_yuan
 from tests.factories import (
     make_building,
     make_household,
@@ -72,13 +72,18 @@ def to_voting(w, plan):
 
 
 def test_parse_yuan_is_exact():
-    """Yuan typed as text becomes exact fen; more than two decimals or non-numbers are refused."""
-    assert fund_plans.parse_yuan("12,345.6") == 1_234_560
-    assert fund_plans.parse_yuan("¥0.01") == 1
-    assert fund_plans.parse_yuan("800元") == 80_000
-    for bad in ("1.234", "-5", "0", "abc", "", 1.5):
+    """Yuan typed as text becomes exact fen; more than two decimals, non-numbers or more than the plans' ceiling
+    are refused (the shared parser with the plans' ceiling, as the plan forms call it)."""
+    def budget(text):
+        return parse_yuan(text, field="budget", max_fen=MAX_BUDGET_FEN)
+
+    assert budget("12,345.6") == 1_234_560
+    assert budget("¥0.01") == 1
+    assert budget("800元") == 80_000
+    assert budget("10,000,000,000") == MAX_BUDGET_FEN
+    for bad in ("1.234", "-5", "0", "abc", "", 1.5, "10,000,000,000.01"):
         with pytest.raises(DomainError):
-            fund_plans.parse_yuan(bad)
+            budget(bad)
 
 
 def test_create_plan_records_scope_and_audit(world, db):
@@ -147,13 +152,13 @@ def test_full_flow_with_vote_and_charge(world, db):
     plan = draft(world, targets=Targets(whole=False, units=[h1.unit_id]))
     to_voting(world, plan)
     owner = world.users[Role.OWNER]
-    votes.cast_ballot(plan, h1, VoteChoice.YES, actor=owner, scope=scope_for(owner), now=at(8))
+    fund_plans.cast_ballot(plan, h1, VoteChoice.YES, actor=owner, scope=scope_for(owner), now=at(8))
     with pytest.raises(Conflict):  # vote period still running and not everyone voted
         run(world, plan, "close_vote", now=at(8))
     committee = world.users[Role.COMMITTEE_MEMBER]
     h2_owner = db.session.scalar(select(Ownership.person_id).where(Ownership.household_id == h2.id))
-    votes.cast_ballot(plan, h2, VoteChoice.NO, actor=committee, scope=scope_for(committee),
-                      person=db.session.get(Person, h2_owner), paper=True, now=at(9))
+    fund_plans.cast_ballot(plan, h2, VoteChoice.NO, actor=committee, scope=scope_for(committee),
+                           person=db.session.get(Person, h2_owner), paper=True, now=at(9))
     run(world, plan, "close_vote", now=at(9))  # everyone voted: may close early
     # 65.5 of 100 m² yes (> 1/2) but 1 of 2 heads (exactly half) → fails
     assert plan.status == PlanStatus.REJECTED

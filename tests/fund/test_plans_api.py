@@ -6,9 +6,12 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from pm.access import SYSTEM
 from pm.models import LedgerEntry, Role
-from pm.models.fund import Ballot, EntryKind, PlanStatus, UsePlan
+from pm.models.fund import EntryKind, PlanStatus, UsePlan
+from pm.models.votes import Ballot
 from pm.services.fund import ledger
+from pm.services.fund import plans as fund_plans
 from pm.timeutil import local_today
 from tests.asserts import assert_error, ids
 
@@ -20,6 +23,15 @@ def _new(client, world, **kw):
     body = {"compound_id": world.compounds["a"][0].id, "title": "屋面防水", "shared_part": "1号楼屋面",
             "reason": "渗漏", "budget_fen": 1_234_56, "contractor": "某公司", **OK, **kw}
     return client.post(f"{V1}/plans", json=body)
+
+
+def _open_vote(db, plan_id):
+    """Put a draft straight to the vote (publicity skipped), as if its publicity had ended."""
+    plan = db.session.get(UsePlan, plan_id)
+    plan.status = PlanStatus.VOTING
+    fund_plans.open_vote(plan, actor=None, scope=SYSTEM, opens_on=local_today(),
+                         closes_on=local_today() + timedelta(days=5))
+    db.session.commit()
 
 
 def test_create_list_and_get(world, api, db):
@@ -83,9 +95,7 @@ def test_tenant_ballot_refused(world, api, db):
     """A resident cannot vote for the dwelling they rent."""
     client = api(world.users[Role.COMMUNITY_WORKER])
     plan_id = _new(client, world).get_json()["id"]
-    plan = db.session.get(UsePlan, plan_id)
-    plan.status, plan.vote_closes_on = PlanStatus.VOTING, local_today() + timedelta(days=5)
-    db.session.commit()
+    _open_vote(db, plan_id)
     resp = api(world.users[Role.RESIDENT]).post(f"{V1}/plans/{plan_id}/ballots",
                                                 json={"household_id": world.households["a"][1].id, "choice": "yes"})
     assert_error(resp, 403)
@@ -137,9 +147,7 @@ def test_ballot_for_foreign_or_unowned_household(world, api, db):
     """An owner cannot vote for a household of another street (404) or one they do not own (403)."""
     client = api(world.users[Role.COMMUNITY_WORKER])
     plan_id = _new(client, world).get_json()["id"]
-    plan = db.session.get(UsePlan, plan_id)
-    plan.status, plan.vote_closes_on = PlanStatus.VOTING, local_today() + timedelta(days=5)
-    db.session.commit()
+    _open_vote(db, plan_id)
     owner = api(world.users[Role.OWNER])
     assert_error(owner.post(f"{V1}/plans/{plan_id}/ballots",
                             json={"household_id": world.households["b"][0].id, "choice": "yes"}), 404, "household_id")

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from pm.access import scope_for
+from pm.access import SYSTEM, scope_for
 from pm.models import Role
-from pm.models.fund import Ballot, EntryKind, PlanDocument, PlanStatus, UsePlan
+from pm.models.fund import EntryKind, PlanDocument, PlanStatus, UsePlan
+from pm.models.votes import Ballot
 from pm.services.fund import ledger
 from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import CONFIRMATIONS
@@ -34,7 +35,8 @@ def _plan(world, db, *, status=None, emergency=False):
     if status == "voting":
         plan.status = PlanStatus.VOTING
         plan.publicised_on = local_today() - timedelta(days=8)
-        plan.vote_closes_on = local_today() + timedelta(days=5)
+        fund_plans.open_vote(plan, actor=actor, scope=SYSTEM, opens_on=local_today() - timedelta(days=1),
+                             closes_on=local_today() + timedelta(days=5))
     db.session.commit()
     return plan.id
 
@@ -138,7 +140,8 @@ def test_documents_checked_and_scoped(world, client, auth, db):
     assert doc.content_type == "image/png" and doc.stored_path.startswith("plans/")
     auth.logout()
     auth.login("owner")
-    resp = client.get(f"/plans/{plan_id}/documents/{doc.id}")
+    assert f"/files/plan_document/{doc.id}" in client.get(f"/plans/{plan_id}").get_data(as_text=True)
+    resp = client.get(f"/files/plan_document/{doc.id}")
     assert resp.status_code == 200 and resp.data == PNG
     resp.close()
     auth.logout()
@@ -146,7 +149,7 @@ def test_documents_checked_and_scoped(world, client, auth, db):
     other.street_id = world.streets["b"].id
     db.session.commit()
     auth.login("street")
-    assert client.get(f"/plans/{plan_id}/documents/{doc.id}").status_code == 404
+    assert client.get(f"/files/plan_document/{doc.id}").status_code == 404
 
 
 def test_emergency_badge_and_charge_page(world, client, auth, db):

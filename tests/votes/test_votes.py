@@ -5,12 +5,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
+from sqlalchemy import select
 
 from pm.access import scope_for
 from pm.errors import Conflict, DomainError, Forbidden
-from pm.models import Role
-from pm.models.fund import DecisionKind, PlanStatus, VoteChoice
-from pm.services import votes
+from pm.models import Ownership, Role
+from pm.models.fund import DecisionKind, PlanStatus
+from pm.models.votes import Decision, DecisionStatus, ElectorateEntry, VoteChoice
 from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import CONFIRMATIONS, Targets
 from pm.services.votes import Counts, decide, majority_met, quorum_met
@@ -86,8 +87,8 @@ def owner_user(person):
 
 
 def vote(plan, household, choice, user, **kw):
-    return votes.cast_ballot(plan, household, choice, actor=user, scope=scope_for(user),
-                             now=T0 + timedelta(days=8), **kw)
+    return fund_plans.cast_ballot(plan, household, choice, actor=user, scope=scope_for(user),
+                                  now=T0 + timedelta(days=8), **kw)
 
 
 def test_owner_votes_once_second_refused(world, db):
@@ -99,7 +100,7 @@ def test_owner_votes_once_second_refused(world, db):
     with pytest.raises(Conflict) as err:
         vote(plan, hh, "no", owner)
     assert "只能投一票" in err.value.message
-    t = votes.tally(plan)
+    t = fund_plans.tally(plan)
     assert t.ballots == 1 and t.heads[VoteChoice.YES] == 1 and t.heads[VoteChoice.NO] == 0
 
 
@@ -131,8 +132,8 @@ def test_ballot_only_while_voting(world, db):
         vote(plan, world.households["a"][0], "yes", world.users[Role.OWNER])
     plan = voting_plan(world)
     with pytest.raises(Conflict):
-        votes.cast_ballot(plan, world.households["a"][0], "yes", actor=world.users[Role.OWNER],
-                          scope=scope_for(world.users[Role.OWNER]), now=T0 + timedelta(days=40))
+        fund_plans.cast_ballot(plan, world.households["a"][0], "yes", actor=world.users[Role.OWNER],
+                               scope=scope_for(world.users[Role.OWNER]), now=T0 + timedelta(days=40))
 
 
 def test_paper_ballot_by_committee(world, db):
@@ -168,13 +169,13 @@ def test_headcount_rules(world, db):
     make_household(unit, room_no="601", area_m2=D("99.00"))  # no registered owner
     assert compound.id == unit.compound_id
     plan = voting_plan(world, targets=Targets(whole=False, units=[unit.id]))
-    t = votes.tally(plan)
+    t = fund_plans.tally(plan)
     assert (t.dwellings, t.total_heads, t.without_owner) == (6, 3, 1)
     assert t.total_area == D("370.00")
     user = owner_user(many)
     for f in flats:
         vote(plan, f, "yes", user)
-    t = votes.tally(plan)
+    t = fund_plans.tally(plan)
     assert t.heads[VoteChoice.YES] == 1 and t.area[VoteChoice.YES] == D("150.00")
 
 
@@ -191,9 +192,9 @@ def test_tally_passes_and_exact_fractions(world, db):
     plan = voting_plan(world, targets=Targets(whole=False, units=[unit.id]))
     vote(plan, flats[0], "yes", users[0])
     vote(plan, flats[1], "yes", users[1])
-    assert votes.tally(plan).quorum_met and votes.tally(plan).passes  # 2/3 took part, both yes
+    assert fund_plans.tally(plan).quorum_met and fund_plans.tally(plan).passes  # 2/3 took part, both yes
     vote(plan, flats[2], "no", users[2])
-    t = votes.tally(plan)
+    t = fund_plans.tally(plan)
     assert t.passes and str(t.fractions()["yes_area"]) == "2/3"
     d = t.as_dict()
     assert d["fractions"]["yes_heads"] == {"fraction": "2/3", "percent": "66.67"} and d["part_area"] == "300.00"
@@ -228,5 +229,69 @@ def test_tenant_in_world_does_not_count(world, db):
     hh = make_household(unit, room_no="101")
     make_resident(hh)
     plan = voting_plan(world, targets=Targets(whole=False, units=[unit.id]))
-    t = votes.tally(plan)
+    t = fund_plans.tally(plan)
     assert t.dwellings == 0 and t.without_owner == 1 and not t.passes
+
+
+def test_plan_vote_is_a_decision_with_the_plans_rule(world, db):
+    """Opening a plan's vote opens a decision over the scope's households with the rule of its decision kind."""
+    hh = world.households["a"][0]
+    plan = voting_plan(world, targets=Targets(whole=False, units=[hh.unit_id]), kind="change_use")
+    decision = db.session.get(Decision, plan.decision_id)
+    assert (decision.subject_kind, decision.subject_id, decision.rule_name) == ("use_plan", plan.id, "change_use")
+    assert (decision.threshold_num, decision.threshold_den, decision.strict) == (3, 4, False)
+    assert decision.status == DecisionStatus.OPEN and decision.closes_on == plan.vote_closes_on
+    electorate = set(db.session.scalars(select(ElectorateEntry.household_id)
+                                        .where(ElectorateEntry.decision_id == decision.id)))
+    assert electorate == fund_plans.scope_household_ids(plan)
+    assert fund_plans.tally_dict(plan)["decision_kind"] == "change_use"
+    assert fund_plans.tally_dict(plan)["threshold"] == "≥ 3/4"
+
+
+def test_closed_plan_shows_the_tally_stored_at_closing(world, db):
+    """Once the vote is closed the plan shows the figures of that moment, even if an owner sells afterwards."""
+    unit = make_unit(world.households["a"][0].building, name="6单元")
+    users, flats = [], []
+    for i in range(2):
+        hh = make_household(unit, room_no=f"60{i}", area_m2=D("50.00"))
+        p = make_person()
+        make_owner(hh, p)
+        flats.append(hh)
+        users.append(owner_user(p))
+    plan = voting_plan(world, targets=Targets(whole=False, units=[unit.id]))
+    for hh, user in zip(flats, users):
+        vote(plan, hh, "yes", user)
+    actor = world.users[Role.COMMUNITY_WORKER]
+    fund_plans.transition(plan, "close_vote", actor=actor, scope=scope_for(actor), now=T0 + timedelta(days=9))
+    before = fund_plans.tally_dict(plan)
+    for ownership in db.session.scalars(select(Ownership).where(Ownership.household_id == flats[0].id)):
+        ownership.ended_on = (T0 + timedelta(days=10)).date()
+    db.session.flush()
+    assert fund_plans.tally_dict(plan) == before and before["ballots"] == 2 and before["passes"]
+
+
+def test_cancelling_a_plan_in_voting_withdraws_its_decision(world, db):
+    """A plan cancelled while voting leaves a cancelled decision: no outcome, and no further ballot."""
+    plan = voting_plan(world)
+    vote(plan, world.households["a"][0], "yes", world.users[Role.OWNER])
+    actor = world.users[Role.COMMUNITY_WORKER]
+    fund_plans.transition(plan, "cancelled", actor=actor, scope=scope_for(actor), now=T0 + timedelta(days=8),
+                          reason="重复")
+    decision = db.session.get(Decision, plan.decision_id)
+    assert decision.status == DecisionStatus.CANCELLED and decision.outcome is None
+    assert plan.status == PlanStatus.CANCELLED
+
+
+def test_plan_page_actions_come_from_the_service(world, db):
+    """allowed_actions: the owner may vote while voting, the committee may enter paper ballots; nobody before."""
+    actor = world.users[Role.COMMUNITY_WORKER]
+    draft = fund_plans.create_plan(world.compounds["a"][0], actor=actor, scope=scope_for(actor), title="t",
+                                   shared_part="s", reason="r", budget_fen=100)
+    owner, committee = world.users[Role.OWNER], world.users[Role.COMMITTEE_MEMBER]
+    assert not fund_plans.allowed_actions(draft, owner, scope_for(owner)).vote
+    assert not fund_plans.allowed_actions(draft, owner, scope_for(owner)).tally
+    plan = voting_plan(world)
+    mine = fund_plans.allowed_actions(plan, owner, scope_for(owner), now=T0 + timedelta(days=8))
+    assert mine.vote and mine.tally and not mine.paper_ballot and mine.transitions == []
+    theirs = fund_plans.allowed_actions(plan, committee, scope_for(committee), now=T0 + timedelta(days=8))
+    assert theirs.paper_ballot and not theirs.vote and "close_vote" in theirs.transitions

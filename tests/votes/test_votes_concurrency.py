@@ -12,8 +12,8 @@ from pm.access import scope_for
 from pm.errors import Conflict
 from pm.extensions import db as _db
 from pm.models import Household, Role, User
-from pm.models.fund import Ballot, UsePlan
-from pm.services import votes
+from pm.models.fund import UsePlan
+from pm.models.votes import Ballot
 from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import CONFIRMATIONS, Targets
 from tests.factories import make_world
@@ -47,8 +47,8 @@ def test_parallel_ballots_for_one_household_count_once(app, db, backend):
             hh = _db.session.get(Household, hh_id)
             barrier.wait()
             try:
-                votes.cast_ballot(p, hh, "yes" if i % 2 else "no", actor=user, scope=scope_for(user),
-                                  now=T0 + timedelta(days=8))
+                fund_plans.cast_ballot(p, hh, "yes" if i % 2 else "no", actor=user, scope=scope_for(user),
+                                       now=T0 + timedelta(days=8))
                 _db.session.commit()
                 result = "ok"
             except Conflict:
@@ -66,8 +66,9 @@ def test_parallel_ballots_for_one_household_count_once(app, db, backend):
         t.join(30)
     assert sorted(outcomes) == ["ok"] + ["refused"] * (THREADS - 1)
     db.session.expire_all()
-    assert db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.plan_id == plan_id)) == 1
-    assert votes.tally(db.session.get(UsePlan, plan_id)).ballots == 1
+    decision_id = db.session.get(UsePlan, plan_id).decision_id
+    assert db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.decision_id == decision_id)) == 1
+    assert fund_plans.tally(db.session.get(UsePlan, plan_id)).ballots == 1
 
 
 def test_parallel_charges_of_one_plan_post_once(app, db, backend):

@@ -166,9 +166,10 @@ def _member(value: str) -> tuple[int | None, int | None]:
 def _yuan_to_fen(text: str | None) -> int | None:
     if not text or not text.strip():
         return None
-    from pm.services.fund.plans import parse_yuan
+    from pm.services.fund.plans import MAX_BUDGET_FEN
+    from pm.services.money import parse_yuan
 
-    return parse_yuan(text, field="budget_yuan")
+    return parse_yuan(text, field="budget_yuan", max_fen=MAX_BUDGET_FEN)
 
 
 ACTIONS = {

@@ -14,7 +14,6 @@ from pm.access import (
 )
 from pm.errors import Forbidden, NotFound
 from pm.models import (
-    Ballot,
     BankImport,
     Compound,
     DepositRate,
@@ -56,9 +55,6 @@ register_rules({
     PlanScope: lambda s: PlanScope.plan_id.in_(_visible_plans(s)),
     PlanDocument: lambda s: PlanDocument.plan_id.in_(_visible_plans(s)),
     PlanShare: lambda s: PlanShare.plan_id.in_(_visible_plans(s)),
-    # Owners see their own household's ballot; officials and the committee see the plan's ballots.
-    Ballot: lambda s: Ballot.household_id.in_(s.household_ids) if s.household_ids is not None
-    else Ballot.plan_id.in_(_visible_plans(s)),
     ReturnsDistribution: lambda s: ReturnsDistribution.compound_id.in_(s.compound_ids),
     BankImport: lambda s: BankImport.compound_id.in_(s.compound_ids) if not s.is_household_bound else false(),
     DepositRate: lambda s: or_(

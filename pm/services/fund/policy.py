@@ -9,23 +9,18 @@ from sqlalchemy import select
 from pm.extensions import db
 from pm.models import Community, Compound, FundPolicy, Role, StreetOffice
 from pm.services.fund.access import APPROVER_ROLES
-from pm.services.text import N_
+from pm.services.labels import label_of, vocabulary_choices
 
-# 应急使用 typical cases (domain.md); a county may configure its own list in FundPolicy.emergency_reasons.
-# The texts are msgids, translated where they are shown.
-DEFAULT_EMERGENCY_REASONS: dict[str, str] = {
-    "roof_wall_leak": N_("屋面、外墙渗漏严重，经多次维修仍未解决"),
-    "elevator_danger": N_("电梯故障危及人身安全（冲顶、蹲底等）或被责令停止使用"),
-    "water_pipe_pump": N_("高层住宅给水总管渗漏或二次供水水泵损坏"),
-    "facade_risk": N_("外墙墙面有脱落危险，面积达一面墙的五分之一以上"),
-    "drains": N_("排水设施坍塌、堵塞、爆裂"),
-    "fire_system": N_("消防系统出现功能障碍，消防部门责令整改"),
-}
 DEFAULT_APPROVER = "housing_department"
 DEFAULT_PUBLICITY_DAYS = 7
 DEFAULT_VOTE_DAYS = 15
 RETURNS_KEYS = ("balance", "area")  # 增值收益 shared by balance (the default) or by floor area
 DEFAULT_RETURNS_KEY = "balance"
+
+
+def default_emergency_reasons() -> dict[str, str]:
+    """应急使用: the typical cases of domain.md (the "emergency_reason" labels), code → text in the current language."""
+    return dict(vocabulary_choices("emergency_reason"))
 
 
 @dataclass
@@ -35,12 +30,16 @@ class Policy:
     approver: str = DEFAULT_APPROVER
     publicity_days: int = DEFAULT_PUBLICITY_DAYS
     vote_days: int = DEFAULT_VOTE_DAYS
-    emergency_reasons: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_EMERGENCY_REASONS))
+    emergency_reasons: dict[str, str] = field(default_factory=default_emergency_reasons)
     returns_key: str = DEFAULT_RETURNS_KEY
 
     @property
     def approver_role(self) -> Role | None:
         return APPROVER_ROLES.get(self.approver)
+
+    @property
+    def approver_label(self) -> str:
+        return label_of("fund_approver", self.approver)
 
 
 def county_id_of(compound_id: int) -> int | None:
@@ -55,13 +54,14 @@ def county_id_of(compound_id: int) -> int | None:
 
 def _emergency_reasons(configured: list | None) -> dict[str, str]:
     """code → text: a county's own reasons ({code, label} or a default's code), else the defaults."""
+    defaults = default_emergency_reasons()
     reasons: dict[str, str] = {}
-    for item in configured or list(DEFAULT_EMERGENCY_REASONS):
+    for item in configured or list(defaults):
         if isinstance(item, dict) and item.get("code"):
             reasons[str(item["code"])] = str(item.get("label") or item["code"])
         elif isinstance(item, str):
-            reasons[item] = DEFAULT_EMERGENCY_REASONS.get(item, item)
-    return reasons or dict(DEFAULT_EMERGENCY_REASONS)
+            reasons[item] = defaults.get(item, item)
+    return reasons or defaults
 
 
 def policy_for(compound_id: int) -> Policy:

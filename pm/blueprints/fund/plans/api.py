@@ -5,8 +5,8 @@ configured approver, and every write commits once here. Money is integer fen.
 """
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from pm.blueprints.apiutil import (
@@ -19,10 +19,8 @@ from pm.blueprints.apiutil import (
 )
 from pm.blueprints.fund.plans import schemas as s
 from pm.errors import Conflict
-from pm.extensions import db
 from pm.models import Compound, Household, Person
-from pm.models.fund import PlanDocument, PlanShare, PlanStatus, UsePlan
-from pm.services import votes
+from pm.models.fund import UsePlan
 from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import Targets
 
@@ -30,7 +28,6 @@ URL_PREFIX = ""
 blp = api_blueprint("plans_api", __name__, description="维修资金使用方案：公示、业主表决、应急使用、审核、按面积分摊")
 
 PLAN_OPTIONS = (joinedload(UsePlan.compound), selectinload(UsePlan.scopes))
-PREVIEW_STATES = {PlanStatus.SETTLED, PlanStatus.PAYMENT_APPROVED}
 
 
 def _plan(plan_id: int) -> UsePlan:
@@ -39,9 +36,7 @@ def _plan(plan_id: int) -> UsePlan:
 
 def _detail(plan_id: int) -> UsePlan:
     plan = _plan(plan_id)
-    plan.document_list = list(db.session.scalars(
-        api_scope().select(PlanDocument).where(PlanDocument.plan_id == plan.id).order_by(PlanDocument.id)
-    ))
+    plan.document_list = fund_plans.documents_of(plan, api_scope())
     return plan
 
 
@@ -61,12 +56,9 @@ class Plans(MethodView):
     @blp.response(200, s.PlanPage)
     def get(self, args):
         """使用方案列表 in the caller's scope (owners: their compound's plans), newest first."""
-        stmt = api_scope().select(UsePlan).options(*PLAN_OPTIONS)
-        if args.get("status"):
-            stmt = stmt.where(UsePlan.status == args["status"])
-        if args.get("compound_id"):
-            stmt = stmt.where(UsePlan.compound_id == args["compound_id"])
-        return paginate(stmt.order_by(UsePlan.created_at.desc(), UsePlan.id.desc()), args)
+        stmt = fund_plans.plans_stmt(api_scope(), status=args.get("status"), compound_id=args.get("compound_id"),
+                                     options=PLAN_OPTIONS)
+        return paginate(stmt, args)
 
     @blp.arguments(s.PlanCreateIn)
     @blp.response(201, s.PlanDetailOut)
@@ -121,9 +113,10 @@ class Ballots(MethodView):
         person = None
         if data.get("person_id"):
             person = get_in_scope(Person, data["person_id"], field="person_id")
-        ballot = votes.cast_ballot(plan, household, data["choice"], actor=api_user(), scope=api_scope(),
-                                   person=person, paper=data["is_paper"])
-        return ballot
+        ballot = fund_plans.cast_ballot(plan, household, data["choice"], actor=api_user(), scope=api_scope(),
+                                        person=person, paper=data["is_paper"])
+        # The ballot belongs to the plan's decision; the API keeps naming the plan it was cast on.
+        return {"plan_id": plan.id, **{name: getattr(ballot, name) for name in s.PlanBallotOut.FROM_BALLOT}}
 
 
 @blp.route("/plans/<int:plan_id>/tally")
@@ -131,7 +124,7 @@ class TallyView(MethodView):
     @blp.response(200, s.PlanTallyOut)
     def get(self, plan_id):
         """The live tally: totals, participation, yes/no/abstain by area and heads, quorum and outcome."""
-        return votes.tally(_plan(plan_id)).as_dict()
+        return fund_plans.tally_dict(_plan(plan_id))
 
 
 @blp.route("/plans/<int:plan_id>/shares")
@@ -141,31 +134,14 @@ class Shares(MethodView):
     def get(self, args, plan_id):
         """The apportionment: a preview from 'settled', the charged shares (with shortfalls) once charged."""
         plan = _plan(plan_id)
-        if plan.status == PlanStatus.CHARGED:
-            stmt = (api_scope().select(PlanShare).options(joinedload(PlanShare.account))
-                    .where(PlanShare.plan_id == plan.id).order_by(PlanShare.account_id))
-            page = paginate(stmt, args)
-            totals = db.session.execute(
-                select(PlanShare.share_fen, PlanShare.charged_fen, PlanShare.shortfall_fen)
-                .where(PlanShare.plan_id == plan.id)
-            ).all()
-            items = [{"account_id": r.account_id, "household_id": r.household_id, "holder": r.account.holder,
-                      "area_m2": r.area_m2, "share_fen": r.share_fen, "charged_fen": r.charged_fen,
-                      "shortfall_fen": r.shortfall_fen} for r in page["items"]]
-            return {**page, "items": items, "preview": False, "total_fen": sum(t[0] for t in totals),
-                    "charged_fen": sum(t[1] for t in totals), "shortfall_fen": sum(t[2] for t in totals),
-                    "rounding_method": plan.rounding_method, "households_without_account": []}
-        if plan.status not in PREVIEW_STATES:
+        per_page = min(args["per_page"], current_app.config["API_MAX_PAGE_SIZE"])
+        shares = fund_plans.plan_shares(plan, api_scope(), page=args["page"], per_page=per_page)
+        if shares is None:
             raise Conflict("方案结算后才有分摊预览", field="status")
-        result = fund_plans.apportion(plan)
-        per_page = min(args["per_page"], 200)
-        start = (args["page"] - 1) * per_page
-        lines = result.lines[start:start + per_page]
-        items = [{"account_id": x.account_id, "household_id": x.household_id, "holder": x.holder,
-                  "area_m2": x.area_m2, "share_fen": x.share_fen, "charged_fen": x.charged_fen,
-                  "shortfall_fen": x.shortfall_fen} for x in lines]
-        return {"preview": True, "total_fen": result.total_fen, "charged_fen": result.charged_fen,
-                "shortfall_fen": result.shortfall_fen, "rounding_method": plan.rounding_method,
-                "households_without_account": result.without_account, "items": items, "page": args["page"],
-                "per_page": per_page, "total": len(result.lines)}
-
+        items = [{"account_id": r.account_id, "household_id": r.household_id, "holder": r.holder,
+                  "area_m2": r.area_m2, "share_fen": r.share_fen, "charged_fen": r.charged_fen,
+                  "shortfall_fen": r.shortfall_fen} for r in shares.rows]
+        return {"preview": shares.preview, "total_fen": shares.total_fen, "charged_fen": shares.charged_fen,
+                "shortfall_fen": shares.shortfall_fen, "rounding_method": plan.rounding_method,
+                "households_without_account": shares.without_account, "items": items, "page": args["page"],
+                "per_page": per_page, "total": shares.count}

@@ -16,6 +16,12 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from pm.errors import DomainError
+from pm.models.votes import VoteChoice
+from pm.services.fund.plans import MAX_BUDGET_FEN
+from pm.services.labels import choices, vocabulary_choices
+from pm.services.money import parse_yuan
+
 
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as wtforms SelectChoice objects (tuples are deprecated)."""
@@ -27,17 +33,19 @@ DECISION_CHOICES = [
     ("raise_fund", _l("筹集维修资金（四分之三以上通过）")),
     ("change_use", _l("改变共有部分用途或利用其经营（四分之三以上通过）")),
 ]
-SCOPE_CHOICES = [("whole", _l("整个小区")), ("listed", _l("所选楼栋、单元或住户"))]
+SCOPE_CHOICES = vocabulary_choices("plan_scope", lazy=True)
+
+
+def yuan_to_fen(text, *, field: str) -> int:
+    """Yuan typed in a plan form → exact fen (pm.services.money's one rule, with the plans' ceiling)."""
+    return parse_yuan(text, field=field, max_fen=MAX_BUDGET_FEN)
 
 
 def _yuan_check(form, field):
-    from pm.errors import DomainError
-    from pm.services.fund.plans import parse_yuan
-
     if field.data in (None, ""):
         return
     try:
-        parse_yuan(field.data, field=field.name)
+        yuan_to_fen(field.data, field=field.name)
     except DomainError as err:
         raise ValidationError(err.message) from None
 
@@ -82,8 +90,7 @@ class PaperBallotForm(FlaskForm):
     """业委会录入纸质表决票."""
 
     voter = SelectField(_l("住户与投票业主"), choices=[], validators=[DataRequired()])
-    choice = SelectField(_l("表决意见"), choices=options([("yes", _l("同意")), ("no", _l("反对")),
-                                                                  ("abstain", _l("弃权"))]))
+    choice = SelectField(_l("表决意见"), choices=options(choices(VoteChoice, lazy=True)))
     submit = SubmitField(_l("录入纸质票"))
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from pm.blueprints.apiutil import BaseSchema, PageArgs, id_field, page_schema, text
-from pm.models.fund import DecisionKind, PlanStatus, VoteChoice
+from pm.models.fund import DecisionKind, PlanStatus
+from pm.models.votes import VoteChoice
 from pm.services.fund.plans import MAX_BUDGET_FEN, TRANSITION_TARGETS
 
 
@@ -146,6 +147,9 @@ PlanPage = page_schema(PlanOut, "PlanPage")
 
 
 class PlanBallotOut(BaseSchema):
+    """A ballot on a plan (it belongs to the plan's decision)."""
+
+    FROM_BALLOT = ("id", "household_id", "person_id", "choice", "is_paper", "entered_by_id", "cast_at")
     id = fields.Integer()
     plan_id = fields.Integer()
     household_id = fields.Integer()

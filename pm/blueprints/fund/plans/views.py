@@ -1,23 +1,12 @@
 """使用方案 pages: list, draft, detail (timeline, scope, documents, tally, apportionment), transitions,
-owners' phone voting, paper ballots and documents. Rules live in pm.services.fund.plans and votes."""
+owners' phone voting and paper ballots. Rules and queries live in pm.services.fund.plans and pm.services.votes."""
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_fresh, login_required
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from pm.access import can, current_scope
@@ -29,42 +18,20 @@ from pm.blueprints.fund.plans.forms import (
     PlanForm,
     TransitionForm,
     options,
+    yuan_to_fen,
 )
 from pm.blueprints.webutil import errors_to_form, paginate, submit_form
 from pm.errors import DomainError, Forbidden
 from pm.extensions import db, login_manager
-from pm.labels import label
-from pm.models import (
-    AuditLog,
-    Building,
-    Compound,
-    Household,
-    Ownership,
-    Person,
-    Role,
-    Unit,
-)
-from pm.models.fund import (
-    Ballot,
-    PlanDocument,
-    PlanScope,
-    PlanShare,
-    PlanStatus,
-    UsePlan,
-)
-from pm.services import votes
+from pm.models import Compound, Household, Person, Role, Unit
+from pm.models.fund import DecisionKind, PlanScope, PlanStatus, UsePlan
+from pm.models.votes import VoteChoice
 from pm.services.fund import plans as fund_plans
-from pm.services.fund.plans import APPROVER_LABELS, STATUS_LABELS, Targets
+from pm.services.fund.plans import Targets
+from pm.services.labels import label, label_of, vocabulary_choices
 
 # Transitions that move money or approve it need a fresh login (reliability.md: fresh_login_required).
 FRESH = {"passed", "payment_approved", "charged"}
-TRANSITION_LABELS = {
-    "publicised": "开始公示", "voting": "开始业主表决", "close_vote": "结束表决并计票",
-    "passed": "审核通过（应急使用）", "rejected": "驳回", "works_done": "登记施工完成", "settled": "按实结算",
-    "payment_approved": "审核拨付", "charged": "分摊列支（从各户账户扣划）", "cancelled": "撤销方案",
-}
-DECISION_LABELS = {"use_fund": "使用维修资金", "raise_fund": "筹集维修资金", "change_use": "改变共有部分用途或经营"}
-CHOICE_LABELS = {"yes": "同意", "no": "反对", "abstain": "弃权"}
 PLAN_OPTIONS = (
     joinedload(UsePlan.compound),
     selectinload(UsePlan.scopes).joinedload(PlanScope.building),
@@ -84,11 +51,11 @@ def _frac(f) -> str:
 
 def _labels() -> dict:
     return {"frac": _frac, "role_labels": {r.value: label(r) for r in Role},
-            "status_labels": {k: _(v) for k, v in STATUS_LABELS.items()},
-            "transition_labels": {k: _(v) for k, v in TRANSITION_LABELS.items()},
-            "decision_labels": {k: _(v) for k, v in DECISION_LABELS.items()},
-            "choice_labels": {k: _(v) for k, v in CHOICE_LABELS.items()},
-            "approver_labels": {k: _(v) for k, v in APPROVER_LABELS.items()}}
+            "status_labels": {s.value: label(s) for s in PlanStatus},
+            "transition_labels": {t: label_of("plan_transition", t) for t in fund_plans.TRANSITION_TARGETS},
+            "decision_labels": {k.value: label(k) for k in DecisionKind},
+            "choice_labels": {c.value: label(c) for c in VoteChoice},
+            "approver_labels": dict(vocabulary_choices("fund_approver"))}
 
 
 def _plan(plan_id: int) -> UsePlan:
@@ -99,12 +66,9 @@ def _plan(plan_id: int) -> UsePlan:
 @login_required
 def index():
     """Plans in the user's scope (owners: their compound's), newest first, paginated."""
-    scope = current_scope()
-    stmt = scope.select(UsePlan).options(joinedload(UsePlan.compound)).order_by(UsePlan.created_at.desc(),
-                                                                                 UsePlan.id.desc())
     status = request.args.get("status")
-    if status in STATUS_LABELS:
-        stmt = stmt.where(UsePlan.status == status)
+    known = status if status in {s.value for s in PlanStatus} else None  # an unknown filter shows every plan
+    stmt = fund_plans.plans_stmt(current_scope(), status=known)
     return render_template("fund/plans/index.html", page=paginate(stmt), status=status, **_labels())
 
 
@@ -113,20 +77,11 @@ def _compounds(scope) -> list[Compound]:
 
 
 def _target_choices(scope, compound: Compound) -> list[tuple[str, str]]:
-    """b:ID / u:ID / h:ID choices of one compound (three scoped queries)."""
-    out = []
-    buildings = db.session.scalars(scope.select(Building).where(Building.compound_id == compound.id)
-                                   .order_by(Building.name, Building.id)).all()
-    out += [(f"b:{b.id}", _("楼栋 · %(name)s", name=b.name)) for b in buildings]
-    units = db.session.scalars(scope.select(Unit).options(joinedload(Unit.building)).where(Unit.compound_id == compound.id)
-                               .order_by(Unit.building_id, Unit.name, Unit.id)).all()
-    out += [(f"u:{u.id}", _("单元 · %(name)s", name=f"{u.building.name}{u.name}")) for u in units]
-    households = db.session.scalars(
-        scope.select(Household).options(joinedload(Household.building), joinedload(Household.unit))
-        .where(Household.compound_id == compound.id).order_by(Household.building_id, Household.unit_id,
-                                                               Household.room_no)).all()
-    out += [(f"h:{h.id}", _("住户 · %(name)s", name=h.label)) for h in households]
-    return out
+    """b:ID / u:ID / h:ID choices of one compound."""
+    buildings, units, households = fund_plans.targets_of(compound, scope)
+    return ([(f"b:{b.id}", _("楼栋 · %(name)s", name=b.name)) for b in buildings]
+            + [(f"u:{u.id}", _("单元 · %(name)s", name=f"{u.building.name}{u.name}")) for u in units]
+            + [(f"h:{h.id}", _("住户 · %(name)s", name=h.label)) for h in households])
 
 
 def _targets(form: PlanForm) -> Targets:
@@ -156,12 +111,12 @@ def new():
     policy = fund_plans.policy_for(compound.id)
     form = PlanForm()
     form.targets.choices = options(_target_choices(scope, compound))
-    form.emergency_reason.choices = options([("", "—")] + [(k, _(v)) for k, v in policy.emergency_reasons.items()])
+    form.emergency_reason.choices = options([("", "—")] + list(policy.emergency_reasons.items()))
 
     def create():
         return fund_plans.create_plan(
             compound, actor=current_user, scope=scope, title=form.title.data, shared_part=form.shared_part.data,
-            reason=form.reason.data, budget_fen=fund_plans.parse_yuan(form.budget.data),
+            reason=form.reason.data, budget_fen=yuan_to_fen(form.budget.data, field="budget"),
             contractor=form.contractor.data, decision_kind=form.decision_kind.data, targets=_targets(form),
             confirmations={name: getattr(form, name).data for name in fund_plans.CONFIRMATIONS},
             is_emergency=form.is_emergency.data, emergency_reason=form.emergency_reason.data or None,
@@ -173,55 +128,12 @@ def new():
     )
 
 
-def _timeline(plan: UsePlan) -> list[AuditLog]:
-    """The plan's audited transitions (the plan itself was loaded through the user's scope)."""
-    return list(db.session.scalars(
-        select(AuditLog).where(AuditLog.object_type == "UsePlan", AuditLog.object_id == plan.id)
-        .order_by(AuditLog.created_at, AuditLog.id)
-    ))
-
-
 def _shares(plan: UsePlan):
-    if plan.status == PlanStatus.CHARGED:
-        rows = db.session.scalars(
-            current_scope().select(PlanShare)
-            .options(joinedload(PlanShare.account),
-                     joinedload(PlanShare.household).joinedload(Household.building),
-                     joinedload(PlanShare.household).joinedload(Household.unit))
-            .where(PlanShare.plan_id == plan.id).order_by(PlanShare.account_id)
-        ).all()
-        return {"preview": False, "rows": rows, "total": sum(r.share_fen for r in rows),
-                "charged": sum(r.charged_fen for r in rows), "shortfall": sum(r.shortfall_fen for r in rows),
-                "without_account": []}
-    if plan.status in (PlanStatus.SETTLED, PlanStatus.PAYMENT_APPROVED):
-        try:
-            result = fund_plans.apportion(plan)
-        except DomainError as err:
-            return {"error": err.message}
-        households = {h.id: h for h in db.session.scalars(
-            select(Household).options(joinedload(Household.building), joinedload(Household.unit))
-            .where(Household.id.in_({x.household_id for x in result.lines}))
-        )}
-        rows = [{"household": households[x.household_id], "account": x, "area_m2": x.area_m2,
-                 "share_fen": x.share_fen, "charged_fen": x.charged_fen, "shortfall_fen": x.shortfall_fen}
-                for x in result.lines]
-        return {"preview": True, "rows": rows, "total": result.total_fen, "charged": result.charged_fen,
-                "shortfall": result.shortfall_fen, "without_account": result.without_account}
-    return None
-
-
-def _voter_choices(plan: UsePlan) -> list[tuple[str, str]]:
-    """Paper-ballot choices: every (dwelling, current owner) pair of the scope without a ballot yet."""
-    voted = set(db.session.scalars(select(Ballot.household_id).where(Ballot.plan_id == plan.id)))
-    hh_ids = fund_plans.scope_households_stmt(plan).with_only_columns(Household.id)
-    rows = db.session.execute(
-        current_scope().filter(select(Household, Person), Household)
-        .join(Ownership, (Ownership.household_id == Household.id) & Ownership.ended_on.is_(None))
-        .join(Person, Person.id == Ownership.person_id)
-        .options(joinedload(Household.building), joinedload(Household.unit))
-        .where(Household.id.in_(hh_ids)).order_by(Household.building_id, Household.unit_id, Household.room_no)
-    ).all()
-    return [(f"{h.id}:{p.id}", f"{h.label} · {p.name}") for h, p in rows if h.id not in voted]
+    """The share table for the page, or {"error": …} when a preview cannot be split."""
+    try:
+        return fund_plans.plan_shares(plan, current_scope(), households=True)
+    except DomainError as err:
+        return {"error": err.message}
 
 
 @bp.route("/<int:plan_id>")
@@ -230,28 +142,28 @@ def show(plan_id: int):
     """One plan: facts, scope, timeline, documents, tally, apportionment and the forms this user may use."""
     plan = _plan(plan_id)
     scope = current_scope()
-    allowed = fund_plans.allowed_transitions(plan, current_user, scope)
-    documents = db.session.scalars(scope.select(PlanDocument).where(PlanDocument.plan_id == plan.id)
-                                   .order_by(PlanDocument.id)).all()
-    show_tally = plan.status not in (PlanStatus.DRAFT, PlanStatus.PUBLICISED, PlanStatus.CANCELLED) \
-        and not plan.is_emergency
-    tally = votes.tally(plan) if show_tally else None
+    actions = fund_plans.allowed_actions(plan, current_user, scope)
+    tally = fund_plans.tally(plan) if actions.tally else None
     paper_form = None
-    if plan.status == PlanStatus.VOTING and can(current_user, "fund.ballot.paper"):
+    if actions.paper_ballot:
         paper_form = PaperBallotForm()
-        paper_form.voter.choices = options(_voter_choices(plan))
-    can_vote = plan.status == PlanStatus.VOTING and bool(votes.my_households(plan, current_user))
+        paper_form.voter.choices = options(_voters(plan))
     policy = fund_plans.policy_for(plan.compound_id)
     return render_template(
-        "fund/plans/show.html", plan=plan, scope_words=fund_plans.describe_scope(plan), timeline=_timeline(plan),
-        documents=documents, tally=tally, fractions=tally.fractions() if tally else {}, shares=_shares(plan),
-        allowed=allowed, transition_form=TransitionForm(), paper_form=paper_form, can_vote=can_vote,
-        document_form=DocumentForm() if can(current_user, "fund.plan.propose") and plan.status not in (
-            PlanStatus.CHARGED, PlanStatus.CANCELLED, PlanStatus.REJECTED) else None,
-        emergency_label=_(policy.emergency_reasons.get(plan.emergency_reason, plan.emergency_reason))
+        "fund/plans/show.html", plan=plan, scope_words=fund_plans.describe_scope(plan), timeline=fund_plans.timeline(plan),
+        documents=fund_plans.documents_of(plan, scope), tally=tally, fractions=tally.fractions() if tally else {},
+        shares=_shares(plan), actions=actions, inputs=fund_plans.TRANSITION_INPUTS,
+        transition_form=TransitionForm(), paper_form=paper_form,
+        document_form=DocumentForm() if actions.add_document else None,
+        emergency_label=policy.emergency_reasons.get(plan.emergency_reason, plan.emergency_reason)
         if plan.emergency_reason else "",
         approver=policy.approver, **_labels(),
     )
+
+
+def _voters(plan: UsePlan) -> list[tuple[str, str]]:
+    """Paper-ballot choices "household:person" for every owner of a dwelling that has not voted yet."""
+    return [(f"{h.id}:{p.id}", f"{h.label} · {p.name}") for h, p in fund_plans.paper_ballot_voters(plan, current_scope())]
 
 
 @bp.route("/<int:plan_id>/tally")
@@ -261,7 +173,7 @@ def tally_page(plan_id: int):
     plan = _plan(plan_id)
     if plan.is_emergency:
         abort(404)
-    result = votes.tally(plan)
+    result = fund_plans.tally(plan)
     return render_template("fund/plans/tally.html", plan=plan, tally=result, fractions=result.fractions(), **_labels())
 
 
@@ -278,7 +190,7 @@ def transition(plan_id: int):
     if to in FRESH and not login_fresh():
         return login_manager.needs_refresh()
     try:
-        cost = fund_plans.parse_yuan(form.actual_cost.data, field="actual_cost") if to == "settled" else None
+        cost = yuan_to_fen(form.actual_cost.data, field="actual_cost") if to == "settled" else None
         fund_plans.transition(plan, to, actor=current_user, scope=current_scope(), reason=form.reason.data or None,
                               actual_cost_fen=cost)
     except DomainError as err:
@@ -286,14 +198,14 @@ def transition(plan_id: int):
         detail = "；".join(m for ms in err.fields.values() for m in ms if m != err.message)
         flash(err.message + (f"（{detail}）" if detail else ""), "danger")
         return redirect(url_for("plans.show", plan_id=plan_id))
-    flash(_("方案状态已更新：%(status)s", status=_(STATUS_LABELS[plan.status.value])), "success")
+    flash(_("方案状态已更新：%(status)s", status=label(plan.status)), "success")
     return redirect(url_for("plans.show", plan_id=plan_id))
 
 
 @bp.route("/<int:plan_id>/vote", methods=["GET", "POST"])
 @login_required
 def vote(plan_id: int):
-    """业主手机投票: big buttons 同意/反对/弃权 for each of the owner's dwellings in the plan's scope."""
+    """业主手机投票: big buttons 同意/反对/弃权 for each of the owner's dwellings that vote on the plan."""
     plan = _plan(plan_id)
     scope = current_scope()
     form = BallotForm()
@@ -301,7 +213,7 @@ def vote(plan_id: int):
         if form.validate_on_submit():
             try:
                 household = scope.get(Household, int(form.household_id.data))
-                votes.cast_ballot(plan, household, form.choice.data, actor=current_user, scope=scope)
+                fund_plans.cast_ballot(plan, household, form.choice.data, actor=current_user, scope=scope)
             except (DomainError, ValueError) as err:
                 db.session.rollback()
                 flash(getattr(err, "message", _("提交无效")), "danger")
@@ -309,11 +221,10 @@ def vote(plan_id: int):
                 flash(_("您的投票已记录"), "success")
             return redirect(url_for("plans.vote", plan_id=plan_id))
         flash(_("提交无效，请重试"), "danger")
-    mine = votes.my_households(plan, current_user)
-    ballots = {b.household_id: b for b in db.session.scalars(
-        scope.select(Ballot).where(Ballot.plan_id == plan.id, Ballot.household_id.in_([h.id for h in mine]))
-    )} if mine else {}
-    return render_template("fund/plans/vote.html", plan=plan, households=mine, ballots=ballots, form=form, **_labels())
+    mine = fund_plans.my_households(plan, current_user)
+    return render_template("fund/plans/vote.html", plan=plan, households=mine,
+                           ballots=fund_plans.my_ballots(plan, mine, scope), form=form,
+                           voting=plan.status == PlanStatus.VOTING, **_labels())
 
 
 @bp.route("/<int:plan_id>/paper-ballots", methods=["POST"])
@@ -323,7 +234,7 @@ def paper_ballot(plan_id: int):
     plan = _plan(plan_id)
     scope = current_scope()
     form = PaperBallotForm()
-    form.voter.choices = options(_voter_choices(plan)) if can(current_user, "fund.ballot.paper") else []
+    form.voter.choices = options(_voters(plan)) if can(current_user, "fund.ballot.paper") else []
     if not form.validate_on_submit():
         flash(_("请选择住户与投票业主"), "danger")
         return redirect(url_for("plans.show", plan_id=plan_id))
@@ -331,8 +242,8 @@ def paper_ballot(plan_id: int):
     try:
         household = scope.get(Household, int(hh_raw))
         person = scope.get(Person, int(person_raw))
-        votes.cast_ballot(plan, household, form.choice.data, actor=current_user, scope=scope, person=person,
-                          paper=True)
+        fund_plans.cast_ballot(plan, household, form.choice.data, actor=current_user, scope=scope, person=person,
+                               paper=True)
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "danger")
@@ -344,15 +255,15 @@ def paper_ballot(plan_id: int):
 @bp.route("/<int:plan_id>/documents", methods=["POST"])
 @login_required
 def upload(plan_id: int):
-    """Upload a plan document (checked by content; stored under UPLOAD_DIR/plans/)."""
+    """Upload a plan document (checked by content; served by /files/plan_document/<id>)."""
     plan = _plan(plan_id)
     form = DocumentForm()
     if form.validate_on_submit():
-        storage = form.file.data
-        data = storage.read(fund_plans.MAX_DOCUMENT_BYTES + 1)
+        upload = form.file.data
         try:
-            fund_plans.add_document(plan, filename=storage.filename, data=data, actor=current_user,
-                                    scope=current_scope(), upload_dir=current_app.config["UPLOAD_DIR"])
+            fund_plans.add_document(plan, filename=upload.filename,
+                                    data=upload.read(fund_plans.MAX_DOCUMENT_BYTES + 1),
+                                    actor=current_user, scope=current_scope())
         except DomainError as err:
             db.session.rollback()
             errors_to_form(form, err)
@@ -362,19 +273,3 @@ def upload(plan_id: int):
     for message in [m for ms in form.errors.values() for m in ms] + list(form.form_errors):
         flash(message, "danger")
     return redirect(url_for("plans.show", plan_id=plan_id))
-
-
-@bp.route("/<int:plan_id>/documents/<int:document_id>")
-@login_required
-def document(plan_id: int, document_id: int):
-    """Serve a document only to users who may see the plan (its compound's officials and owners)."""
-    plan = _plan(plan_id)
-    doc = current_scope().get(PlanDocument, document_id)
-    if doc.plan_id != plan.id:
-        abort(404)
-    path = fund_plans.document_path(doc, current_app.config["UPLOAD_DIR"])
-    if not os.path.isfile(path):
-        abort(404)
-    return send_file(path, mimetype=doc.content_type, download_name=doc.filename,
-                     as_attachment=doc.content_type == "application/pdf")
-
