@@ -6,7 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from pm import demo
 from pm.access import scope_for
+from pm.demo import city
 from pm.errors import Conflict
 from pm.models import (
     Building,
@@ -25,8 +27,6 @@ from pm.models import (
     User,
     station_compounds,
 )
-from pm import demo
-from pm.demo import city
 from pm.services.accounts import authenticate
 
 
@@ -244,10 +244,10 @@ def test_demo_fund_has_policy_standards_accounts_and_both_worklists(db, loaded):
     """The county has a FundPolicy and two deposit standards; accounts carry deposits; 追缴 and 续交 lists have rows."""
     from pm.models import (
         DepositRate,
-        SubAccount,
         FundPolicy,
         LedgerEntry,
         ReturnsDistribution,
+        SubAccount,
     )
     from pm.services.fund import cashier as funds
 
@@ -273,9 +273,9 @@ def test_owner_sees_an_account_with_history_and_can_vote_on_the_open_plan(db, lo
     from pm.models import (
         Ballot,
         EntryKind,
-        SubAccount,
         LedgerEntry,
         PlanStatus,
+        SubAccount,
         UsePlan,
     )
     from pm.services import votes
@@ -332,14 +332,16 @@ def test_station_work_and_inspections_have_logs_gaps_checkins_and_orders(db, loa
         Station,
         WorkLog,
     )
-    from pm.services import stations as station_work
+    from pm.access import SYSTEM
+    from pm.services.periods import Month
+    from pm.services.stations import worklogs
     from pm.timeutil import local_today
 
     today = local_today()
     station = db.session.get(Station, _users(db)[Role.STATION_MANAGER].station_id)
     days = db.session.scalars(select(WorkLog.log_on)).all()
     assert days and max(days) < today
-    gaps = station_work.month_gaps(station, today.year, today.month, today=today)
+    gaps = worklogs.month_gaps(station, Month(today.year, today.month), today=today, scope=SYSTEM)
     assert any(g.missing for g in gaps)
     statuses = db.session.scalars(select(PatrolCheckin.status)).all()
     assert CheckinStatus.PROBLEM in statuses and CheckinStatus.OK in statuses
