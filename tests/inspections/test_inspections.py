@@ -38,8 +38,9 @@ def photo():
 
 def street_inspection(w, target_kind="compound", target=None, **kw):
     target = target if target is not None else w.compounds["a"][0]
-    return inspections.create_inspection(**by(w.users[Role.STREET_OFFICER]), level="street_weekly", target_kind=target_kind,
-                                 target_id=target.id, inspected_on=TODAY, now=NOW, **kw)
+    return inspections.create_inspection(**by(w.users[Role.STREET_OFFICER]), level="street_weekly",
+                                         target_kind=target_kind, target_id=target.id, inspected_on=TODAY, now=NOW,
+                                         **kw)
 
 
 def finding(inspection, user, **kw):
@@ -61,7 +62,7 @@ def test_each_level_inspects_its_targets(db, role, level, kind, target):
     w = make_world()
     t = target(w)
     inspection = inspections.create_inspection(**by(w.users[role]), level=level, target_kind=kind, target_id=t.id,
-                                       inspected_on=TODAY, now=NOW)
+                                               inspected_on=TODAY, now=NOW)
     assert inspection.target_name == t.name and inspection.inspectors == [w.users[role]]
     assert inspection.street_id in (w.streets["a"].id, w.streets["b"].id)
 
@@ -76,16 +77,16 @@ def test_wrong_level_for_role_is_forbidden(db, role, level, kind):
     """A role can only carry out its own level of inspection."""
     w = make_world()
     with pytest.raises(Forbidden):
-        inspections.create_inspection(**by(w.users[role]), level=level, target_kind=kind, target_id=w.compounds["a"][0].id,
-                              inspected_on=TODAY, now=NOW)
+        inspections.create_inspection(**by(w.users[role]), level=level, target_kind=kind,
+                                      target_id=w.compounds["a"][0].id, inspected_on=TODAY, now=NOW)
 
 
 def test_wrong_target_kind_for_level(db):
     """A community patrol cannot target a street office; a street inspection cannot target a street."""
     w = make_world()
     with pytest.raises(DomainError) as err:
-        inspections.create_inspection(**by(w.users[Role.COMMUNITY_WORKER]), level="community_daily", target_kind="street",
-                              target_id=w.streets["a"].id, inspected_on=TODAY, now=NOW)
+        inspections.create_inspection(**by(w.users[Role.COMMUNITY_WORKER]), level="community_daily",
+                                      target_kind="street", target_id=w.streets["a"].id, inspected_on=TODAY, now=NOW)
     assert "target_kind" in err.value.fields
     with pytest.raises(DomainError):
         street_inspection(w, "street", w.streets["a"])
@@ -98,8 +99,8 @@ def test_street_officer_cannot_inspect_another_streets_compound(db):
         street_inspection(w, "compound", w.compounds["b"][0])
     assert "target_id" in err.value.fields
     with pytest.raises(NotFound):
-        inspections.create_inspection(**by(w.users[Role.COMMUNITY_WORKER]), level="community_daily", target_kind="station",
-                              target_id=w.stations["b"].id, inspected_on=TODAY, now=NOW)
+        inspections.create_inspection(**by(w.users[Role.COMMUNITY_WORKER]), level="community_daily",
+                                      target_kind="station", target_id=w.stations["b"].id, inspected_on=TODAY, now=NOW)
     assert db.session.scalar(select(func.count()).select_from(Inspection)) == 0
 
 
@@ -108,7 +109,7 @@ def test_future_inspection_date_is_refused(db):
     w = make_world()
     with pytest.raises(DomainError) as err:
         inspections.create_inspection(**by(w.users[Role.STREET_OFFICER]), level="street_weekly", target_kind="compound",
-                              target_id=w.compounds["a"][0].id, inspected_on=TODAY + timedelta(days=1), now=NOW)
+                                      target_id=w.compounds["a"][0].id, inspected_on=TODAY + timedelta(days=1), now=NOW)
     assert "inspected_on" in err.value.fields
 
 
@@ -145,7 +146,7 @@ def test_compound_without_station_makes_the_community_responsible(db):
     order = finding(street_inspection(w, "compound", w.compounds["a"][1]), w.users[Role.STREET_OFFICER]).order
     assert order.responsible_kind == ResponsibleKind.COMMUNITY and order.station_id is None
     county_order = finding(inspections.create_inspection(**by(w.users[Role.COUNTY_ADMIN]), level="county_monthly",
-                                                 target_kind="street", target_id=w.streets["a"].id,
+                                                         target_kind="street", target_id=w.streets["a"].id,
                                                  inspected_on=TODAY, now=NOW), w.users[Role.COUNTY_ADMIN]).order
     assert county_order.responsible_kind == ResponsibleKind.STREET
 
@@ -259,7 +260,8 @@ def test_problem_checkin_opens_an_order_once(db):
     staff = w.users[Role.STATION_STAFF]
     bad = patrols.checkin(route.points[0], **by(staff), status="problem", note="井盖松动", now=NOW)
     ok = patrols.checkin(route.points[1], **by(staff), status="ok", now=NOW)
-    order = rectification.order_from_checkin(bad, **by(staff), measure="更换井盖", due_on=TODAY + timedelta(days=1), now=NOW)
+    order = rectification.order_from_checkin(bad, **by(staff), measure="更换井盖", due_on=TODAY + timedelta(days=1),
+                                             now=NOW)
     assert order.responsible_kind == ResponsibleKind.STATION and "井盖松动" in order.problem
     with pytest.raises(Conflict):
         rectification.order_from_checkin(bad, **by(staff), measure="x", due_on=TODAY, now=NOW)

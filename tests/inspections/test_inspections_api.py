@@ -120,12 +120,12 @@ def test_queue_is_scoped_and_filters_overdue(api, world, db):
     """Each station sees only its own orders; ?overdue=true lists only overdue ones."""
     officer = world.users[Role.STREET_OFFICER]
     inspection = inspections.create_inspection(**by(officer), level="street_weekly", target_kind="compound",
-                                       target_id=world.compounds["a"][0].id, inspected_on=local_today())
+                                               target_id=world.compounds["a"][0].id, inspected_on=local_today())
     late = inspections.add_finding(inspection, **by(officer), item_code="order", deduction="1", note="脱岗", measure="值守",
-                           due_on=local_today()).order
+                                   due_on=local_today()).order
     late.due_on = local_today() - timedelta(days=1)
-    fresh = inspections.add_finding(inspection, **by(officer), item_code="parking", deduction="1", note="乱停", measure="划线",
-                            due_on=local_today() + timedelta(days=4)).order
+    fresh = inspections.add_finding(inspection, **by(officer), item_code="parking", deduction="1", note="乱停",
+                                    measure="划线", due_on=local_today() + timedelta(days=4)).order
     other = make_user(Role.STATION_MANAGER, world.stations["b"])
     db.session.commit()
     assert ids(api(world.users[Role.STATION_MANAGER]).get("/api/v1/rectifications")) == {late.id, fresh.id}
@@ -152,7 +152,8 @@ def test_assessment_items(api, world, db):
 
 def test_work_logs_over_the_api(api, world, db):
     """Staff post a log (future dates and duplicates refused); officials list a station's logs in their area."""
-    teams = {t.kind: t for t in station_teams.ensure_teams(world.stations["a"], **by(world.users[Role.STATION_MANAGER]))}
+    manager = world.users[Role.STATION_MANAGER]
+    teams = {t.kind: t for t in station_teams.ensure_teams(world.stations["a"], **by(manager))}
     db.session.commit()
     staff = api(world.users[Role.STATION_STAFF])
     body = {"team_id": teams[TeamKind.CLEANING].id, "log_on": today(), "shift": "morning", "content": "清扫"}
@@ -207,9 +208,9 @@ def test_lists_query_count_does_not_grow(api, world, db, count_queries, url):
     def rows(n):
         for i in range(n):
             inspection = inspections.create_inspection(**by(officer), level="street_weekly", target_kind="compound",
-                                               target_id=world.compounds["a"][0].id, inspected_on=local_today())
-            inspections.add_finding(inspection, **by(officer), item_code="greening", deduction="1", note=f"n{i}", measure="m",
-                            due_on=local_today())
+                                                       target_id=world.compounds["a"][0].id, inspected_on=local_today())
+            inspections.add_finding(inspection, **by(officer), item_code="greening", deduction="1", note=f"n{i}",
+                                    measure="m", due_on=local_today())
         db.session.commit()
 
     client = api(officer)
@@ -231,7 +232,7 @@ def test_work_log_list_query_count_does_not_grow(api, world, db, count_queries):
     def logs(start, n):
         for i in range(start, start + n):
             worklogs.create_log(teams[i % 4], log_on=local_today() - timedelta(days=i // 4), shift="full_day",
-                          content=f"日志{i}", **by(world.users[Role.STATION_STAFF]))
+                                content=f"日志{i}", **by(world.users[Role.STATION_STAFF]))
         db.session.commit()
 
     client = api(world.users[Role.STATION_STAFF])

@@ -19,10 +19,12 @@ def by(user):
 
 
 def open_order(w, compound=None, user_role=Role.STREET_OFFICER, level="street_weekly"):
-    inspection = inspections.create_inspection(**by(w.users[user_role]), level=level, target_kind="compound",
-                                       target_id=(compound or w.compounds["a"][0]).id, inspected_on=TODAY, now=NOW)
-    return inspections.add_finding(inspection, **by(w.users[user_role]), item_code="order", deduction="0.5", note="门岗脱岗",
-                           measure="加强值守", due_on=TODAY + timedelta(days=2), now=NOW).order
+    inspector = w.users[user_role]
+    inspection = inspections.create_inspection(**by(inspector), level=level, target_kind="compound",
+                                               target_id=(compound or w.compounds["a"][0]).id, inspected_on=TODAY,
+                                               now=NOW)
+    return inspections.add_finding(inspection, **by(inspector), item_code="order", deduction="0.5", note="门岗脱岗",
+                                   measure="加强值守", due_on=TODAY + timedelta(days=2), now=NOW).order
 
 
 def overdue_notes(db, kind="rectification.overdue"):
@@ -72,10 +74,11 @@ def test_community_order_escalates_to_street_and_reported_orders_do_not(db):
 def test_street_order_escalates_to_the_county(db):
     """An overdue order of a street office goes to the county admins."""
     w = make_world()
-    inspection = inspections.create_inspection(**by(w.users[Role.COUNTY_ADMIN]), level="county_monthly", target_kind="street",
-                                       target_id=w.streets["a"].id, inspected_on=TODAY, now=NOW)
-    inspections.add_finding(inspection, **by(w.users[Role.COUNTY_ADMIN]), item_code="records", deduction="1", note="台账缺失",
-                    measure="补齐台账", due_on=TODAY, now=NOW)
+    admin = w.users[Role.COUNTY_ADMIN]
+    inspection = inspections.create_inspection(**by(admin), level="county_monthly", target_kind="street",
+                                               target_id=w.streets["a"].id, inspected_on=TODAY, now=NOW)
+    inspections.add_finding(inspection, **by(admin), item_code="records", deduction="1", note="台账缺失",
+                            measure="补齐台账", due_on=TODAY, now=NOW)
     rectification.escalate_overdue(NOW + timedelta(days=1), scope=SYSTEM)
     assert [n.user_id for n in overdue_notes(db)] == [w.users[Role.COUNTY_ADMIN].id]
     assert db.session.scalar(select(func.count()).select_from(Notification)

@@ -30,7 +30,7 @@ def by(user):
 
 def inspect(w, compound=None, role=Role.STREET_OFFICER, level="street_weekly"):
     return inspections.create_inspection(**by(w.users[role]), level=level, target_kind="compound",
-                                 target_id=(compound or w.compounds["a"][0]).id, inspected_on=local_today())
+                                         target_id=(compound or w.compounds["a"][0]).id, inspected_on=local_today())
 
 
 def add(inspection, user, **kw):
@@ -222,7 +222,7 @@ def test_work_log_list_query_count_does_not_grow(client, auth, db, count_queries
     def logs(start, n):
         for i in range(start, start + n):
             worklogs.create_log(teams[i % 4], log_on=local_today() - timedelta(days=i // 4), shift="full_day",
-                          content=f"日志{i}", **by(w.users[Role.STATION_STAFF]))
+                                content=f"日志{i}", **by(w.users[Role.STATION_STAFF]))
         db.session.commit()
 
     logs(0, 5)
@@ -241,7 +241,8 @@ def test_every_page_answers_every_role_without_error(client, auth, db):
     """Each role gets its pages (200) or a refusal (403/404), never an error, on every station-work and inspection page."""
     w = make_world()
     teams = station_teams.ensure_teams(w.stations["a"], **by(w.users[Role.STATION_MANAGER]))
-    worklogs.create_log(teams[0], log_on=local_today(), shift="full_day", content="x", **by(w.users[Role.STATION_STAFF]))
+    worklogs.create_log(teams[0], log_on=local_today(), shift="full_day", content="x",
+                        **by(w.users[Role.STATION_STAFF]))
     route = patrols.create_route(w.stations["a"], name="日巡", points=["东门"], **by(w.users[Role.STATION_MANAGER]))
     inspection = inspect(w)
     order = add(inspection, w.users[Role.STREET_OFFICER]).order

@@ -42,13 +42,18 @@ def w(app, db):
     return repair_world()
 
 
+def by(user):
+    """The actor and their scope, as the services take them."""
+    return {"actor": user, "scope": scope_for(user)}
+
+
 def _file(w, db, *, who=Role.OWNER, now=NOW, **kw):
     user = w.users[who]
     kw.setdefault("category", RepairCategory.WATER_SUPPLY)
     kw.setdefault("urgency", Urgency.NORMAL)
     kw.setdefault("description", "厨房水管漏水很严重")
     kw.setdefault("household_id", w.households["a"][0].id)
-    req = filing.file_request(w.compounds["a"][0], actor=user, scope=scope_for(user), now=now, **kw)
+    req = filing.file_request(w.compounds["a"][0], **by(user), now=now, **kw)
     db.session.commit()
     return req
 
@@ -56,7 +61,7 @@ def _file(w, db, *, who=Role.OWNER, now=NOW, **kw):
 def _token(w):
     """The public page token of compound a (made by its community worker)."""
     worker = w.users[Role.COMMUNITY_WORKER]
-    return portal.open_portal(w.compounds["a"][0], actor=worker, scope=scope_for(worker)).token
+    return portal.open_portal(w.compounds["a"][0], **by(worker)).token
 
 
 def _staff(w):
@@ -143,8 +148,8 @@ def test_foreign_compound_filing_is_not_found(w, db):
     """Filing in a compound outside one's scope is a 404."""
     user = w.users[Role.OWNER]
     with pytest.raises(NotFound):
-        filing.file_request(w.compounds["b"][0], actor=user, scope=scope_for(user), category="road",
-                             urgency="normal", description="路面坑洼很多", now=NOW)
+        filing.file_request(w.compounds["b"][0], **by(user), category="road",
+                            urgency="normal", description="路面坑洼很多", now=NOW)
 
 
 def test_seven_photos_refused_and_nothing_stored(w, db, app):
@@ -179,7 +184,7 @@ def test_full_workflow_with_timeline(w, db):
     req = _file(w, db)
     _run_to_completed(w, db, req)
     owner = w.users[Role.OWNER]
-    workflow.confirm(req, actor=owner, scope=scope_for(owner), rating=5, comment="很好", now=NOW + timedelta(hours=3))
+    workflow.confirm(req, **by(owner), rating=5, comment="很好", now=NOW + timedelta(hours=3))
     db.session.commit()
     kinds = [e.kind for e in db.session.scalars(select(RepairEvent).where(RepairEvent.request_id == req.id)
                                                  .order_by(RepairEvent.id))]
@@ -221,7 +226,7 @@ def test_rating_someone_elses_request_forbidden(w, db):
     req = _file(w, db)
     _run_to_completed(w, db, req)
     with pytest.raises(Forbidden):
-        workflow.confirm(req, actor=w.users[Role.RESIDENT], scope=scope_for(w.users[Role.RESIDENT]), rating=1, now=NOW + timedelta(hours=3))
+        workflow.confirm(req, **by(w.users[Role.RESIDENT]), rating=1, now=NOW + timedelta(hours=3))
 
 
 def test_rating_out_of_range(w, db):
@@ -229,7 +234,7 @@ def test_rating_out_of_range(w, db):
     req = _file(w, db)
     _run_to_completed(w, db, req)
     with pytest.raises(DomainError):
-        workflow.confirm(req, actor=w.users[Role.OWNER], scope=scope_for(w.users[Role.OWNER]), rating=6, now=NOW + timedelta(hours=3))
+        workflow.confirm(req, **by(w.users[Role.OWNER]), rating=6, now=NOW + timedelta(hours=3))
 
 
 def test_reject_needs_reason(w, db):
@@ -249,7 +254,7 @@ def test_reopen_within_days_counts_and_notifies(w, db):
     """The filer reopens within 7 days: back to the staff member, reopen_count 1, the staff member notified."""
     req = _file(w, db)
     _run_to_completed(w, db, req)
-    workflow.reopen(req, actor=w.users[Role.OWNER], scope=scope_for(w.users[Role.OWNER]), reason="还在漏水", now=NOW + timedelta(days=2))
+    workflow.reopen(req, **by(w.users[Role.OWNER]), reason="还在漏水", now=NOW + timedelta(days=2))
     db.session.commit()
     assert req.status == RepairStatus.DISPATCHED and req.reopen_count == 1 and req.completed_at is None
     assert db.session.scalar(select(func.count()).select_from(Notification).where(
@@ -261,7 +266,7 @@ def test_reopen_after_window_refused(w, db):
     req = _file(w, db)
     _run_to_completed(w, db, req)
     with pytest.raises(Conflict):
-        workflow.reopen(req, actor=w.users[Role.OWNER], scope=scope_for(w.users[Role.OWNER]), reason="还在漏水", now=NOW + timedelta(days=8))
+        workflow.reopen(req, **by(w.users[Role.OWNER]), reason="还在漏水", now=NOW + timedelta(days=8))
 
 
 def test_transfer_to_another_team(w, db):
@@ -276,7 +281,7 @@ def test_transfer_to_another_team(w, db):
     db.session.commit()
     workflow.dispatch(req, actor=staff, scope=scope, team_id=w.team.id, assignee_id=staff.id, now=NOW)
     workflow.transfer(req, actor=staff, scope=scope, team_id=team2.id, assignee_id=other.id, note="属保洁",
-                     now=NOW + timedelta(minutes=5))
+                      now=NOW + timedelta(minutes=5))
     db.session.commit()
     assert req.team_id == team2.id and req.assignee_id == other.id and req.events[-1].kind == "transferred"
 
@@ -396,10 +401,10 @@ def test_needs_fund_only_for_common_area(w, db):
     req = _file(w, db)
     manager = w.users[Role.STATION_MANAGER]
     with pytest.raises(DomainError):
-        funding.mark_needs_fund(req, actor=manager, scope=scope_for(manager), budget_fen=100000)
+        funding.mark_needs_fund(req, **by(manager), budget_fen=100000)
     db.session.rollback()
     common = _file(w, db, household_id=None, category=RepairCategory.LEAK, description="屋面渗漏，多户受影响")
-    plan = funding.mark_needs_fund(common, actor=manager, scope=scope_for(manager), budget_fen=500000)
+    plan = funding.mark_needs_fund(common, **by(manager), budget_fen=500000)
     db.session.commit()
     assert common.needs_fund and common.use_plan_id == plan.id and plan.repair_request_id == common.id
 
@@ -408,7 +413,7 @@ def test_metrics_exact_fractions(w, db):
     """Count, on-time rates, average rating and reopen rate of a station's month are exact."""
     a = _file(w, db)
     _run_to_completed(w, db, a)
-    workflow.confirm(a, actor=w.users[Role.OWNER], scope=scope_for(w.users[Role.OWNER]), rating=4, now=NOW + timedelta(hours=3))
+    workflow.confirm(a, **by(w.users[Role.OWNER]), rating=4, now=NOW + timedelta(hours=3))
     b = _file(w, db, description="卫生间下水堵塞")
     _ = b  # never accepted: late for response once its deadline passes
     db.session.commit()
@@ -425,7 +430,7 @@ def test_emergency_overdue_when_nobody_on_site(w, db):
     req = _file(w, db, urgency=Urgency.EMERGENCY)
     staff, scope = _staff(w)
     workflow.dispatch(req, actor=staff, scope=scope, team_id=w.team.id, assignee_id=staff.id,
-                     now=NOW + timedelta(minutes=5))
+                      now=NOW + timedelta(minutes=5))
     assert req.is_overdue(NOW + timedelta(minutes=61))
     workflow.start(req, actor=staff, scope=scope, now=NOW + timedelta(minutes=62))
     assert not req.is_overdue(NOW + timedelta(minutes=63))
@@ -437,13 +442,13 @@ def test_deadline_rule_validation_and_capability(w, db):
     base = dict(category=None, urgency=Urgency.NORMAL, service_grade=None, response_minutes=60, onsite_minutes=None,
                 completion_workdays=3, completion_hours=None)
     with pytest.raises(Forbidden):
-        deadlines.upsert_rule(w.county.id, actor=manager, scope=scope_for(manager), **base)
+        deadlines.upsert_rule(w.county.id, **by(manager), **base)
     with pytest.raises(DomainError):
-        deadlines.upsert_rule(w.county.id, actor=county_admin, scope=scope_for(county_admin), **{**base, "response_minutes": 0})
+        deadlines.upsert_rule(w.county.id, **by(county_admin), **{**base, "response_minutes": 0})
     with pytest.raises(DomainError):
-        deadlines.upsert_rule(w.county.id, actor=county_admin, scope=scope_for(county_admin), **{**base, "completion_hours": 8})
-    rule = deadlines.upsert_rule(w.county.id, actor=county_admin, scope=scope_for(county_admin), **base)
-    again = deadlines.upsert_rule(w.county.id, actor=county_admin, scope=scope_for(county_admin), **{**base, "completion_workdays": 4})
+        deadlines.upsert_rule(w.county.id, **by(county_admin), **{**base, "completion_hours": 8})
+    rule = deadlines.upsert_rule(w.county.id, **by(county_admin), **base)
+    again = deadlines.upsert_rule(w.county.id, **by(county_admin), **{**base, "completion_workdays": 4})
     assert again.id == rule.id and again.completion_workdays == 4
 
 
@@ -466,4 +471,4 @@ def test_only_assignee_or_manager_completes(w, db):
     other = make_user(Role.STATION_STAFF, w.stations["a"], username="other_staff")
     workflow.dispatch(req, actor=staff, scope=scope, team_id=w.team.id, assignee_id=staff.id, now=NOW)
     with pytest.raises(Forbidden):
-        workflow.start(req, actor=other, scope=scope_for(other), now=NOW)
+        workflow.start(req, **by(other), now=NOW)

@@ -14,6 +14,11 @@ from pm.tasks import scheduler as sched
 from tests.repair_helpers import NOW, repair_world
 
 
+def by(user):
+    """The actor and their scope, as the services take them."""
+    return {"actor": user, "scope": scope_for(user)}
+
+
 @pytest.fixture
 def w(app, db):
     return repair_world()
@@ -21,8 +26,8 @@ def w(app, db):
 
 def _file(w, db, now=NOW):
     owner = w.users[Role.OWNER]
-    req = filing.file_request(w.compounds["a"][0], actor=owner, scope=scope_for(owner), category="road",
-                               urgency="normal", description="路面破损严重", now=now)
+    req = filing.file_request(w.compounds["a"][0], **by(owner), category="road",
+                              urgency="normal", description="路面破损严重", now=now)
     db.session.commit()
     return req
 

@@ -14,6 +14,11 @@ from pm.timeutil import utcnow
 from tests.repair_helpers import PNG, repair_world
 
 
+def by(user):
+    """The actor and their scope, as the services take them."""
+    return {"actor": user, "scope": scope_for(user)}
+
+
 @pytest.fixture
 def w(app, db):
     return repair_world()
@@ -92,7 +97,7 @@ def test_public_page_files_and_rate_limits(client, db, w):
     """The QR page files without an account; the sixth request from one phone within an hour is refused."""
     compound = w.compounds["a"][0]
     worker = w.users[Role.COMMUNITY_WORKER]
-    token = portal.open_portal(compound, actor=worker, scope=scope_for(worker)).token
+    token = portal.open_portal(compound, **by(worker)).token
     db.session.commit()
     assert client.get(f"/repairs/public/{token}").status_code == 200
     data = {"category": "lighting", "location": "c", "urgency": "normal", "description": "楼道灯不亮了",
@@ -127,8 +132,8 @@ def test_queue_queries_do_not_grow(client, auth, db, w, count_queries):
 
     def add(n):
         for i in range(n):
-            filing.file_request(w.compounds["a"][0], actor=owner, scope=scope_for(owner), category="road",
-                                 urgency="normal", description=f"路面破损 {i} 处", building_id=w.households["a"][0].building_id)
+            filing.file_request(w.compounds["a"][0], **by(owner), category="road", urgency="normal",
+                                description=f"路面破损 {i} 处", building_id=w.households["a"][0].building_id)
         db.session.commit()
 
     add(5)
@@ -147,8 +152,8 @@ def test_overdue_flagged_in_list(client, auth, db, w):
     """A request past its response deadline shows as overdue at once."""
     owner = w.users[Role.OWNER]
 
-    filing.file_request(w.compounds["a"][0], actor=owner, scope=scope_for(owner), category="road",
-                         urgency="normal", description="路面破损严重", now=utcnow() - timedelta(days=2))
+    filing.file_request(w.compounds["a"][0], **by(owner), category="road",
+                        urgency="normal", description="路面破损严重", now=utcnow() - timedelta(days=2))
     db.session.commit()
     auth.login("staff")
     html = client.get("/repairs/?overdue=1").get_data(as_text=True)
@@ -183,8 +188,8 @@ def test_county_enters_holiday_and_rule(client, auth, db, w):
 def _common_request(w, db):
 
     owner = w.users[Role.OWNER]
-    req = filing.file_request(w.compounds["a"][0], actor=owner, scope=scope_for(owner), category="leak",
-                               urgency="normal", description="屋面渗漏，顶楼多户受影响",
+    req = filing.file_request(w.compounds["a"][0], **by(owner), category="leak",
+                              urgency="normal", description="屋面渗漏，顶楼多户受影响",
                                building_id=w.households["a"][0].building_id)
     db.session.commit()
     return req
@@ -227,8 +232,8 @@ def test_unknown_year_deadline_warning_shown(client, auth, db, w):
 
 
     owner = w.users[Role.OWNER]
-    req = filing.file_request(w.compounds["a"][0], actor=owner, scope=scope_for(owner), category="road",
-                               urgency="normal", description="路面破损严重",
+    req = filing.file_request(w.compounds["a"][0], **by(owner), category="road",
+                              urgency="normal", description="路面破损严重",
                                now=datetime(2027, 5, 10, 2, tzinfo=timezone.utc))
     db.session.commit()
     auth.login("owner")

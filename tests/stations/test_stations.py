@@ -75,7 +75,7 @@ def test_work_log_with_photos(db):
     w = make_world()
     team = teams_of(w)[TeamKind.SECURITY]
     log = worklogs.create_log(team, log_on=TODAY, shift="morning", content=" 巡逻三次 ", **by(w.users[Role.STATION_STAFF]),
-                        photos=[photo(), photo("b.png")], now=NOW)
+                              photos=[photo(), photo("b.png")], now=NOW)
     assert log.content == "巡逻三次" and log.shift == Shift.MORNING and len(log.photos) == 2
     assert log.station_id == w.stations["a"].id
     assert db.session.scalar(select(AuditLog.action).where(AuditLog.object_id == log.id,
@@ -118,10 +118,10 @@ def test_too_many_or_fake_photos_are_refused(db):
     team = teams_of(w)[TeamKind.CLEANING]
     with pytest.raises(DomainError, match="6"):
         worklogs.create_log(team, log_on=TODAY, shift="morning", content="x", **by(w.users[Role.STATION_STAFF]),
-                      photos=[photo() for _ in range(7)], now=NOW)
+                            photos=[photo() for _ in range(7)], now=NOW)
     with pytest.raises(DomainError, match="格式"):
         worklogs.create_log(team, log_on=TODAY, shift="morning", content="x", **by(w.users[Role.STATION_STAFF]),
-                      photos=[photo("x.png", b"MZ not an image at all")], now=NOW)
+                            photos=[photo("x.png", b"MZ not an image at all")], now=NOW)
 
 
 def test_other_stations_staff_cannot_log(db):
@@ -139,9 +139,10 @@ def test_month_gaps_list_days_without_a_log_up_to_today(db):
     teams = teams_of(w)
     staff = w.users[Role.STATION_STAFF]
     for d in (1, 2, 15):
-        worklogs.create_log(teams[TeamKind.CLEANING], log_on=date(2026, 3, d), shift="full_day", content="x", **by(staff),
-                      now=NOW)
-    worklogs.create_log(teams[TeamKind.CLEANING], log_on=date(2026, 3, 2), shift="evening", content="y", **by(staff), now=NOW)
+        worklogs.create_log(teams[TeamKind.CLEANING], log_on=date(2026, 3, d), shift="full_day", content="x",
+                            **by(staff), now=NOW)
+    worklogs.create_log(teams[TeamKind.CLEANING], log_on=date(2026, 3, 2), shift="evening", content="y", **by(staff),
+                        now=NOW)
     rows = {r.team.kind: r for r in worklogs.month_gaps(w.stations["a"], Month(2026, 3), today=TODAY, scope=SYSTEM)}
     cleaning = rows[TeamKind.CLEANING]
     assert cleaning.logged == 3
@@ -170,7 +171,7 @@ def test_patrol_run_shows_missed_points(db):
     """A day's run lists each point with its check-ins; points without one are missed."""
     w = make_world()
     route = patrols.create_route(w.stations["a"], name="日巡", points=["东门", "车棚", "西门"],
-                            **by(w.users[Role.STATION_MANAGER]))
+                                 **by(w.users[Role.STATION_MANAGER]))
     staff = w.users[Role.STATION_STAFF]
     patrols.checkin(route.points[0], **by(staff), status="ok", photo=photo(), now=NOW)
     patrols.checkin(route.points[2], **by(staff), status="problem", note="路灯不亮", now=NOW)

@@ -98,7 +98,7 @@ def test_calendar_shows_days_without_logs(client, auth, db):
     """The month calendar lists each team with the days that have no log."""
     w, teams = setup(db)
     worklogs.create_log(teams[TeamKind.CLEANING], log_on=local_today(), shift="full_day", content="x",
-                  **by(w.users[Role.STATION_STAFF]))
+                        **by(w.users[Role.STATION_STAFF]))
     db.session.commit()
     auth.login("staff")
     page = client.get("/stationwork/calendar").get_data(as_text=True)
@@ -111,7 +111,7 @@ def test_officials_view_a_station_in_their_area_only(client, auth, db):
     """A community worker sees the logs of a station in their community, never another's."""
     w, teams = setup(db)
     worklogs.create_log(teams[TeamKind.CLEANING], log_on=local_today(), shift="full_day", content="本站日志",
-                  **by(w.users[Role.STATION_STAFF]))
+                        **by(w.users[Role.STATION_STAFF]))
     db.session.commit()
     auth.login("community")
     assert "a服务站" in client.get("/stationwork/").get_data(as_text=True)
@@ -124,7 +124,7 @@ def test_station_never_sees_another_stations_logs_or_photos(client, auth, db):
     """Staff of station b get a 404 for station a's log photos and see none of its logs."""
     w, teams = setup(db)
     log = worklogs.create_log(teams[TeamKind.CLEANING], log_on=local_today(), shift="full_day", content="甲站日志",
-                        **by(w.users[Role.STATION_STAFF]), photos=[_fs()])
+                              **by(w.users[Role.STATION_STAFF]), photos=[_fs()])
     make_user(Role.STATION_STAFF, w.stations["b"], username="bstaff")
     db.session.commit()
     auth.login("bstaff")

@@ -138,6 +138,6 @@ class OrderRecheck(MethodView):
     def post(self, data, order_id):
         """复查: close, or return with a reason (and optionally a new deadline)."""
         order = _order(order_id)
-        rectification.recheck(order, api_user(), scope=api_scope(), passed=data["decision"] == "close", reason=data.get("reason"),
-                            due_on=data.get("due_on"))
+        rectification.recheck(order, api_user(), scope=api_scope(), passed=data["decision"] == "close",
+                              reason=data.get("reason"), due_on=data.get("due_on"))
         return _order(order_id)

@@ -155,6 +155,7 @@ def create_inspection(actor: User, *, scope: Scope, level: InspectionLevel | str
                  changes={"level": [None, level], "target": [None, f"{target_kind}:{target_id}"],
                           "inspected_on": [None, inspected_on], "inspectors": [None, sorted(inspectors)]},
                  place=audit_place(inspection))
+    logger.info("inspection %r recorded by %r", inspection, actor)
     return inspection
 
 

@@ -121,7 +121,8 @@ def open_order(source: OrderSource, place: dict, *, actor: User, problem: str, m
     db.session.flush()
     _event(order, EventKind.OPENED, actor, measure, now)
     audit.record("rectification.open", order, actor=actor,
-                 changes={"responsible": [None, f"{kind}:{name}"], "measure": [None, measure], "due_on": [None, due_on]},
+                 changes={"responsible": [None, f"{kind}:{name}"], "measure": [None, measure],
+                          "due_on": [None, due_on]},
                  place=audit_place(order))
     for user_id in responsible_users([order])[order.id]:
         if user_id != actor.id:

@@ -50,7 +50,8 @@ def escalate_overdue(now: datetime, *, scope: Scope, batch: int = 1000) -> dict[
             elif due is not None and now - due >= street_after:
                 for user_id in by_street.get(street_id, []):
                     notify(user_id, "repair.overdue", title + "（社区督办后仍未办结）", body=req.description[:200],
-                           link=f"/repairs/{req.id}", key=f"repair.overdue.{req.id}.{req.reopen_count}.street.{user_id}",
+                           link=f"/repairs/{req.id}",
+                           key=f"repair.overdue.{req.id}.{req.reopen_count}.street.{user_id}",
                            compound_id=req.compound_id)
                 req.escalation_level = 2
                 record_event(req, "escalated", req.status, req.status, None, now, "超时，已通知街道办事处")

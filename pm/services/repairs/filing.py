@@ -229,6 +229,7 @@ def check_rate_limit(phone: str | None, ip: str | None, *, now: datetime) -> Non
         if n >= setting("REPAIR_PUBLIC_PER_PHONE_HOUR"):
             raise DomainError("该手机号一小时内提交的报修过多，请稍后再试，或拨打服务站电话", field="filer_phone")
     if ip:
-        n = db.session.scalar(select(func.count()).select_from(RepairRequest).where(RepairRequest.filer_ip == ip, *public))
+        n = db.session.scalar(select(func.count()).select_from(RepairRequest).where(
+            RepairRequest.filer_ip == ip, *public))
         if n >= setting("REPAIR_PUBLIC_PER_IP_HOUR"):
             raise DomainError("本网络一小时内提交的报修过多，请稍后再试，或拨打服务站电话", field="filer_phone")

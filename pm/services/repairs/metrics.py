@@ -1,6 +1,8 @@
 """报修月度统计: a station's month of repair requests — count, on-time rates, ratings, reopens — as of a time."""
-# Every figure is computed "as of" a given instant: a request still open past its deadline at `as_of` counts as
-# late. Pages pass now; an assessment passes its period's fixed cut-off time, so the figures never move after it.
+# Every figure is computed "as of" a given instant: steps taken after `as_of` do not count, and a request still
+# open past its deadline at `as_of` counts as late. Pages pass now; an assessment passes its period's fixed
+# cut-off time. One limit: a request keeps only its latest round, so a reopen after the cut-off clears the
+# completion and rating it undoes (an assessment that must never move stores its figures at the cut-off).
 from __future__ import annotations
 
 from dataclasses import dataclass

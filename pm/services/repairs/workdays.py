@@ -114,6 +114,7 @@ def set_day(county_id: int, day: date, is_workday: bool, *, actor: User, scope: 
         row.is_workday, row.note = bool(is_workday), note
     db.session.flush()
     audit.record("workday.set", row, actor=actor, changes=changes, place=county)
+    logger.info("work calendar day %s of county %s set by %r", day, county_id, actor)
     return row
 
 

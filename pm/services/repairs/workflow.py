@@ -1,9 +1,7 @@
-"""报修流程: the state machine of a repair request (accept → dispatch → work → complete → confirm/rate → close).
-
-Every step checks who acts and the current status (a step out of order is a Conflict and changes nothing),
-writes a RepairEvent (the timeline) and an audit row, and tells whoever must know. `allowed_actions` answers
-the same checks for a page, so a button is offered exactly when the step would be accepted.
-"""
+"""报修流程: the state machine of a repair request (accept → dispatch → work → complete → confirm/rate → close)."""
+# Every step checks who acts and the current status (a step out of order is a Conflict and changes nothing),
+# writes a RepairEvent (the timeline) and an audit row, and tells whoever must know. `allowed_actions` answers
+# the same checks for a page, so a button is offered exactly when the step would be accepted.
 from __future__ import annotations
 
 import logging
@@ -175,6 +173,7 @@ def move(req: RepairRequest, to: RepairStatus, kind: str, actor: User | None, no
         setattr(req, key, value)
     record_event(req, kind, before, to, actor, now, note)
     db.session.flush()
+    logger.info("repair %r %s by %r", req, kind, actor)
     audit.record(f"repair.{kind}", req, actor=actor, place=db.session.get(Compound, req.compound_id),
                  changes={"status": [before, to], **{k: v for k, v in changes.items() if not k.endswith("_at")},
                           **({"note": note} if note else {})})

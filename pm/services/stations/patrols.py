@@ -67,6 +67,7 @@ def create_route(station: Station, *, name: str, points: list[str], actor: User,
     db.session.flush()
     audit.record("patrol_route.create", route, actor=actor, changes={"name": [None, name], "points": [None, names]},
                  place=audit_place(station))
+    logger.info("patrol route %r created by %r", route, actor)
     return route
 
 
@@ -106,6 +107,7 @@ def checkin(point: PatrolPoint, *, actor: User, scope: Scope, status: CheckinSta
     db.session.flush()
     audit.record("patrol.checkin", row, actor=actor,
                  changes={"point_id": [None, point.id], "status": [None, status]}, place=audit_place(route.station))
+    logger.info("patrol check-in %r by %r", row, actor)
     return row
 
 

@@ -79,6 +79,7 @@ def ensure_teams(station: Station, *, actor: User, scope: Scope) -> list[Team]:
             audit.record("team.create", team, actor=actor, changes={"kind": [None, kind], "name": [None, team.name]},
                          place=audit_place(station))
             existing[kind] = team
+            logger.info("team %r created by %r", team, actor)
     return [existing[k] for k in TeamKind]
 
 
