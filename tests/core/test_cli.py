@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from pm.demo import DEMO_LOGINS
 from pm.models import (
     ApiToken,
     AuditLog,
@@ -16,6 +15,7 @@ from pm.models import (
     User,
 )
 from pm.services.accounts import authenticate, user_for_token
+from pm.demo import DEMO_LOGINS
 from tests.factories import (
     make_community,
     make_compound,
@@ -212,7 +212,7 @@ def test_jobs_run_rejects_unknown_names_and_bad_times(runner, db):
 def test_demo_command_fills_the_fund_and_the_repair_queue(runner, db):
     """After `flask pm demo` the owner has a fund account with entries and a plan in voting; the manager has repairs queued."""
     from pm.access import scope_for
-    from pm.models import LedgerEntry, PlanStatus, SubAccount, UsePlan
+    from pm.models import SubAccount, LedgerEntry, PlanStatus, UsePlan
     from pm.services.repairs import queue
     from pm.timeutil import utcnow
 

@@ -6,9 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from pm import demo
 from pm.access import scope_for
-from pm.demo import city
 from pm.errors import Conflict
 from pm.models import (
     Building,
@@ -27,6 +25,8 @@ from pm.models import (
     User,
     station_compounds,
 )
+from pm import demo
+from pm.demo import city
 from pm.services.accounts import authenticate
 
 
@@ -244,10 +244,10 @@ def test_demo_fund_has_policy_standards_accounts_and_both_worklists(db, loaded):
     """The county has a FundPolicy and two deposit standards; accounts carry deposits; 追缴 and 续交 lists have rows."""
     from pm.models import (
         DepositRate,
+        SubAccount,
         FundPolicy,
         LedgerEntry,
         ReturnsDistribution,
-        SubAccount,
     )
     from pm.services.fund import cashier as funds
 
@@ -273,9 +273,9 @@ def test_owner_sees_an_account_with_history_and_can_vote_on_the_open_plan(db, lo
     from pm.models import (
         Ballot,
         EntryKind,
+        SubAccount,
         LedgerEntry,
         PlanStatus,
-        SubAccount,
         UsePlan,
     )
     from pm.services import votes
@@ -302,16 +302,16 @@ def test_owner_sees_an_account_with_history_and_can_vote_on_the_open_plan(db, lo
 def test_station_manager_has_repairs_in_every_state_and_staff_in_maintenance(db, loaded):
     """The manager's queue has submitted, dispatched (to the staff member) and overdue requests; others await rating or are closed."""
     from pm.models import RepairRequest, RepairStatus, Team
-    from pm.services import repairs
+    from pm.services.repairs import queue as repair_queue
     from pm.timeutil import utcnow
 
     users = _users(db)
     manager, staff = users[Role.STATION_MANAGER], users[Role.STATION_STAFF]
     now = utcnow()
-    queue = db.session.scalars(repairs.queue_stmt(scope_for(manager), now=now)).all()
+    queue = db.session.scalars(repair_queue.queue_stmt(scope_for(manager), now=now)).all()
     assert {RepairStatus.SUBMITTED, RepairStatus.DISPATCHED} <= {r.status for r in queue}
     assert any(r.assignee_id == staff.id for r in queue if r.status == RepairStatus.DISPATCHED)
-    assert db.session.scalars(select(RepairRequest.id).where(repairs.overdue_clause(now))).all()
+    assert db.session.scalars(select(RepairRequest.id).where(repair_queue.overdue_clause(now))).all()
     completed = db.session.scalars(select(RepairRequest).where(RepairRequest.status == RepairStatus.COMPLETED)).all()
     assert completed and all(r.filer_user_id in (users[Role.OWNER].id, users[Role.RESIDENT].id) for r in completed)
     closed = db.session.scalars(select(RepairRequest).where(RepairRequest.status == RepairStatus.CLOSED)).all()
