@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from pm.access import scope_for
+from pm.access import SYSTEM, scope_for
 from pm.demo.names import ago
 from pm.extensions import db
 from pm.models import (
@@ -12,8 +12,8 @@ from pm.models import (
     Role,
     TeamKind,
 )
-from pm.services import repairs
-from pm.services import stations as station_work
+from pm.services.repairs import filing, workflow
+from pm.services.stations import teams as station_teams
 
 logger = logging.getLogger(__name__)
 
@@ -23,31 +23,29 @@ def populate(station, compound, users, now) -> dict[str, int]:
 
     manager, staff, owner_user, resident = (users[r] for r in (
         Role.STATION_MANAGER, Role.STATION_STAFF, Role.OWNER, Role.RESIDENT))
-    teams = {t.kind: t for t in station_work.ensure_teams(station, actor=manager)}
-    station_work.add_member(teams[TeamKind.MAINTENANCE], staff, actor=manager)
-    station_work.add_member(teams[TeamKind.CLEANING], staff, actor=manager)
+    teams = {t.kind: t for t in station_teams.ensure_teams(station, actor=manager, scope=SYSTEM)}
+    station_teams.add_member(teams[TeamKind.MAINTENANCE], staff, actor=manager, scope=SYSTEM)
+    station_teams.add_member(teams[TeamKind.CLEANING], staff, actor=manager, scope=SYSTEM)
     maintenance = teams[TeamKind.MAINTENANCE]
-    manager_scope, staff_scope = scope_for(manager), scope_for(staff)
-    scopes = {owner_user.id: scope_for(owner_user), resident.id: scope_for(resident)}
-    homes = {u.id: min(db.session.scalars(scopes[u.id].household_ids)) for u in (owner_user, resident)}
+    homes = {u.id: min(db.session.scalars(scope_for(u).household_ids)) for u in (owner_user, resident)}
     building_id = db.session.get(Household, homes[owner_user.id]).building_id
 
     def file(user, days, hours, category, urgency, description, *, common=False):
-        return repairs.file_request(
-            compound, actor=user, scope=scopes[user.id], category=category, urgency=urgency, description=description,
+        return filing.file_request(
+            compound, actor=user, scope=SYSTEM, category=category, urgency=urgency, description=description,
             household_id=None if common else homes[user.id], building_id=building_id if common else None,
             location_note="楼道" if common else None, now=ago(now, days, hours))
 
     def handle(req, days, hours, *, until):
         """Dispatch to the staff member, then start, complete (and confirm) as far as `until`."""
         at = ago(now, days, hours)
-        repairs.dispatch(req, actor=manager, scope=manager_scope, team_id=maintenance.id, assignee_id=staff.id,
-                         now=at + timedelta(minutes=25))
+        workflow.dispatch(req, actor=manager, scope=SYSTEM, team_id=maintenance.id, assignee_id=staff.id,
+                          now=at + timedelta(minutes=25))
         if until == "dispatched":
             return
-        repairs.start(req, actor=staff, scope=staff_scope, now=at + timedelta(hours=2))
-        repairs.complete(req, actor=staff, scope=staff_scope, note="已更换损坏部件，试用正常，现场已清理。",
-                         now=at + timedelta(hours=5))
+        workflow.start(req, actor=staff, scope=SYSTEM, now=at + timedelta(hours=2))
+        workflow.complete(req, actor=staff, scope=SYSTEM, note="已更换损坏部件，试用正常，现场已清理。",
+                          now=at + timedelta(hours=5))
 
     made = []
     made.append(file(resident, 0, 3, "leak", "normal", "卫生间顶棚渗水，楼上可能漏水，请上门查看。"))
@@ -63,7 +61,7 @@ def populate(station, compound, users, now) -> dict[str, int]:
     ):
         req = file(user, days, 6, category, "normal", description, common=True)
         handle(req, days, 6, until="completed")
-        repairs.confirm(req, actor=user, rating=rating, comment=comment, now=ago(now, days - 1))
+        workflow.confirm(req, actor=user, scope=SYSTEM, rating=rating, comment=comment, now=ago(now, days - 1))
         made.append(req)
     # Overdue: filed two days ago as urgent and not yet answered (the escalation job picks it up).
     made.append(file(owner_user, 2, 1, "power", "urgent", "楼道总电闸跳闸后合不上，整个单元公共照明停电。",

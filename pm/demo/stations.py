@@ -4,12 +4,14 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, time, timedelta
 
+from pm.access import SYSTEM
 from pm.demo.names import ago
 from pm.models import (
     Role,
     TeamKind,
 )
-from pm.services import stations as station_work
+from pm.services.stations import patrols, worklogs
+from pm.services.stations import teams as station_teams
 from pm.timeutil import LOCAL_TZ, local_today
 
 logger = logging.getLogger(__name__)
@@ -27,7 +29,7 @@ def populate(station, users, rng, now) -> dict[str, int]:
     """Daily work logs for the last two weeks (some days missing) and a patrol route with check-ins."""
 
     manager, staff = users[Role.STATION_MANAGER], users[Role.STATION_STAFF]
-    teams = {t.kind: t for t in station_work.ensure_teams(station, actor=manager)}
+    teams = {t.kind: t for t in station_teams.ensure_teams(station, actor=manager, scope=SYSTEM)}
     today = local_today(now)
     buildings = ("1号楼", "2号楼", "3号楼")
     logs = 0
@@ -36,11 +38,11 @@ def populate(station, users, rng, now) -> dict[str, int]:
         for kind, texts in WORK_LOG_TEXTS.items():
             if rng.random() < 0.2:
                 continue  # not written that day: month_gaps shows it
-            station_work.create_log(teams[kind], log_on=day, shift="full_day",
-                                    content=rng.choice(texts).format(b=rng.choice(buildings)),
-                                    actor=staff, now=ago(now, days - 1))
+            worklogs.create_log(teams[kind], log_on=day, shift="full_day",
+                                content=rng.choice(texts).format(b=rng.choice(buildings)),
+                                actor=staff, scope=SYSTEM, now=ago(now, days - 1))
             logs += 1
-    route = station_work.create_route(station, name="日常安全巡查", points=list(PATROL_POINTS), actor=manager)
+    route = patrols.create_route(station, name="日常安全巡查", points=list(PATROL_POINTS), actor=manager, scope=SYSTEM)
     checkins = 0
     for days in (3, 2, 1):
         for i, point in enumerate(route.points):
@@ -49,8 +51,8 @@ def populate(station, users, rng, now) -> dict[str, int]:
             problem = days == 1 and point.name == "非机动车棚"
             # Morning rounds at 08:30 local time, ten minutes a point.
             local = datetime.combine(today - timedelta(days=days), time(8, 30), tzinfo=LOCAL_TZ)
-            station_work.checkin(point, actor=staff, status="problem" if problem else "ok",
-                                 note="车棚内电动车飞线充电两处，已劝离" if problem else None,
-                                 now=(local + timedelta(minutes=10 * i)).astimezone(UTC))
+            patrols.checkin(point, actor=staff, scope=SYSTEM, status="problem" if problem else "ok",
+                            note="车棚内电动车飞线充电两处，已劝离" if problem else None,
+                            now=(local + timedelta(minutes=10 * i)).astimezone(UTC))
             checkins += 1
     return {"work_logs": logs, "patrol_checkins": checkins}

@@ -1,20 +1,19 @@
-"""整改单逾期督办: daily job telling the level above about overdue rectification orders.
-
-A system job (no user's scope): it reads every overdue order; notifications carry dedupe keys, so a rerun
-for the same day, or the next day's run, never notifies the same person twice about the same deadline.
-"""
+"""整改单逾期督办: daily job telling the level above about overdue rectification orders."""
+# A system job (the SYSTEM scope): it reads every overdue order; notifications carry dedupe keys, so a rerun
+# for the same day, or the next day's run, never notifies the same person twice about the same deadline.
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-from pm.services import inspections
+from pm.access import SYSTEM
+from pm.services.inspections import rectification
 
 logger = logging.getLogger(__name__)
 
 
 def escalate_overdue(now: datetime) -> dict[str, int]:
     """Notify the community / street / county above the responsible body of each overdue order."""
-    counts = inspections.escalate_overdue(now)
+    counts = rectification.escalate_overdue(now, scope=SYSTEM)
     logger.info("rectification escalation as of %s: %r", now.isoformat(), counts)
     return counts

@@ -213,7 +213,7 @@ def test_demo_command_fills_the_fund_and_the_repair_queue(runner, db):
     """After `flask pm demo` the owner has a fund account with entries and a plan in voting; the manager has repairs queued."""
     from pm.access import scope_for
     from pm.models import SubAccount, LedgerEntry, PlanStatus, UsePlan
-    from pm.services import repairs
+    from pm.services.repairs import queue
     from pm.timeutil import utcnow
 
     result = runner.invoke(args=["pm", "demo"])
@@ -225,4 +225,4 @@ def test_demo_command_fills_the_fund_and_the_repair_queue(runner, db):
     assert db.session.scalar(select(func.count()).where(LedgerEntry.account_id == account.id)) >= 2
     assert db.session.scalars(scope.select(UsePlan).where(UsePlan.status == PlanStatus.VOTING)).first() is not None
     manager = db.session.scalar(select(User).where(User.username == "manager"))
-    assert db.session.scalars(repairs.queue_stmt(scope_for(manager), now=utcnow())).first() is not None
+    assert db.session.scalars(queue.queue_stmt(scope_for(manager), now=utcnow())).first() is not None

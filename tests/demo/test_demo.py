@@ -302,16 +302,16 @@ def test_owner_sees_an_account_with_history_and_can_vote_on_the_open_plan(db, lo
 def test_station_manager_has_repairs_in_every_state_and_staff_in_maintenance(db, loaded):
     """The manager's queue has submitted, dispatched (to the staff member) and overdue requests; others await rating or are closed."""
     from pm.models import RepairRequest, RepairStatus, Team
-    from pm.services import repairs
+    from pm.services.repairs import queue as repair_queue
     from pm.timeutil import utcnow
 
     users = _users(db)
     manager, staff = users[Role.STATION_MANAGER], users[Role.STATION_STAFF]
     now = utcnow()
-    queue = db.session.scalars(repairs.queue_stmt(scope_for(manager), now=now)).all()
+    queue = db.session.scalars(repair_queue.queue_stmt(scope_for(manager), now=now)).all()
     assert {RepairStatus.SUBMITTED, RepairStatus.DISPATCHED} <= {r.status for r in queue}
     assert any(r.assignee_id == staff.id for r in queue if r.status == RepairStatus.DISPATCHED)
-    assert db.session.scalars(select(RepairRequest.id).where(repairs.overdue_clause(now))).all()
+    assert db.session.scalars(select(RepairRequest.id).where(repair_queue.overdue_clause(now))).all()
     completed = db.session.scalars(select(RepairRequest).where(RepairRequest.status == RepairStatus.COMPLETED)).all()
     assert completed and all(r.filer_user_id in (users[Role.OWNER].id, users[Role.RESIDENT].id) for r in completed)
     closed = db.session.scalars(select(RepairRequest).where(RepairRequest.status == RepairStatus.CLOSED)).all()
@@ -332,14 +332,16 @@ def test_station_work_and_inspections_have_logs_gaps_checkins_and_orders(db, loa
         Station,
         WorkLog,
     )
-    from pm.services import stations as station_work
+    from pm.access import SYSTEM
+    from pm.services.periods import Month
+    from pm.services.stations import worklogs
     from pm.timeutil import local_today
 
     today = local_today()
     station = db.session.get(Station, _users(db)[Role.STATION_MANAGER].station_id)
     days = db.session.scalars(select(WorkLog.log_on)).all()
     assert days and max(days) < today
-    gaps = station_work.month_gaps(station, today.year, today.month, today=today)
+    gaps = worklogs.month_gaps(station, Month(today.year, today.month), today=today, scope=SYSTEM)
     assert any(g.missing for g in gaps)
     statuses = db.session.scalars(select(PatrolCheckin.status)).all()
     assert CheckinStatus.PROBLEM in statuses and CheckinStatus.OK in statuses

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
+from pm.access import scope_for
 from pm.errors import Conflict, DomainError, Forbidden, NotFound
 from pm.models import (
     EventKind,
@@ -18,13 +19,17 @@ from pm.models import (
     ResponsibleKind,
     Role,
 )
-from pm.services import inspections as svc
-from pm.services import stations as sw
+from pm.services.inspections import inspections, rectification
+from pm.services.stations import patrols
 from tests.factories import make_user, make_world
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 NOW = datetime(2026, 3, 15, 4, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 15)
+
+def by(user):
+    """The actor and their scope, as the services take them."""
+    return {"actor": user, "scope": scope_for(user)}
 
 
 def photo():
@@ -33,14 +38,15 @@ def photo():
 
 def street_inspection(w, target_kind="compound", target=None, **kw):
     target = target if target is not None else w.compounds["a"][0]
-    return svc.create_inspection(w.users[Role.STREET_OFFICER], level="street_weekly", target_kind=target_kind,
-                                 target_id=target.id, inspected_on=TODAY, now=NOW, **kw)
+    return inspections.create_inspection(**by(w.users[Role.STREET_OFFICER]), level="street_weekly",
+                                         target_kind=target_kind, target_id=target.id, inspected_on=TODAY, now=NOW,
+                                         **kw)
 
 
 def finding(inspection, user, **kw):
     args = {"item_code": "environment", "deduction": "0.5", "note": "楼道堆物", "measure": "三日内清理",
             "due_on": TODAY + timedelta(days=3), "now": NOW, **kw}
-    return svc.add_finding(inspection, user, **args)
+    return inspections.add_finding(inspection, **by(user), **args)
 
 
 @pytest.mark.parametrize("role, level, kind, target", [
@@ -55,8 +61,8 @@ def test_each_level_inspects_its_targets(db, role, level, kind, target):
     """Community daily patrols, street weekly inspections and county monthly spot checks record their targets."""
     w = make_world()
     t = target(w)
-    inspection = svc.create_inspection(w.users[role], level=level, target_kind=kind, target_id=t.id,
-                                       inspected_on=TODAY, now=NOW)
+    inspection = inspections.create_inspection(**by(w.users[role]), level=level, target_kind=kind, target_id=t.id,
+                                               inspected_on=TODAY, now=NOW)
     assert inspection.target_name == t.name and inspection.inspectors == [w.users[role]]
     assert inspection.street_id in (w.streets["a"].id, w.streets["b"].id)
 
@@ -71,16 +77,16 @@ def test_wrong_level_for_role_is_forbidden(db, role, level, kind):
     """A role can only carry out its own level of inspection."""
     w = make_world()
     with pytest.raises(Forbidden):
-        svc.create_inspection(w.users[role], level=level, target_kind=kind, target_id=w.compounds["a"][0].id,
-                              inspected_on=TODAY, now=NOW)
+        inspections.create_inspection(**by(w.users[role]), level=level, target_kind=kind,
+                                      target_id=w.compounds["a"][0].id, inspected_on=TODAY, now=NOW)
 
 
 def test_wrong_target_kind_for_level(db):
     """A community patrol cannot target a street office; a street inspection cannot target a street."""
     w = make_world()
     with pytest.raises(DomainError) as err:
-        svc.create_inspection(w.users[Role.COMMUNITY_WORKER], level="community_daily", target_kind="street",
-                              target_id=w.streets["a"].id, inspected_on=TODAY, now=NOW)
+        inspections.create_inspection(**by(w.users[Role.COMMUNITY_WORKER]), level="community_daily",
+                                      target_kind="street", target_id=w.streets["a"].id, inspected_on=TODAY, now=NOW)
     assert "target_kind" in err.value.fields
     with pytest.raises(DomainError):
         street_inspection(w, "street", w.streets["a"])
@@ -93,8 +99,8 @@ def test_street_officer_cannot_inspect_another_streets_compound(db):
         street_inspection(w, "compound", w.compounds["b"][0])
     assert "target_id" in err.value.fields
     with pytest.raises(NotFound):
-        svc.create_inspection(w.users[Role.COMMUNITY_WORKER], level="community_daily", target_kind="station",
-                              target_id=w.stations["b"].id, inspected_on=TODAY, now=NOW)
+        inspections.create_inspection(**by(w.users[Role.COMMUNITY_WORKER]), level="community_daily",
+                                      target_kind="station", target_id=w.stations["b"].id, inspected_on=TODAY, now=NOW)
     assert db.session.scalar(select(func.count()).select_from(Inspection)) == 0
 
 
@@ -102,8 +108,8 @@ def test_future_inspection_date_is_refused(db):
     """An inspection cannot be dated in the future."""
     w = make_world()
     with pytest.raises(DomainError) as err:
-        svc.create_inspection(w.users[Role.STREET_OFFICER], level="street_weekly", target_kind="compound",
-                              target_id=w.compounds["a"][0].id, inspected_on=TODAY + timedelta(days=1), now=NOW)
+        inspections.create_inspection(**by(w.users[Role.STREET_OFFICER]), level="street_weekly", target_kind="compound",
+                                      target_id=w.compounds["a"][0].id, inspected_on=TODAY + timedelta(days=1), now=NOW)
     assert "inspected_on" in err.value.fields
 
 
@@ -139,8 +145,8 @@ def test_compound_without_station_makes_the_community_responsible(db):
     w = make_world()
     order = finding(street_inspection(w, "compound", w.compounds["a"][1]), w.users[Role.STREET_OFFICER]).order
     assert order.responsible_kind == ResponsibleKind.COMMUNITY and order.station_id is None
-    county_order = finding(svc.create_inspection(w.users[Role.COUNTY_ADMIN], level="county_monthly",
-                                                 target_kind="street", target_id=w.streets["a"].id,
+    county_order = finding(inspections.create_inspection(**by(w.users[Role.COUNTY_ADMIN]), level="county_monthly",
+                                                         target_kind="street", target_id=w.streets["a"].id,
                                                  inspected_on=TODAY, now=NOW), w.users[Role.COUNTY_ADMIN]).order
     assert county_order.responsible_kind == ResponsibleKind.STREET
 
@@ -200,20 +206,20 @@ def test_report_recheck_return_and_close(db):
     officer, staff = w.users[Role.STREET_OFFICER], w.users[Role.STATION_STAFF]
     order = finding(street_inspection(w), officer).order
     with pytest.raises(Conflict):
-        svc.recheck(order, officer, passed=True, now=NOW)  # out of order: nothing reported yet
-    svc.report_done(order, staff, note="已清理", photos=[photo()], now=NOW)
+        rectification.recheck(order, **by(officer), passed=True, now=NOW)  # out of order: nothing reported yet
+    rectification.report_done(order, **by(staff), note="已清理", photos=[photo()], now=NOW)
     assert order.status == OrderStatus.REPORTED and order.reported_at == NOW
     with pytest.raises(Conflict):
-        svc.report_done(order, staff, note="again", now=NOW)
+        rectification.report_done(order, **by(staff), note="again", now=NOW)
     with pytest.raises(DomainError) as err:
-        svc.recheck(order, officer, passed=False, reason=" ", now=NOW)
+        rectification.recheck(order, **by(officer), passed=False, reason=" ", now=NOW)
     assert "reason" in err.value.fields
-    svc.recheck(order, officer, passed=False, reason="仍有堆物", due_on=TODAY + timedelta(days=5), now=NOW)
+    rectification.recheck(order, **by(officer), passed=False, reason="仍有堆物", due_on=TODAY + timedelta(days=5), now=NOW)
     assert order.status == OrderStatus.RETURNED and order.return_count == 1 and order.due_on == TODAY + timedelta(days=5)
     returned = db.session.scalar(select(Notification).where(Notification.kind == "rectification.returned"))
     assert returned.user_id == w.users[Role.STATION_MANAGER].id
-    svc.report_done(order, w.users[Role.STATION_MANAGER], note="全部清理", now=NOW + timedelta(hours=1))
-    svc.recheck(order, officer, passed=True, now=NOW + timedelta(hours=2))
+    rectification.report_done(order, **by(w.users[Role.STATION_MANAGER]), note="全部清理", now=NOW + timedelta(hours=1))
+    rectification.recheck(order, **by(officer), passed=True, now=NOW + timedelta(hours=2))
     assert order.status == OrderStatus.CLOSED and order.closed_at == NOW + timedelta(hours=2)
     db.session.flush()
     db.session.refresh(order)
@@ -229,12 +235,12 @@ def test_only_the_responsible_body_reports_and_only_inspectors_recheck(db):
     officer = w.users[Role.STREET_OFFICER]
     order = finding(street_inspection(w), officer).order
     with pytest.raises(Forbidden):
-        svc.report_done(order, make_user(Role.STATION_MANAGER, w.stations["b"]), note="x", now=NOW)
+        rectification.report_done(order, **by(make_user(Role.STATION_MANAGER, w.stations["b"])), note="x", now=NOW)
     with pytest.raises(Forbidden):
-        svc.report_done(order, officer, note="x", now=NOW)
-    svc.report_done(order, w.users[Role.STATION_STAFF], note="done", now=NOW)
+        rectification.report_done(order, **by(officer), note="x", now=NOW)
+    rectification.report_done(order, **by(w.users[Role.STATION_STAFF]), note="done", now=NOW)
     with pytest.raises(Forbidden):
-        svc.recheck(order, w.users[Role.STATION_MANAGER], passed=True, now=NOW)
+        rectification.recheck(order, **by(w.users[Role.STATION_MANAGER]), passed=True, now=NOW)
 
 
 def test_overdue_is_computed_at_read_time(db):
@@ -243,24 +249,25 @@ def test_overdue_is_computed_at_read_time(db):
     order = finding(street_inspection(w), w.users[Role.STREET_OFFICER]).order
     assert not order.is_overdue(order.due_on)
     assert order.is_overdue(order.due_on + timedelta(days=1))
-    svc.report_done(order, w.users[Role.STATION_STAFF], note="done", now=NOW)
+    rectification.report_done(order, **by(w.users[Role.STATION_STAFF]), note="done", now=NOW)
     assert not order.is_overdue(order.due_on + timedelta(days=1))
 
 
 def test_problem_checkin_opens_an_order_once(db):
     """A patrol check-in with a problem opens a station order directly; an ok one cannot; twice is refused."""
     w = make_world()
-    route = sw.create_route(w.stations["a"], name="日巡", points=["东门", "西门"], actor=w.users[Role.STATION_MANAGER])
+    route = patrols.create_route(w.stations["a"], name="日巡", points=["东门", "西门"], **by(w.users[Role.STATION_MANAGER]))
     staff = w.users[Role.STATION_STAFF]
-    bad = sw.checkin(route.points[0], actor=staff, status="problem", note="井盖松动", now=NOW)
-    ok = sw.checkin(route.points[1], actor=staff, status="ok", now=NOW)
-    order = svc.order_from_checkin(bad, staff, measure="更换井盖", due_on=TODAY + timedelta(days=1), now=NOW)
+    bad = patrols.checkin(route.points[0], **by(staff), status="problem", note="井盖松动", now=NOW)
+    ok = patrols.checkin(route.points[1], **by(staff), status="ok", now=NOW)
+    order = rectification.order_from_checkin(bad, **by(staff), measure="更换井盖", due_on=TODAY + timedelta(days=1),
+                                             now=NOW)
     assert order.responsible_kind == ResponsibleKind.STATION and "井盖松动" in order.problem
     with pytest.raises(Conflict):
-        svc.order_from_checkin(bad, staff, measure="x", due_on=TODAY, now=NOW)
+        rectification.order_from_checkin(bad, **by(staff), measure="x", due_on=TODAY, now=NOW)
     with pytest.raises(DomainError):
-        svc.order_from_checkin(ok, staff, measure="x", due_on=TODAY, now=NOW)
+        rectification.order_from_checkin(ok, **by(staff), measure="x", due_on=TODAY, now=NOW)
     # the station manager re-checks a patrol order
-    svc.report_done(order, staff, note="已更换", now=NOW)
-    svc.recheck(order, w.users[Role.STATION_MANAGER], passed=True, now=NOW)
+    rectification.report_done(order, **by(staff), note="已更换", now=NOW)
+    rectification.recheck(order, **by(w.users[Role.STATION_MANAGER]), passed=True, now=NOW)
     assert order.status == OrderStatus.CLOSED

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from pm.access import scope_for
 from pm.models import (
     Finding,
     Inspection,
@@ -13,11 +14,17 @@ from pm.models import (
     TeamKind,
     WorkLog,
 )
-from pm.services import inspections as svc
-from pm.services import stations as sw
+from pm.services.inspections import inspections
+from pm.services.stations import teams as station_teams
+from pm.services.stations import worklogs
 from pm.timeutil import local_today
 from tests.asserts import assert_error, ids
 from tests.factories import make_user
+
+
+def by(user):
+    """The actor and their scope, as the services take them."""
+    return {"actor": user, "scope": scope_for(user)}
 
 
 def today(days=0):
@@ -112,13 +119,13 @@ def test_order_lifecycle_over_the_api(api, world, db):
 def test_queue_is_scoped_and_filters_overdue(api, world, db):
     """Each station sees only its own orders; ?overdue=true lists only overdue ones."""
     officer = world.users[Role.STREET_OFFICER]
-    inspection = svc.create_inspection(officer, level="street_weekly", target_kind="compound",
-                                       target_id=world.compounds["a"][0].id, inspected_on=local_today())
-    late = svc.add_finding(inspection, officer, item_code="order", deduction="1", note="脱岗", measure="值守",
-                           due_on=local_today()).order
+    inspection = inspections.create_inspection(**by(officer), level="street_weekly", target_kind="compound",
+                                               target_id=world.compounds["a"][0].id, inspected_on=local_today())
+    late = inspections.add_finding(inspection, **by(officer), item_code="order", deduction="1", note="脱岗", measure="值守",
+                                   due_on=local_today()).order
     late.due_on = local_today() - timedelta(days=1)
-    fresh = svc.add_finding(inspection, officer, item_code="parking", deduction="1", note="乱停", measure="划线",
-                            due_on=local_today() + timedelta(days=4)).order
+    fresh = inspections.add_finding(inspection, **by(officer), item_code="parking", deduction="1", note="乱停",
+                                    measure="划线", due_on=local_today() + timedelta(days=4)).order
     other = make_user(Role.STATION_MANAGER, world.stations["b"])
     db.session.commit()
     assert ids(api(world.users[Role.STATION_MANAGER]).get("/api/v1/rectifications")) == {late.id, fresh.id}
@@ -145,7 +152,8 @@ def test_assessment_items(api, world, db):
 
 def test_work_logs_over_the_api(api, world, db):
     """Staff post a log (future dates and duplicates refused); officials list a station's logs in their area."""
-    teams = {t.kind: t for t in sw.ensure_teams(world.stations["a"], actor=world.users[Role.STATION_MANAGER])}
+    manager = world.users[Role.STATION_MANAGER]
+    teams = {t.kind: t for t in station_teams.ensure_teams(world.stations["a"], **by(manager))}
     db.session.commit()
     staff = api(world.users[Role.STATION_STAFF])
     body = {"team_id": teams[TeamKind.CLEANING].id, "log_on": today(), "shift": "morning", "content": "清扫"}
@@ -199,10 +207,10 @@ def test_lists_query_count_does_not_grow(api, world, db, count_queries, url):
 
     def rows(n):
         for i in range(n):
-            inspection = svc.create_inspection(officer, level="street_weekly", target_kind="compound",
-                                               target_id=world.compounds["a"][0].id, inspected_on=local_today())
-            svc.add_finding(inspection, officer, item_code="greening", deduction="1", note=f"n{i}", measure="m",
-                            due_on=local_today())
+            inspection = inspections.create_inspection(**by(officer), level="street_weekly", target_kind="compound",
+                                                       target_id=world.compounds["a"][0].id, inspected_on=local_today())
+            inspections.add_finding(inspection, **by(officer), item_code="greening", deduction="1", note=f"n{i}",
+                                    measure="m", due_on=local_today())
         db.session.commit()
 
     client = api(officer)
@@ -219,12 +227,12 @@ def test_lists_query_count_does_not_grow(api, world, db, count_queries, url):
 
 def test_work_log_list_query_count_does_not_grow(api, world, db, count_queries):
     """GET /work-logs runs the same number of queries for 5 and 50 logs."""
-    teams = sw.ensure_teams(world.stations["a"], actor=world.users[Role.STATION_MANAGER])
+    teams = station_teams.ensure_teams(world.stations["a"], **by(world.users[Role.STATION_MANAGER]))
 
     def logs(start, n):
         for i in range(start, start + n):
-            sw.create_log(teams[i % 4], log_on=local_today() - timedelta(days=i // 4), shift="full_day",
-                          content=f"日志{i}", actor=world.users[Role.STATION_STAFF])
+            worklogs.create_log(teams[i % 4], log_on=local_today() - timedelta(days=i // 4), shift="full_day",
+                                content=f"日志{i}", **by(world.users[Role.STATION_STAFF]))
         db.session.commit()
 
     client = api(world.users[Role.STATION_STAFF])

@@ -3,8 +3,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from pm.access import SYSTEM, scope_for
 from pm.models import EventKind, Notification, RectificationEvent, Role
-from pm.services import inspections as svc
+from pm.services.inspections import inspections, rectification
 from pm.tasks import find_job
 from pm.tasks.scheduler import run_job
 from tests.factories import make_user, make_world
@@ -12,12 +13,18 @@ from tests.factories import make_user, make_world
 NOW = datetime(2026, 3, 15, 4, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 15)
 
+def by(user):
+    """The actor and their scope, as the services take them."""
+    return {"actor": user, "scope": scope_for(user)}
+
 
 def open_order(w, compound=None, user_role=Role.STREET_OFFICER, level="street_weekly"):
-    inspection = svc.create_inspection(w.users[user_role], level=level, target_kind="compound",
-                                       target_id=(compound or w.compounds["a"][0]).id, inspected_on=TODAY, now=NOW)
-    return svc.add_finding(inspection, w.users[user_role], item_code="order", deduction="0.5", note="门岗脱岗",
-                           measure="加强值守", due_on=TODAY + timedelta(days=2), now=NOW).order
+    inspector = w.users[user_role]
+    inspection = inspections.create_inspection(**by(inspector), level=level, target_kind="compound",
+                                               target_id=(compound or w.compounds["a"][0]).id, inspected_on=TODAY,
+                                               now=NOW)
+    return inspections.add_finding(inspection, **by(inspector), item_code="order", deduction="0.5", note="门岗脱岗",
+                                   measure="加强值守", due_on=TODAY + timedelta(days=2), now=NOW).order
 
 
 def overdue_notes(db, kind="rectification.overdue"):
@@ -57,8 +64,8 @@ def test_community_order_escalates_to_street_and_reported_orders_do_not(db):
     w = make_world()
     community_order = open_order(w, w.compounds["a"][1])
     station_order = open_order(w)
-    svc.report_done(station_order, w.users[Role.STATION_STAFF], note="已整改", now=NOW)
-    counts = svc.escalate_overdue(NOW + timedelta(days=5))
+    rectification.report_done(station_order, **by(w.users[Role.STATION_STAFF]), note="已整改", now=NOW)
+    counts = rectification.escalate_overdue(NOW + timedelta(days=5), scope=SYSTEM)
     assert counts == {"overdue_orders": 1, "notified": 1}
     (note,) = overdue_notes(db)
     assert note.user_id == w.users[Role.STREET_OFFICER].id and note.link.endswith(f"/{community_order.id}")
@@ -67,11 +74,12 @@ def test_community_order_escalates_to_street_and_reported_orders_do_not(db):
 def test_street_order_escalates_to_the_county(db):
     """An overdue order of a street office goes to the county admins."""
     w = make_world()
-    inspection = svc.create_inspection(w.users[Role.COUNTY_ADMIN], level="county_monthly", target_kind="street",
-                                       target_id=w.streets["a"].id, inspected_on=TODAY, now=NOW)
-    svc.add_finding(inspection, w.users[Role.COUNTY_ADMIN], item_code="records", deduction="1", note="台账缺失",
-                    measure="补齐台账", due_on=TODAY, now=NOW)
-    svc.escalate_overdue(NOW + timedelta(days=1))
+    admin = w.users[Role.COUNTY_ADMIN]
+    inspection = inspections.create_inspection(**by(admin), level="county_monthly", target_kind="street",
+                                               target_id=w.streets["a"].id, inspected_on=TODAY, now=NOW)
+    inspections.add_finding(inspection, **by(admin), item_code="records", deduction="1", note="台账缺失",
+                            measure="补齐台账", due_on=TODAY, now=NOW)
+    rectification.escalate_overdue(NOW + timedelta(days=1), scope=SYSTEM)
     assert [n.user_id for n in overdue_notes(db)] == [w.users[Role.COUNTY_ADMIN].id]
     assert db.session.scalar(select(func.count()).select_from(Notification)
                              .where(Notification.user_id == w.users[Role.STREET_OFFICER].id,

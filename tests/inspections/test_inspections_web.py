@@ -5,6 +5,7 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
+from pm.access import scope_for
 from pm.models import (
     Finding,
     FindingPhoto,
@@ -14,23 +15,28 @@ from pm.models import (
     Role,
     WorkLog,
 )
-from pm.services import inspections as svc
-from pm.services import stations as sw
+from pm.services.inspections import inspections, rectification
+from pm.services.stations import patrols, worklogs
+from pm.services.stations import teams as station_teams
 from pm.timeutil import local_today
 from tests.factories import make_user, make_world
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
+def by(user):
+    """The actor and their scope, as the services take them."""
+    return {"actor": user, "scope": scope_for(user)}
+
 
 def inspect(w, compound=None, role=Role.STREET_OFFICER, level="street_weekly"):
-    return svc.create_inspection(w.users[role], level=level, target_kind="compound",
-                                 target_id=(compound or w.compounds["a"][0]).id, inspected_on=local_today())
+    return inspections.create_inspection(**by(w.users[role]), level=level, target_kind="compound",
+                                         target_id=(compound or w.compounds["a"][0]).id, inspected_on=local_today())
 
 
 def add(inspection, user, **kw):
     args = {"item_code": "environment", "deduction": "1", "note": "垃圾满溢", "measure": "当日清运",
             "due_on": local_today() + timedelta(days=1), **kw}
-    return svc.add_finding(inspection, user, **args)
+    return inspections.add_finding(inspection, **by(user), **args)
 
 
 def test_street_officer_creates_an_inspection_and_adds_a_finding(client, auth, db):
@@ -52,7 +58,7 @@ def test_street_officer_creates_an_inspection_and_adds_a_finding(client, auth, d
     page = client.get(f"/inspections/{inspection.id}").get_data(as_text=True)
     assert "楼道堆物" in page and "0.50" in page and "整改单" in page
     finding = db.session.scalar(select(Finding))
-    got = client.get(f"/inspections/photos/finding/{finding.photos[0].id}")
+    got = client.get(f"/files/finding_photo/{finding.photos[0].id}")
     body = got.data
     got.close()
     assert body == PNG
@@ -104,7 +110,7 @@ def test_station_reports_and_inspector_closes_through_the_pages(client, auth, db
                        content_type="multipart/form-data")
     assert resp.status_code == 302
     evidence = db.session.scalar(select(RectificationPhoto))
-    got = client.get(f"/inspections/photos/rectification/{evidence.id}")
+    got = client.get(f"/files/rectification_photo/{evidence.id}")
     body = got.data
     got.close()
     assert body == PNG
@@ -136,8 +142,8 @@ def test_queue_puts_overdue_first_and_flags_it(client, auth, db):
     overdue = add(inspection, officer, note="已逾期的", item_code="order").order
     overdue.due_on = local_today() - timedelta(days=2)  # as if the deadline passed
     closed = add(inspection, officer, note="已闭合的", item_code="greening").order
-    svc.report_done(closed, w.users[Role.STATION_STAFF], note="ok")
-    svc.recheck(closed, officer, passed=True)
+    rectification.report_done(closed, **by(w.users[Role.STATION_STAFF]), note="ok")
+    rectification.recheck(closed, **by(officer), passed=True)
     db.session.commit()
     auth.login("manager")
     page = client.get("/inspections/rectifications/").get_data(as_text=True)
@@ -158,7 +164,7 @@ def test_station_never_sees_another_stations_orders(client, auth, db):
     assert client.get(f"/inspections/rectifications/{order.id}").status_code == 404
     assert client.get(f"/inspections/{order.finding.inspection_id}").status_code == 404
     finding_photo = db.session.scalar(select(FindingPhoto))
-    assert client.get(f"/inspections/photos/finding/{finding_photo.id}").status_code == 404
+    assert client.get(f"/files/finding_photo/{finding_photo.id}").status_code == 404
     assert client.post(f"/inspections/rectifications/{order.id}/report", data={"note": "x"}).status_code == 404
 
 
@@ -211,12 +217,12 @@ def test_list_pages_query_count_does_not_grow(client, auth, db, count_queries, u
 def test_work_log_list_query_count_does_not_grow(client, auth, db, count_queries):
     """The work log list runs the same number of queries for 5 and 50 logs."""
     w = make_world()
-    teams = sw.ensure_teams(w.stations["a"], actor=w.users[Role.STATION_MANAGER])
+    teams = station_teams.ensure_teams(w.stations["a"], **by(w.users[Role.STATION_MANAGER]))
 
     def logs(start, n):
         for i in range(start, start + n):
-            sw.create_log(teams[i % 4], log_on=local_today() - timedelta(days=i // 4), shift="full_day",
-                          content=f"日志{i}", actor=w.users[Role.STATION_STAFF])
+            worklogs.create_log(teams[i % 4], log_on=local_today() - timedelta(days=i // 4), shift="full_day",
+                                content=f"日志{i}", **by(w.users[Role.STATION_STAFF]))
         db.session.commit()
 
     logs(0, 5)
@@ -234,9 +240,10 @@ def test_work_log_list_query_count_does_not_grow(client, auth, db, count_queries
 def test_every_page_answers_every_role_without_error(client, auth, db):
     """Each role gets its pages (200) or a refusal (403/404), never an error, on every station-work and inspection page."""
     w = make_world()
-    teams = sw.ensure_teams(w.stations["a"], actor=w.users[Role.STATION_MANAGER])
-    sw.create_log(teams[0], log_on=local_today(), shift="full_day", content="x", actor=w.users[Role.STATION_STAFF])
-    route = sw.create_route(w.stations["a"], name="日巡", points=["东门"], actor=w.users[Role.STATION_MANAGER])
+    teams = station_teams.ensure_teams(w.stations["a"], **by(w.users[Role.STATION_MANAGER]))
+    worklogs.create_log(teams[0], log_on=local_today(), shift="full_day", content="x",
+                        **by(w.users[Role.STATION_STAFF]))
+    route = patrols.create_route(w.stations["a"], name="日巡", points=["东门"], **by(w.users[Role.STATION_MANAGER]))
     inspection = inspect(w)
     order = add(inspection, w.users[Role.STREET_OFFICER]).order
     db.session.commit()

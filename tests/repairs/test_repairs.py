@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import func, select
 
-from pm.access import scope_for
+from pm.access import SYSTEM, scope_for
 from pm.errors import Conflict, DomainError, Forbidden, NotFound
 from pm.models import (
     DeadlineRule,
@@ -21,7 +21,17 @@ from pm.models import (
     Urgency,
     WorkCalendarDay,
 )
-from pm.services import repairs
+from pm.services.periods import Month
+from pm.services.repairs import (
+    deadlines,
+    escalation,
+    filing,
+    funding,
+    metrics,
+    portal,
+    queue,
+    workflow,
+)
 from pm.timeutil import to_local
 from tests.factories import make_user
 from tests.repair_helpers import NOW, PNG, png, repair_world
@@ -32,15 +42,26 @@ def w(app, db):
     return repair_world()
 
 
+def by(user):
+    """The actor and their scope, as the services take them."""
+    return {"actor": user, "scope": scope_for(user)}
+
+
 def _file(w, db, *, who=Role.OWNER, now=NOW, **kw):
     user = w.users[who]
     kw.setdefault("category", RepairCategory.WATER_SUPPLY)
     kw.setdefault("urgency", Urgency.NORMAL)
     kw.setdefault("description", "厨房水管漏水很严重")
     kw.setdefault("household_id", w.households["a"][0].id)
-    req = repairs.file_request(w.compounds["a"][0], actor=user, scope=scope_for(user), now=now, **kw)
+    req = filing.file_request(w.compounds["a"][0], **by(user), now=now, **kw)
     db.session.commit()
     return req
+
+
+def _token(w):
+    """The public page token of compound a (made by its community worker)."""
+    worker = w.users[Role.COMMUNITY_WORKER]
+    return portal.open_portal(w.compounds["a"][0], **by(worker)).token
 
 
 def _staff(w):
@@ -50,9 +71,9 @@ def _staff(w):
 
 def _run_to_completed(w, db, req, now=NOW):
     staff, scope = _staff(w)
-    repairs.dispatch(req, actor=staff, scope=scope, team_id=w.team.id, assignee_id=staff.id, now=now)
-    repairs.start(req, actor=staff, scope=scope, now=now + timedelta(minutes=30))
-    repairs.complete(req, actor=staff, scope=scope, note="已更换阀门", now=now + timedelta(hours=2))
+    workflow.dispatch(req, actor=staff, scope=scope, team_id=w.team.id, assignee_id=staff.id, now=now)
+    workflow.start(req, actor=staff, scope=scope, now=now + timedelta(minutes=30))
+    workflow.complete(req, actor=staff, scope=scope, note="已更换阀门", now=now + timedelta(hours=2))
     db.session.commit()
 
 
@@ -127,8 +148,8 @@ def test_foreign_compound_filing_is_not_found(w, db):
     """Filing in a compound outside one's scope is a 404."""
     user = w.users[Role.OWNER]
     with pytest.raises(NotFound):
-        repairs.file_request(w.compounds["b"][0], actor=user, scope=scope_for(user), category="road",
-                             urgency="normal", description="路面坑洼很多", now=NOW)
+        filing.file_request(w.compounds["b"][0], **by(user), category="road",
+                            urgency="normal", description="路面坑洼很多", now=NOW)
 
 
 def test_seven_photos_refused_and_nothing_stored(w, db, app):
@@ -163,7 +184,7 @@ def test_full_workflow_with_timeline(w, db):
     req = _file(w, db)
     _run_to_completed(w, db, req)
     owner = w.users[Role.OWNER]
-    repairs.confirm(req, actor=owner, rating=5, comment="很好", now=NOW + timedelta(hours=3))
+    workflow.confirm(req, **by(owner), rating=5, comment="很好", now=NOW + timedelta(hours=3))
     db.session.commit()
     kinds = [e.kind for e in db.session.scalars(select(RepairEvent).where(RepairEvent.request_id == req.id)
                                                  .order_by(RepairEvent.id))]
@@ -179,7 +200,7 @@ def test_out_of_order_transition_is_conflict_and_changes_nothing(w, db):
     req = _file(w, db)
     staff, scope = _staff(w)
     with pytest.raises(Conflict):
-        repairs.complete(req, actor=staff, scope=scope, note="完成了", now=NOW)
+        workflow.complete(req, actor=staff, scope=scope, note="完成了", now=NOW)
     db.session.rollback()
     assert db.session.get(RepairRequest, req.id).status == RepairStatus.SUBMITTED
 
@@ -189,7 +210,7 @@ def test_dispatch_to_other_stations_team_refused(w, db):
     req = _file(w, db)
     staff, scope = _staff(w)
     with pytest.raises(DomainError) as err:
-        repairs.dispatch(req, actor=staff, scope=scope, team_id=w.team_b.id, assignee_id=w.staff_b.id, now=NOW)
+        workflow.dispatch(req, actor=staff, scope=scope, team_id=w.team_b.id, assignee_id=w.staff_b.id, now=NOW)
     assert "team_id" in err.value.fields
 
 
@@ -197,7 +218,7 @@ def test_other_station_cannot_act(w, db):
     """Staff of station b acting on a request of station a: not found."""
     req = _file(w, db)
     with pytest.raises(NotFound):
-        repairs.accept(req, actor=w.staff_b, scope=scope_for(w.staff_b), now=NOW)
+        workflow.accept(req, actor=w.staff_b, scope=scope_for(w.staff_b), now=NOW)
 
 
 def test_rating_someone_elses_request_forbidden(w, db):
@@ -205,7 +226,7 @@ def test_rating_someone_elses_request_forbidden(w, db):
     req = _file(w, db)
     _run_to_completed(w, db, req)
     with pytest.raises(Forbidden):
-        repairs.confirm(req, actor=w.users[Role.RESIDENT], rating=1, now=NOW + timedelta(hours=3))
+        workflow.confirm(req, **by(w.users[Role.RESIDENT]), rating=1, now=NOW + timedelta(hours=3))
 
 
 def test_rating_out_of_range(w, db):
@@ -213,7 +234,7 @@ def test_rating_out_of_range(w, db):
     req = _file(w, db)
     _run_to_completed(w, db, req)
     with pytest.raises(DomainError):
-        repairs.confirm(req, actor=w.users[Role.OWNER], rating=6, now=NOW + timedelta(hours=3))
+        workflow.confirm(req, **by(w.users[Role.OWNER]), rating=6, now=NOW + timedelta(hours=3))
 
 
 def test_reject_needs_reason(w, db):
@@ -221,8 +242,8 @@ def test_reject_needs_reason(w, db):
     req = _file(w, db)
     staff, scope = _staff(w)
     with pytest.raises(DomainError):
-        repairs.reject(req, actor=staff, scope=scope, reason="  ", now=NOW)
-    repairs.reject(req, actor=staff, scope=scope, reason="属于供水公司管线", now=NOW)
+        workflow.reject(req, actor=staff, scope=scope, reason="  ", now=NOW)
+    workflow.reject(req, actor=staff, scope=scope, reason="属于供水公司管线", now=NOW)
     db.session.commit()
     assert req.status == RepairStatus.REJECTED
     assert db.session.scalar(select(func.count()).select_from(Notification).where(
@@ -233,7 +254,7 @@ def test_reopen_within_days_counts_and_notifies(w, db):
     """The filer reopens within 7 days: back to the staff member, reopen_count 1, the staff member notified."""
     req = _file(w, db)
     _run_to_completed(w, db, req)
-    repairs.reopen(req, actor=w.users[Role.OWNER], reason="还在漏水", now=NOW + timedelta(days=2))
+    workflow.reopen(req, **by(w.users[Role.OWNER]), reason="还在漏水", now=NOW + timedelta(days=2))
     db.session.commit()
     assert req.status == RepairStatus.DISPATCHED and req.reopen_count == 1 and req.completed_at is None
     assert db.session.scalar(select(func.count()).select_from(Notification).where(
@@ -245,7 +266,7 @@ def test_reopen_after_window_refused(w, db):
     req = _file(w, db)
     _run_to_completed(w, db, req)
     with pytest.raises(Conflict):
-        repairs.reopen(req, actor=w.users[Role.OWNER], reason="还在漏水", now=NOW + timedelta(days=8))
+        workflow.reopen(req, **by(w.users[Role.OWNER]), reason="还在漏水", now=NOW + timedelta(days=8))
 
 
 def test_transfer_to_another_team(w, db):
@@ -258,9 +279,9 @@ def test_transfer_to_another_team(w, db):
     team2 = Team(station_id=w.stations["a"].id, kind=TeamKind.CLEANING, name="保洁队", members=[other])
     db.session.add(team2)
     db.session.commit()
-    repairs.dispatch(req, actor=staff, scope=scope, team_id=w.team.id, assignee_id=staff.id, now=NOW)
-    repairs.transfer(req, actor=staff, scope=scope, team_id=team2.id, assignee_id=other.id, note="属保洁",
-                     now=NOW + timedelta(minutes=5))
+    workflow.dispatch(req, actor=staff, scope=scope, team_id=w.team.id, assignee_id=staff.id, now=NOW)
+    workflow.transfer(req, actor=staff, scope=scope, team_id=team2.id, assignee_id=other.id, note="属保洁",
+                      now=NOW + timedelta(minutes=5))
     db.session.commit()
     assert req.team_id == team2.id and req.assignee_id == other.id and req.events[-1].kind == "transferred"
 
@@ -271,7 +292,7 @@ def test_agreed_time_in_past_refused(w, db):
     staff, scope = _staff(w)
     due = req.completion_due_at
     with pytest.raises(DomainError) as err:
-        repairs.agree_time(req, actor=staff, scope=scope, at=NOW - timedelta(hours=1), now=NOW)
+        workflow.agree_time(req, actor=staff, scope=scope, at=NOW - timedelta(hours=1), now=NOW)
     assert "agreed_at" in err.value.fields
     db.session.rollback()
     assert db.session.get(RepairRequest, req.id).completion_due_at == due
@@ -282,7 +303,7 @@ def test_agreed_time_replaces_deadline(w, db):
     req = _file(w, db)
     staff, scope = _staff(w)
     at = NOW + timedelta(days=5)
-    repairs.agree_time(req, actor=staff, scope=scope, at=at, now=NOW)
+    workflow.agree_time(req, actor=staff, scope=scope, at=at, now=NOW)
     assert req.completion_due_at == at and req.is_time_agreed
 
 
@@ -292,7 +313,7 @@ def test_overdue_computed_at_read_time(w, db):
     assert not req.is_overdue(NOW + timedelta(hours=23))
     assert req.is_overdue(NOW + timedelta(hours=25))
     scope = scope_for(w.users[Role.STATION_MANAGER])
-    stmt = repairs.queue_stmt(scope, now=NOW + timedelta(hours=25), overdue=True)
+    stmt = queue.queue_stmt(scope, now=NOW + timedelta(hours=25), overdue=True)
     assert [r.id for r in db.session.scalars(stmt).unique()] == [req.id]
 
 
@@ -300,10 +321,10 @@ def test_escalation_community_then_street_idempotent(w, db):
     """Overdue: the community is notified, later the street office; running twice sends nothing new."""
     req = _file(w, db)
     t1 = NOW + timedelta(hours=25)
-    assert repairs.escalate_overdue(t1) == {"community": 1, "street": 0}
-    assert repairs.escalate_overdue(t1) == {"community": 0, "street": 0}
+    assert escalation.escalate_overdue(t1, scope=SYSTEM) == {"community": 1, "street": 0}
+    assert escalation.escalate_overdue(t1, scope=SYSTEM) == {"community": 0, "street": 0}
     t2 = NOW + timedelta(hours=24 + 25)
-    assert repairs.escalate_overdue(t2) == {"community": 0, "street": 1}
+    assert escalation.escalate_overdue(t2, scope=SYSTEM) == {"community": 0, "street": 1}
     db.session.commit()
     kinds = dict(db.session.execute(select(Notification.user_id, func.count()).where(
         Notification.kind == "repair.overdue").group_by(Notification.user_id)).all())
@@ -315,50 +336,50 @@ def test_auto_close_after_days(w, db):
     """A completed request not confirmed within 3 days is closed by the job."""
     req = _file(w, db)
     _run_to_completed(w, db, req)
-    assert repairs.auto_close(NOW + timedelta(days=2)) == {"closed": 0}
-    assert repairs.auto_close(NOW + timedelta(days=4)) == {"closed": 1}
+    assert escalation.auto_close(NOW + timedelta(days=2), scope=SYSTEM) == {"closed": 0}
+    assert escalation.auto_close(NOW + timedelta(days=4), scope=SYSTEM) == {"closed": 1}
     assert req.status == RepairStatus.CLOSED and req.events[-1].kind == "auto_closed"
 
 
 def test_public_rate_limit_per_phone(w, db):
     """The public page accepts 5 requests per phone per hour, then refuses with a clear message."""
-    compound = w.compounds["a"][0]
+    token = _token(w)
     for i in range(5):
-        repairs.file_request(compound, actor=None, scope=None, category="lighting", urgency="normal",
-                             description=f"楼道灯不亮 {i}", filer_phone="13900001111", ip=f"10.0.0.{i}",
-                             now=NOW + timedelta(minutes=i))
+        filing.file_public(token, category="lighting", urgency="normal",
+                           description=f"楼道灯不亮 {i}", filer_phone="13900001111", ip=f"10.0.0.{i}",
+                           now=NOW + timedelta(minutes=i))
     with pytest.raises(DomainError) as err:
-        repairs.file_request(compound, actor=None, scope=None, category="lighting", urgency="normal",
-                             description="楼道灯不亮 6", filer_phone="13900001111", ip="10.0.0.9",
-                             now=NOW + timedelta(minutes=10))
+        filing.file_public(token, category="lighting", urgency="normal",
+                           description="楼道灯不亮 6", filer_phone="13900001111", ip="10.0.0.9",
+                           now=NOW + timedelta(minutes=10))
     assert "filer_phone" in err.value.fields
     # an hour later it is accepted again
-    repairs.file_request(compound, actor=None, scope=None, category="lighting", urgency="normal",
-                         description="楼道灯不亮 7", filer_phone="13900001111", ip="10.0.0.9",
-                         now=NOW + timedelta(minutes=61))
+    filing.file_public(token, category="lighting", urgency="normal",
+                       description="楼道灯不亮 7", filer_phone="13900001111", ip="10.0.0.9",
+                       now=NOW + timedelta(minutes=61))
 
 
 def test_public_rate_limit_per_ip(w, db):
     """Ten public requests from one IP address per hour, whatever the phone numbers."""
-    compound = w.compounds["a"][0]
+    token = _token(w)
     for i in range(10):
-        repairs.file_request(compound, actor=None, scope=None, category="road", urgency="normal",
-                             description="路面破损严重", filer_phone=f"1390000{i:04d}", ip="10.1.1.1", now=NOW)
+        filing.file_public(token, category="road", urgency="normal",
+                           description="路面破损严重", filer_phone=f"1390000{i:04d}", ip="10.1.1.1", now=NOW)
     with pytest.raises(DomainError):
-        repairs.file_request(compound, actor=None, scope=None, category="road", urgency="normal",
-                             description="路面破损严重", filer_phone="13911112222", ip="10.1.1.1", now=NOW)
+        filing.file_public(token, category="road", urgency="normal",
+                           description="路面破损严重", filer_phone="13911112222", ip="10.1.1.1", now=NOW)
 
 
 def test_public_filing_needs_mobile_and_common_area(w, db):
     """Without an account: a valid mobile number, and no household."""
-    compound = w.compounds["a"][0]
+    token = _token(w)
     with pytest.raises(DomainError):
-        repairs.file_request(compound, actor=None, scope=None, category="road", urgency="normal",
-                             description="路面破损严重", filer_phone="12345", now=NOW)
+        filing.file_public(token, category="road", urgency="normal",
+                           description="路面破损严重", filer_phone="12345", now=NOW)
     with pytest.raises(DomainError):
-        repairs.file_request(compound, actor=None, scope=None, category="road", urgency="normal",
-                             description="路面破损严重", filer_phone="13912345678",
-                             household_id=w.households["a"][0].id, now=NOW)
+        filing.file_public(token, category="road", urgency="normal",
+                           description="路面破损严重", filer_phone="13912345678",
+                           household_id=w.households["a"][0].id, now=NOW)
 
 
 def test_scope_residents_see_own_station_sees_station(w, db):
@@ -380,10 +401,10 @@ def test_needs_fund_only_for_common_area(w, db):
     req = _file(w, db)
     manager = w.users[Role.STATION_MANAGER]
     with pytest.raises(DomainError):
-        repairs.mark_needs_fund(req, actor=manager, scope=scope_for(manager), budget_fen=100000)
+        funding.mark_needs_fund(req, **by(manager), budget_fen=100000)
     db.session.rollback()
     common = _file(w, db, household_id=None, category=RepairCategory.LEAK, description="屋面渗漏，多户受影响")
-    plan = repairs.mark_needs_fund(common, actor=manager, scope=scope_for(manager), budget_fen=500000)
+    plan = funding.mark_needs_fund(common, **by(manager), budget_fen=500000)
     db.session.commit()
     assert common.needs_fund and common.use_plan_id == plan.id and plan.repair_request_id == common.id
 
@@ -392,11 +413,11 @@ def test_metrics_exact_fractions(w, db):
     """Count, on-time rates, average rating and reopen rate of a station's month are exact."""
     a = _file(w, db)
     _run_to_completed(w, db, a)
-    repairs.confirm(a, actor=w.users[Role.OWNER], rating=4, now=NOW + timedelta(hours=3))
+    workflow.confirm(a, **by(w.users[Role.OWNER]), rating=4, now=NOW + timedelta(hours=3))
     b = _file(w, db, description="卫生间下水堵塞")
     _ = b  # never accepted: late for response once its deadline passes
     db.session.commit()
-    m = repairs.station_metrics([w.stations["a"].id], 2026, 3, now=NOW + timedelta(days=5))[w.stations["a"].id]
+    m = metrics.station_metrics([w.stations["a"].id], Month(2026, 3), as_of=NOW + timedelta(days=5))[w.stations["a"].id]
     assert m.count == 2
     assert m.response_on_time_rate == Fraction(1, 2)
     assert m.completion_on_time_rate == Fraction(1, 2)
@@ -408,10 +429,10 @@ def test_emergency_overdue_when_nobody_on_site(w, db):
     """An emergency accepted but with nobody on site after the on-site deadline is overdue; on site it is not."""
     req = _file(w, db, urgency=Urgency.EMERGENCY)
     staff, scope = _staff(w)
-    repairs.dispatch(req, actor=staff, scope=scope, team_id=w.team.id, assignee_id=staff.id,
-                     now=NOW + timedelta(minutes=5))
+    workflow.dispatch(req, actor=staff, scope=scope, team_id=w.team.id, assignee_id=staff.id,
+                      now=NOW + timedelta(minutes=5))
     assert req.is_overdue(NOW + timedelta(minutes=61))
-    repairs.start(req, actor=staff, scope=scope, now=NOW + timedelta(minutes=62))
+    workflow.start(req, actor=staff, scope=scope, now=NOW + timedelta(minutes=62))
     assert not req.is_overdue(NOW + timedelta(minutes=63))
 
 
@@ -421,13 +442,13 @@ def test_deadline_rule_validation_and_capability(w, db):
     base = dict(category=None, urgency=Urgency.NORMAL, service_grade=None, response_minutes=60, onsite_minutes=None,
                 completion_workdays=3, completion_hours=None)
     with pytest.raises(Forbidden):
-        repairs.upsert_rule(w.county.id, actor=manager, **base)
+        deadlines.upsert_rule(w.county.id, **by(manager), **base)
     with pytest.raises(DomainError):
-        repairs.upsert_rule(w.county.id, actor=county_admin, **{**base, "response_minutes": 0})
+        deadlines.upsert_rule(w.county.id, **by(county_admin), **{**base, "response_minutes": 0})
     with pytest.raises(DomainError):
-        repairs.upsert_rule(w.county.id, actor=county_admin, **{**base, "completion_hours": 8})
-    rule = repairs.upsert_rule(w.county.id, actor=county_admin, **base)
-    again = repairs.upsert_rule(w.county.id, actor=county_admin, **{**base, "completion_workdays": 4})
+        deadlines.upsert_rule(w.county.id, **by(county_admin), **{**base, "completion_hours": 8})
+    rule = deadlines.upsert_rule(w.county.id, **by(county_admin), **base)
+    again = deadlines.upsert_rule(w.county.id, **by(county_admin), **{**base, "completion_workdays": 4})
     assert again.id == rule.id and again.completion_workdays == 4
 
 
@@ -436,10 +457,10 @@ def test_followup_recorded_after_completion_only(w, db):
     req = _file(w, db)
     staff, scope = _staff(w)
     with pytest.raises(Conflict):
-        repairs.record_followup(req, actor=staff, scope=scope, note="电话回访满意", now=NOW)
+        workflow.record_followup(req, actor=staff, scope=scope, note="电话回访满意", now=NOW)
     db.session.rollback()
     _run_to_completed(w, db, req)
-    repairs.record_followup(req, actor=staff, scope=scope, note="电话回访满意", now=NOW + timedelta(days=1))
+    workflow.record_followup(req, actor=staff, scope=scope, note="电话回访满意", now=NOW + timedelta(days=1))
     assert req.followup_note == "电话回访满意" and req.events[-1].kind == "followup"
 
 
@@ -448,6 +469,6 @@ def test_only_assignee_or_manager_completes(w, db):
     req = _file(w, db)
     staff, scope = _staff(w)
     other = make_user(Role.STATION_STAFF, w.stations["a"], username="other_staff")
-    repairs.dispatch(req, actor=staff, scope=scope, team_id=w.team.id, assignee_id=staff.id, now=NOW)
+    workflow.dispatch(req, actor=staff, scope=scope, team_id=w.team.id, assignee_id=staff.id, now=NOW)
     with pytest.raises(Forbidden):
-        repairs.start(req, actor=other, scope=scope_for(other), now=NOW)
+        workflow.start(req, **by(other), now=NOW)

@@ -8,9 +8,14 @@ from sqlalchemy import func, select
 
 from pm.access import scope_for
 from pm.models import RepairRequest, RepairStatus, Role
-from pm.services import repairs
+from pm.services.repairs import filing
 from pm.timeutil import utcnow
 from tests.repair_helpers import repair_world
+
+
+def by(user):
+    """The actor and their scope, as the services take them."""
+    return {"actor": user, "scope": scope_for(user)}
 
 
 @pytest.fixture
@@ -105,8 +110,8 @@ def test_queue_filters_and_constant_queries(w, api, db, count_queries):
 
         owner = db.session.get(User, owner_id)
         for i in range(n):
-            repairs.file_request(db.session.get(Compound, compound_id), actor=owner, scope=scope_for(owner),
-                                 category="road", urgency="normal", description=f"路面破损第 {i} 处",
+            filing.file_request(db.session.get(Compound, compound_id), **by(owner),
+                                category="road", urgency="normal", description=f"路面破损第 {i} 处",
                                  building_id=building_id)
         db.session.commit()
 

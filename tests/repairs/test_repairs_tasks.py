@@ -8,10 +8,15 @@ from sqlalchemy import func, select
 
 from pm.access import scope_for
 from pm.models import JobRun, Notification, RepairRequest, RepairStatus, Role
-from pm.services import repairs
+from pm.services.repairs import filing, workflow
 from pm.tasks import EveryMinutes, find_job
 from pm.tasks import scheduler as sched
 from tests.repair_helpers import NOW, repair_world
+
+
+def by(user):
+    """The actor and their scope, as the services take them."""
+    return {"actor": user, "scope": scope_for(user)}
 
 
 @pytest.fixture
@@ -21,8 +26,8 @@ def w(app, db):
 
 def _file(w, db, now=NOW):
     owner = w.users[Role.OWNER]
-    req = repairs.file_request(w.compounds["a"][0], actor=owner, scope=scope_for(owner), category="road",
-                               urgency="normal", description="路面破损严重", now=now)
+    req = filing.file_request(w.compounds["a"][0], **by(owner), category="road",
+                              urgency="normal", description="路面破损严重", now=now)
     db.session.commit()
     return req
 
@@ -56,9 +61,9 @@ def test_auto_close_via_cli(w, db, runner):
     req = _file(w, db)
     staff = w.users[Role.STATION_STAFF]
     scope = scope_for(staff)
-    repairs.dispatch(req, actor=staff, scope=scope, team_id=w.team.id, assignee_id=staff.id, now=NOW)
-    repairs.start(req, actor=staff, scope=scope, now=NOW)
-    repairs.complete(req, actor=staff, scope=scope, note="已修补", now=NOW)
+    workflow.dispatch(req, actor=staff, scope=scope, team_id=w.team.id, assignee_id=staff.id, now=NOW)
+    workflow.start(req, actor=staff, scope=scope, now=NOW)
+    workflow.complete(req, actor=staff, scope=scope, note="已修补", now=NOW)
     db.session.commit()
     rid = req.id
     result = runner.invoke(args=["pm", "jobs", "run", "repairs.auto_close", "--at",

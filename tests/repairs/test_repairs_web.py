@@ -7,10 +7,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from pm.access import scope_for
 from pm.models import RepairPortal, RepairRequest, RepairStatus, Role, WorkCalendarDay
-from pm.services import repairs
+from pm.services.repairs import filing, portal, workflow
 from pm.timeutil import utcnow
 from tests.repair_helpers import PNG, repair_world
+
+
+def by(user):
+    """The actor and their scope, as the services take them."""
+    return {"actor": user, "scope": scope_for(user)}
 
 
 @pytest.fixture
@@ -34,7 +40,7 @@ def test_owner_files_with_photo_and_sees_timeline(client, auth, db, w):
     page = client.get(f"/repairs/{req.id}").get_data(as_text=True)
     assert 'id="timeline"' in page and "提交报修" in page
     photo_id = req.photos[0].id
-    resp = client.get(f"/repairs/{req.id}/photos/{photo_id}")
+    resp = client.get(f"/files/repair_photo/{photo_id}")
     assert resp.data == PNG and resp.mimetype == "image/png"
     resp.close()
 
@@ -55,10 +61,10 @@ def test_photo_not_served_out_of_scope(client, auth, db, w):
     auth.logout()
     auth.login("staff_b")
     assert client.get(f"/repairs/{req.id}").status_code == 404
-    assert client.get(f"/repairs/{req.id}/photos/{photo_id}").status_code == 404
+    assert client.get(f"/files/repair_photo/{photo_id}").status_code == 404
     auth.logout()
     auth.login("resident")
-    assert client.get(f"/repairs/{req.id}/photos/{photo_id}").status_code == 404
+    assert client.get(f"/files/repair_photo/{photo_id}").status_code == 404
 
 
 def test_staff_queue_accept_dispatch_and_out_of_order(client, auth, db, w):
@@ -90,7 +96,8 @@ def test_rating_by_someone_else_forbidden(client, auth, db, w):
 def test_public_page_files_and_rate_limits(client, db, w):
     """The QR page files without an account; the sixth request from one phone within an hour is refused."""
     compound = w.compounds["a"][0]
-    token = repairs.portal_for(compound).token
+    worker = w.users[Role.COMMUNITY_WORKER]
+    token = portal.open_portal(compound, **by(worker)).token
     db.session.commit()
     assert client.get(f"/repairs/public/{token}").status_code == 200
     data = {"category": "lighting", "location": "c", "urgency": "normal", "description": "楼道灯不亮了",
@@ -122,12 +129,11 @@ def test_poster_and_qr_for_officials_in_scope(client, auth, db, w):
 def test_queue_queries_do_not_grow(client, auth, db, w, count_queries):
     """The station queue issues the same number of queries for 5 and 50 requests."""
     owner = w.users[Role.OWNER]
-    from pm.access import scope_for
 
     def add(n):
         for i in range(n):
-            repairs.file_request(w.compounds["a"][0], actor=owner, scope=scope_for(owner), category="road",
-                                 urgency="normal", description=f"路面破损 {i} 处", building_id=w.households["a"][0].building_id)
+            filing.file_request(w.compounds["a"][0], **by(owner), category="road", urgency="normal",
+                                description=f"路面破损 {i} 处", building_id=w.households["a"][0].building_id)
         db.session.commit()
 
     add(5)
@@ -145,10 +151,9 @@ def test_queue_queries_do_not_grow(client, auth, db, w, count_queries):
 def test_overdue_flagged_in_list(client, auth, db, w):
     """A request past its response deadline shows as overdue at once."""
     owner = w.users[Role.OWNER]
-    from pm.access import scope_for
 
-    repairs.file_request(w.compounds["a"][0], actor=owner, scope=scope_for(owner), category="road",
-                         urgency="normal", description="路面破损严重", now=utcnow() - timedelta(days=2))
+    filing.file_request(w.compounds["a"][0], **by(owner), category="road",
+                        urgency="normal", description="路面破损严重", now=utcnow() - timedelta(days=2))
     db.session.commit()
     auth.login("staff")
     html = client.get("/repairs/?overdue=1").get_data(as_text=True)
@@ -181,11 +186,10 @@ def test_county_enters_holiday_and_rule(client, auth, db, w):
 
 
 def _common_request(w, db):
-    from pm.access import scope_for
 
     owner = w.users[Role.OWNER]
-    req = repairs.file_request(w.compounds["a"][0], actor=owner, scope=scope_for(owner), category="leak",
-                               urgency="normal", description="屋面渗漏，顶楼多户受影响",
+    req = filing.file_request(w.compounds["a"][0], **by(owner), category="leak",
+                              urgency="normal", description="屋面渗漏，顶楼多户受影响",
                                building_id=w.households["a"][0].building_id)
     db.session.commit()
     return req
@@ -207,14 +211,13 @@ def test_manager_marks_fund_and_opens_draft_plan(client, auth, db, w):
 
 def test_filer_reopens_completed_request_on_page(client, auth, db, w):
     """After completion the filer reopens from the page with a reason; the request goes back to the worker."""
-    from pm.access import scope_for
 
     req = _common_request(w, db)
     staff = w.users[Role.STATION_STAFF]
     scope = scope_for(staff)
-    repairs.dispatch(req, actor=staff, scope=scope, team_id=w.team.id, assignee_id=staff.id)
-    repairs.start(req, actor=staff, scope=scope)
-    repairs.complete(req, actor=staff, scope=scope, note="已补漏")
+    workflow.dispatch(req, actor=staff, scope=scope, team_id=w.team.id, assignee_id=staff.id)
+    workflow.start(req, actor=staff, scope=scope)
+    workflow.complete(req, actor=staff, scope=scope, note="已补漏")
     db.session.commit()
     auth.login("owner")
     assert client.post(f"/repairs/{req.id}/reopen", data={"ro-reason": ""}).status_code == 422
@@ -227,11 +230,10 @@ def test_unknown_year_deadline_warning_shown(client, auth, db, w):
     """A request whose deadline falls in a year without a holiday schedule shows a clear warning."""
     from datetime import datetime, timezone
 
-    from pm.access import scope_for
 
     owner = w.users[Role.OWNER]
-    req = repairs.file_request(w.compounds["a"][0], actor=owner, scope=scope_for(owner), category="road",
-                               urgency="normal", description="路面破损严重",
+    req = filing.file_request(w.compounds["a"][0], **by(owner), category="road",
+                              urgency="normal", description="路面破损严重",
                                now=datetime(2027, 5, 10, 2, tzinfo=timezone.utc))
     db.session.commit()
     auth.login("owner")

@@ -6,17 +6,23 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
+from pm.access import scope_for
 from pm.models import PatrolCheckin, RectificationOrder, Role, Team, TeamKind, WorkLog
-from pm.services import stations as sw
+from pm.services.stations import teams as station_teams
+from pm.services.stations import worklogs
 from pm.timeutil import local_today
 from tests.factories import make_user, make_world
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
+def by(user):
+    """The actor and their scope, as the services take them."""
+    return {"actor": user, "scope": scope_for(user)}
+
 
 def setup(db):
     w = make_world()
-    teams = {t.kind: t for t in sw.ensure_teams(w.stations["a"], actor=w.users[Role.STATION_MANAGER])}
+    teams = {t.kind: t for t in station_teams.ensure_teams(w.stations["a"], **by(w.users[Role.STATION_MANAGER]))}
     db.session.commit()
     return w, teams
 
@@ -65,7 +71,7 @@ def test_staff_writes_a_log_with_photos_and_sees_it(client, auth, db):
     assert log.content == "清扫主干道" and len(log.photos) == 2
     page = client.get("/stationwork/logs").get_data(as_text=True)
     assert "清扫主干道" in page
-    got = client.get(f"/stationwork/photos/log/{log.photos[0].id}")
+    got = client.get(f"/files/worklog_photo/{log.photos[0].id}")
     body = got.data
     got.close()
     assert got.status_code == 200 and body == PNG
@@ -91,8 +97,8 @@ def test_future_or_duplicate_log_reshows_the_form(client, auth, db):
 def test_calendar_shows_days_without_logs(client, auth, db):
     """The month calendar lists each team with the days that have no log."""
     w, teams = setup(db)
-    sw.create_log(teams[TeamKind.CLEANING], log_on=local_today(), shift="full_day", content="x",
-                  actor=w.users[Role.STATION_STAFF])
+    worklogs.create_log(teams[TeamKind.CLEANING], log_on=local_today(), shift="full_day", content="x",
+                        **by(w.users[Role.STATION_STAFF]))
     db.session.commit()
     auth.login("staff")
     page = client.get("/stationwork/calendar").get_data(as_text=True)
@@ -104,8 +110,8 @@ def test_calendar_shows_days_without_logs(client, auth, db):
 def test_officials_view_a_station_in_their_area_only(client, auth, db):
     """A community worker sees the logs of a station in their community, never another's."""
     w, teams = setup(db)
-    sw.create_log(teams[TeamKind.CLEANING], log_on=local_today(), shift="full_day", content="本站日志",
-                  actor=w.users[Role.STATION_STAFF])
+    worklogs.create_log(teams[TeamKind.CLEANING], log_on=local_today(), shift="full_day", content="本站日志",
+                        **by(w.users[Role.STATION_STAFF]))
     db.session.commit()
     auth.login("community")
     assert "a服务站" in client.get("/stationwork/").get_data(as_text=True)
@@ -117,13 +123,13 @@ def test_officials_view_a_station_in_their_area_only(client, auth, db):
 def test_station_never_sees_another_stations_logs_or_photos(client, auth, db):
     """Staff of station b get a 404 for station a's log photos and see none of its logs."""
     w, teams = setup(db)
-    log = sw.create_log(teams[TeamKind.CLEANING], log_on=local_today(), shift="full_day", content="甲站日志",
-                        actor=w.users[Role.STATION_STAFF], photos=[_fs()])
+    log = worklogs.create_log(teams[TeamKind.CLEANING], log_on=local_today(), shift="full_day", content="甲站日志",
+                              **by(w.users[Role.STATION_STAFF]), photos=[_fs()])
     make_user(Role.STATION_STAFF, w.stations["b"], username="bstaff")
     db.session.commit()
     auth.login("bstaff")
     assert "甲站日志" not in client.get("/stationwork/logs").get_data(as_text=True)
-    assert client.get(f"/stationwork/photos/log/{log.photos[0].id}").status_code == 404
+    assert client.get(f"/files/worklog_photo/{log.photos[0].id}").status_code == 404
 
 
 @pytest.mark.parametrize("username", ["owner", "resident", "committee"])

@@ -1,64 +1,41 @@
-"""巡查督查 REST API: inspections with findings, and rectification orders (report, re-check, timeline).
-
-Reads go through the caller's Scope (a foreign id is a 404); writes call pm.services.inspections, which
-checks the level, target and role, and commit once here. Lists are paginated with related rows loaded eagerly.
-"""
+"""巡查督查 REST API: inspections with findings, and rectification orders (report, re-check, timeline)."""
+# Reads go through the caller's Scope (a foreign id is a 404); writes call pm.services.inspections, which checks
+# the level, target and role. Lists are paginated with related rows loaded eagerly.
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy.orm import joinedload, selectinload
 
 from pm.access import require
 from pm.blueprints.apiutil import (
     api_blueprint,
     api_scope,
     api_user,
-    get_in_scope,
     paginate,
 )
 from pm.blueprints.inspections import schemas as s
 from pm.errors import DomainError
-from pm.models import (
-    ASSESSMENT_ITEMS,
-    Finding,
-    Inspection,
-    RectificationEvent,
-    RectificationOrder,
-)
-from pm.services import inspections
+from pm.models import ASSESSMENT_ITEMS, Inspection, RectificationOrder
+from pm.services.inspections import inspections, rectification
 from pm.timeutil import local_today
 
 URL_PREFIX = ""
 blp = api_blueprint("inspections_api", __name__, description="巡查督查：三级检查、问题扣分与整改单闭合管理")
 
-INSPECTION_OPTIONS = (
-    joinedload(Inspection.created_by),
-    selectinload(Inspection.inspectors),
-    selectinload(Inspection.findings).selectinload(Finding.photos),
-    selectinload(Inspection.findings).joinedload(Finding.order),
-)
-ORDER_OPTIONS = (joinedload(RectificationOrder.issued_by),)
-ORDER_DETAIL_OPTIONS = ORDER_OPTIONS + (
-    selectinload(RectificationOrder.events).joinedload(RectificationEvent.actor),
-    selectinload(RectificationOrder.events).selectinload(RectificationEvent.photos),
-    joinedload(RectificationOrder.finding),
-)
 
-
-def _with_totals(items):
+def _with_totals(items: list[Inspection]) -> list[Inspection]:
     for i in items:
-        i.total_deduction = sum((f.deduction for f in i.findings), start=0)
+        i.total_deduction = inspections.total_deduction(i)
     return items
 
 
 def _inspection(inspection_id: int) -> Inspection:
     require(api_user(), "inspection.view")
-    return _with_totals([get_in_scope(Inspection, inspection_id, options=INSPECTION_OPTIONS)])[0]
+    return _with_totals([inspections.load_inspection(api_scope(), inspection_id)])[0]
 
 
 def _order(order_id: int) -> RectificationOrder:
     require(api_user(), "inspection.view")
-    return get_in_scope(RectificationOrder, order_id, options=ORDER_DETAIL_OPTIONS)
+    return rectification.load_order(api_scope(), order_id)
 
 
 @blp.route("/assessment-items")
@@ -77,14 +54,9 @@ class Inspections(MethodView):
     def get(self, args):
         """Inspections in your area, newest first."""
         require(api_user(), "inspection.view")
-        stmt = api_scope().select(Inspection).options(*INSPECTION_OPTIONS)
-        if args.get("level"):
-            stmt = stmt.where(Inspection.level == args["level"])
-        if args.get("date_from"):
-            stmt = stmt.where(Inspection.inspected_on >= args["date_from"])
-        if args.get("date_to"):
-            stmt = stmt.where(Inspection.inspected_on <= args["date_to"])
-        page = paginate(stmt.order_by(Inspection.inspected_on.desc(), Inspection.id.desc()), args)
+        stmt = inspections.inspections_stmt(api_scope(), level=args.get("level"), date_from=args.get("date_from"),
+                                            date_to=args.get("date_to"))
+        page = paginate(stmt, args)
         _with_totals(page["items"])
         return page
 
@@ -92,14 +64,14 @@ class Inspections(MethodView):
     @blp.response(201, s.InspectionOut)
     def post(self, data):
         """Record an inspection (your level, a target in your area) with its findings; each opens an order."""
-        user = api_user()
+        user, scope = api_user(), api_scope()
         require(user, "inspection.create")
         inspection = inspections.create_inspection(
-            user, level=data["level"], target_kind=data["target_kind"], target_id=data["target_id"],
+            user, scope=scope, level=data["level"], target_kind=data["target_kind"], target_id=data["target_id"],
             inspected_on=data["inspected_on"], inspector_ids=data["inspector_ids"], summary=data.get("summary"))
         for n, finding in enumerate(data["findings"]):
             try:
-                inspections.add_finding(inspection, user, **finding)
+                inspections.add_finding(inspection, user, scope=scope, **finding)
             except DomainError as err:
                 # Named like marshmallow's nested errors: {"findings": {"0": {"deduction": [...]}}}
                 err.fields = {"findings": {str(n): err.fields or {"_schema": [err.message]}}}
@@ -122,7 +94,7 @@ class Findings(MethodView):
     def post(self, data, inspection_id):
         """Add a finding (inspectors of this inspection only); it opens a rectification order."""
         inspection = _inspection(inspection_id)
-        inspections.add_finding(inspection, api_user(), **data)
+        inspections.add_finding(inspection, api_user(), scope=api_scope(), **data)
         return _inspection(inspection_id)
 
 
@@ -132,14 +104,11 @@ class Orders(MethodView):
     @blp.response(200, s.OrderPage)
     def get(self, args):
         """整改单 queue: owed first (overdue leading), then awaiting re-check, then closed."""
-        require(api_user(), "inspection.view")
-        stmt = api_scope().select(RectificationOrder).options(*ORDER_OPTIONS).order_by(*inspections.queue_order())
-        if args.get("status"):
-            stmt = stmt.where(RectificationOrder.status == args["status"])
-        if args.get("overdue") is True:
-            stmt = stmt.where(inspections.overdue_filter(local_today()))
-        if args.get("issued_by_me") is True:
-            stmt = stmt.where(RectificationOrder.issued_by_id == api_user().id)
+        user = api_user()
+        require(user, "inspection.view")
+        stmt = rectification.orders_stmt(api_scope(), status=args.get("status"),
+                                         overdue_on=local_today() if args.get("overdue") is True else None,
+                                         issued_by_id=user.id if args.get("issued_by_me") is True else None)
         return paginate(stmt, args)
 
 
@@ -158,7 +127,7 @@ class OrderReport(MethodView):
     def post(self, data, order_id):
         """The responsible body reports the fix (photos are uploaded on the web page)."""
         order = _order(order_id)
-        inspections.report_done(order, api_user(), note=data["note"])
+        rectification.report_done(order, api_user(), scope=api_scope(), note=data["note"])
         return _order(order_id)
 
 
@@ -169,6 +138,6 @@ class OrderRecheck(MethodView):
     def post(self, data, order_id):
         """复查: close, or return with a reason (and optionally a new deadline)."""
         order = _order(order_id)
-        inspections.recheck(order, api_user(), passed=data["decision"] == "close", reason=data.get("reason"),
-                            due_on=data.get("due_on"))
+        rectification.recheck(order, api_user(), scope=api_scope(), passed=data["decision"] == "close",
+                              reason=data.get("reason"), due_on=data.get("due_on"))
         return _order(order_id)

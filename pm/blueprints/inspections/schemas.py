@@ -9,6 +9,7 @@ from marshmallow import ValidationError, fields, validate
 from pm.blueprints.apiutil import BaseSchema, PageArgs, day, id_field, page_schema, text
 from pm.errors import DomainError
 from pm.models import InspectionLevel, OrderStatus, TargetKind
+from pm.services.inspections.inspections import parse_deduction
 from pm.timeutil import local_today
 
 
@@ -23,8 +24,6 @@ class DeductionPoints(fields.Field):
         return None if value is None else f"{Decimal(value):.2f}"
 
     def _deserialize(self, value, attr, data, **kwargs):
-        from pm.services.inspections import parse_deduction
-
         if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
             raise ValidationError(gettext("扣分必须是数字，例如 0.5"))
         try:

@@ -1,19 +1,17 @@
-"""报事报修 REST API: the queue (filters, paginated, fixed number of queries), one request with its
-timeline, filing, workflow steps, and monthly metrics per station. Scope as everywhere: a foreign id is a 404."""
+"""报事报修 REST API: the queue, one request with its timeline, filing, workflow steps, monthly metrics."""
+# The queue is filtered and paginated with a fixed number of queries. Scope as everywhere: a foreign id is a 404.
 from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_babel import gettext
-from sqlalchemy import select
 
 from pm.access import require
 from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_scope
 from pm.blueprints.repairs import schemas as s
-from pm.errors import DomainError
 from pm.extensions import db
-from pm.models import Compound, RepairRequest, Role, Station
-from pm.services import repairs
+from pm.models import Compound, RepairRequest, Station
+from pm.services.periods import Month
+from pm.services.repairs import filing, metrics, queue, workflow
 from pm.timeutil import utcnow
 
 URL_PREFIX = ""
@@ -25,7 +23,7 @@ class _Row:
 
     def __init__(self, req: RepairRequest, now):
         self._req = req
-        self.location = repairs.location_label(req)
+        self.location = queue.location_label(req)
         self.is_overdue = req.is_overdue(now)
 
     def __getattr__(self, name):
@@ -39,26 +37,22 @@ class Repairs(MethodView):
     def get(self, args):
         """工单队列: open requests by default, most urgent and nearest deadline first."""
         user, now = api_user(), utcnow()
-        station_id = args.get("station_id")
-        if user.role in (Role.STATION_MANAGER, Role.STATION_STAFF):
-            station_id = user.station_id
-        stmt = repairs.queue_stmt(
-            api_scope(), now=now, station_id=station_id, compound_id=args.get("compound_id"),
+        stmt = queue.queue_stmt(
+            api_scope(), now=now, station_id=args.get("station_id"), compound_id=args.get("compound_id"),
             status=args["status"], urgency=args.get("urgency"), category=args.get("category"),
             overdue=args["overdue"], q=args.get("q"), assignee_id=user.id if args["mine"] else None,
         )
         per_page = min(args["per_page"], current_app.config["API_MAX_PAGE_SIZE"])
-        items, total = repairs.queue_page(stmt, page=args["page"], per_page=per_page)
+        items, total = queue.queue_page(stmt, page=args["page"], per_page=per_page)
         return {"items": [_Row(r, now) for r in items], "page": args["page"], "per_page": per_page, "total": total}
 
     @blp.arguments(s.RepairIn)
     @blp.response(201, s.RepairDetailOut)
     def post(self, data):
         """报修: file a request in a compound of your scope (residents: their own home or a common area)."""
-        user = api_user()
         compound = get_in_scope(Compound, data.pop("compound_id"), field="compound_id")
-        req = repairs.file_request(compound, actor=user, scope=api_scope(), **data)
-        return _Row(repairs.load(api_scope(), req.id), utcnow())
+        req = filing.file_request(compound, actor=api_user(), scope=api_scope(), **data)
+        return _Row(queue.load(api_scope(), req.id), utcnow())
 
 
 @blp.route("/repairs/<int:request_id>")
@@ -67,7 +61,24 @@ class RepairDetail(MethodView):
     def get(self, request_id):
         """One request with its timeline (events) and photos."""
         get_in_scope(RepairRequest, request_id)
-        return _Row(repairs.load(api_scope(), request_id), utcnow())
+        return _Row(queue.load(api_scope(), request_id), utcnow())
+
+
+# Each API action: the workflow step it takes, with the body's fields as the step's inputs.
+STEPS = {
+    "accept": lambda req, d, kw: workflow.accept(req, **kw),
+    "reject": lambda req, d, kw: workflow.reject(req, reason=d.get("reason"), **kw),
+    "dispatch": lambda req, d, kw: workflow.dispatch(req, team_id=d.get("team_id"), assignee_id=d.get("assignee_id"),
+                                                     **kw),
+    "transfer": lambda req, d, kw: workflow.transfer(req, team_id=d.get("team_id"), assignee_id=d.get("assignee_id"),
+                                                     note=d.get("note"), **kw),
+    "start": lambda req, d, kw: workflow.start(req, **kw),
+    "complete": lambda req, d, kw: workflow.complete(req, note=d.get("note"), **kw),
+    "confirm": lambda req, d, kw: workflow.confirm(req, rating=d.get("rating"), comment=d.get("comment"), **kw),
+    "reopen": lambda req, d, kw: workflow.reopen(req, reason=d.get("reason"), **kw),
+    "followup": lambda req, d, kw: workflow.record_followup(req, note=d.get("note"), **kw),
+    "agree": lambda req, d, kw: workflow.agree_time(req, at=d.get("agreed_at"), **kw),
+}
 
 
 @blp.route("/repairs/<int:request_id>/transitions")
@@ -76,27 +87,11 @@ class RepairTransition(MethodView):
     @blp.response(200, s.RepairDetailOut)
     def post(self, data, request_id):
         """One workflow step; out of order is a 409 and nothing changes."""
-        user, scope, now = api_user(), api_scope(), utcnow()
+        scope, now = api_scope(), utcnow()
         get_in_scope(RepairRequest, request_id)
-        req = repairs.load(scope, request_id)
-        action = data.pop("action")
-        handler = {
-            "accept": lambda: repairs.accept(req, actor=user, scope=scope, now=now),
-            "reject": lambda: repairs.reject(req, actor=user, scope=scope, reason=data.get("reason"), now=now),
-            "dispatch": lambda: repairs.dispatch(req, actor=user, scope=scope, team_id=data.get("team_id"),
-                                                 assignee_id=data.get("assignee_id"), now=now),
-            "transfer": lambda: repairs.transfer(req, actor=user, scope=scope, team_id=data.get("team_id"),
-                                                 assignee_id=data.get("assignee_id"), note=data.get("note"), now=now),
-            "start": lambda: repairs.start(req, actor=user, scope=scope, now=now),
-            "complete": lambda: repairs.complete(req, actor=user, scope=scope, note=data.get("note"), now=now),
-            "confirm": lambda: repairs.confirm(req, actor=user, rating=data.get("rating"),
-                                               comment=data.get("comment"), now=now),
-            "reopen": lambda: repairs.reopen(req, actor=user, reason=data.get("reason"), now=now),
-            "followup": lambda: repairs.record_followup(req, actor=user, scope=scope, note=data.get("note"), now=now),
-            "agree": lambda: repairs.agree_time(req, actor=user, scope=scope, at=data.get("agreed_at"), now=now),
-        }[action]
-        handler()
-        return _Row(repairs.load(scope, request_id), now)
+        req = queue.load(scope, request_id)
+        STEPS[data.pop("action")](req, data, {"actor": api_user(), "scope": scope, "now": now})
+        return _Row(queue.load(scope, request_id), now)
 
 
 @blp.route("/repairs/metrics")
@@ -107,14 +102,10 @@ class RepairMetrics(MethodView):
         """月度统计 per station in scope (or one station): count, on-time rates, average rating, reopen rate —
         exact fractions."""
         require(api_user(), "repair.metrics")
-        year, month = (int(x) for x in args["period"].split("-"))
-        try:
-            repairs.month_bounds(year, month)
-        except DomainError:
-            raise DomainError(gettext("月份无效"), field="period") from None
-        stmt = api_scope().filter(select(Station.id), Station).order_by(Station.id)
+        month = Month.parse(args["period"], field="period")
+        stmt = metrics.visible_stations(api_scope()).with_only_columns(Station.id).order_by(Station.id)
         if args.get("station_id"):
             stmt = stmt.where(Station.id == get_in_scope(Station, args["station_id"], field="station_id").id)
         ids = list(db.session.scalars(stmt.limit(1000)))
-        values = repairs.station_metrics(ids, year, month, now=utcnow())
+        values = metrics.station_metrics(ids, month, as_of=utcnow())
         return {"items": [values[i] for i in ids]}

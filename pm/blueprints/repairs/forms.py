@@ -16,8 +16,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from pm.blueprints.repairs import rchoices
 from pm.models import RepairCategory, Urgency
+from pm.services.labels import choices
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -38,8 +38,8 @@ class FileForm(FlaskForm):
 
     def __init__(self, *args, locations: list[tuple[str, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = options(rchoices(RepairCategory))
-        self.urgency.choices = options(rchoices(Urgency))
+        self.category.choices = options(choices(RepairCategory))
+        self.urgency.choices = options(choices(Urgency))
         self.location.choices = options(locations)
 
 
@@ -62,8 +62,8 @@ class RuleForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = options([("", _l("全部类别"))] + rchoices(RepairCategory))
-        self.urgency.choices = options(rchoices(Urgency))
+        self.category.choices = options([("", _l("全部类别"))] + choices(RepairCategory))
+        self.urgency.choices = options(choices(Urgency))
 
 
 class CalendarDayForm(FlaskForm):

@@ -1,12 +1,9 @@
-"""服务站日常 REST API: teams, work logs and their monthly gaps, patrol routes, runs and check-ins.
-
-Reads go through the caller's Scope (a foreign id is a 404); writes check the role's capability and call
-pm.services.stations, committing once here. Lists are paginated and load related rows eagerly.
-"""
+"""服务站日常 REST API: teams, work logs and their monthly gaps, patrol routes, runs and check-ins."""
+# Reads go through the caller's Scope (a foreign id is a 404); writes check the role's capability and call
+# pm.services.stations. Lists are paginated and load related rows eagerly.
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from pm.access import require
@@ -18,18 +15,10 @@ from pm.blueprints.apiutil import (
     paginate,
 )
 from pm.blueprints.stations import schemas as s
-from pm.errors import DomainError, NotFound
-from pm.extensions import db
-from pm.models import (
-    PatrolPoint,
-    PatrolRoute,
-    RectificationOrder,
-    Station,
-    Team,
-    WorkLog,
-)
-from pm.services import inspections
-from pm.services import stations as station_work
+from pm.errors import DomainError
+from pm.models import PatrolPoint, PatrolRoute, Station, Team
+from pm.services.periods import Month
+from pm.services.stations import patrols, teams, worklogs
 from pm.timeutil import local_today
 
 URL_PREFIX = ""
@@ -40,14 +29,9 @@ def _station(station_id: int | None) -> Station:
     """The caller's own station, or (for officials) the given one within their area."""
     user = api_user()
     require(user, "stations.view")
-    if user.role in station_work.STATION_ROLES:
-        return get_in_scope(Station, user.station_id)
-    if not station_id:
+    if user.role not in teams.STATION_ROLES and not station_id:
         raise DomainError("请指定服务站（station_id）", field="station_id")
-    scope = api_scope()
-    if not db.session.scalar(select(Station.id).where(Station.id == station_id, Station.id.in_(scope.within_stations))):
-        raise NotFound("服务站不存在或不在您的权限范围内", field="station_id")
-    return db.session.get(Station, station_id)
+    return teams.station_for(user, api_scope(), station_id)
 
 
 @blp.route("/teams")
@@ -56,10 +40,7 @@ class Teams(MethodView):
     @blp.response(200, s.TeamsOut)
     def get(self, args):
         """四支队伍 of a station with their members."""
-        station = _station(args.get("station_id"))
-        items = db.session.scalars(api_scope().select(Team).options(selectinload(Team.members))
-                                   .where(Team.station_id == station.id).order_by(Team.id)).all()
-        return {"items": items}
+        return {"items": teams.teams_of(_station(args.get("station_id")), api_scope())}
 
 
 @blp.route("/work-logs")
@@ -69,28 +50,20 @@ class WorkLogs(MethodView):
     def get(self, args):
         """工作日志 of a station, newest first, filtered by team and dates."""
         station = _station(args.get("station_id"))
-        stmt = (api_scope().select(WorkLog)
-                .options(joinedload(WorkLog.team), joinedload(WorkLog.author), selectinload(WorkLog.photos))
-                .where(WorkLog.station_id == station.id))
-        if args.get("team_id"):
-            stmt = stmt.where(WorkLog.team_id == args["team_id"])
-        if args.get("date_from"):
-            stmt = stmt.where(WorkLog.log_on >= args["date_from"])
-        if args.get("date_to"):
-            stmt = stmt.where(WorkLog.log_on <= args["date_to"])
-        return paginate(stmt.order_by(WorkLog.log_on.desc(), WorkLog.id.desc()), args)
+        stmt = worklogs.logs_stmt(station, api_scope(), team_id=args.get("team_id"), date_from=args.get("date_from"),
+                                  date_to=args.get("date_to"))
+        return paginate(stmt, args)
 
     @blp.arguments(s.WorkLogIn)
     @blp.response(201, s.WorkLogOut)
     def post(self, data):
         """Record a team's log for a date and shift (not in the future; one per team, date and shift)."""
-        user = api_user()
+        user, scope = api_user(), api_scope()
         require(user, "stations.log")
         team = get_in_scope(Team, data["team_id"], field="team_id")
-        log = station_work.create_log(team, log_on=data["log_on"], shift=data["shift"], content=data["content"],
-                                      actor=user)
-        return get_in_scope(WorkLog, log.id, options=(joinedload(WorkLog.team), joinedload(WorkLog.author),
-                                                      selectinload(WorkLog.photos)))
+        log = worklogs.create_log(team, log_on=data["log_on"], shift=data["shift"], content=data["content"],
+                                  actor=user, scope=scope)
+        return worklogs.load_log(scope, log.id)
 
 
 @blp.route("/work-logs/gaps")
@@ -100,9 +73,9 @@ class WorkLogGaps(MethodView):
     def get(self, args):
         """Per team, the days of a month (up to today) without a work log."""
         station = _station(args.get("station_id"))
-        year, month = (int(x) for x in args["month"].split("-"))
-        return {"month": args["month"],
-                "teams": station_work.month_gaps(station, year, month, today=local_today())}
+        month = Month.parse(args["month"], field="month")
+        return {"month": str(month),
+                "teams": worklogs.month_gaps(station, month, today=local_today(), scope=api_scope())}
 
 
 @blp.route("/patrol-routes")
@@ -111,10 +84,7 @@ class Routes(MethodView):
     @blp.response(200, s.RoutePage)
     def get(self, args):
         """巡查路线 of a station with their ordered points."""
-        station = _station(args.get("station_id"))
-        stmt = (api_scope().select(PatrolRoute).options(selectinload(PatrolRoute.points))
-                .where(PatrolRoute.station_id == station.id).order_by(PatrolRoute.name, PatrolRoute.id))
-        return paginate(stmt, args)
+        return paginate(patrols.routes_stmt(_station(args.get("station_id")), api_scope()), args)
 
     @blp.arguments(s.PatrolRouteIn)
     @blp.response(201, s.PatrolRouteOut)
@@ -122,8 +92,8 @@ class Routes(MethodView):
         """Create a route of the caller's station (station manager)."""
         user = api_user()
         require(user, "stations.manage")
-        station = _station(None)
-        route = station_work.create_route(station, name=data["name"], points=data["points"], actor=user)
+        route = patrols.create_route(_station(None), name=data["name"], points=data["points"], actor=user,
+                                     scope=api_scope())
         return get_in_scope(PatrolRoute, route.id, options=(selectinload(PatrolRoute.points),))
 
 
@@ -136,14 +106,7 @@ class RouteRun(MethodView):
         require(api_user(), "stations.view")
         route = get_in_scope(PatrolRoute, route_id, options=(selectinload(PatrolRoute.points),))
         on = args.get("on") or local_today()
-        points = station_work.patrol_run(route, on)
-        ids = [c.id for p in points for c in p.checkins]
-        orders = dict(db.session.execute(
-            select(RectificationOrder.checkin_id, RectificationOrder.id).where(RectificationOrder.checkin_id.in_(ids))
-        ).all()) if ids else {}
-        for p in points:
-            for c in p.checkins:
-                c.rectification_id = orders.get(c.id)
+        points = patrols.patrol_run(route, on, scope=api_scope())
         return {"route_id": route.id, "on": on, "missed": sum(p.missed for p in points), "points": points}
 
 
@@ -152,27 +115,21 @@ class Checkins(MethodView):
     @blp.arguments(s.CheckinIn)
     @blp.response(201, s.PatrolCheckinOut)
     def post(self, data, point_id):
-        """Check in at a point now; a problem with `rectification` opens an order for the station."""
+        """Check in at a point now; a problem with `rectification` opens an order for the station, with `repair`
+        files a repair request."""
         user = api_user()
         require(user, "stations.log")
         point = get_in_scope(PatrolPoint, point_id, options=(joinedload(PatrolPoint.route),))
-        row = station_work.checkin(point, actor=user, status=data["status"], note=data.get("note"))
-        order = None
-        if data.get("rectification"):
-            try:
-                order = inspections.order_from_checkin(row, user, measure=data["rectification"]["measure"],
-                                                       due_on=data["rectification"]["due_on"])
-            except DomainError as err:
-                err.fields = {"rectification": err.fields or {"_schema": [err.message]}}
-                raise
-        if data.get("repair"):
-            try:
-                station_work.repair_from_checkin(row, actor=user, compound_id=data["repair"].get("compound_id"),
-                                                 category=data["repair"]["category"],
-                                                 urgency=data["repair"].get("urgency"))
-            except DomainError as err:
-                err.fields = {"repair": err.fields or {"_schema": [err.message]}}
-                raise
-        row = db.session.get(type(row), row.id)
-        row.rectification_id = order.id if order else None
-        return row
+        order, repair = data.get("rectification"), data.get("repair")
+        try:
+            return patrols.record_checkin(
+                point, actor=user, scope=api_scope(), status=data["status"], note=data.get("note"),
+                order=patrols.OrderAsked(order["measure"], order["due_on"]) if order else None,
+                repair=patrols.RepairAsked(repair.get("compound_id"), repair["category"], repair.get("urgency"))
+                if repair else None,
+            )
+        except DomainError as err:
+            part = getattr(err, "part", None)
+            if part:  # named like marshmallow's nested errors: {"repair": {"category": [...]}}
+                err.fields = {part: err.fields or {"_schema": [err.message]}}
+            raise

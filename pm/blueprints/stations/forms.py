@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from pm.models import CheckinStatus, Shift
+from pm.services.labels import choices
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -23,14 +24,10 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-SHIFT_LABELS = {Shift.MORNING: _l("早班"), Shift.MIDDAY: _l("中班"), Shift.EVENING: _l("晚班"), Shift.FULL_DAY: _l("全天")}
-STATUS_LABELS = {CheckinStatus.OK: _l("正常"), CheckinStatus.PROBLEM: _l("有问题")}
-
-
 class LogForm(FlaskForm):
     team_id = SelectField(_l("队伍"), coerce=int, validators=[DataRequired()])
     log_on = DateField(_l("日期"), validators=[DataRequired()])
-    shift = SelectField(_l("班次"), choices=options((k.value, v) for k, v in SHIFT_LABELS.items()))
+    shift = SelectField(_l("班次"), choices=options(choices(Shift, lazy=True)))
     content = TextAreaField(_l("工作内容"), validators=[DataRequired(), Length(max=4000)])
     photos = MultipleFileField(_l("照片（最多 6 张）"))
     submit = SubmitField(_l("保存"))
@@ -48,7 +45,7 @@ class RouteForm(FlaskForm):
 
 
 class CheckinForm(FlaskForm):
-    status = SelectField(_l("情况"), choices=options((k.value, v) for k, v in STATUS_LABELS.items()))
+    status = SelectField(_l("情况"), choices=options(choices(CheckinStatus, lazy=True)))
     note = TextAreaField(_l("说明（有问题时必填）"), validators=[Optional(), Length(max=4000)])
     photo = FileField(_l("照片"))
     open_order = BooleanField(_l("发现问题，直接生成整改单"))

@@ -1,6 +1,6 @@
-"""Scope rules and capabilities of inspections and rectification orders: by the place inspected.
-
-Owners, residents and committee members see none of these (all their `within_*` are empty)."""
+"""巡查督查 access: scope rules, capabilities and served photos of inspections and rectification orders."""
+# By the place inspected. Owners, residents and committee members see none of these (their `within_*` are
+# empty). Finding and evidence photos are served by the one download endpoint under the same rules.
 from __future__ import annotations
 
 from sqlalchemy import or_, select
@@ -20,6 +20,7 @@ from pm.models import (
     RectificationPhoto,
     Role,
 )
+from pm.services import storage
 
 
 def _placed(model):
@@ -52,3 +53,8 @@ register_capabilities({
     "inspection.view": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER, Role.STATION_STAFF},
     "inspection.create": OFFICIALS_ABOVE_STATION,
 })
+
+storage.register_kind("finding_photo", FindingPhoto, path_attr="path", type_attr="content_type",
+                      capability="inspection.view")
+storage.register_kind("rectification_photo", RectificationPhoto, path_attr="path", type_attr="content_type",
+                      capability="inspection.view")

@@ -1,5 +1,6 @@
-"""Scope rules and capabilities of repair requests (报事报修): residents see their own requests (or their
-household's); the station and officials see them by compound."""
+"""报事报修 access: scope rules, capabilities and served photos of repair requests."""
+# Residents see their own requests (or their household's); the station and officials see them by compound.
+# A request's photos are served by the one download endpoint (/files/repair_photo/<id>) under the same rule.
 from __future__ import annotations
 
 from sqlalchemy import false, or_, select
@@ -19,6 +20,7 @@ from pm.models import (
     Role,
     WorkCalendarDay,
 )
+from pm.services import storage
 
 
 def _request_rule(s: Scope):
@@ -48,3 +50,5 @@ register_capabilities({
     "repair.portal": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER, Role.STATION_STAFF},  # 打印报修二维码
     "repair.metrics": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER},
 })
+
+storage.register_kind("repair_photo", RepairPhoto, path_attr="path", type_attr="content_type")

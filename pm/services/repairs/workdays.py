@@ -1,11 +1,9 @@
-"""工作日: China's working days (statutory holidays and make-up working days, 调休).
-
-The `chinese_calendar` package knows the State Council's schedule for the years published before its
-release and raises for later years. A county enters a year's official schedule itself as
-WorkCalendarDay rows (holidays and make-up working days); those rows override the library, and for a
-year where the county has entered any row, every other day follows the weekday rule (Mon–Fri work).
-A day in a year that neither knows is *unknown*: callers flag the deadline, they never fail.
-"""
+"""工作日: China's working days (statutory holidays and make-up working days, 调休) for repair deadlines."""
+# The `chinese_calendar` package knows the State Council's schedule for the years published before its
+# release and raises for later years. A county enters a year's official schedule itself as
+# WorkCalendarDay rows (holidays and make-up working days); those rows override the library, and for a
+# year where the county has entered any row, every other day follows the weekday rule (Mon–Fri work).
+# A day in a year that neither knows is *unknown*: callers flag the deadline, they never fail.
 from __future__ import annotations
 
 import logging
@@ -15,10 +13,12 @@ from datetime import date, datetime, time, timedelta
 import chinese_calendar
 from sqlalchemy import extract, select
 
+from pm.access import Scope, require
 from pm.errors import DomainError
 from pm.extensions import db
-from pm.models import User, WorkCalendarDay
+from pm.models import County, User, WorkCalendarDay
 from pm.services import audit
+from pm.services.text import check_text
 from pm.timeutil import LOCAL_TZ, to_local
 
 logger = logging.getLogger(__name__)
@@ -94,12 +94,14 @@ def year_is_known(county_id: int | None, year: int) -> bool:
     return cal.is_workday(date(year, 7, 1)) is not None
 
 
-def set_day(county_id: int, day: date, is_workday: bool, *, actor: User, note: str | None = None) -> WorkCalendarDay:
+def set_day(county_id: int, day: date, is_workday: bool, *, actor: User, scope: Scope,
+            note: str | None = None) -> WorkCalendarDay:
     """Enter (or change) one day of the county's official schedule: a holiday or a make-up working day."""
+    require(actor, "repair.rules")
+    county = scope.get(County, county_id)
     if not isinstance(day, date) or isinstance(day, datetime):
         raise DomainError("请填写日期", field="day")
-    if note is not None and len(note) > 64:
-        raise DomainError("说明不能超过 64 个字", field="note")
+    note = check_text(note, field="note", label="说明", max_len=64, required=False)
     row = db.session.scalar(
         select(WorkCalendarDay).where(WorkCalendarDay.county_id == county_id, WorkCalendarDay.day == day)
     )
@@ -111,17 +113,16 @@ def set_day(county_id: int, day: date, is_workday: bool, *, actor: User, note: s
         changes = audit.diff(row, {"is_workday": bool(is_workday), "note": note})
         row.is_workday, row.note = bool(is_workday), note
     db.session.flush()
-    from pm.models import County
-
-    audit.record("workday.set", row, actor=actor, changes=changes, place=db.session.get(County, county_id))
+    audit.record("workday.set", row, actor=actor, changes=changes, place=county)
+    logger.info("work calendar day %s of county %s set by %r", day, county_id, actor)
     return row
 
 
-def delete_day(row: WorkCalendarDay, *, actor: User) -> None:
+def delete_day(row: WorkCalendarDay, *, actor: User, scope: Scope) -> None:
     """Remove one entered day (the library's answer applies again)."""
-    from pm.models import County
-
+    require(actor, "repair.rules")
+    county = scope.get(County, row.county_id)
     audit.record("workday.delete", row, actor=actor, changes={"day": row.day, "is_workday": row.is_workday},
-                 place=db.session.get(County, row.county_id))
+                 place=county)
     db.session.delete(row)
     db.session.flush()

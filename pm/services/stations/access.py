@@ -1,6 +1,6 @@
-"""Scope rules and capabilities of station work: teams, work logs and patrols, by station.
-
-Owners, residents and committee members see none of these (all their `within_*` are empty)."""
+"""服务站日常 access: scope rules, capabilities and served photos of teams, work logs and patrols."""
+# By station. Owners, residents and committee members see none of these (their `within_*` are empty).
+# Work-log and check-in photos are served by the one download endpoint under the same rules.
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from pm.models import (
     WorkLog,
     WorkLogPhoto,
 )
+from pm.services import storage
 
 
 def _visible_stations(s: Scope):
@@ -43,3 +44,8 @@ register_capabilities({
     "stations.log": {Role.STATION_MANAGER, Role.STATION_STAFF},  # 工作日志, 巡查打卡
     "stations.manage": {Role.STATION_MANAGER},  # 队伍成员, 巡查路线
 })
+
+storage.register_kind("worklog_photo", WorkLogPhoto, path_attr="path", type_attr="content_type",
+                      capability="stations.view")
+storage.register_kind("checkin_photo", PatrolCheckin, path_attr="photo_path", type_attr="photo_type",
+                      capability="stations.view")

@@ -1,0 +1,57 @@
+"""需动用维修资金: a repair of shared parts that needs the maintenance fund opens a draft use plan."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import force_locale
+
+from pm.access import Scope
+from pm.extensions import db
+from pm.models import Compound, RepairRequest, User
+from pm.services import audit, money
+from pm.services.fund import plans as fund_plans
+from pm.services.labels import label
+from pm.services.repairs.workflow import record_event, require_step
+from pm.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def parse_budget(text: str | None) -> int | None:
+    """预算 typed in yuan (blank: none) → fen, within a plan's budget ceiling."""
+    if text is None or not str(text).strip():
+        return None
+    return money.parse_yuan(text, field="budget_yuan", max_fen=fund_plans.MAX_BUDGET_FEN)
+
+
+def mark_needs_fund(req: RepairRequest, *, actor: User, scope: Scope, budget_fen: int | None = None,
+                    shared_part: str | None = None, now: datetime | None = None):
+    """需动用维修资金: only for shared parts. With a budget and the right to propose plans, a draft use plan
+    (pm.services.fund.plans) is opened and linked; otherwise the flag is recorded for the station manager."""
+    now = now or utcnow()
+    require_step("fund", req, actor, scope, now)
+    compound = db.session.get(Compound, req.compound_id)
+    plan = None
+    if budget_fen is not None:
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # the plan's text is in the platform's language
+            shared_part = shared_part or label(req.category)
+        targets = fund_plans.Targets(
+            whole=req.building_id is None,
+            buildings=[req.building_id] if req.building_id and not req.unit_id else [],
+            units=[req.unit_id] if req.unit_id else [],
+        )
+        plan = fund_plans.create_plan(
+            compound, actor=actor, scope=scope, title=f"报修 #{req.id} 维修",
+            shared_part=shared_part, reason=req.description, budget_fen=budget_fen,
+            targets=targets, repair_request_id=req.id,
+        )
+        req.use_plan_id = plan.id
+    req.needs_fund, req.updated_at = True, now
+    record_event(req, "fund", req.status, req.status, actor, now, f"使用方案 #{plan.id}" if plan else None)
+    db.session.flush()
+    audit.record("repair.needs_fund", req, actor=actor, changes={"needs_fund": True, "use_plan_id": req.use_plan_id},
+                 place=compound)
+    logger.info("repair %r marked for the fund by %r (plan %r)", req, actor, plan)
+    return plan
