@@ -16,6 +16,7 @@ import pm.blueprints.apimessages  # noqa: F401  (Chinese default messages)
 from pm.access import Scope
 from pm.errors import DomainError, NotFound, envelope
 from pm.extensions import db
+from pm.services.registry.areas import parse_area
 
 # Ids are 32-bit integers in PostgreSQL; larger values cannot exist and would overflow SQLite's binding.
 MAX_ID = 2_147_483_647
@@ -76,8 +77,6 @@ class Area(fields.Field):
         return None if value is None else f"{Decimal(value):.2f}"
 
     def _deserialize(self, value, attr, data, **kwargs):
-        from pm.services.registry import parse_area
-
         if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
             raise ValidationError(gettext("面积必须是数字，例如 65.32"))
         try:

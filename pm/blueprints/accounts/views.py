@@ -58,7 +58,7 @@ def _binding_from_form(scope, role: Role, node: str | None, person_phone: str | 
     """Turn the form's node (or person phone) into the binding id the role needs."""
     column = BINDING[role]
     if column == "person_id":
-        from pm.services.registry import normalise_phone
+        from pm.services.text import normalise_phone
 
         phone = normalise_phone(person_phone)
         if not phone:

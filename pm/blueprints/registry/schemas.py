@@ -25,13 +25,12 @@ from pm.models import (
     Relation,
     RenovationClass,
 )
+from pm.services.text import check_phone
 
 
 def _phone(value: str) -> None:
-    from pm.services.registry import normalise_phone
-
     try:
-        normalise_phone(value)
+        check_phone(value)
     except DomainError as err:
         raise ValidationError(err.message) from None
 

@@ -57,7 +57,8 @@ from pm.models import (
     User,
 )
 from pm.services import audit
-from pm.services.registry import AREA_MAX, normalise_phone
+from pm.services.registry.areas import AREA_MAX
+from pm.services.text import normalise_phone
 from pm.timeutil import local_today, utcnow
 
 logger = logging.getLogger(__name__)

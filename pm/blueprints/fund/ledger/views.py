@@ -37,7 +37,7 @@ from pm.models import (
     ReturnsDistribution,
 )
 from pm.models.fund import EntryKind, Holder
-from pm.services import registry
+from pm.services.registry.search import search_households
 from pm.services.fund import cashier as funds
 from pm.timeutil import local_today
 
@@ -143,8 +143,8 @@ def payment_search():
     room = (request.args.get("room") or "").strip()[:20]
     accounts = []
     if compound_id or building or room:
-        households = registry.search_households(scope, compound_id=compound_id, building=building or None,
-                                                room=room or None)
+        households = search_households(scope, compound_id=compound_id, building=building or None,
+                                       room=room or None)
         stmt = (scope.select(SubAccount).options(*ACCOUNT_OPTIONS)
                 .where(SubAccount.household_id.in_(households.with_only_columns(Household.id).order_by(None)))
                 .order_by(SubAccount.household_id, SubAccount.holder).limit(100))
