@@ -27,7 +27,7 @@ from pm.models import (
 )
 from pm import demo
 from pm.demo import city
-from pm.services.accounts import authenticate
+from pm.services.accounts.login import authenticate
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +38,7 @@ def fast_password_hashing(monkeypatch):
     from werkzeug.security import generate_password_hash
 
     monkeypatch.setattr(
-        "pm.services.accounts.generate_password_hash",
+        "pm.services.accounts.passwords.generate_password_hash",
         functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"),
     )
 
