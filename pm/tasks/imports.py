@@ -15,12 +15,13 @@ from sqlalchemy import and_, or_, select
 from pm.extensions import db
 from pm.models import Compound, ImportJob, ImportStatus
 from pm.services import audit
+from pm.services.text import N_
 
 logger = logging.getLogger(__name__)
 
 UPLOAD_RETENTION = timedelta(days=1)
 STUCK_AFTER = timedelta(hours=1)
-STUCK_MESSAGE = "导入超过 1 小时仍未完成（服务可能曾中断），已标记为失败，未导入任何数据，请重新上传"
+STUCK_MESSAGE = N_("导入超过 1 小时仍未完成（服务可能曾中断），已标记为失败，未导入任何数据，请重新上传")
 IN_PROGRESS = (ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.WRITING)
 FINISHED = (ImportStatus.DONE, ImportStatus.REJECTED, ImportStatus.FAILED)
 

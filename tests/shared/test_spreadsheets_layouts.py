@@ -14,13 +14,8 @@ from openpyxl import load_workbook
 
 from pm.models import Holder
 from pm.services.money import format_fen
-from pm.services.spreadsheets import BANNER, PLAIN, Money, Sheet, write_xlsx
+from pm.services.spreadsheets import PLAIN, Money, Sheet, write_xlsx
 
-try:
-    from pm.services import imports as legacy_imports
-    from pm.services.imports import build_workbook as legacy_registry
-except ImportError:  # pragma: no cover
-    legacy_registry = legacy_imports = None
 try:
     from pm.services.fund.cashier import arrears_workbook as legacy_arrears
 except ImportError:  # pragma: no cover
@@ -49,39 +44,6 @@ def content(data: bytes) -> list[dict]:
                             for v in ws.data_validations.dataValidation],
         })
     return out
-
-
-# -- 台账 (registry template and export) -----------------------------------------------------------------------
-def registry_layout(building_rows: list[list], household_rows: list[list]) -> bytes:
-    """The registry template/export as the shared writer builds it."""
-    m = legacy_imports
-    keys = [key for key, _header in m.HOUSEHOLD_COLUMNS]
-    widths = {"area": 14, "owners": 20, "phones": 28, "registered_on": 14, "note": 24, "sold": 14}
-    text = {"building", "unit", "room", "owners", "phones", "note"}
-    households = Sheet(
-        m.SHEET_HOUSEHOLDS, header=[h for _k, h in m.HOUSEHOLD_COLUMNS], rows=household_rows, header_style=BANNER,
-        widths={i: widths.get(k, 12) for i, k in enumerate(keys)},
-        formats={i: "@" if k in text else "0.00" for i, k in enumerate(keys) if k in text or k == "area"},
-        choices={keys.index("sold"): [m.YES, m.NO]}, freeze_header=True)
-    buildings = Sheet(
-        m.SHEET_BUILDINGS, header=[h for _k, h in m.BUILDING_COLUMNS], rows=building_rows, header_style=BANNER,
-        widths={0: 12, 1: 12, 2: 14}, formats={0: "@"}, choices={2: [m.HAS, m.HAS_NOT]}, freeze_header=True)
-    help_sheet = Sheet(m.SHEET_HELP, title_line=m.HELP_LINES[0], title_size=14,
-                       rows=[[line] for line in m.HELP_LINES[1:]], widths={0: 120})
-    return write_xlsx(households, buildings, help_sheet)
-
-
-@pytest.mark.skipif(legacy_registry is None, reason="the registry export uses pm.services.spreadsheets now")
-@pytest.mark.parametrize("buildings, households", [
-    ([["1号楼", 6, "无"]], [["1号楼", "1单元", "101", 1, Decimal("65.32"), "否", "张三、李四", "13900000001、13900000002",
-                             "2010-05-01", ""]]),
-    ([], []),
-    ([["1号楼", 6, "有"], ["2号楼", None, "无"]], [["1号楼", "1单元", f"{r}", r // 100, Decimal("80.10"), "是", "", "", "", "备注"]
-                                                  for r in (101, 102, 201)]),
-])
-def test_registry_template_and_export(buildings, households):
-    """台账 template and export: 房屋, 楼栋 and 说明 sheets, banner headers, text columns, drop-downs, frozen header."""
-    assert content(registry_layout(buildings, households)) == content(legacy_registry(buildings, households))
 
 
 # -- 追缴清单 (arrears list) -----------------------------------------------------------------------------------

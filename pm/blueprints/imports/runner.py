@@ -1,6 +1,6 @@
 """台账导入任务: the commit boundary of an import job, inline or in a background thread.
 
-The service (pm.services.imports.run_import) flushes only; here progress checkpoints are committed so
+The service (pm.services.imports.jobs.run_import) flushes only; here progress checkpoints are committed so
 the browser can poll them, and the registry writes are committed once at the end. Any failure rolls
 the writes back and leaves the job FAILED with a message: nothing is half imported.
 """
@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import ImportJob
-from pm.services import imports
+from pm.services.imports import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,8 @@ def run_job(job_id: int) -> None:
     if job is None or job.is_finished:
         return
     try:
-        imports.run_import(job, checkpoint=db.session.commit, max_rows=current_app.config["IMPORT_MAX_ROWS"])
+        jobs.run_import(job, checkpoint=db.session.commit, max_rows=current_app.config["IMPORT_MAX_ROWS"],
+                        max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
         db.session.commit()
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, the job must end FAILED, not hang
         db.session.rollback()
@@ -34,7 +35,7 @@ def run_job(job_id: int) -> None:
         else:
             logger.exception("import job %r failed", job_id)
         job = db.session.get(ImportJob, job_id)
-        imports.mark_failed(job, exc)
+        jobs.mark_failed(job, exc)
         db.session.commit()
 
 
