@@ -33,7 +33,7 @@ from pm.blueprints.fund.plans.forms import (
 from pm.blueprints.webutil import errors_to_form, paginate, submit_form
 from pm.errors import DomainError, Forbidden
 from pm.extensions import db, login_manager
-from pm.labels import label
+from pm.services.labels import label
 from pm.models import (
     AuditLog,
     Building,
