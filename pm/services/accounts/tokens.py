@@ -15,6 +15,7 @@ from pm.models import ApiToken, User
 from pm.services import audit
 from pm.services.accounts.bindings import binding_node
 from pm.timeutil import utcnow
+from pm.services.text import N_
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def _permit_own(scope: Scope, actor: User | None, user_id: int, message: str) ->
 def create_api_token(user: User, name: str, *, scope: Scope, actor: User | None,
                      days: int | None = 365) -> tuple[ApiToken, str]:
     """Issue a bearer token; the raw value is returned once and never stored."""
-    _permit_own(scope, actor, user.id, "只能为自己创建令牌")
+    _permit_own(scope, actor, user.id, N_("只能为自己创建令牌"))
     name = (name or "").strip()
     if not name:
         raise DomainError("请为令牌起一个名字", field="name")
@@ -53,7 +54,7 @@ def create_api_token(user: User, name: str, *, scope: Scope, actor: User | None,
 
 def revoke_api_token(token: ApiToken, *, scope: Scope, actor: User | None) -> None:
     """Revoke a token (one's own); revoking twice changes nothing."""
-    _permit_own(scope, actor, token.user_id, "只能吊销自己的令牌")
+    _permit_own(scope, actor, token.user_id, N_("只能吊销自己的令牌"))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record("token.revoke", token, actor=actor, place=binding_node(db.session.get(User, token.user_id)))

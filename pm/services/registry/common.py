@@ -7,6 +7,7 @@ from pm.access import Scope, require
 from pm.errors import Forbidden
 from pm.models import Compound, User
 from pm.services import audit
+from pm.services.text import N_
 
 
 def permit(scope: Scope, actor: User | None, capability: str) -> None:
@@ -40,4 +41,4 @@ def apply_values(obj: Any, values: dict[str, Any]) -> dict:
 
 def permit_household_edit(scope: Scope, actor: User | None, compound_id: int) -> None:
     """Buildings, units, households and the people in them are edited by household.edit inside the compound."""
-    permit_in(scope, actor, "household.edit", Compound, compound_id, "该小区不在您的管理范围内")
+    permit_in(scope, actor, "household.edit", Compound, compound_id, N_("该小区不在您的管理范围内"))

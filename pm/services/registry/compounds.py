@@ -28,6 +28,7 @@ from pm.services import audit
 from pm.services.registry.areas import parse_area
 from pm.services.registry.common import apply_values, clean, permit, permit_in
 from pm.services.registry.tree import stations_serving
+from pm.services.text import N_
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def _administers(scope: Scope, community_id: int) -> bool:
 
 def create_compound(community: Community, values: dict[str, Any], *, scope: Scope, actor: User | None) -> Compound:
     """A new compound of a community (its name unique in the community)."""
-    permit_in(scope, actor, "compound.edit", Community, community.id, "该社区不在您的管理范围内")
+    permit_in(scope, actor, "compound.edit", Community, community.id, N_("该社区不在您的管理范围内"))
     if not _administers(scope, community.id):
         raise Forbidden("该社区不在您的管理范围内")
     v = _validate(values)
@@ -98,7 +99,7 @@ def create_compound(community: Community, values: dict[str, Any], *, scope: Scop
 
 def update_compound(compound: Compound, values: dict[str, Any], *, scope: Scope, actor: User | None) -> Compound:
     """Change some fields of a compound (audited)."""
-    permit_in(scope, actor, "compound.edit", Compound, compound.id, "该小区不在您的管理范围内")
+    permit_in(scope, actor, "compound.edit", Compound, compound.id, N_("该小区不在您的管理范围内"))
     v = _validate(values)
     if "name" in v and v["name"] != compound.name and db.session.scalar(
         select(Compound.id).where(Compound.community_id == compound.community_id, Compound.name == v["name"])
@@ -116,7 +117,7 @@ def set_renovation_item(
     completed_on: date | None = None, warranty_until: date | None = None, note: str | None = None,
 ) -> RenovationItem:
     """Add a renovation item, or update the one of the same name (completion, warranty)."""
-    permit_in(scope, actor, "compound.edit", Compound, compound.id, "该小区不在您的管理范围内")
+    permit_in(scope, actor, "compound.edit", Compound, compound.id, N_("该小区不在您的管理范围内"))
     name = clean(name)
     if not name:
         raise DomainError("请填写改造内容", field="name")

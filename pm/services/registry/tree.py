@@ -23,6 +23,7 @@ from pm.models import (
 )
 from pm.services import audit
 from pm.services.registry.common import clean, permit, permit_in
+from pm.services.text import N_
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 def create_street(county: County, *, name: str, scope: Scope, actor: User | None,
                   phone: str | None = None) -> StreetOffice:
     """A new street office of a county; its name is unique in the county."""
-    permit_in(scope, actor, "tree.edit", County, county.id, "该县不在您的管理范围内")
+    permit_in(scope, actor, "tree.edit", County, county.id, N_("该县不在您的管理范围内"))
     name = clean(name)
     if not name:
         raise DomainError("请填写街道名称", field="name")
@@ -48,7 +49,7 @@ def create_street(county: County, *, name: str, scope: Scope, actor: User | None
 def create_community(street: StreetOffice, *, name: str, scope: Scope, actor: User | None,
                      phone: str | None = None) -> Community:
     """A new community of a street office; its name is unique in the street."""
-    permit_in(scope, actor, "tree.edit", StreetOffice, street.id, "该街道不在您的管理范围内")
+    permit_in(scope, actor, "tree.edit", StreetOffice, street.id, N_("该街道不在您的管理范围内"))
     name = clean(name)
     if not name:
         raise DomainError("请填写社区名称", field="name")
@@ -65,7 +66,7 @@ def create_community(street: StreetOffice, *, name: str, scope: Scope, actor: Us
 def create_station(community: Community, *, name: str, compound_ids: list[int], scope: Scope, actor: User | None,
                    operator: str | None = None, phone: str | None = None) -> Station:
     """A property service station of a community serving the given compounds (all in the scope)."""
-    permit_in(scope, actor, "tree.edit", Community, community.id, "该社区不在您的管理范围内")
+    permit_in(scope, actor, "tree.edit", Community, community.id, N_("该社区不在您的管理范围内"))
     name = clean(name)
     if not name:
         raise DomainError("请填写服务站名称", field="name")
