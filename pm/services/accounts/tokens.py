@@ -14,6 +14,7 @@ from pm.extensions import db
 from pm.models import ApiToken, User
 from pm.services import audit
 from pm.services.accounts.bindings import binding_node
+from pm.services.permits import permit
 from pm.timeutil import utcnow
 from pm.services.text import N_
 
@@ -28,9 +29,8 @@ def _hash(raw: str) -> str:
 
 def _permit_own(scope: Scope, actor: User | None, user_id: int, message: str) -> None:
     """A person manages their own tokens only; SYSTEM (the CLI) anyone's."""
-    if scope.is_system:
-        return
-    if actor is None or scope.user is None or actor.id != scope.user.id or actor.id != user_id:
+    permit(scope, actor)
+    if not scope.is_system and actor.id != user_id:
         raise Forbidden(message)
 
 

@@ -7,7 +7,7 @@ from pm.access import Scope
 from pm.models import Compound, HouseholdStatus, User
 from pm.services.imports.layout import HAS, HAS_NOT, NO, YES, registry_workbook
 from pm.services.imports.snapshot import load_snapshot
-from pm.services.registry.common import permit
+from pm.services.permits import permit
 
 
 def _natural(text: str) -> tuple:

@@ -32,7 +32,7 @@ from pm.services.imports.reading import read_file
 from pm.services.imports.snapshot import load_snapshot
 from pm.services.imports.validating import parse
 from pm.services.imports.writing import apply_plan
-from pm.services.registry.common import permit
+from pm.services.permits import permit
 from pm.timeutil import local_today, utcnow
 
 logger = logging.getLogger(__name__)

@@ -13,12 +13,8 @@ from pm.errors import Conflict, DomainError
 from pm.extensions import db
 from pm.models import Building, Compound, Household, Ownership, Unit, User
 from pm.services import audit
-from pm.services.registry.common import (
-    apply_values,
-    clean,
-    permit,
-    permit_household_edit,
-)
+from pm.services.permits import permit
+from pm.services.registry.common import apply_values, clean, permit_household_edit
 from pm.services.registry.people import owners_by_household
 
 logger = logging.getLogger(__name__)

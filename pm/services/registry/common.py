@@ -1,29 +1,13 @@
-"""台账 checks: who may change which part of the registry, and the small helpers every registry service shares."""
+"""台账 helpers: who may edit households, and the small helpers every registry service shares."""
 from __future__ import annotations
 
 from typing import Any
 
-from pm.access import Scope, require
-from pm.errors import Forbidden
+from pm.access import Scope
 from pm.models import Compound, User
 from pm.services import audit
+from pm.services.permits import permit_in
 from pm.services.text import N_
-
-
-def permit(scope: Scope, actor: User | None, capability: str) -> None:
-    """SYSTEM (jobs, the CLI, the demo loader) may do anything; a person needs the capability, acting as themselves."""
-    if scope.is_system:
-        return
-    if actor is None or scope.user is None or actor.id != scope.user.id:
-        raise Forbidden("您的角色无权进行此操作")
-    require(actor, capability)
-
-
-def permit_in(scope: Scope, actor: User | None, capability: str, model: Any, ident: int | None, message: str) -> None:
-    """permit(), and the row `model` #ident must lie in the scope (Forbidden with `message` otherwise)."""
-    permit(scope, actor, capability)
-    if not scope.is_system and not scope.contains(model, ident):
-        raise Forbidden(message)
 
 
 def clean(value: Any) -> Any:

@@ -25,8 +25,9 @@ from pm.models import (
     User,
 )
 from pm.services import audit
+from pm.services.permits import permit, permit_in
 from pm.services.registry.areas import parse_area
-from pm.services.registry.common import apply_values, clean, permit, permit_in
+from pm.services.registry.common import apply_values, clean
 from pm.services.registry.tree import stations_serving
 from pm.services.text import N_
 

@@ -22,7 +22,8 @@ from pm.models import (
     User,
 )
 from pm.services import audit
-from pm.services.registry.common import clean, permit, permit_household_edit
+from pm.services.permits import permit
+from pm.services.registry.common import clean, permit_household_edit
 from pm.services.text import check_phone
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,8 @@ from pm.models import (
     station_compounds,
 )
 from pm.services import audit
-from pm.services.registry.common import clean, permit, permit_in
+from pm.services.permits import permit, permit_in
+from pm.services.registry.common import clean
 from pm.services.text import N_
 
 logger = logging.getLogger(__name__)
