@@ -1,13 +1,12 @@
 """Account administration pages: list, create, edit, reset password — all within the admin's scope."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
 
 from pm.access import current_scope, require
-from pm.blueprints.accounts import bp
 from pm.blueprints.accounts.forms import ResetPasswordForm, UserEditForm, UserForm
 from pm.blueprints.webutil import paginate, submit_form
 from pm.errors import DomainError
@@ -17,6 +16,8 @@ from pm.models.accounts import BINDING
 from pm.services.accounts import bindings, passwords, users
 from pm.services.accounts.access import assignable_roles
 from pm.services.labels import label
+
+bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 NODE_KINDS = {"county_id": _l("县"), "street_id": _l("街道"), "community_id": _l("社区"), "station_id": _l("服务站"),
               "compound_id": _l("小区")}

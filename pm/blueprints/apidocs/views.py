@@ -6,10 +6,11 @@ so the page works offline and under the CSP (no inline script or style). No toke
 """
 from __future__ import annotations
 
-from flask import abort, render_template, send_from_directory
+from flask import Blueprint, abort, render_template, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
-from pm.blueprints.apidocs import bp
+bp = Blueprint("apidocs", __name__, url_prefix="/api/v1")
+
 
 # Only the files the page needs; source maps and templates of the package are not served.
 ASSETS = frozenset({"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "favicon-16x16.png"})

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from pm.access import current_scope
-from pm.blueprints.audit import bp
 from pm.blueprints.webutil import paginate
 from pm.services.audit.search import find_entries
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 
 def _day(value: str | None):

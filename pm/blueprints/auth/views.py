@@ -1,18 +1,19 @@
 """Views for login, logout, language, password and API tokens."""
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from pm.access import current_scope
-from pm.blueprints.auth import bp
 from pm.blueprints.auth.forms import LoginForm, PasswordForm, TokenForm
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.services.accounts import login as logins
 from pm.services.accounts import passwords, tokens as api_tokens
 from pm.transactions import keep_changes_on_error
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _safe_next(target: str | None) -> str:

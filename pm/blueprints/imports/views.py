@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -17,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pm.access import can, current_scope, require
-from pm.blueprints.imports import bp, runner
+from pm.blueprints.imports import runner
 from pm.blueprints.imports.forms import ExportForm, ImportForm
 from pm.blueprints.webutil import paginate
 from pm.errors import DomainError
@@ -27,6 +28,8 @@ from pm.services.imports import exporting, jobs, layout
 from pm.services.imports.messages import M_STALLED
 from pm.services.labels import label
 from pm.transactions import commit_now
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 JOBS_PER_PAGE = 20

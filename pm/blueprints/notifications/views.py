@@ -1,11 +1,12 @@
 """List one's notifications and mark them read."""
-from flask import redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from pm.access import current_scope
-from pm.blueprints.notifications import bp
 from pm.blueprints.webutil import paginate
 from pm.services import notifications
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 @bp.route("/")

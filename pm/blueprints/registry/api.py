@@ -190,8 +190,7 @@ class Buildings(MethodView):
     def get(self, args, compound_id):
         """楼栋 of a compound, each with its units."""
         get_in_scope(Compound, compound_id)
-        stmt = api_scope().select(Building).where(Building.compound_id == compound_id)
-        page = paginate(stmt.order_by(Building.name, Building.id), args)
+        page = paginate(buildings.of_compound(api_scope(), compound_id), args)
         _with_units(page["items"])
         return page
 

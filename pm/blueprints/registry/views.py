@@ -1,12 +1,11 @@
 """台账页面: browse the tree, search households, create and edit compounds, households, owners, residents."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pm.access import can, current_scope, require
-from pm.blueprints.registry import bp
 from pm.blueprints.registry.forms import (
     CompoundForm,
     EndResidencyForm,
@@ -28,6 +27,8 @@ from pm.services.registry import buildings, compounds, households, people
 from pm.services.registry import search as registry_search
 from pm.services.registry import tree as org
 from pm.timeutil import local_today
+
+bp = Blueprint("registry", __name__, url_prefix="/registry")
 
 
 @bp.route("/")

@@ -5,7 +5,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from pm.access import Scope
@@ -84,6 +84,11 @@ def create_unit(building: Building, name: str, *, scope: Scope, actor: User | No
 
 
 # -- reads -----------------------------------------------------------------------------------------
+def of_compound(scope: Scope, compound_id: int) -> Select:
+    """The compound's buildings in scope, by name."""
+    return scope.select(Building).where(Building.compound_id == compound_id).order_by(Building.name, Building.id)
+
+
 def units_of(scope: Scope, building_ids: list[int]) -> dict[int, list[Unit]]:
     """building id → its units in scope, by name (one query)."""
     out: dict[int, list[Unit]] = defaultdict(list)

@@ -27,6 +27,7 @@ from pm.models import (
 from pm.services import audit
 from pm.services.permits import permit, permit_in
 from pm.services.registry.areas import parse_area
+from pm.services.registry.buildings import of_compound
 from pm.services.registry.common import apply_values, clean
 from pm.services.registry.tree import stations_serving
 from pm.services.text import N_
@@ -169,9 +170,7 @@ def overview(scope: Scope, compound_id: int, *, actor: User | None) -> CompoundO
     """A compound with its buildings (households, area and units of each) and its stations, for registry viewers."""
     permit(scope, actor, "registry.view")
     compound = get_compound(scope, compound_id)
-    buildings = db.session.scalars(
-        scope.select(Building).where(Building.compound_id == compound.id).order_by(Building.name)
-    ).all()
+    buildings = db.session.scalars(of_compound(scope, compound.id)).all()
     stats = {b.id: BuildingStats() for b in buildings}
     stats.update({
         bid: BuildingStats(n, area, units)
