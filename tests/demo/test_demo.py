@@ -28,6 +28,7 @@ from pm.models import (
 from pm import demo
 from pm.demo import city
 from pm.services.accounts.login import authenticate
+from pm.services.text import normalise_phone
 
 
 @pytest.fixture(autouse=True)
@@ -344,3 +345,10 @@ def test_station_work_and_inspections_have_logs_gaps_checkins_and_orders(db, loa
     statuses = db.session.scalars(select(PatrolCheckin.status)).all()
     assert CheckinStatus.PROBLEM in statuses and CheckinStatus.OK in statuses
     assert sorted(db.session.scalars(select(RectificationOrder.status))) == sorted([OrderStatus.OPEN, OrderStatus.CLOSED])
+
+
+def test_every_person_phone_follows_the_phone_rule(app, db, loaded):
+    """People's phones are stored as the registry stores them: digits only, valid by the one phone rule."""
+    phones = db.session.scalars(select(Person.phone).where(Person.phone.is_not(None))).all()
+    assert phones and all(normalise_phone(p) == p for p in phones)
+    assert any(p.startswith("0516") for p in phones)  # organisations' landlines, area code kept
