@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from pm.access import scope_for
-from pm.blueprints.imports import runner
+from pm.tasks import imports as import_tasks
 from pm.errors import DomainError, Forbidden, NotFound
 from pm.extensions import db as database
 from pm.models import (
@@ -82,7 +82,7 @@ def run(app, user, compound, data: bytes, filename="台账.xlsx") -> ImportJob:
     job = jobs.create_job(compound.id, upload, actor=user, scope=scope_for(user),
                              upload_dir=app.config["UPLOAD_DIR"])
     database.session.commit()
-    runner.run_job(job.id)
+    import_tasks.run_job(job.id)
     database.session.expire_all()
     return database.session.get(ImportJob, job.id)
 
@@ -513,7 +513,7 @@ def test_job_fails_cleanly_when_user_lost_scope(app, db, world, manager):
                              upload_dir=app.config["UPLOAD_DIR"])
     world.stations["a"].compounds.remove(compound)
     db.session.commit()
-    runner.run_job(job.id)
+    import_tasks.run_job(job.id)
     db.session.expire_all()
     job = db.session.get(ImportJob, job.id)
     assert job.status == ImportStatus.FAILED and job.message

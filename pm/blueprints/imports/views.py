@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pm.access import can, current_scope, require
-from pm.blueprints.imports import runner
+from pm.tasks import imports as import_tasks
 from pm.blueprints.imports.forms import ExportForm, ImportForm
 from pm.blueprints.webutil import paginate
 from pm.errors import DomainError
@@ -91,7 +91,7 @@ def index():
             form.file.errors = [*form.file.errors, _(err.message)]
             return _index_page(form, export_form, 400)
         commit_now("the import runs in a thread that reads the job row")
-        runner.start(job.id)
+        import_tasks.start(job.id)
         return redirect(url_for("imports.show", job_id=job.id))
     return _index_page(form, export_form, 400 if request.method == "POST" else 200)
 

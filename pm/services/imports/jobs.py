@@ -38,7 +38,7 @@ from pm.timeutil import local_today, utcnow
 logger = logging.getLogger(__name__)
 
 MAX_STORED_ERRORS = 500  # a file with thousands of bad rows keeps the first 500 (the count is kept too)
-STALL_AFTER = timedelta(hours=1)  # as pm/tasks/imports.py: an unfinished job this old was interrupted
+STALL_AFTER = timedelta(hours=1)  # an unfinished job this old was interrupted (the housekeeping job fails it)
 
 
 def file_extension(filename: str | None) -> str:
