@@ -1,8 +1,6 @@
-"""命令行 `flask pm ...`: demo data, accounts, API tokens, scheduled jobs and the scheduler.
-
-Each command is a boundary: it calls services (which flush) and commits once, or rolls back and prints the
-reason when a service refuses. Commands act for an operator on the server, not a person: services get `SYSTEM`.
-"""
+"""命令行 `flask pm ...`: demo data, accounts, API tokens, scheduled jobs and the scheduler."""
+# Each command is a boundary: it calls services (which flush) and commits once, or rolls back and prints the
+# reason when a service refuses. Commands act for an operator on the server, not a person: services get `SYSTEM`.
 from __future__ import annotations
 
 from flask import Flask

@@ -1,9 +1,7 @@
-"""权限检查: a service's check that the acting person may do this, here — or that it runs as SYSTEM.
-
-Services take the caller's `scope` and, where a person acts, that person as `actor`. SYSTEM (scheduled jobs,
-the CLI, the demo loader) may do anything; any other scope needs its own user acting, with the capability (and,
-with permit_in, the row inside the scope). Nothing is skipped because an actor or a scope is missing.
-"""
+"""权限检查: a service's check that the acting person may do this, here — or that it runs as SYSTEM."""
+# Services take the caller's `scope` and, where a person acts, that person as `actor`. SYSTEM (scheduled jobs,
+# the CLI, the demo loader) may do anything; any other scope needs its own user acting, with the capability (and,
+# with permit_in, the row inside the scope). Nothing is skipped because an actor or a scope is missing.
 from __future__ import annotations
 
 from typing import Any

@@ -1,10 +1,8 @@
-"""台账导入任务: running an import job (its commit boundary, inline or in a thread) and the daily housekeeping.
-
-An import job commits its progress checkpoints so the browser can poll them, and the registry writes once
-at the end; any failure rolls the writes back and leaves the job FAILED with a message: nothing is half
-imported. The housekeeping (old upload files, imports stuck mid-way) acts on the whole database for no
-user, so it is not filtered by a scope; every change it makes is audit-logged with no actor.
-"""
+"""台账导入任务: running an import job (its commit boundary, inline or in a thread) and the daily housekeeping."""
+# An import job commits its progress checkpoints so the browser can poll them, and the registry writes once
+# at the end; any failure rolls the writes back and leaves the job FAILED with a message: nothing is half
+# imported. The housekeeping (old upload files, imports stuck mid-way) acts on the whole database for no
+# user, so it is not filtered by a scope; every change it makes is audit-logged with no actor.
 from __future__ import annotations
 
 import logging

@@ -1,10 +1,8 @@
-"""台账 REST API: streets, communities, compounds, buildings, units, households, owners, residents, stations.
-
-Every read goes through the caller's Scope (a foreign id is a 404) and the same registry service as the page;
-every write checks the role's capability (403 without it) in a service of pm.services.registry; the request
-commits once. Lists are paginated ({items, page, per_page, total}) and load related rows in a fixed number of
-queries.
-"""
+"""台账 REST API: streets, communities, compounds, buildings, units, households, owners, residents, stations."""
+# Every read goes through the caller's Scope (a foreign id is a 404) and the same registry service as the page;
+# every write checks the role's capability (403 without it) in a service of pm.services.registry; the request
+# commits once. Lists are paginated ({items, page, per_page, total}) and load related rows in a fixed number of
+# queries.
 from __future__ import annotations
 
 from flask.views import MethodView

@@ -1,8 +1,6 @@
-"""台账 API schemas: what the registry REST API reads (…In, …Args) and writes (…Out).
-
-Areas are decimal strings ("65.50"); dates are ISO; enums are their values. Input schemas refuse
-unknown fields (BaseSchema) and check lengths against the columns, so bad input is a 422, never a 500.
-"""
+"""台账 API schemas: what the registry REST API reads (…In, …Args) and writes (…Out)."""
+# Areas are decimal strings ("65.50"); dates are ISO; enums are their values. Input schemas refuse
+# unknown fields (BaseSchema) and check lengths against the columns, so bad input is a 422, never a 500.
 from __future__ import annotations
 
 from flask_babel import gettext

@@ -71,7 +71,8 @@ def authenticate(username: str, password: str, *, now: datetime | None = None) -
     if user.locked_until is not None and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         audit_login(user, "login.failure", {"reason": "locked"})
-        raise DomainError("登录失败次数过多，账号已暂时锁定，请 %(minutes)s 分钟后再试", field="password", minutes=minutes)
+        raise DomainError("登录失败次数过多，账号已暂时锁定，请 %(minutes)s 分钟后再试", field="password",
+                          minutes=minutes)
     if not check_password_hash(user.password_hash, password or ""):
         user.failed_logins += 1
         if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:

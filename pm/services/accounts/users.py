@@ -125,7 +125,8 @@ def find_users(scope: Scope, *, actor: User, role: Role | None = None, is_enable
         stmt = stmt.where(User.is_enabled.is_(is_enabled))
     if q and q.strip():
         q = q.strip()
-        stmt = stmt.where(or_(User.username.contains(q, autoescape=True), User.display_name.contains(q, autoescape=True)))
+        stmt = stmt.where(or_(User.username.contains(q, autoescape=True),
+                              User.display_name.contains(q, autoescape=True)))
     return stmt.order_by(User.role, User.username) if by_role else stmt.order_by(User.username, User.id)
 
 

@@ -1,12 +1,10 @@
-"""台账模板: the one layout of the registry workbook that the template, the export and the importer share.
-
-- sheet 房屋 (required): 楼栋 | 单元 | 房号 | 楼层 | 建筑面积(㎡) | 房改房(是/否) | 业主姓名 | 业主电话 |
-  产权登记日期 | 备注. Co-owners: several names in 业主姓名 separated by 、 , ， ; ；, and as many phones
-  (an empty slot for an owner without one) or none at all.
-- sheet 楼栋 (optional): 楼栋 | 层数 | 电梯(有/无).
-- sheet 说明: instructions, ignored by the importer.
-A CSV file is the 房屋 sheet alone, in UTF-8 (with or without BOM) or GB18030 (Excel on Chinese Windows).
-"""
+"""台账模板: the one layout of the registry workbook that the template, the export and the importer share."""
+# - sheet 房屋 (required): 楼栋 | 单元 | 房号 | 楼层 | 建筑面积(㎡) | 房改房(是/否) | 业主姓名 | 业主电话 |
+#   产权登记日期 | 备注. Co-owners: several names in 业主姓名 separated by 、 , ， ; ；, and as many phones
+#   (an empty slot for an owner without one) or none at all.
+# - sheet 楼栋 (optional): 楼栋 | 层数 | 电梯(有/无).
+# - sheet 说明: instructions, ignored by the importer.
+# A CSV file is the 房屋 sheet alone, in UTF-8 (with or without BOM) or GB18030 (Excel on Chinese Windows).
 from __future__ import annotations
 
 import re

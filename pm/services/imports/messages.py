@@ -1,8 +1,6 @@
-"""导入错误: the import's messages (msgids with parameters) and one error as stored on a job.
-
-Errors are stored as Chinese msgids with parameters (the job may run in a thread without a request, hence
-without a locale) and translated when shown: ``_(error.message, **error.params)``.
-"""
+"""导入错误: the import's messages (msgids with parameters) and one error as stored on a job."""
+# Errors are stored as Chinese msgids with parameters (the job may run in a thread without a request, hence
+# without a locale) and translated when shown: ``_(error.message, **error.params)``.
 from __future__ import annotations
 
 from typing import Any

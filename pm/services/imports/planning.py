@@ -1,10 +1,8 @@
-"""计划: what an import will create or change, compared with the registry as it is, and the rules it would break.
-
-An import is for one compound and is idempotent by (楼栋, 单元, 房号): missing buildings, units and households
-are created, existing households are updated only where floor, area, 房改房 or note differ, and owners are
-replaced (the old ownerships end as 登记更正) only when the set of owners differs. Nothing is ever deleted.
-Every row is validated first; one bad row rejects the whole file.
-"""
+"""计划: what an import will create or change, compared with the registry as it is, and the rules it would break."""
+# An import is for one compound and is idempotent by (楼栋, 单元, 房号): missing buildings, units and households
+# are created, existing households are updated only where floor, area, 房改房 or note differ, and owners are
+# replaced (the old ownerships end as 登记更正) only when the set of owners differs. Nothing is ever deleted.
+# Every row is validated first; one bad row rejects the whole file.
 from __future__ import annotations
 
 from collections import Counter
