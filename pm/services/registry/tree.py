@@ -30,38 +30,36 @@ logger = logging.getLogger(__name__)
 
 
 # -- writes (county admin) -------------------------------------------------------------------------
+def _create_named(model, parent_column, parent_id: int, name: str, phone: str | None, *, actor: User | None,
+                  missing: str, taken: str, action: str):
+    """A new node under its parent, its name required and unique there; audited."""
+    name = clean(name)
+    if not name:
+        raise DomainError(missing, field="name")
+    if db.session.scalar(select(model.id).where(parent_column == parent_id, model.name == name)):
+        raise Conflict(taken, field="name")
+    node = model(name=name, phone=phone, **{parent_column.key: parent_id})
+    db.session.add(node)
+    db.session.flush()
+    audit.record(action, node, actor=actor, changes={"name": name})
+    logger.info("%s %r by %r", action, node, actor)
+    return node
+
+
 def create_street(county: County, *, name: str, scope: Scope, actor: User | None,
                   phone: str | None = None) -> StreetOffice:
     """A new street office of a county; its name is unique in the county."""
     permit_in(scope, actor, "tree.edit", County, county.id, N_("该县不在您的管理范围内"))
-    name = clean(name)
-    if not name:
-        raise DomainError("请填写街道名称", field="name")
-    if db.session.scalar(select(StreetOffice.id).where(StreetOffice.county_id == county.id, StreetOffice.name == name)):
-        raise Conflict("该县已有同名街道", field="name")
-    street = StreetOffice(county_id=county.id, name=name, phone=phone)
-    db.session.add(street)
-    db.session.flush()
-    audit.record("street.create", street, actor=actor, changes={"name": name})
-    logger.info("street %r created by %r", street, actor)
-    return street
+    return _create_named(StreetOffice, StreetOffice.county_id, county.id, name, phone, actor=actor,
+                         missing=N_("请填写街道名称"), taken=N_("该县已有同名街道"), action="street.create")
 
 
 def create_community(street: StreetOffice, *, name: str, scope: Scope, actor: User | None,
                      phone: str | None = None) -> Community:
     """A new community of a street office; its name is unique in the street."""
     permit_in(scope, actor, "tree.edit", StreetOffice, street.id, N_("该街道不在您的管理范围内"))
-    name = clean(name)
-    if not name:
-        raise DomainError("请填写社区名称", field="name")
-    if db.session.scalar(select(Community.id).where(Community.street_id == street.id, Community.name == name)):
-        raise Conflict("该街道已有同名社区", field="name")
-    community = Community(street_id=street.id, name=name, phone=phone)
-    db.session.add(community)
-    db.session.flush()
-    audit.record("community.create", community, actor=actor, changes={"name": name})
-    logger.info("community %r created by %r", community, actor)
-    return community
+    return _create_named(Community, Community.street_id, street.id, name, phone, actor=actor,
+                         missing=N_("请填写社区名称"), taken=N_("该街道已有同名社区"), action="community.create")
 
 
 def create_station(community: Community, *, name: str, compound_ids: list[int], scope: Scope, actor: User | None,
