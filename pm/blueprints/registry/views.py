@@ -289,35 +289,31 @@ def person(person_id: int):
     return render_template("registry/person.html", p=page.person, ownerships=page.ownerships)
 
 
+def _new_node(model, parent_id: int, create, *, done: str, title: str):
+    """The form of a new street (under the county) or community (under a street): name and phone."""
+    require(current_user, "tree.edit")
+    scope = current_scope()
+    parent = scope.get(model, parent_id)
+    form = NodeForm()
+    return submit_form(
+        form, lambda: create(parent, name=form.name.data, phone=form.phone.data or None, scope=scope,
+                             actor=current_user),
+        done=done, redirect_to=url_for("registry.tree"), template="registry/node_form.html", title=title,
+        parent=parent.name,
+    )
+
+
 @bp.route("/streets/new", methods=["GET", "POST"])
 @login_required
 def street_new():
     """县级管理员新增街道."""
-    require(current_user, "tree.edit")
-    scope = current_scope()
-    county = scope.get(County, current_user.county_id)
-    form = NodeForm()
-    return submit_form(
-        form, lambda: org.create_street(county, name=form.name.data, phone=form.phone.data or None,
-                                        scope=scope, actor=current_user),
-        done=_("街道已新增"), redirect_to=url_for("registry.tree"),
-        template="registry/node_form.html", title=_("新增街道"), parent=county.name,
-    )
+    return _new_node(County, current_user.county_id, org.create_street, done=_("街道已新增"), title=_("新增街道"))
 
 
 @bp.route("/streets/<int:street_id>/communities/new", methods=["GET", "POST"])
 @login_required
 def community_new(street_id: int):
-    require(current_user, "tree.edit")
-    scope = current_scope()
-    street = scope.get(StreetOffice, street_id)
-    form = NodeForm()
-    return submit_form(
-        form, lambda: org.create_community(street, name=form.name.data, phone=form.phone.data or None,
-                                           scope=scope, actor=current_user),
-        done=_("社区已新增"), redirect_to=url_for("registry.tree"),
-        template="registry/node_form.html", title=_("新增社区"), parent=street.name,
-    )
+    return _new_node(StreetOffice, street_id, org.create_community, done=_("社区已新增"), title=_("新增社区"))
 
 
 @bp.route("/communities/<int:community_id>/stations/new", methods=["GET", "POST"])
