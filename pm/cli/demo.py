@@ -1,4 +1,4 @@
-"""`flask pm demo`: load the demo county (or a city-size data set) into an empty database."""
+"""演示数据 command `flask pm demo`: load the demo county (or a city-size data set) into an empty database."""
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,4 @@
-"""`flask pm jobs ...` and `flask pm scheduler`: list the scheduled jobs, run one as of a time, run the scheduler."""
+"""定时任务 commands `flask pm jobs ...` and `flask pm scheduler`: list, run one as of a time, run the scheduler."""
 from __future__ import annotations
 
 import sys

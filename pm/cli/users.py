@@ -1,4 +1,4 @@
-"""`flask pm create-user` and `create-token`: accounts and API tokens made by an operator on the server (SYSTEM)."""
+"""账号 commands `flask pm create-user` and `create-token`, run by an operator on the server (SYSTEM)."""
 from __future__ import annotations
 
 import click

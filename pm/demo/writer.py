@@ -1,4 +1,4 @@
-"""Bulk writer of the registry rows (compounds, buildings, units, households, people) of a generated data set."""
+"""台账批量写入: bulk writer of the registry rows (compounds, buildings, units, households, people) of a data set."""
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,4 @@
-"""Account administration pages: list, create, edit, reset password — all within the admin's scope."""
+"""账号管理 pages: list, create, edit, reset password — all within the admin's scope."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for

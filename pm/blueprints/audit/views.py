@@ -1,4 +1,4 @@
-"""The audit trail page: who did what to which record, filterable, within scope."""
+"""操作日志 page: who did what to which record, filterable, within scope."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""Views for login, logout, language, password and API tokens."""
+"""登录 pages: login, logout, language, password and API tokens."""
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for

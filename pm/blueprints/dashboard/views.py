@@ -1,4 +1,4 @@
-"""The dashboard: what this role does next."""
+"""工作台 page: what this role does next."""
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 

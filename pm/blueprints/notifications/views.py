@@ -1,4 +1,4 @@
-"""List one's notifications and mark them read."""
+"""通知 pages: one's notifications, marking them read."""
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
