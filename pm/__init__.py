@@ -81,7 +81,7 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        from pm.services.accounts import load_by_session_token
+        from pm.services.accounts.login import load_by_session_token
 
         return load_by_session_token(token)
 
@@ -143,7 +143,7 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from pm.access import can, current_scope
-    from pm.labels import label
+    from pm.services.labels import label
     from pm.services.money import format_fen
     from pm.timeutil import to_local
 

@@ -158,9 +158,10 @@ def make_user(role: Role | str, node, **kw) -> User:
 
 def api_client(app, user: User):
     """A test client whose requests carry a fresh bearer token of `user`."""
-    from pm.services.accounts import create_api_token
+    from pm.access import scope_for
+    from pm.services.accounts.tokens import create_api_token
 
-    _token, raw = create_api_token(user, f"test{_n()}")
+    _token, raw = create_api_token(user, f"test{_n()}", scope=scope_for(user), actor=user)
     db.session.commit()
     client = app.test_client()
 

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app, g, request
 from flask_babel import gettext
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
@@ -16,6 +16,8 @@ import pm.blueprints.apimessages  # noqa: F401  (Chinese default messages)
 from pm.access import Scope
 from pm.errors import DomainError, NotFound, envelope
 from pm.extensions import db
+from pm.services.accounts.tokens import user_for_token
+from pm.services.registry.areas import parse_area
 
 # Ids are 32-bit integers in PostgreSQL; larger values cannot exist and would overflow SQLite's binding.
 MAX_ID = 2_147_483_647
@@ -76,8 +78,6 @@ class Area(fields.Field):
         return None if value is None else f"{Decimal(value):.2f}"
 
     def _deserialize(self, value, attr, data, **kwargs):
-        from pm.services.registry import parse_area
-
         if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
             raise ValidationError(gettext("面积必须是数字，例如 65.32"))
         try:
@@ -140,10 +140,6 @@ def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
 
 
 def require_token():
-    from flask import request
-
-    from pm.services.accounts import user_for_token
-
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return envelope(401, "需要 API 令牌：Authorization: Bearer <token>")

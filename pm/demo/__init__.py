@@ -1,24 +1,21 @@
-"""演示数据: the demo county modelled on seed 000's survey, and a city-size data set for benchmarks.
-
-Seed 000 (a county people's congress survey) counts 107 compounds in the county town: 35 with a property
-firm and 72 without (7 managed by their work unit, 56 by the residents' committee, 9 by the owners
-themselves); 22 have an owners' committee (7 of them among the compounds with a firm). DEMO builds
-exactly that county at a size that loads in seconds; city_spec() scales the same generator to a city
-(2,000 compounds, about 400,000 households) for benchmarks.
-
-A system operation run by an operator on the server (`flask pm demo`): it writes a whole county, so
-it is not filtered by a user's scope; its load is audit-logged once ("demo.load") and each demo account
-through accounts.create_user. Everything is drawn from one seeded random generator, so two loads
-produce the same data. Rows are
-written with bulk INSERTs (``session.execute(insert(Model), rows)``) a few communities at a time; the
-loader flushes and never commits (the CLI commits once).
-
-At demo size (DataSetSpec.with_modules) populate_modules() then fills every module around the demo logins
-through the services themselves (they audit and keep the ledger consistent): the county's fund policy and
-deposit standards, accounts and first deposits (some unpaid or part-paid), last year's returns, three use
-plans in the station manager's compound (charged, in voting, emergency), repair requests in every state,
-teams, work logs, a patrol route with check-ins, and a street inspection with rectification orders.
-"""
+"""演示数据: the demo county modelled on seed 000's survey, and a city-size data set for benchmarks."""
+# Seed 000 (a county people's congress survey) counts 107 compounds in the county town: 35 with a property
+# firm and 72 without (7 managed by their work unit, 56 by the residents' committee, 9 by the owners
+# themselves); 22 have an owners' committee (7 of them among the compounds with a firm). DEMO builds
+# exactly that county at a size that loads in seconds; city_spec() scales the same generator to a city
+# (2,000 compounds, about 400,000 households) for benchmarks.
+#
+# A system operation run by an operator on the server (`flask pm demo`): it writes a whole county, so it is
+# not filtered by a user's scope (services get SYSTEM); its load is audit-logged once ("demo.load") and each
+# demo account through accounts.users.create_user. Everything is drawn from one seeded random generator, so two
+# loads produce the same data. Rows are written with bulk INSERTs (``session.execute(insert(Model), rows)``) a
+# few communities at a time; the loader flushes and never commits (the CLI commits once).
+#
+# At demo size (DataSetSpec.with_modules) populate_modules() then fills every module around the demo logins
+# through the services themselves (they audit and keep the ledger consistent): the county's fund policy and
+# deposit standards, sub-accounts and first deposits (some unpaid or part-paid), last year's returns, three use
+# plans in the station manager's compound (charged, in voting, emergency), repair requests in every state,
+# teams, work logs, a patrol route with check-ins, and a street inspection with rectification orders.
 from __future__ import annotations
 
 import logging

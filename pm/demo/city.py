@@ -1,4 +1,4 @@
-"""The shape of a generated data set (the demo county, or a city of ~400,000 households) and its compounds' plan."""
+"""演示城市: the shape of a generated data set (the demo county, or a city of ~400,000 households) and its plan."""
 from __future__ import annotations
 
 import logging

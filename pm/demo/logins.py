@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from pm.access import SYSTEM
 from pm.errors import Conflict
 from pm.extensions import db
 from pm.models import (
@@ -23,7 +24,7 @@ from pm.models import (
     User,
     station_compounds,
 )
-from pm.services.accounts import create_user
+from pm.services.accounts.users import create_user
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class DemoLogin:
     display_name: str
 
 
-# Officials' passwords have at least 12 characters, residents' at least 8 (accounts.check_password_policy).
+# Officials' passwords have at least 12 characters, residents' at least 8 (accounts.passwords.check_password_policy).
 DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("county", "county-admin-2026", Role.COUNTY_ADMIN, "县住建局 管理员"),
     DemoLogin("street", "street-office-2026", Role.STREET_OFFICER, "街道物业办 干事"),
@@ -109,8 +110,8 @@ def create_demo_logins(county: County) -> list[tuple[DemoLogin, User, str]]:
         binding_id, text = bindings[login.role]
         display = owner.name if login.role == Role.OWNER else tenant.name if login.role == Role.RESIDENT else login.display_name
         user = create_user(
+            scope=SYSTEM,
             actor=None,
-            scope=None,
             username=login.username,
             display_name=display,
             password=login.password,

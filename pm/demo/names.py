@@ -1,4 +1,4 @@
-"""Names and values drawn for the demo data: streets, compounds, people, phones, areas, dates."""
+"""演示名称: names and values drawn for the demo data: streets, compounds, people, phones, areas, dates."""
 from __future__ import annotations
 
 import logging

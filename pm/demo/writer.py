@@ -1,4 +1,4 @@
-"""Bulk writer of the registry rows (compounds, buildings, units, households, people) of a generated data set."""
+"""台账批量写入: bulk writer of the registry rows (compounds, buildings, units, households, people) of a data set."""
 from __future__ import annotations
 
 import logging
@@ -36,6 +36,7 @@ from pm.models import (
     Unit,
     station_compounds,
 )
+from pm.services.text import normalise_phone
 from pm.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -268,7 +269,8 @@ class RegistryWriter:
         def new_person(name: str | None = None, *, organisation: bool = False, phone=True) -> int:
             persons.append({
                 "name": name or names.person(),
-                "phone": (names.landline() if organisation else names.mobile()) if phone else None,
+                # Stored as the registry stores typed phones: digits only (0516-8… → 05168…).
+                "phone": normalise_phone(names.landline() if organisation else names.mobile()) if phone else None,
                 "is_organisation": organisation,
                 "created_at": self.now,
             })

@@ -16,14 +16,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pm.extensions import db
 from pm.models.accounts import User
 from pm.models.registry import Community, Compound, StreetOffice
-from pm.models.stations import Station
+from pm.models.stations import PatrolCheckin, Station
 from pm.models.types import PhotoMixin, UTCDateTime, str_enum
 from pm.timeutil import utcnow
 

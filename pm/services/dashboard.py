@@ -8,7 +8,25 @@ from sqlalchemy.orm import joinedload
 
 from pm.access import Scope
 from pm.extensions import db
-from pm.models import Building, Community, Compound, Household, ImportJob, ManagementMode, Ownership, StreetOffice
+from pm.models import (
+    Building,
+    Community,
+    Compound,
+    Household,
+    ImportJob,
+    ManagementMode,
+    Ownership,
+    PlanStatus,
+    RepairRequest,
+    RepairStatus,
+    Role,
+    StreetOffice,
+    SubAccount,
+    UsePlan,
+    User,
+)
+from pm.models.repairs import OPEN_STATUSES
+from pm.services import votes
 
 
 @dataclass
@@ -81,29 +99,25 @@ def my_households(scope: Scope) -> list[Household]:
 
 @dataclass
 class ResidentSummary:
-    """What an owner or resident does next: vote, rate finished repairs, top up a low fund account."""
+    """What an owner or resident does next: vote, rate finished repairs, top up a low fund sub-account (分户账)."""
 
     plans_to_vote: list = field(default_factory=list)  # plans in voting where one of my dwellings has not voted
     repairs_open: int = 0
     repairs_to_rate: int = 0
-    accounts_low: int = 0
+    sub_accounts_low: int = 0
 
 
-def resident_summary(scope: Scope, user) -> ResidentSummary:
+def resident_summary(scope: Scope, user: User) -> ResidentSummary:
     """A few scoped counts for the resident dashboard (a fixed number of queries)."""
-    from pm.models import SubAccount, PlanStatus, UsePlan
-    from pm.models.repairs import OPEN_STATUSES, RepairRequest, RepairStatus
-    from pm.services import votes
-
     out = ResidentSummary()
-    accounts = db.session.scalars(scope.select(SubAccount)).all()
-    out.accounts_low = sum(1 for a in accounts if a.needs_replenishment)
+    sub_accounts = db.session.scalars(scope.select(SubAccount)).all()
+    out.sub_accounts_low = sum(1 for a in sub_accounts if a.needs_replenishment)
     mine = scope.select(RepairRequest).where(RepairRequest.filer_user_id == user.id).subquery()
     out.repairs_open = db.session.scalar(select(func.count()).select_from(mine).where(mine.c.status.in_(OPEN_STATUSES)))
     out.repairs_to_rate = db.session.scalar(
         select(func.count()).select_from(mine).where(mine.c.status == RepairStatus.COMPLETED)
     )
-    if user.role.value == "owner":
+    if user.role == Role.OWNER:
         out.plans_to_vote = list(db.session.scalars(scope.select(UsePlan).where(
             UsePlan.status == PlanStatus.VOTING, UsePlan.decision_id.in_(votes.awaiting_ballot(user))
         ).order_by(UsePlan.id)))

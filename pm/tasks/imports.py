@@ -1,30 +1,75 @@
-"""台账导入清理: daily housekeeping of registry imports (old upload files, imports stuck mid-way).
-
-A system job: it acts on the whole database, on behalf of no user, so it is not filtered by a
-user's scope; every change it makes is audit-logged with no actor.
-"""
+"""台账导入任务: running an import job (its commit boundary, inline or in a thread) and the daily housekeeping."""
+# An import job commits its progress checkpoints so the browser can poll them, and the registry writes once
+# at the end; any failure rolls the writes back and leaves the job FAILED with a message: nothing is half
+# imported. The housekeeping (old upload files, imports stuck mid-way) acts on the whole database for no
+# user, so it is not filtered by a scope; every change it makes is audit-logged with no actor.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import and_, or_, select
 
+from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import Compound, ImportJob, ImportStatus
 from pm.services import audit
+from pm.services.imports import jobs
+from pm.services.text import N_
 
 logger = logging.getLogger(__name__)
 
 UPLOAD_RETENTION = timedelta(days=1)
-STUCK_AFTER = timedelta(hours=1)
-STUCK_MESSAGE = "导入超过 1 小时仍未完成（服务可能曾中断），已标记为失败，未导入任何数据，请重新上传"
+STUCK_AFTER = jobs.STALL_AFTER  # the page calls such a job interrupted; the housekeeping fails it
+STUCK_MESSAGE = N_("导入超过 1 小时仍未完成（服务可能曾中断），已标记为失败，未导入任何数据，请重新上传")
 IN_PROGRESS = (ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.WRITING)
 FINISHED = (ImportStatus.DONE, ImportStatus.REJECTED, ImportStatus.FAILED)
 
 
+# -- running one import -----------------------------------------------------------------------------
+def run_job(job_id: int) -> None:
+    """Run one import job to its end in the current app context and session."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.is_finished:
+        return
+    try:
+        jobs.run_import(job, checkpoint=db.session.commit, max_rows=current_app.config["IMPORT_MAX_ROWS"],
+                        max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+        db.session.commit()
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, the job must end FAILED, not hang
+        db.session.rollback()
+        if isinstance(exc, DomainError):
+            logger.warning("import job %r failed: %s", job_id, exc)
+        else:
+            logger.exception("import job %r failed", job_id)
+        job = db.session.get(ImportJob, job_id)
+        jobs.mark_failed(job, exc)
+        db.session.commit()
+
+
+def _thread_main(app: Flask, job_id: int) -> None:
+    with app.app_context():  # its own app context, hence its own database session
+        try:
+            run_job(job_id)
+        finally:
+            db.session.remove()
+
+
+def start(job_id: int) -> threading.Thread | None:
+    """Run the job in a background thread when IMPORT_ASYNC, else right now (tests, CLI)."""
+    if not current_app.config.get("IMPORT_ASYNC", True):
+        run_job(job_id)
+        return None
+    app = current_app._get_current_object()
+    thread = threading.Thread(target=_thread_main, args=(app, job_id), name=f"import-{job_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+# -- housekeeping -----------------------------------------------------------------------------------
 def _resolve(stored_path: str, upload_dir: Path) -> Path | None:
     """The file of a stored path (absolute, or relative to UPLOAD_DIR); None if it lies outside UPLOAD_DIR."""
     path = Path(stored_path)

@@ -43,7 +43,7 @@ def test_service_refuses_binding_outside_scope(db):
 
     from pm.access import scope_for
     from pm.errors import Forbidden
-    from pm.services.accounts import create_user
+    from pm.services.accounts.users import create_user
 
     w = make_world()
     actor = w.users[Role.STREET_OFFICER]

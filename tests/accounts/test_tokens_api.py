@@ -5,8 +5,9 @@ from datetime import timedelta
 
 import pytest
 
+from pm.access import scope_for
 from pm.models import ApiToken, Role
-from pm.services.accounts import create_api_token, revoke_api_token
+from pm.services.accounts.tokens import create_api_token, revoke_api_token
 from pm.timeutil import utcnow
 from tests.asserts import assert_error
 
@@ -15,7 +16,7 @@ PROTECTED = ["/api/v1/me", "/api/v1/households", "/api/v1/compounds", "/api/v1/u
 
 
 def _token(db, user, **kw):
-    token, raw = create_api_token(user, "t", **kw)
+    token, raw = create_api_token(user, "t", scope=scope_for(user), actor=user, **kw)
     db.session.commit()
     return token, raw
 
@@ -46,7 +47,7 @@ def test_revoked_token_is_401(world, client, db):
     """A revoked token no longer works."""
     user = world.users[Role.STREET_OFFICER]
     token, raw = _token(db, user)
-    revoke_api_token(token, actor=user)
+    revoke_api_token(token, scope=scope_for(user), actor=user)
     db.session.commit()
     assert_error(client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}), 401)
 

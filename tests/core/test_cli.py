@@ -14,7 +14,8 @@ from pm.models import (
     RunStatus,
     User,
 )
-from pm.services.accounts import authenticate, user_for_token
+from pm.services.accounts.login import authenticate
+from pm.services.accounts.tokens import user_for_token
 from pm.demo import DEMO_LOGINS
 from tests.factories import (
     make_community,
@@ -35,7 +36,7 @@ def fast_password_hashing(monkeypatch):
     from werkzeug.security import generate_password_hash
 
     monkeypatch.setattr(
-        "pm.services.accounts.generate_password_hash",
+        "pm.services.accounts.passwords.generate_password_hash",
         functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"),
     )
 

@@ -27,7 +27,8 @@ from pm.models import (
 )
 from pm import demo
 from pm.demo import city
-from pm.services.accounts import authenticate
+from pm.services.accounts.login import authenticate
+from pm.services.text import normalise_phone
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +39,7 @@ def fast_password_hashing(monkeypatch):
     from werkzeug.security import generate_password_hash
 
     monkeypatch.setattr(
-        "pm.services.accounts.generate_password_hash",
+        "pm.services.accounts.passwords.generate_password_hash",
         functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"),
     )
 
@@ -346,3 +347,10 @@ def test_station_work_and_inspections_have_logs_gaps_checkins_and_orders(db, loa
     statuses = db.session.scalars(select(PatrolCheckin.status)).all()
     assert CheckinStatus.PROBLEM in statuses and CheckinStatus.OK in statuses
     assert sorted(db.session.scalars(select(RectificationOrder.status))) == sorted([OrderStatus.OPEN, OrderStatus.CLOSED])
+
+
+def test_every_person_phone_follows_the_phone_rule(app, db, loaded):
+    """People's phones are stored as the registry stores them: digits only, valid by the one phone rule."""
+    phones = db.session.scalars(select(Person.phone).where(Person.phone.is_not(None))).all()
+    assert phones and all(normalise_phone(p) == p for p in phones)
+    assert any(p.startswith("0516") for p in phones)  # organisations' landlines, area code kept

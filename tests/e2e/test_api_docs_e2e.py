@@ -30,11 +30,13 @@ def docs_server(sqlite_template, tmp_path):
                      UPLOAD_DIR=str(tmp_path / "uploads"))
     with app.app_context():
         from pm.models import Role
-        from pm.services.accounts import create_api_token
+        from pm.access import scope_for
+        from pm.services.accounts.tokens import create_api_token
         from tests.factories import make_world
 
         world = make_world()
-        _token, raw = create_api_token(world.users[Role.STREET_OFFICER], "docs")
+        officer = world.users[Role.STREET_OFFICER]
+        _token, raw = create_api_token(officer, "docs", scope=scope_for(officer), actor=officer)
         db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -427,15 +427,15 @@ def test_returns_refused_without_balances_or_capability(db, w):
 # -- sale and demolition ---------------------------------------------------------------------------
 def test_sale_keeps_account_with_dwelling(db, w):
     """After a sale the account and history stay with the dwelling: the buyer sees it, the seller no longer."""
-    from pm.services import registry
+    from pm.services.registry.people import transfer_ownership
     from tests.factories import make_person
     a, _ = _opened(db, w)
     _pay(w, a, 500)
     seller = w.users[Role.OWNER]
     assert scope_for(seller).contains(SubAccount, a.id)
     buyer = make_person(name="买方")
-    registry.transfer_ownership(w.households["a"][0], [buyer], on=date(2025, 7, 1), actor=_admin(w),
-                                scope=scope_for(_admin(w)))
+    transfer_ownership(w.households["a"][0], [buyer], on=date(2025, 7, 1), actor=_admin(w),
+                       scope=scope_for(_admin(w)))
     buyer_user = make_user(Role.OWNER, buyer)
     db.session.commit()
     assert not scope_for(seller).contains(SubAccount, a.id)

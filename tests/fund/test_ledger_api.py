@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from pm.access import scope_for
 from pm.models import SubAccount, LedgerEntry, Role
-from pm.services import registry
 from pm.services.fund import demolition, deposits, ledger, rates
+from pm.services.registry.people import transfer_ownership
 from tests.factories import make_household, make_person, make_user
 
 V1 = "/api/v1"
@@ -133,8 +133,8 @@ def test_owner_sees_after_sale_only_buyer(api, world, accounts, db):
     assert seller.get(f"{V1}/fund-accounts/{a.id}").status_code == 200
     buyer = make_person(name="新业主")
     admin = world.users[Role.COUNTY_ADMIN]
-    registry.transfer_ownership(world.households["a"][0], [buyer], on=date(2025, 6, 1), actor=admin,
-                                scope=scope_for(admin))
+    transfer_ownership(world.households["a"][0], [buyer], on=date(2025, 6, 1), actor=admin,
+                       scope=scope_for(admin))
     buyer_user = make_user(Role.OWNER, buyer)
     db.session.commit()
     assert seller.get(f"{V1}/fund-accounts/{a.id}").status_code == 404

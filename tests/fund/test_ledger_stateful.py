@@ -22,8 +22,8 @@ from pm.access import scope_for
 from pm.errors import Conflict, DomainError
 from pm.extensions import db
 from pm.models import Compound, EntryKind, SubAccount, Household, LedgerEntry, Role
-from pm.services import registry
 from pm.services.fund import apportion, ledger, payments, returns
+from pm.services.registry.people import transfer_ownership
 from tests.factories import (
     make_building,
     make_compound,
@@ -132,8 +132,8 @@ class LedgerMachine(RuleBasedStateMachine):
         household = db.session.get(Household, self.households[i].id)
         buyer = make_person()
         last = db.session.scalar(select(func.max(LedgerEntry.value_on)))
-        registry.transfer_ownership(household, [buyer], on=date(2025, 1, 1) if last is None else last,
-                                    actor=self.admin, scope=scope_for(self.admin))
+        transfer_ownership(household, [buyer], on=date(2025, 1, 1) if last is None else last,
+                           actor=self.admin, scope=scope_for(self.admin))
         seller = self.owners[i]
         self.owners[i] = make_user(Role.OWNER, buyer)
         db.session.commit()

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from pm.access import scope_for
-from pm.blueprints.imports import runner
+from pm.tasks import imports as import_tasks
 from pm.errors import DomainError, Forbidden, NotFound
 from pm.extensions import db as database
 from pm.models import (
@@ -28,7 +28,8 @@ from pm.models import (
     Role,
     Unit,
 )
-from pm.services import imports
+from pm.services.imports import exporting, jobs, layout, planning, reading, snapshot
+from pm.services.imports import messages as m
 from pm.timeutil import local_today
 from tests.factories import (
     make_building,
@@ -78,10 +79,10 @@ def csv_bytes(households, encoding="utf-8", *, bom=False) -> bytes:
 def run(app, user, compound, data: bytes, filename="台账.xlsx") -> ImportJob:
     """Upload and run an import as `user` (inline, as tests configure), return the finished job."""
     upload = FileStorage(stream=io.BytesIO(data), filename=filename)
-    job = imports.create_job(compound.id, upload, actor=user, scope=scope_for(user),
+    job = jobs.create_job(compound.id, upload, actor=user, scope=scope_for(user),
                              upload_dir=app.config["UPLOAD_DIR"])
     database.session.commit()
-    runner.run_job(job.id)
+    import_tasks.run_job(job.id)
     database.session.expire_all()
     return database.session.get(ImportJob, job.id)
 
@@ -139,7 +140,7 @@ GOOD = [
 
 def test_template_has_layout_and_imports_its_example(app, db, manager, empty_compound):
     """The template has the 房屋/楼栋/说明 sheets with the documented headers, and its example row imports."""
-    data = imports.template_workbook()
+    data = layout.template_workbook()
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["房屋", "楼栋", "说明"]
     assert [c.value for c in book["房屋"][1]] == HEADERS
@@ -202,37 +203,37 @@ def test_one_bad_row_imports_nothing(app, db, manager, empty_compound):
     rows = [*GOOD, row("3号楼", "1单元", "301", 3, "-5")]
     job = run(app, manager, empty_compound, xlsx(rows))
     assert job.status == ImportStatus.REJECTED
-    assert job.errors == [{"sheet": "房屋", "row": 5, "column": "建筑面积(㎡)", "message": imports.E_AREA_POSITIVE,
+    assert job.errors == [{"sheet": "房屋", "row": 5, "column": "建筑面积(㎡)", "message": m.E_AREA_POSITIVE,
                            "params": {}}]
-    assert imports.error_count(job) == 1
+    assert jobs.error_count(job) == 1
     assert db.session.scalar(select(func.count(Household.id)).where(Household.compound_id == empty_compound.id)) == 0
     assert db.session.scalar(select(func.count(Building.id)).where(Building.compound_id == empty_compound.id)) == 0
     assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "registry.import")) == 0
 
 
 BAD_CELLS = [
-    ({"room": ""}, "房号", imports.E_REQUIRED),
-    ({"building": None}, "楼栋", imports.E_REQUIRED),
-    ({"floor": None}, "楼层", imports.E_REQUIRED),
-    ({"area": "abc"}, "建筑面积(㎡)", imports.E_NOT_NUMBER),
-    ({"area": "0"}, "建筑面积(㎡)", imports.E_AREA_POSITIVE),
-    ({"area": "-12.5"}, "建筑面积(㎡)", imports.E_AREA_POSITIVE),
-    ({"area": "65.123"}, "建筑面积(㎡)", imports.E_AREA_DECIMALS),
-    ({"area": 65.125}, "建筑面积(㎡)", imports.E_AREA_DECIMALS),
-    ({"floor": "二楼"}, "楼层", imports.E_NOT_INTEGER),
-    ({"floor": 2.5}, "楼层", imports.E_NOT_INTEGER),
-    ({"floor": 121}, "楼层", imports.E_FLOOR_RANGE),
-    ({"floor": -6}, "楼层", imports.E_FLOOR_RANGE),
-    ({"sold": "也许"}, "房改房(是/否)", imports.E_YES_NO),
-    ({"registered": "2010-13-01"}, "产权登记日期", imports.E_BAD_DATE),
-    ({"registered": "去年"}, "产权登记日期", imports.E_BAD_DATE),
-    ({"names": "张三、李四", "phones": "13900000001"}, "业主电话", imports.E_COUNT_MISMATCH),
-    ({"names": "张三", "phones": "12ab"}, "业主电话", imports.E_BAD_PHONE),
-    ({"names": "", "phones": "13900000001"}, "业主电话", imports.E_PHONE_WITHOUT_NAME),
-    ({"names": "张三、张三"}, "业主姓名", imports.E_DUP_OWNER),
-    ({"names": "张" * 65}, "业主姓名", imports.E_TOO_LONG),
-    ({"room": "1" * 21}, "房号", imports.E_TOO_LONG),
-    ({"note": "很" * 201}, "备注", imports.E_TOO_LONG),
+    ({"room": ""}, "房号", m.E_REQUIRED),
+    ({"building": None}, "楼栋", m.E_REQUIRED),
+    ({"floor": None}, "楼层", m.E_REQUIRED),
+    ({"area": "abc"}, "建筑面积(㎡)", m.E_NOT_NUMBER),
+    ({"area": "0"}, "建筑面积(㎡)", m.E_AREA_POSITIVE),
+    ({"area": "-12.5"}, "建筑面积(㎡)", m.E_AREA_POSITIVE),
+    ({"area": "65.123"}, "建筑面积(㎡)", m.E_AREA_DECIMALS),
+    ({"area": 65.125}, "建筑面积(㎡)", m.E_AREA_DECIMALS),
+    ({"floor": "二楼"}, "楼层", m.E_NOT_INTEGER),
+    ({"floor": 2.5}, "楼层", m.E_NOT_INTEGER),
+    ({"floor": 121}, "楼层", m.E_FLOOR_RANGE),
+    ({"floor": -6}, "楼层", m.E_FLOOR_RANGE),
+    ({"sold": "也许"}, "房改房(是/否)", m.E_YES_NO),
+    ({"registered": "2010-13-01"}, "产权登记日期", m.E_BAD_DATE),
+    ({"registered": "去年"}, "产权登记日期", m.E_BAD_DATE),
+    ({"names": "张三、李四", "phones": "13900000001"}, "业主电话", m.E_COUNT_MISMATCH),
+    ({"names": "张三", "phones": "12ab"}, "业主电话", m.E_BAD_PHONE),
+    ({"names": "", "phones": "13900000001"}, "业主电话", m.E_PHONE_WITHOUT_NAME),
+    ({"names": "张三、张三"}, "业主姓名", m.E_DUP_OWNER),
+    ({"names": "张" * 65}, "业主姓名", m.E_TOO_LONG),
+    ({"room": "1" * 21}, "房号", m.E_TOO_LONG),
+    ({"note": "很" * 201}, "备注", m.E_TOO_LONG),
 ]
 
 
@@ -252,20 +253,20 @@ def test_future_date_is_refused(app, db, manager, empty_compound):
     """A registration date after today is an error."""
     tomorrow = (local_today() + timedelta(days=1)).isoformat()
     job = run(app, manager, empty_compound, xlsx([row(names="张三", registered=tomorrow)]))
-    assert [(e["column"], e["message"]) for e in job.errors] == [("产权登记日期", imports.E_FUTURE_DATE)]
+    assert [(e["column"], e["message"]) for e in job.errors] == [("产权登记日期", m.E_FUTURE_DATE)]
 
 
 def test_duplicate_room_in_file(app, db, manager, empty_compound):
     """The same building, unit and room twice in one file is an error on the second row, naming the first."""
     job = run(app, manager, empty_compound, xlsx([row(room="101"), row(room="102"), row(room="101", floor=2)]))
-    assert job.errors == [{"sheet": "房屋", "row": 4, "column": "房号", "message": imports.E_DUP_ROOM,
+    assert job.errors == [{"sheet": "房屋", "row": 4, "column": "房号", "message": m.E_DUP_ROOM,
                            "params": {"first": 2}}]
 
 
 def test_floor_above_building_floors(app, db, manager, empty_compound):
     """A floor above the 层数 given in the 楼栋 sheet (or already registered) is an error."""
     job = run(app, manager, empty_compound, xlsx([row(floor=7)], [["1号楼", 6, "无"]]))
-    assert job.errors == [{"sheet": "房屋", "row": 2, "column": "楼层", "message": imports.E_FLOOR_ABOVE,
+    assert job.errors == [{"sheet": "房屋", "row": 2, "column": "楼层", "message": m.E_FLOOR_ABOVE,
                            "params": {"floors": 6}}]
     make_building(empty_compound, name="2号楼", floors=5)
     db.session.commit()
@@ -274,10 +275,10 @@ def test_floor_above_building_floors(app, db, manager, empty_compound):
 
 
 @pytest.mark.parametrize(("buildings", "column", "message"), [
-    ([["1号楼", 0, "无"]], "层数", imports.E_FLOORS_RANGE),
-    ([["1号楼", "六", "无"]], "层数", imports.E_NOT_INTEGER),
-    ([["1号楼", 6, "可能"]], "电梯(有/无)", imports.E_HAS_NOT),
-    ([["1号楼", 6, "无"], ["1号楼", 5, "无"]], "楼栋", imports.E_DUP_BUILDING),
+    ([["1号楼", 0, "无"]], "层数", m.E_FLOORS_RANGE),
+    ([["1号楼", "六", "无"]], "层数", m.E_NOT_INTEGER),
+    ([["1号楼", 6, "可能"]], "电梯(有/无)", m.E_HAS_NOT),
+    ([["1号楼", 6, "无"], ["1号楼", 5, "无"]], "楼栋", m.E_DUP_BUILDING),
 ])
 def test_bad_building_row(app, db, manager, empty_compound, buildings, column, message):
     """Bad 楼栋 rows are errors on the 楼栋 sheet."""
@@ -301,13 +302,13 @@ def test_too_many_rows(app, db, manager, empty_compound):
     app.config["IMPORT_MAX_ROWS"] = 3
     job = run(app, manager, empty_compound, xlsx([row(room=str(100 + i)) for i in range(4)]))
     assert job.status == ImportStatus.REJECTED
-    assert [(e["row"], e["message"], e["params"]) for e in job.errors] == [(5, imports.E_TOO_MANY_ROWS, {"max": 3})]
+    assert [(e["row"], e["message"], e["params"]) for e in job.errors] == [(5, m.E_TOO_MANY_ROWS, {"max": 3})]
 
 
 def test_missing_sheet(app, db, manager, empty_compound):
     """A workbook without a 房屋 sheet is refused, naming the sheet."""
     job = run(app, manager, empty_compound, xlsx([row()], sheet="Sheet1"))
-    assert [(e["sheet"], e["message"]) for e in job.errors] == [("房屋", imports.E_MISSING_SHEET)]
+    assert [(e["sheet"], e["message"]) for e in job.errors] == [("房屋", m.E_MISSING_SHEET)]
 
 
 def test_missing_header(app, db, manager, empty_compound):
@@ -316,7 +317,7 @@ def test_missing_header(app, db, manager, empty_compound):
     data = xlsx([[v for i, v in enumerate(row()) if i != 4]], headers=headers)
     job = run(app, manager, empty_compound, data)
     assert [(e["sheet"], e["row"], e["column"], e["message"]) for e in job.errors] == [
-        ("房屋", 1, "建筑面积(㎡)", imports.E_MISSING_HEADER)
+        ("房屋", 1, "建筑面积(㎡)", m.E_MISSING_HEADER)
     ]
 
 
@@ -338,10 +339,10 @@ def test_headers_found_below_title_and_in_any_order(app, db, manager, empty_comp
 
 
 @pytest.mark.parametrize(("data", "filename", "message"), [
-    (b"this is not a workbook", "台账.xlsx", imports.E_CORRUPT),
-    (b"PK\x03\x04garbage-after-a-zip-signature", "台账.xlsx", imports.E_CORRUPT),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "台账.xlsx", imports.E_XLS),
-    ("楼栋,单元\r\n".encode("utf-16"), "台账.csv", imports.E_ENCODING),
+    (b"this is not a workbook", "台账.xlsx", m.E_CORRUPT),
+    (b"PK\x03\x04garbage-after-a-zip-signature", "台账.xlsx", m.E_CORRUPT),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "台账.xlsx", m.E_XLS),
+    ("楼栋,单元\r\n".encode("utf-16"), "台账.csv", m.E_ENCODING),
 ])
 def test_unreadable_file(app, db, manager, empty_compound, data, filename, message):
     """Corrupt, old-format or undecodable files are rejected with a file-level error."""
@@ -356,7 +357,7 @@ def test_zip_that_is_not_a_workbook(app, db, manager, empty_compound):
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("hello.txt", "hi")
     job = run(app, manager, empty_compound, buffer.getvalue())
-    assert [e["message"] for e in job.errors] == [imports.E_CORRUPT]
+    assert [e["message"] for e in job.errors] == [m.E_CORRUPT]
 
 
 @pytest.mark.parametrize("filename", ["台账.txt", "台账.xls", "台账"])
@@ -364,7 +365,7 @@ def test_other_file_types_refused_at_upload(app, db, manager, empty_compound, fi
     """Only .xlsx and .csv are accepted; nothing is stored for another type."""
     upload = FileStorage(stream=io.BytesIO(b"x"), filename=filename)
     with pytest.raises(DomainError) as err:
-        imports.create_job(empty_compound.id, upload, actor=manager, scope=scope_for(manager),
+        jobs.create_job(empty_compound.id, upload, actor=manager, scope=scope_for(manager),
                            upload_dir=app.config["UPLOAD_DIR"])
     assert "file" in err.value.fields
     assert db.session.scalar(select(func.count(ImportJob.id))) == 0
@@ -414,7 +415,7 @@ def test_owner_change_before_current_start_is_an_error(app, db, manager, world):
     job = run(app, manager, compound, xlsx([row(room="101", area=str(household.area_m2), names="赵六",
                                                 registered="2009-12-31")]))
     assert job.status == ImportStatus.REJECTED
-    assert job.errors == [{"sheet": "房屋", "row": 2, "column": "产权登记日期", "message": imports.E_OWNER_DATE_EARLY,
+    assert job.errors == [{"sheet": "房屋", "row": 2, "column": "产权登记日期", "message": m.E_OWNER_DATE_EARLY,
                            "params": {"date": "2010-01-01"}}]
     assert db.session.scalar(select(func.count(Ownership.id)).where(Ownership.ended_on.is_not(None))) == 0
 
@@ -460,7 +461,7 @@ def test_demolished_household_cannot_change(app, db, manager, world):
     household.status = HouseholdStatus.DEMOLISHED
     db.session.commit()
     job = run(app, manager, compound, xlsx([row(room="102", area="70.00")]))
-    assert [(e["column"], e["message"]) for e in job.errors] == [("房号", imports.E_DEMOLISHED)]
+    assert [(e["column"], e["message"]) for e in job.errors] == [("房号", m.E_DEMOLISHED)]
 
 
 def test_export_then_import_is_a_no_op(app, db, manager, world):
@@ -474,7 +475,7 @@ def test_export_then_import_is_a_no_op(app, db, manager, world):
     h2 = make_household(unit, room_no="302", floor=3, area_m2=Decimal("88.00"))
     make_owner(h2, make_person(name="孙三", phone=None))
     db.session.commit()
-    _compound, data = imports.export_workbook(compound.id, actor=manager, scope=scope_for(manager))
+    _compound, data = exporting.export_workbook(compound.id, actor=manager, scope=scope_for(manager))
     sheet = load_workbook(io.BytesIO(data))["房屋"]
     rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2, values_only=False)]
     assert ["10号楼", "2单元", "0301", 3, 90.1, "是", "钱一、钱二", "13700000001、", "2016-03-01", "东边"] in rows
@@ -490,16 +491,16 @@ def test_export_and_import_respect_scope(app, db, world, manager):
     foreign = world.compounds["b"][0]
     upload = FileStorage(stream=io.BytesIO(xlsx([row()])), filename="a.xlsx")
     with pytest.raises(NotFound):
-        imports.create_job(foreign.id, upload, actor=manager, scope=scope_for(manager),
+        jobs.create_job(foreign.id, upload, actor=manager, scope=scope_for(manager),
                            upload_dir=app.config["UPLOAD_DIR"])
     with pytest.raises(NotFound):
-        imports.export_workbook(foreign.id, actor=manager, scope=scope_for(manager))
+        exporting.export_workbook(foreign.id, actor=manager, scope=scope_for(manager))
     own = world.compounds["a"][0]
     owner = world.users[Role.OWNER]
     with pytest.raises(Forbidden):
-        imports.create_job(own.id, upload, actor=owner, scope=scope_for(owner), upload_dir=app.config["UPLOAD_DIR"])
+        jobs.create_job(own.id, upload, actor=owner, scope=scope_for(owner), upload_dir=app.config["UPLOAD_DIR"])
     with pytest.raises(Forbidden):
-        imports.export_workbook(own.id, actor=owner, scope=scope_for(owner))
+        exporting.export_workbook(own.id, actor=owner, scope=scope_for(owner))
 
 
 def test_job_fails_cleanly_when_user_lost_scope(app, db, world, manager):
@@ -508,11 +509,11 @@ def test_job_fails_cleanly_when_user_lost_scope(app, db, world, manager):
     world.stations["a"].compounds.append(compound)
     db.session.commit()
     upload = FileStorage(stream=io.BytesIO(xlsx([row()])), filename="a.xlsx")
-    job = imports.create_job(compound.id, upload, actor=manager, scope=scope_for(manager),
+    job = jobs.create_job(compound.id, upload, actor=manager, scope=scope_for(manager),
                              upload_dir=app.config["UPLOAD_DIR"])
     world.stations["a"].compounds.remove(compound)
     db.session.commit()
-    runner.run_job(job.id)
+    import_tasks.run_job(job.id)
     db.session.expire_all()
     job = db.session.get(ImportJob, job.id)
     assert job.status == ImportStatus.FAILED and job.message
@@ -522,11 +523,11 @@ def test_job_fails_cleanly_when_user_lost_scope(app, db, world, manager):
 def test_validation_reports_progress(app, db, manager, empty_compound):
     """The validation phase reports progress every 200 rows (the browser polls it)."""
     rows = [row(building=f"{i // 100 + 1}号楼", room=str(1000 + i)) for i in range(450)]
-    tables = {"房屋": imports.Table("房屋", {k: (i, h) for i, (k, h) in enumerate(imports.HOUSEHOLD_COLUMNS)},
+    tables = {"房屋": reading.Table("房屋", {k: (i, h) for i, (k, h) in enumerate(layout.HOUSEHOLD_COLUMNS)},
                                    [(n + 2, tuple(v)) for n, v in enumerate(rows)])}
     seen = []
-    snap = imports.load_snapshot(empty_compound, scope_for(manager))
-    _plan, errors = imports.validate(tables, snap, today=local_today(), progress=seen.append)
+    snap = snapshot.load_snapshot(empty_compound, scope_for(manager))
+    _plan, errors = planning.validate(tables, snap, today=local_today(), progress=seen.append)
     assert errors == []
     assert seen == [200, 400, 450]
 

@@ -225,3 +225,18 @@ def test_only_county_admin_edits_tree(client, auth, db):
     make_world()
     auth.login("street")
     assert client.post("/registry/streets/new", data={"name": "越权街道"}).status_code == 403
+
+
+def test_refusals_are_shown_in_english(client, auth, db):
+    """A service's refusal is shown in the reader's language (its message is a msgid with parameters)."""
+    w = make_world()
+    _login(auth, "community")
+    client.post("/auth/lang/en", data={"next": "/registry/"})
+    h = w.households["a"][0]
+    resp = client.post(f"/registry/households/{h.id}/transfer", data={"name": "买方", "phone": "12", "on": "2024-05-01"},
+                       follow_redirects=True)
+    html = resp.get_data(as_text=True)
+    assert "手机号/电话号码格式不正确" not in html and "phone" in html.lower()
+    resp = client.post(f"/registry/households/{h.id}/transfer", data={"name": "买方", "on": "2000-01-01"},
+                       follow_redirects=True)
+    assert "The transfer date is before the current owner&#39;s start date" in resp.get_data(as_text=True)

@@ -13,11 +13,6 @@ from pm.extensions import db
 from pm.models import EntryKind, Holder, OrderStatus, RepairCategory, RepairStatus, Role, Shift, VoteChoice
 from pm.services.labels import LABELS, choices, label, label_of, register_vocabulary, vocabularies, vocabulary_choices
 
-try:  # the labels module this one replaces; the comparison goes once callers have switched
-    from pm.labels import LABELS as LEGACY_LABELS
-except ImportError:  # pragma: no cover
-    LEGACY_LABELS = None
-
 
 def _model_enums() -> set[type[enum.Enum]]:
     """Every StrEnum pm.models exports, and every enum class a mapped column stores."""
@@ -117,13 +112,6 @@ def test_register_vocabulary_once():
 def test_every_configurable_approver_has_a_label():
     """Every approver the access rules know has a label."""
     assert set(APPROVER_ROLES) == {code for code, _ in vocabulary_choices("fund_approver")}
-
-
-@pytest.mark.skipif(LEGACY_LABELS is None, reason="pm.labels has been replaced")
-def test_drop_in_for_pm_labels():
-    """Every label pm.labels had is the same here, so callers switch by changing the import."""
-    for member, text in LEGACY_LABELS.items():
-        assert label(member) == str(text), member
 
 
 def test_holder_and_kind_labels_chosen():

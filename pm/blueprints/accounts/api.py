@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy import or_
-from sqlalchemy.orm import joinedload
 
 from pm.access import CAPABILITIES, can, require
 from pm.blueprints.accounts import schemas as s
@@ -15,28 +13,17 @@ from pm.blueprints.apiutil import (
     paginate,
 )
 from pm.models import User
-from pm.models.accounts import BINDING
-from pm.services import accounts
+from pm.services.accounts import bindings, users
 from pm.services.accounts.access import assignable_roles
+from pm.services.accounts.users import USER_OPTIONS
 
 URL_PREFIX = ""
 blp = api_blueprint("accounts_api", __name__, description="账号：当前用户、权限范围内的账号管理")
 
-# Every binding relationship is loaded with the user (LEFT JOINs), so a page of accounts is one query.
-USER_OPTIONS = tuple(
-    joinedload(rel) for rel in (User.county, User.street, User.community, User.station, User.compound, User.person)
-)
-
 
 def _with_binding(user: User) -> User:
     """Attach {type, id, name} of the node (or person) the account is bound to."""
-    column = BINDING[user.role]
-    node = getattr(user, column.removesuffix("_id"))
-    user.binding_info = {
-        "type": column.removesuffix("_id"),
-        "id": getattr(user, column),
-        "name": node.name if node is not None else None,
-    }
+    user.binding_info = bindings.binding_info(user)
     return user
 
 
@@ -61,18 +48,9 @@ class Users(MethodView):
     @blp.response(200, s.UserPage)
     def get(self, args):
         """账号列表: accounts bound at or below your node (needs accounts.manage)."""
-        require(api_user(), "accounts.manage")
-        stmt = api_scope().select(User).options(*USER_OPTIONS)
-        if args.get("role"):
-            stmt = stmt.where(User.role == args["role"])
-        if args.get("is_enabled") is not None:
-            stmt = stmt.where(User.is_enabled.is_(args["is_enabled"]))
-        if args.get("q") and args["q"].strip():
-            q = args["q"].strip()
-            stmt = stmt.where(
-                or_(User.username.contains(q, autoescape=True), User.display_name.contains(q, autoescape=True))
-            )
-        page = paginate(stmt.order_by(User.username, User.id), args)
+        stmt = users.find_users(api_scope(), actor=api_user(), role=args.get("role"),
+                                is_enabled=args.get("is_enabled"), q=args.get("q"))
+        page = paginate(stmt, args)
         for user in page["items"]:
             _with_binding(user)
         return page
@@ -83,7 +61,7 @@ class Users(MethodView):
         """Create an account with a role below yours, bound inside your scope (needs accounts.manage)."""
         actor = api_user()
         require(actor, "accounts.manage")
-        user = accounts.create_user(
+        user = users.create_user(
             actor=actor, scope=api_scope(), username=data["username"],
             display_name=data.get("display_name") or data["username"], password=data["password"],
             role=data["role"], binding_id=data["binding_id"], phone=(data.get("phone") or None),
@@ -106,5 +84,5 @@ class UserDetail(MethodView):
         actor = api_user()
         require(actor, "accounts.manage")
         user = get_in_scope(User, user_id)
-        accounts.update_user(user, actor=actor, scope=api_scope(), **data)
+        users.update_user(user, actor=actor, scope=api_scope(), **data)
         return _load(user_id)

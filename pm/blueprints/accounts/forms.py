@@ -1,4 +1,4 @@
-"""Forms for account administration."""
+"""账号管理 forms: create an account, edit it, reset its password."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField

@@ -2,10 +2,19 @@
 from __future__ import annotations
 
 from flask_babel import gettext
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validates_schema
 
 from pm.blueprints.apiutil import BaseSchema, PageArgs, id_field, page_schema, text
+from pm.errors import DomainError
 from pm.models import Role
+from pm.services.text import check_phone
+
+
+def _phone(value: str) -> None:
+    try:
+        check_phone(value)
+    except DomainError as err:
+        raise ValidationError(err.message) from None
 
 
 def _not_blank(value: str) -> None:
@@ -62,7 +71,8 @@ class UserCreateIn(BaseSchema):
     password = text(128, required=True, load_only=True)
     role = fields.Enum(Role, by_value=True, required=True)
     binding_id = id_field(required=True, metadata={"description": "所属单位（或业主/住户本人）的 id，按角色而定"})
-    phone = text(20, allow_none=True, validate=validate.Regexp(r"^\+?[0-9 -]{5,20}$"))
+    phone = text(20, allow_none=True, validate=_phone,
+                 metadata={"description": "手机号，或带区号的固定电话（也可作登录名）", "example": "13800001111"})
 
 
 class UserPatchIn(BaseSchema):

@@ -1,15 +1,14 @@
-"""The API docs page at /api/v1/docs and the Swagger UI files it loads, both served by this app.
-
-flask-smorest's own Swagger page loads Swagger UI from a CDN with an inline script; ours loads the files
-of the swagger_ui_bundle package from this server and starts Swagger UI from static/js/swagger-init.js,
-so the page works offline and under the CSP (no inline script or style). No token is needed to read it.
-"""
+"""API 文档: the docs page at /api/v1/docs and the Swagger UI files it loads, both served by this app."""
+# flask-smorest's own Swagger page loads Swagger UI from a CDN with an inline script; ours loads the files
+# of the swagger_ui_bundle package from this server and starts Swagger UI from static/js/swagger-init.js,
+# so the page works offline and under the CSP (no inline script or style). No token is needed to read it.
 from __future__ import annotations
 
-from flask import abort, render_template, send_from_directory
+from flask import Blueprint, abort, render_template, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
-from pm.blueprints.apidocs import bp
+bp = Blueprint("apidocs", __name__, url_prefix="/api/v1")
+
 
 # Only the files the page needs; source maps and templates of the package are not served.
 ASSETS = frozenset({"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "favicon-16x16.png"})

@@ -1,6 +1,4 @@
 """登录: login, logout, language switch, password change, personal API tokens."""
-from flask import Blueprint
+from pm.blueprints.auth.views import bp
 
-bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-from pm.blueprints.auth import views  # noqa: E402,F401
+__all__ = ["bp"]

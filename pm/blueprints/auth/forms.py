@@ -1,4 +1,4 @@
-"""Forms for login and password change."""
+"""登录 forms: login, password change, API token."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField

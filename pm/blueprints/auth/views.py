@@ -1,18 +1,19 @@
-"""Views for login, logout, language, password and API tokens."""
+"""登录 pages: login, logout, language, password and API tokens."""
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
-from pm.blueprints.auth import bp
+from pm.access import current_scope
 from pm.blueprints.auth.forms import LoginForm, PasswordForm, TokenForm
 from pm.errors import DomainError
 from pm.extensions import db
-from pm.models import ApiToken
-from pm.services import accounts
+from pm.services.accounts import login as logins
+from pm.services.accounts import passwords, tokens as api_tokens
 from pm.transactions import keep_changes_on_error
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _safe_next(target: str | None) -> str:
@@ -32,7 +33,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.username.data, form.password.data)
+            user = logins.authenticate(form.username.data, form.password.data)
         except DomainError as err:
             keep_changes_on_error()  # the failure is counted even though the answer is an error
             for field, messages in err.fields.items():
@@ -66,9 +67,8 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password(
-                current_user, form.new_password.data, actor=current_user, old_password=form.old_password.data
-            )
+            passwords.set_password(current_user, form.new_password.data, scope=current_scope(), actor=current_user,
+                                   old_password=form.old_password.data)
         except DomainError as err:
             db.session.rollback()
             for field, messages in err.fields.items():
@@ -88,24 +88,22 @@ def tokens():
     raw = None
     if form.validate_on_submit():
         try:
-            _token, raw = accounts.create_api_token(current_user, form.name.data)
+            _token, raw = api_tokens.create_api_token(current_user, form.name.data, scope=current_scope(),
+                                                      actor=current_user)
         except DomainError as err:
             db.session.rollback()
             form.name.errors.extend(err.fields.get("name", [err.message]))
         else:
             form = TokenForm(formdata=None)
-    items = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
-    ).all()
-    return render_template("auth/tokens.html", form=form, items=items, raw=raw)
+    return render_template("auth/tokens.html", form=form, items=api_tokens.tokens_of(current_user), raw=raw)
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke_token(token_id: int):
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
+    token = api_tokens.own_token(current_user, token_id)
+    if token is None:
         abort(404)
-    accounts.revoke_api_token(token, actor=current_user)
+    api_tokens.revoke_api_token(token, scope=current_scope(), actor=current_user)
     flash(_("令牌已吊销"), "success")
     return redirect(url_for("auth.tokens"))

@@ -1,6 +1,4 @@
 """工作台: the landing page of every role."""
-from flask import Blueprint
+from pm.blueprints.dashboard.views import bp
 
-bp = Blueprint("dashboard", __name__)
-
-from pm.blueprints.dashboard import views  # noqa: E402,F401
+__all__ = ["bp"]

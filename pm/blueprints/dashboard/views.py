@@ -1,11 +1,12 @@
-"""The dashboard: what this role does next."""
-from flask import redirect, render_template, url_for
+"""工作台 page: what this role does next."""
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from pm.access import current_scope
-from pm.blueprints.dashboard import bp
 from pm.models import ManagementMode, Role
 from pm.services import dashboard
+
+bp = Blueprint("dashboard", __name__)
 
 
 @bp.route("/")

@@ -1,4 +1,4 @@
-"""Forms of the registry import page."""
+"""台账导入 forms: upload a workbook for a compound, choose a compound to export."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired

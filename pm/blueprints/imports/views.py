@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -17,16 +18,21 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pm.access import can, current_scope, require
-from pm.blueprints.imports import bp, runner
+from pm.tasks import imports as import_tasks
 from pm.blueprints.imports.forms import ExportForm, ImportForm
+from pm.blueprints.webutil import paginate
 from pm.errors import DomainError
 from pm.extensions import db
-from pm.labels import label
 from pm.models import ImportJob, ImportStatus
-from pm.services import imports
+from pm.services.imports import exporting, jobs, layout
+from pm.services.imports.messages import M_STALLED
+from pm.services.labels import label
 from pm.transactions import commit_now
 
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+JOBS_PER_PAGE = 20
 
 
 def _download(data: bytes, filename: str) -> Response:
@@ -48,7 +54,7 @@ def _max_size() -> str:
 
 def _forms(scope, form: ImportForm | None = None) -> tuple[ImportForm, ExportForm]:
     """Both forms with the compounds of the user's scope as choices."""
-    compounds = imports.importable_compounds(scope)
+    compounds = jobs.importable_compounds(scope)
     choices = [(c.id, f"{c.community.name} · {c.name}") for c in compounds]
     form = form or ImportForm()
     form.compound_id.choices = choices
@@ -59,11 +65,9 @@ def _forms(scope, form: ImportForm | None = None) -> tuple[ImportForm, ExportFor
 
 def _index_page(form: ImportForm, export_form: ExportForm, status: int = 200):
     """Render the index with a page of recent jobs."""
-    scope = current_scope()
-    page = request.args.get("page", 1, type=int)
-    jobs, pages = imports.recent_jobs(scope, page=page)
+    page = paginate(jobs.recent_jobs(current_scope()), per_page=JOBS_PER_PAGE)
     return render_template(
-        "imports/index.html", form=form, export_form=export_form, jobs=jobs, page=page, pages=pages,
+        "imports/index.html", form=form, export_form=export_form, jobs=page.items, page=page.page, pages=page.pages,
         max_size=_max_size(),
         max_rows=current_app.config["IMPORT_MAX_ROWS"],
     ), status
@@ -78,10 +82,8 @@ def index():
     form, export_form = _forms(scope)
     if form.validate_on_submit():
         try:
-            job = imports.create_job(
-                form.compound_id.data, form.file.data, actor=current_user, scope=scope,
-                upload_dir=current_app.config["UPLOAD_DIR"],
-            )
+            job = jobs.create_job(form.compound_id.data, form.file.data, scope=scope, actor=current_user,
+                                  upload_dir=current_app.config["UPLOAD_DIR"])
         except DomainError as err:
             if err.status != 422:
                 raise  # out of scope: 403/404, never a hint that the compound exists
@@ -89,7 +91,7 @@ def index():
             form.file.errors = [*form.file.errors, _(err.message)]
             return _index_page(form, export_form, 400)
         commit_now("the import runs in a thread that reads the job row")
-        runner.start(job.id)
+        import_tasks.start(job.id)
         return redirect(url_for("imports.show", job_id=job.id))
     return _index_page(form, export_form, 400 if request.method == "POST" else 200)
 
@@ -106,8 +108,7 @@ def too_large(_err):
 
 def _job(job_id: int) -> ImportJob:
     """A job in the user's scope (404 otherwise) for a user who may import."""
-    require(current_user, "registry.import")
-    return current_scope().get(ImportJob, job_id)
+    return jobs.get_job(current_scope(), current_user, job_id)
 
 
 @bp.get("/<int:job_id>")
@@ -116,8 +117,8 @@ def show(job_id: int):
     """A job's progress bar while it runs; its counts or its error table when it ends."""
     job = _job(job_id)
     return render_template(
-        "imports/show.html", job=job, status=imports.job_status(job), statuses=ImportStatus,
-        error_count=imports.error_count(job), stalled_message=imports.M_STALLED,
+        "imports/show.html", job=job, status=jobs.job_status(job), statuses=ImportStatus,
+        error_count=jobs.error_count(job), stalled_message=M_STALLED,
     )
 
 
@@ -126,7 +127,7 @@ def show(job_id: int):
 def status(job_id: int):
     """The job's progress as JSON, polled by import-progress.js."""
     job = _job(job_id)
-    body = imports.job_status(job)
+    body = jobs.job_status(job)
     body["status_label"] = label(job.status)
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
@@ -138,7 +139,7 @@ def status(job_id: int):
 def template():
     """The empty import template."""
     require(current_user, "registry.import")
-    return _download(imports.template_workbook(), _("小区台账导入模板") + ".xlsx")
+    return _download(layout.template_workbook(), _("小区台账导入模板") + ".xlsx")
 
 
 @bp.get("/export")
@@ -155,5 +156,5 @@ def export_choose():
 @login_required
 def export(compound_id: int):
     """A compound's registry in the import layout."""
-    compound, data = imports.export_workbook(compound_id, actor=current_user, scope=current_scope())
+    compound, data = exporting.export_workbook(compound_id, scope=current_scope(), actor=current_user)
     return _download(data, f"{compound.name}-{_('台账')}.xlsx")

@@ -1,6 +1,4 @@
 """通知: the bell page — a user's own notifications, newest first."""
-from flask import Blueprint
+from pm.blueprints.notifications.views import bp
 
-bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-
-from pm.blueprints.notifications import views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -1,21 +1,20 @@
-"""List one's notifications and mark them read."""
-from flask import redirect, render_template, request, url_for
+"""通知 pages: one's notifications, marking them read."""
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from pm.access import current_scope
-from pm.blueprints.notifications import bp
 from pm.blueprints.webutil import paginate
-from pm.models import Notification
 from pm.services import notifications
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 @bp.route("/")
 @login_required
 def index():
-    stmt = current_scope().select(Notification).order_by(Notification.id.desc())
-    if request.args.get("unread") == "1":
-        stmt = stmt.where(Notification.read_at.is_(None))
-    return render_template("notifications/index.html", page=paginate(stmt), unread_only=request.args.get("unread") == "1")
+    unread_only = request.args.get("unread") == "1"
+    page = paginate(notifications.inbox(current_scope(), unread_only=unread_only))
+    return render_template("notifications/index.html", page=page, unread_only=unread_only)
 
 
 @bp.route("/read", methods=["POST"])
@@ -29,7 +28,4 @@ def mark_all_read():
 @login_required
 def open_one(note_id: int):
     """Mark one read and follow its link (only paths inside the app)."""
-    note = current_scope().get(Notification, note_id)
-    notifications.mark_read(current_user, [note.id])
-    link = note.link if note.link and note.link.startswith("/") and not note.link.startswith("//") else None
-    return redirect(link or url_for("notifications.index"))
+    return redirect(notifications.open_note(current_scope(), note_id) or url_for("notifications.index"))

@@ -1,6 +1,4 @@
 """台账: the organisation registry (HTML pages; the REST API is in api.py)."""
-from flask import Blueprint
+from pm.blueprints.registry.views import bp
 
-bp = Blueprint("registry", __name__, url_prefix="/registry")
-
-from pm.blueprints.registry import views  # noqa: E402,F401
+__all__ = ["bp"]

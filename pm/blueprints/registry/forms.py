@@ -20,8 +20,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from pm.labels import choices
+from pm.errors import DomainError
 from pm.models import ManagementMode, Relation, RenovationClass
+from pm.services.labels import choices
+from pm.services.registry.areas import parse_area
 
 
 class AreaField(StringField):
@@ -29,9 +31,6 @@ class AreaField(StringField):
 
 
 def _area_check(form, field):
-    from pm.errors import DomainError
-    from pm.services.registry import parse_area
-
     if field.data in (None, ""):
         return
     try:

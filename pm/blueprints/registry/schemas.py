@@ -1,8 +1,6 @@
-"""台账 API schemas: what the registry REST API reads (…In, …Args) and writes (…Out).
-
-Areas are decimal strings ("65.50"); dates are ISO; enums are their values. Input schemas refuse
-unknown fields (BaseSchema) and check lengths against the columns, so bad input is a 422, never a 500.
-"""
+"""台账 API schemas: what the registry REST API reads (…In, …Args) and writes (…Out)."""
+# Areas are decimal strings ("65.50"); dates are ISO; enums are their values. Input schemas refuse
+# unknown fields (BaseSchema) and check lengths against the columns, so bad input is a 422, never a 500.
 from __future__ import annotations
 
 from flask_babel import gettext
@@ -25,13 +23,12 @@ from pm.models import (
     Relation,
     RenovationClass,
 )
+from pm.services.text import check_phone
 
 
 def _phone(value: str) -> None:
-    from pm.services.registry import normalise_phone
-
     try:
-        normalise_phone(value)
+        check_phone(value)
     except DomainError as err:
         raise ValidationError(err.message) from None
 

@@ -1,14 +1,11 @@
 """台账页面: browse the tree, search households, create and edit compounds, households, owners, residents."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
 
 from pm.access import can, current_scope, require
-from pm.blueprints.registry import bp
 from pm.blueprints.registry.forms import (
     CompoundForm,
     EndResidencyForm,
@@ -24,105 +21,36 @@ from pm.blueprints.registry.forms import (
 from pm.blueprints.webutil import paginate, submit_form
 from pm.errors import DomainError
 from pm.extensions import db
-from pm.models import (
-    Building,
-    Community,
-    Compound,
-    County,
-    Household,
-    Ownership,
-    Person,
-    Residency,
-    Station,
-    StreetOffice,
-    Unit,
-)
-from pm.services import registry
+from pm.models import Community, Compound, County, Household, Residency, StreetOffice
+from pm.services import dashboard
+from pm.services.registry import buildings, compounds, households, people
+from pm.services.registry import search as registry_search
+from pm.services.registry import tree as org
 from pm.timeutil import local_today
 
-
-def _registry_viewer():
-    require(current_user, "registry.view")
-    return current_scope()
-
-
-def _owners_by_household(household_ids: list[int], *, current_only: bool = True) -> dict[int, list[Ownership]]:
-    """Current owners for many households in one query (no N+1)."""
-    result: dict[int, list[Ownership]] = {hid: [] for hid in household_ids}
-    if not household_ids:
-        return result
-    stmt = (
-        current_scope().select(Ownership)
-        .options(joinedload(Ownership.person))
-        .where(Ownership.household_id.in_(household_ids))
-        .order_by(Ownership.started_on, Ownership.id)
-    )
-    if current_only:
-        stmt = stmt.where(Ownership.ended_on.is_(None))
-    for o in db.session.scalars(stmt):
-        result[o.household_id].append(o)
-    return result
+bp = Blueprint("registry", __name__, url_prefix="/registry")
 
 
 @bp.route("/")
 @login_required
 def tree():
     """The tree of streets, communities and compounds in scope, with household counts."""
-    scope = _registry_viewer()
-    streets = db.session.scalars(scope.select(StreetOffice).order_by(StreetOffice.name)).all()
-    communities = db.session.scalars(scope.select(Community).order_by(Community.name)).all()
-    stmt = scope.select(Compound).order_by(Compound.name)
     no_committee = request.args.get("no_committee") == "1"
-    if no_committee:
-        stmt = stmt.where(Compound.owners_committee_formed_on.is_(None))
-    compounds = db.session.scalars(stmt).all()
-    counts = dict(
-        db.session.execute(
-            scope.filter(select(Household.compound_id, func.count()), Household).group_by(Household.compound_id)
-        ).all()
-    )
-    by_community: dict[int, list[Compound]] = {}
-    for c in compounds:
-        by_community.setdefault(c.community_id, []).append(c)
-    by_street: dict[int, list[Community]] = {}
-    for cm in communities:
-        by_street.setdefault(cm.street_id, []).append(cm)
+    result = org.tree(current_scope(), actor=current_user, without_committee=no_committee)
     return render_template(
-        "registry/tree.html", streets=streets, by_street=by_street, by_community=by_community,
-        counts=counts, no_committee=no_committee,
+        "registry/tree.html", streets=result.streets, by_street=result.by_street, by_community=result.by_community,
+        counts=result.counts, no_committee=no_committee,
     )
 
 
 @bp.route("/compounds/<int:compound_id>")
 @login_required
 def compound(compound_id: int):
-    scope = _registry_viewer()
-    c = scope.get(Compound, compound_id, options=(joinedload(Compound.community).joinedload(Community.street),
-                                                   selectinload(Compound.renovation_items)))
-    buildings = db.session.scalars(
-        scope.select(Building).where(Building.compound_id == c.id).order_by(Building.name)
-    ).all()
-    stats = {
-        bid: (n, area, units)
-        for bid, n, area, units in db.session.execute(
-            select(Household.building_id, func.count(), func.sum(Household.area_m2), func.count(func.distinct(Household.unit_id)))
-            .where(Household.compound_id == c.id)
-            .group_by(Household.building_id)
-        )
-    }
-    stations = db.session.scalars(
-        scope.select(Station).where(Station.compounds.any(Compound.id == c.id)).order_by(Station.name)
-    ).all()
+    page = compounds.overview(current_scope(), compound_id, actor=current_user)
     return render_template(
-        "registry/compound.html", c=c, buildings=buildings, stats=stats, stations=stations,
+        "registry/compound.html", c=page.compound, buildings=page.buildings, stats=page.stats, stations=page.stations,
         item_form=RenovationItemForm(),
     )
-
-
-def _community_choices(scope) -> list[Community]:
-    return db.session.scalars(
-        scope.select(Community).where(Community.id.in_(scope.within_communities)).order_by(Community.name)
-    ).all()
 
 
 @bp.route("/compounds/new", methods=["GET", "POST"])
@@ -130,7 +58,7 @@ def _community_choices(scope) -> list[Community]:
 def compound_new():
     require(current_user, "compound.edit")
     scope = current_scope()
-    communities = _community_choices(scope)
+    communities = org.administered_communities(scope)
     try:
         community_id = int(request.values.get("community_id", communities[0].id if communities else 0))
     except ValueError:
@@ -138,7 +66,7 @@ def compound_new():
     community = scope.get(Community, community_id)
     form = CompoundForm()
     return submit_form(
-        form, lambda: registry.create_compound(community, form.values(), actor=current_user, scope=scope),
+        form, lambda: compounds.create_compound(community, form.values(), scope=scope, actor=current_user),
         done=_("小区已创建"), redirect_to=lambda c: url_for("registry.compound", compound_id=c.id),
         template="registry/compound_form.html", community=community, communities=communities, c=None,
     )
@@ -156,7 +84,7 @@ def compound_edit(compound_id: int):
         form.management_mode.data = c.management_mode.value
         form.floor_area_m2.data = str(c.floor_area_m2) if c.floor_area_m2 is not None else ""
     return submit_form(
-        form, lambda: registry.update_compound(c, form.values(), actor=current_user, scope=scope),
+        form, lambda: compounds.update_compound(c, form.values(), scope=scope, actor=current_user),
         done=_("已保存"), redirect_to=url_for("registry.compound", compound_id=c.id),
         template="registry/compound_form.html", c=c, community=c.community, communities=[],
     )
@@ -173,9 +101,9 @@ def renovation_item(compound_id: int):
         flash(_("改造内容填写有误：") + "; ".join(e for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("registry.compound", compound_id=c.id)), 303
     try:
-        registry.set_renovation_item(
+        compounds.set_renovation_item(
             c, name=form.name.data, is_completed=form.is_completed.data, completed_on=form.completed_on.data,
-            warranty_until=form.warranty_until.data, actor=current_user, scope=scope,
+            warranty_until=form.warranty_until.data, scope=scope, actor=current_user,
         )
     except DomainError as err:
         db.session.rollback()
@@ -188,17 +116,8 @@ def renovation_item(compound_id: int):
 @bp.route("/buildings/<int:building_id>")
 @login_required
 def building(building_id: int):
-    scope = _registry_viewer()
-    b = scope.get(Building, building_id, options=(joinedload(Building.compound),))
-    households = db.session.scalars(
-        scope.select(Household)
-        .where(Household.building_id == b.id)
-        .options(joinedload(Household.unit))
-        .join(Household.unit)
-        .order_by(Unit.name, Household.floor, Household.room_no)
-    ).all()
-    owners = _owners_by_household([h.id for h in households])
-    return render_template("registry/building.html", b=b, households=households, owners=owners)
+    page = buildings.building_page(current_scope(), building_id, actor=current_user)
+    return render_template("registry/building.html", b=page.building, households=page.households, owners=page.owners)
 
 
 @bp.route("/compounds/<int:compound_id>/households/new", methods=["GET", "POST"])
@@ -212,9 +131,9 @@ def household_new(compound_id: int):
         form.building.data = request.args["building"]
 
     def create():
-        b = registry.get_or_create_building(c, form.building.data, actor=current_user, scope=scope)
-        u = registry.get_or_create_unit(b, form.unit.data, actor=current_user, scope=scope)
-        return registry.create_household(u, _household_values(form), actor=current_user, scope=scope)
+        b = buildings.get_or_create_building(c, form.building.data, scope=scope, actor=current_user)
+        u = buildings.get_or_create_unit(b, form.unit.data, scope=scope, actor=current_user)
+        return households.create_household(u, _household_values(form), scope=scope, actor=current_user)
 
     return submit_form(
         form, create, done=_("房屋已登记"), redirect_to=lambda h: url_for("registry.household", household_id=h.id),
@@ -233,23 +152,12 @@ def _household_values(form) -> dict:
 @login_required
 def household(household_id: int):
     """A household with its owners (current and past) and residents; owners see only their own."""
-    scope = current_scope()
-    h = scope.get(
-        Household, household_id,
-        options=(joinedload(Household.building), joinedload(Household.unit), joinedload(Household.compound)),
-    )
-    ownerships = db.session.scalars(
-        scope.select(Ownership).where(Ownership.household_id == h.id)
-        .options(joinedload(Ownership.person)).order_by(Ownership.started_on, Ownership.id)
-    ).all()
-    residencies = db.session.scalars(
-        scope.select(Residency).where(Residency.household_id == h.id)
-        .options(joinedload(Residency.person)).order_by(Residency.started_on, Residency.id)
-    ).all()
+    found = households.detail(current_scope(), household_id)
     editable = can(current_user, "household.edit")
     today = local_today()
     return render_template(
-        "registry/household.html", h=h, ownerships=ownerships, residencies=residencies, editable=editable,
+        "registry/household.html", h=found.household, ownerships=found.ownerships, residencies=found.residencies,
+        editable=editable,
         owner_form=PersonForm(formdata=None, started_on=today) if editable else None,
         transfer_form=TransferForm(formdata=None, on=today) if editable else None,
         resident_form=ResidentForm(formdata=None, started_on=today) if editable else None,
@@ -262,19 +170,19 @@ def household(household_id: int):
 def household_edit(household_id: int):
     require(current_user, "household.edit")
     scope = current_scope()
-    h = scope.get(Household, household_id, options=(joinedload(Household.compound),))
+    h = households.get_household(scope, household_id)
     form = HouseholdEditForm(obj=h)
     if request.method == "GET":
         form.area_m2.data = str(h.area_m2)
     return submit_form(
-        form, lambda: registry.update_household(h, _household_values(form), actor=current_user, scope=scope),
+        form, lambda: households.update_household(h, _household_values(form), scope=scope, actor=current_user),
         done=_("已保存"), redirect_to=url_for("registry.household", household_id=h.id),
         template="registry/household_form.html", c=h.compound, h=h,
     )
 
 
 def _household_action(household_id: int, form_cls, action, message: str):
-    """Shared POST flow for owner/resident actions: validate, call the service, commit or show errors."""
+    """Shared POST flow for owner/resident actions: validate, call the service, or show the errors."""
     require(current_user, "household.edit")
     scope = current_scope()
     h = scope.get(Household, household_id)
@@ -293,12 +201,16 @@ def _household_action(household_id: int, form_cls, action, message: str):
     return redirect(url_for("registry.household", household_id=h.id)), 303
 
 
+def _person(scope, name: str, phone: str | None):
+    return people.find_or_create_person(name, phone, scope=scope, actor=current_user)
+
+
 @bp.route("/households/<int:household_id>/owners", methods=["POST"])
 @login_required
 def owner_add(household_id: int):
     def action(scope, h, form):
-        person = registry.find_or_create_person(form.name.data, form.phone.data)
-        registry.add_owner(h, person, started_on=form.started_on.data, actor=current_user, scope=scope)
+        person = _person(scope, form.name.data, form.phone.data)
+        people.add_owner(h, person, started_on=form.started_on.data, scope=scope, actor=current_user)
 
     return _household_action(household_id, PersonForm, action, _("业主已登记"))
 
@@ -307,10 +219,10 @@ def owner_add(household_id: int):
 @login_required
 def transfer(household_id: int):
     def action(scope, h, form):
-        buyers = [registry.find_or_create_person(form.name.data, form.phone.data)]
+        buyers = [_person(scope, form.name.data, form.phone.data)]
         if form.co_name.data:
-            buyers.append(registry.find_or_create_person(form.co_name.data, form.co_phone.data))
-        registry.transfer_ownership(h, buyers, on=form.on.data, actor=current_user, scope=scope)
+            buyers.append(_person(scope, form.co_name.data, form.co_phone.data))
+        people.transfer_ownership(h, buyers, on=form.on.data, scope=scope, actor=current_user)
 
     return _household_action(household_id, TransferForm, action, _("过户已办理，产权历史已保留"))
 
@@ -319,9 +231,9 @@ def transfer(household_id: int):
 @login_required
 def resident_add(household_id: int):
     def action(scope, h, form):
-        person = registry.find_or_create_person(form.name.data, form.phone.data)
-        registry.add_resident(h, person, relation=form.relation.data, started_on=form.started_on.data,
-                              actor=current_user, scope=scope)
+        person = _person(scope, form.name.data, form.phone.data)
+        people.add_resident(h, person, relation=form.relation.data, started_on=form.started_on.data,
+                            scope=scope, actor=current_user)
 
     return _household_action(household_id, ResidentForm, action, _("住户已登记"))
 
@@ -333,7 +245,7 @@ def resident_end(household_id: int, residency_id: int):
         residency = scope.get(Residency, residency_id)
         if residency.household_id != h.id:
             abort(404)
-        registry.end_residency(residency, on=form.on.data, actor=current_user, scope=scope)
+        people.end_residency(residency, on=form.on.data, scope=scope, actor=current_user)
 
     return _household_action(household_id, EndResidencyForm, action, _("住户已迁出"))
 
@@ -342,27 +254,23 @@ def resident_end(household_id: int, residency_id: int):
 @login_required
 def search():
     """Find households by compound/building/room, or by an owner's name or phone."""
-    scope = _registry_viewer()
-    compounds = db.session.scalars(scope.select(Compound).order_by(Compound.name)).all()
+    require(current_user, "registry.view")
+    scope = current_scope()
     args = request.args
     try:
         compound_id = int(args["compound_id"]) if args.get("compound_id") else None
     except ValueError:
         compound_id = None
-    stmt = registry.search_households(
-        scope, q=args.get("q"), compound_id=compound_id, building=args.get("building"), room=args.get("room")
-    )
-    if args.get("no_owner") == "1":
-        stmt = stmt.where(
-            Household.id.not_in(select(Ownership.household_id).where(Ownership.ended_on.is_(None)))
-        )
     searched = any(args.get(k) for k in ("q", "compound_id", "building", "room", "no_owner"))
-    page = paginate(stmt) if searched else None
-    owners = _owners_by_household([h.id for h in page.items]) if page else {}
+    page = paginate(registry_search.search_households(
+        scope, q=args.get("q"), compound_id=compound_id, building=args.get("building"), room=args.get("room"),
+        without_owner=args.get("no_owner") == "1",
+    )) if searched else None
+    owners = people.owners_by_household(scope, [h.id for h in page.items]) if page else {}
     query_args = {k: v for k, v in args.items() if k != "page" and v}
     return render_template(
-        "registry/search.html", compounds=compounds, page=page, owners=owners, args=args, query_args=query_args,
-        compound_id=compound_id,
+        "registry/search.html", compounds=compounds.compounds_in(scope), page=page, owners=owners, args=args,
+        query_args=query_args, compound_id=compound_id,
     )
 
 
@@ -370,8 +278,6 @@ def search():
 @login_required
 def my_homes():
     """An owner's or resident's own homes."""
-    from pm.services import dashboard
-
     homes = dashboard.my_households(current_scope())
     return render_template("dashboard/dashboard_resident.html", homes=homes, todo=None)
 
@@ -379,47 +285,35 @@ def my_homes():
 @bp.route("/persons/<int:person_id>")
 @login_required
 def person(person_id: int):
-    scope = _registry_viewer()
-    p = scope.get(Person, person_id)
-    ownerships = db.session.scalars(
-        scope.select(Ownership).where(Ownership.person_id == p.id)
-        .options(joinedload(Ownership.household).joinedload(Household.building),
-                 joinedload(Ownership.household).joinedload(Household.unit),
-                 joinedload(Ownership.household).joinedload(Household.compound))
-        .order_by(Ownership.started_on)
-    ).all()
-    return render_template("registry/person.html", p=p, ownerships=ownerships)
+    page = people.person_page(current_scope(), person_id, actor=current_user)
+    return render_template("registry/person.html", p=page.person, ownerships=page.ownerships)
+
+
+def _new_node(model, parent_id: int, create, *, done: str, title: str):
+    """The form of a new street (under the county) or community (under a street): name and phone."""
+    require(current_user, "tree.edit")
+    scope = current_scope()
+    parent = scope.get(model, parent_id)
+    form = NodeForm()
+    return submit_form(
+        form, lambda: create(parent, name=form.name.data, phone=form.phone.data or None, scope=scope,
+                             actor=current_user),
+        done=done, redirect_to=url_for("registry.tree"), template="registry/node_form.html", title=title,
+        parent=parent.name,
+    )
 
 
 @bp.route("/streets/new", methods=["GET", "POST"])
 @login_required
 def street_new():
     """县级管理员新增街道."""
-    require(current_user, "tree.edit")
-    scope = current_scope()
-    county = scope.get(County, current_user.county_id)
-    form = NodeForm()
-    return submit_form(
-        form, lambda: registry.create_street(county, name=form.name.data, phone=form.phone.data or None,
-                                             actor=current_user, scope=scope),
-        done=_("街道已新增"), redirect_to=url_for("registry.tree"),
-        template="registry/node_form.html", title=_("新增街道"), parent=county.name,
-    )
+    return _new_node(County, current_user.county_id, org.create_street, done=_("街道已新增"), title=_("新增街道"))
 
 
 @bp.route("/streets/<int:street_id>/communities/new", methods=["GET", "POST"])
 @login_required
 def community_new(street_id: int):
-    require(current_user, "tree.edit")
-    scope = current_scope()
-    street = scope.get(StreetOffice, street_id)
-    form = NodeForm()
-    return submit_form(
-        form, lambda: registry.create_community(street, name=form.name.data, phone=form.phone.data or None,
-                                                actor=current_user, scope=scope),
-        done=_("社区已新增"), redirect_to=url_for("registry.tree"),
-        template="registry/node_form.html", title=_("新增社区"), parent=street.name,
-    )
+    return _new_node(StreetOffice, street_id, org.create_community, done=_("社区已新增"), title=_("新增社区"))
 
 
 @bp.route("/communities/<int:community_id>/stations/new", methods=["GET", "POST"])
@@ -430,13 +324,11 @@ def station_new(community_id: int):
     scope = current_scope()
     community = scope.get(Community, community_id)
     form = StationForm()
-    form.compound_ids.choices = [
-        (c.id, c.name) for c in db.session.scalars(scope.select(Compound).order_by(Compound.name))
-    ]
+    form.compound_ids.choices = [(c.id, c.name) for c in compounds.compounds_in(scope)]
     return submit_form(
-        form, lambda: registry.create_station(
+        form, lambda: org.create_station(
             community, name=form.name.data, compound_ids=form.compound_ids.data, operator=form.operator.data or None,
-            phone=form.phone.data or None, actor=current_user, scope=scope,
+            phone=form.phone.data or None, scope=scope, actor=current_user,
         ),
         done=_("服务站已新增"), redirect_to=url_for("registry.tree"),
         template="registry/node_form.html", title=_("新增服务站"), parent=community.name,

@@ -1,4 +1,4 @@
-"""Scope rules and capabilities of accounts (logins): who administers which accounts."""
+"""账号 scope rules and capabilities (logins): who administers which accounts."""
 from __future__ import annotations
 
 from sqlalchemy import false, or_, select

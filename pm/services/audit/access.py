@@ -1,4 +1,4 @@
-"""Scope rules and capabilities of the audit log: officials see the entries placed in their part of the tree."""
+"""审计 scope rules and capabilities: officials see the entries placed in their part of the tree."""
 from __future__ import annotations
 
 from sqlalchemy import false, or_

@@ -15,7 +15,7 @@ from pm.extensions import db
 from pm.models import Household, LedgerEntry, SubAccount
 from pm.models.fund import EntryKind
 from pm.services.labels import label
-from pm.services.registry import search_households
+from pm.services.registry.search import search_households
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,11 @@
-"""通知服务: send in-app notifications (idempotent by key) and mark them read."""
+"""通知服务: send in-app notifications (idempotent by key) to the users a caller chose; a user's inbox."""
+# Who is told is decided by the caller, through pm.services.recipients (one query, never a disabled account).
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from pm.access import Scope
 from pm.extensions import db
 from pm.models import Notification, User
 from pm.timeutil import utcnow
@@ -31,9 +33,23 @@ def unread_count(user: User) -> int:
     )
 
 
+def inbox(scope: Scope, *, unread_only: bool = False) -> Select:
+    """The scope's user's own notifications, newest first (only the unread ones if asked)."""
+    stmt = scope.select(Notification).order_by(Notification.id.desc())
+    return stmt.where(Notification.read_at.is_(None)) if unread_only else stmt
+
+
 def mark_read(user: User, ids: list[int] | None = None) -> int:
     """Mark the user's notifications (all, or the given ids) read; returns how many changed."""
     stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     if ids is not None:
         stmt = stmt.where(Notification.id.in_(ids))
     return db.session.execute(stmt.values(read_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+
+
+def open_note(scope: Scope, note_id: int) -> str | None:
+    """Mark one of the user's notifications read (NotFound if it is not theirs); its link if it stays in the app."""
+    note = scope.get(Notification, note_id)
+    mark_read(scope.user, [note.id])
+    link = note.link
+    return link if link and link.startswith("/") and not link.startswith("//") else None

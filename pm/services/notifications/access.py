@@ -1,4 +1,4 @@
-"""Scope rule of notifications: they are personal, a user sees only their own."""
+"""通知 scope rule: notifications are personal, a user sees only their own."""
 from __future__ import annotations
 
 from pm.access import register_rules

@@ -1,0 +1,90 @@
+"""API 令牌: bearer tokens for /api/v1, issued to oneself (or by the CLI), stored as hashes, revocable."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from pm.access import Scope
+from pm.errors import DomainError, Forbidden
+from pm.extensions import db
+from pm.models import ApiToken, User
+from pm.services import audit
+from pm.services.accounts.bindings import binding_node
+from pm.services.permits import permit
+from pm.timeutil import utcnow
+from pm.services.text import N_
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "pm_"
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _permit_own(scope: Scope, actor: User | None, user_id: int, message: str) -> None:
+    """A person manages their own tokens only; SYSTEM (the CLI) anyone's."""
+    permit(scope, actor)
+    if not scope.is_system and actor.id != user_id:
+        raise Forbidden(message)
+
+
+def create_api_token(user: User, name: str, *, scope: Scope, actor: User | None,
+                     days: int | None = 365) -> tuple[ApiToken, str]:
+    """Issue a bearer token; the raw value is returned once and never stored."""
+    _permit_own(scope, actor, user.id, N_("只能为自己创建令牌"))
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("请为令牌起一个名字", field="name")
+    raw = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id, name=name, token_hash=_hash(raw), prefix=raw[:10],
+        expires_at=utcnow() + timedelta(days=days) if days else None,
+    )
+    db.session.add(token)
+    db.session.flush()
+    audit.record("token.create", token, actor=actor, changes={"name": name}, place=binding_node(user))
+    return token, raw
+
+
+def revoke_api_token(token: ApiToken, *, scope: Scope, actor: User | None) -> None:
+    """Revoke a token (one's own); revoking twice changes nothing."""
+    _permit_own(scope, actor, token.user_id, N_("只能吊销自己的令牌"))
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record("token.revoke", token, actor=actor, place=binding_node(db.session.get(User, token.user_id)))
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """A user's tokens, newest first."""
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+
+
+def own_token(user: User, token_id: int) -> ApiToken | None:
+    """The user's token of that id (None if there is none, or it is someone else's)."""
+    token = db.session.get(ApiToken, token_id)
+    return token if token is not None and token.user_id == user.id else None
+
+
+def user_for_token(raw: str, *, now: datetime | None = None) -> User | None:
+    """The enabled user a valid, unexpired, unrevoked token belongs to (None otherwise)."""
+    now = now or utcnow()
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(raw)))
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    user = db.session.get(User, token.user_id)
+    if user is None or not user.is_enabled:
+        return None
+    # Record use at most once a minute, on a connection of its own: the request's transaction stays the
+    # handler's (a GET never writes; a failed POST rolls back without losing this bookkeeping).
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        with db.engine.begin() as conn:
+            conn.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    return user
