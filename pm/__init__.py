@@ -3,16 +3,27 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from decimal import Decimal
 
 from flask import Flask, g, has_request_context, request, session
-from flask_login import current_user
+from flask_login import current_user, logout_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+import pm.models  # noqa: F401  (every model on the metadata)
 from config import CONFIGS
+from pm.access import can, current_scope, load_domain_rules
+from pm.blueprints import register_all
+from pm.cli import register_commands
+from pm.errors import register_errors
 from pm.extensions import api, babel, bootstrap, csrf, db, login_manager, migrate
+from pm.services.accounts.login import load_by_session_token
+from pm.services.labels import label
+from pm.services.money import format_fen
+from pm.services.notifications import unread_count
+from pm.timeutil import to_local
 from pm.transactions import PMFlask
 
 logger = logging.getLogger(__name__)
@@ -32,11 +43,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_blueprints(app)
     register_request_hooks(app)
     register_template_helpers(app)
-    from pm.errors import register_errors
-
     register_errors(app)  # after api.init_app so our JSON envelope wins
-    from pm.cli import register_commands
-
     register_commands(app)
     return app
 
@@ -64,9 +71,6 @@ def select_locale() -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    import pm.models  # noqa: F401  (every model on the metadata)
-    from pm.access import load_domain_rules
-
     load_domain_rules()  # every domain registers its scope rules and capabilities
 
     db.init_app(app)
@@ -81,16 +85,12 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        from pm.services.accounts.login import load_by_session_token
-
         return load_by_session_token(token)
 
     api.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from pm.blueprints import register_all
-
     register_all(app)
 
 
@@ -106,10 +106,6 @@ def register_request_hooks(app: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             return None
-        import time
-
-        from flask_login import logout_user
-
         now = int(time.time())
         limit = (
             app.config["SESSION_IDLE_MINUTES_OFFICIAL"]
@@ -142,10 +138,6 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from pm.access import can, current_scope
-    from pm.services.labels import label
-    from pm.services.money import format_fen
-    from pm.timeutil import to_local
 
     @app.template_filter("local_dt")
     def local_dt(value, fmt: str = "%Y-%m-%d %H:%M"):
@@ -168,8 +160,6 @@ def register_template_helpers(app: Flask) -> None:
         return f"{Decimal(value):,.2f}"
 
     def _unread() -> int:
-        from pm.services.notifications import unread_count
-
         return unread_count(current_user) if current_user.is_authenticated else 0
 
     @app.context_processor

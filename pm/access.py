@@ -243,6 +243,28 @@ def require(user: User | None, capability: str) -> None:
         raise Forbidden("您的角色无权进行此操作")
 
 
+def authorise(scope: Scope, actor: User | None, capability: str | None = None) -> None:
+    """The one check a service makes before it acts: SYSTEM (jobs, the CLI, the demo loader) passes; any other
+    scope needs its own user acting, with the capability if one is named. Nothing is skipped because an actor
+    or a scope is missing: a service called without a Scope is a programming error."""
+    if not isinstance(scope, Scope):
+        raise TypeError("a service needs the caller's Scope (jobs, the CLI and the demo pass pm.access.SYSTEM)")
+    if scope.is_system:
+        return
+    if actor is None or scope.user is None or actor.id != scope.user.id:
+        raise Forbidden("您的角色无权进行此操作")
+    if capability is not None:
+        require(actor, capability)
+
+
+def authorise_in(scope: Scope, actor: User | None, capability: str, model: Any, ident: int | None,
+                 message: str) -> None:
+    """authorise(), and the row `model` #ident lies in the scope (Forbidden with `message` otherwise)."""
+    authorise(scope, actor, capability)
+    if not scope.is_system and not scope.contains(model, ident):
+        raise Forbidden(message)
+
+
 DOMAINS = ("registry", "accounts", "audit", "imports", "notifications", "fund", "votes", "repairs", "stations",
            "inspections")
 

@@ -12,6 +12,9 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+from pm.extensions import db
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +65,6 @@ def wants_json() -> bool:
 
 
 def envelope(status: int, message: str, fields: dict | None = None):
-    from werkzeug.http import HTTP_STATUS_CODES
-
     body = {"code": status, "status": HTTP_STATUS_CODES.get(status, "Error"), "message": message}
     if fields:
         body["errors"] = {"json": fields}
@@ -72,8 +73,6 @@ def envelope(status: int, message: str, fields: dict | None = None):
 
 def _rollback() -> None:
     """A failed request leaves nothing half-written, even before the session is torn down."""
-    from pm.extensions import db
-
     try:
         db.session.rollback()
     except Exception:  # a broken connection must not hide the original error

@@ -7,7 +7,7 @@ from flask import Flask
 
 from pm.extensions import api, csrf
 
-# HTML blueprints, each package exposes `bp` in its __init__.
+# HTML blueprints: each package's views module defines `bp` (the package itself holds only its docstring).
 HTML = ["auth", "dashboard", "registry", "accounts", "audit", "imports", "apidocs", "notifications", "fund.ledger",
         "fund.plans", "fund.statements", "stations", "inspections", "repairs", "files"]
 # REST blueprints (flask-smorest), each module exposes `blp`, or a list BLUEPRINTS (one OpenAPI tag each).
@@ -18,7 +18,7 @@ REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprin
 
 def register_all(app: Flask) -> None:
     for name in HTML:
-        module = importlib.import_module(f"pm.blueprints.{name}")
+        module = importlib.import_module(f"pm.blueprints.{name}.views")
         app.register_blueprint(module.bp)
     for dotted in REST:
         module = importlib.import_module(dotted)

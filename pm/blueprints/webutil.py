@@ -3,14 +3,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request
+from flask import flash, redirect, render_template, request
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from pm.errors import DomainError
 from pm.extensions import db
 
 PAGE_SIZE = 50
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as wtforms SelectChoice objects (tuples are deprecated)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def errors_to_form(form: FlaskForm, err: DomainError, aliases: dict[str, str] | None = None) -> None:
@@ -87,8 +93,6 @@ def submit_form(form: FlaskForm, action, *, done: str, redirect_to, template: st
     the action's result). A DomainError rolls back and is shown under its field. GET or an invalid form
     renders `template` (400 after a POST, so the re-shown form is not mistaken for success).
     """
-    from flask import flash, redirect, render_template
-
     if form.validate_on_submit():
         try:
             result = action()

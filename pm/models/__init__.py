@@ -1,4 +1,44 @@
 """All models, imported here so Alembic and the app see one metadata."""
+from pm.models.accounts import ApiToken, Role, User  # noqa: F401
+from pm.models.audit import AuditLog  # noqa: F401
+from pm.models.fund import (  # noqa: F401
+    BankImport,
+    DecisionKind,
+    DepositRate,
+    EntryKind,
+    FundPolicy,
+    Holder,
+    LedgerEntry,
+    PlanDocument,
+    PlanScope,
+    PlanShare,
+    PlanStatus,
+    PublicHousingTerms,
+    ReturnsDistribution,
+    SubAccount,
+    SubAccountStatus,
+    UsePlan,
+)
+from pm.models.imports import ImportJob, ImportStatus  # noqa: F401
+from pm.models.inspections import (  # noqa: F401
+    ASSESSMENT_ITEMS,
+    AssessmentItem,
+    EventKind,
+    Finding,
+    FindingPhoto,
+    Inspection,
+    InspectionLevel,
+    OrderSource,
+    OrderStatus,
+    RectificationEvent,
+    RectificationOrder,
+    RectificationPhoto,
+    ResponsibleKind,
+    TargetKind,
+    inspection_inspectors,
+)
+from pm.models.jobs import JobRun, RunStatus  # noqa: F401
+from pm.models.notifications import Notification  # noqa: F401
 from pm.models.registry import (  # noqa: F401
     Building,
     Community,
@@ -17,6 +57,18 @@ from pm.models.registry import (  # noqa: F401
     StreetOffice,
     Unit,
 )
+from pm.models.repairs import (  # noqa: F401
+    DeadlineRule,
+    PhotoStage,
+    RepairCategory,
+    RepairEvent,
+    RepairPhoto,
+    RepairPortal,
+    RepairRequest,
+    RepairStatus,
+    Urgency,
+    WorkCalendarDay,
+)
 from pm.models.stations import (  # noqa: F401
     CheckinStatus,
     PatrolCheckin,
@@ -31,28 +83,6 @@ from pm.models.stations import (  # noqa: F401
     station_compounds,
     team_members,
 )
-from pm.models.accounts import ApiToken, Role, User  # noqa: F401
-from pm.models.audit import AuditLog  # noqa: F401
-from pm.models.imports import ImportJob, ImportStatus  # noqa: F401
-from pm.models.jobs import JobRun, RunStatus  # noqa: F401
-from pm.models.fund import (  # noqa: F401
-    SubAccountStatus,
-    BankImport,
-    DecisionKind,
-    DepositRate,
-    EntryKind,
-    SubAccount,
-    FundPolicy,
-    Holder,
-    LedgerEntry,
-    PlanDocument,
-    PlanScope,
-    PlanShare,
-    PlanStatus,
-    PublicHousingTerms,
-    ReturnsDistribution,
-    UsePlan,
-)
 from pm.models.votes import (  # noqa: F401
     Ballot,
     Decision,
@@ -60,34 +90,4 @@ from pm.models.votes import (  # noqa: F401
     DecisionStatus,
     ElectorateEntry,
     VoteChoice,
-)
-from pm.models.notifications import Notification  # noqa: F401
-from pm.models.repairs import (  # noqa: F401
-    DeadlineRule,
-    PhotoStage,
-    RepairCategory,
-    RepairEvent,
-    RepairPhoto,
-    RepairPortal,
-    RepairRequest,
-    RepairStatus,
-    Urgency,
-    WorkCalendarDay,
-)
-from pm.models.inspections import (  # noqa: F401
-    ASSESSMENT_ITEMS,
-    AssessmentItem,
-    EventKind,
-    Finding,
-    FindingPhoto,
-    Inspection,
-    InspectionLevel,
-    OrderSource,
-    OrderStatus,
-    RectificationEvent,
-    RectificationOrder,
-    RectificationPhoto,
-    ResponsibleKind,
-    TargetKind,
-    inspection_inspectors,
 )

@@ -9,8 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pm.extensions import db
-from pm.models.registry import Community, Compound, County, StreetOffice
-from pm.models.registry import Person
+from pm.models.registry import Community, Compound, County, Person, StreetOffice
 from pm.models.stations import Station
 from pm.models.types import UTCDateTime, str_enum
 from pm.timeutil import utcnow

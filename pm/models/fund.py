@@ -25,8 +25,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pm.extensions import db
 from pm.models.accounts import User
 from pm.models.registry import Building, Compound, County, Household, Unit
-from pm.models.votes import Decision
 from pm.models.types import UTCDateTime, str_enum
+from pm.models.votes import Decision
 from pm.timeutil import utcnow
 
 

@@ -27,7 +27,6 @@ from pm.models.types import PhotoMixin, UTCDateTime, str_enum
 from pm.timeutil import utcnow
 
 
-
 @dataclass(frozen=True)
 class AssessmentItem:
     """One item of the built-in assessment sheet (考核项目) with its full points."""

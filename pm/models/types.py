@@ -51,9 +51,6 @@ AreaM2 = Annotated[Decimal, mapped_column(Numeric(10, 2))]
 UTCTimestamp = Annotated[datetime, mapped_column(UTCDateTime())]
 
 
-MAX_PHOTOS = 6  # photos per record (a repair request, a work log, a finding, ...)
-
-
 class PhotoMixin:
     """A stored photo (see pm.services.storage): its relative path and sniffed content type."""
 

@@ -8,7 +8,6 @@ from enum import Enum
 from flask_babel import lazy_gettext as _l
 
 from pm.models import (
-    SubAccountStatus,
     CheckinStatus,
     DecisionKind,
     DecisionOutcome,
@@ -33,6 +32,7 @@ from pm.models import (
     Role,
     RunStatus,
     Shift,
+    SubAccountStatus,
     TargetKind,
     TeamKind,
     Urgency,

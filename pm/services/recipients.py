@@ -9,7 +9,15 @@ from collections.abc import Iterable
 from sqlalchemy import select, union_all
 
 from pm.extensions import db
-from pm.models import Community, Compound, Ownership, Role, StreetOffice, User, station_compounds
+from pm.models import (
+    Community,
+    Compound,
+    Ownership,
+    Role,
+    StreetOffice,
+    User,
+    station_compounds,
+)
 
 STATION_ROLES = (Role.STATION_MANAGER, Role.STATION_STAFF)
 # How an official of each role relates to a compound: through its stations, community, street or county,

@@ -7,7 +7,7 @@ import os
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from pm.blueprints.files import bp as files_bp
+from pm.blueprints.files.views import bp as files_bp
 from pm.errors import DomainError, NotFound
 from pm.models import PhotoStage, PlanDocument, RepairCategory, RepairPhoto, RepairRequest, Role, UsePlan
 from pm.services import storage

@@ -1,4 +1,1 @@
 """账号管理: account administration within the admin's scope (HTML; REST in api.py)."""
-from pm.blueprints.accounts.views import bp
-
-__all__ = ["bp"]

@@ -1,4 +1,1 @@
 """操作日志: browse the audit trail within the admin's scope (HTML; REST in api.py)."""
-from pm.blueprints.audit.views import bp
-
-__all__ = ["bp"]

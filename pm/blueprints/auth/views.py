@@ -1,7 +1,16 @@
 """登录 pages: login, logout, language, password and API tokens."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -10,7 +19,8 @@ from pm.blueprints.auth.forms import LoginForm, PasswordForm, TokenForm
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.services.accounts import login as logins
-from pm.services.accounts import passwords, tokens as api_tokens
+from pm.services.accounts import passwords
+from pm.services.accounts import tokens as api_tokens
 from pm.transactions import keep_changes_on_error
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")

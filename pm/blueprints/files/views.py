@@ -1,12 +1,14 @@
 """Serve a stored file of a registered kind (pm.services.storage.register_kind) to users whose scope has its row."""
 from __future__ import annotations
 
+from flask import Blueprint
 from flask_login import current_user, login_required
 
 from pm.access import current_scope, require
-from pm.blueprints.files import bp
 from pm.errors import NotFound
 from pm.services import storage
+
+bp = Blueprint("files", __name__, url_prefix="/files")
 
 
 @bp.route("/<kind>/<int:file_id>")

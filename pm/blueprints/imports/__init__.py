@@ -1,4 +1,1 @@
 """台账导入导出: upload a compound's registry workbook, follow its progress, download template and export."""
-from pm.blueprints.imports.views import bp
-
-__all__ = ["bp"]

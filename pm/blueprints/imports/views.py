@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pm.access import can, current_scope, require
-from pm.tasks import imports as import_tasks
 from pm.blueprints.imports.forms import ExportForm, ImportForm
 from pm.blueprints.webutil import paginate
 from pm.errors import DomainError
@@ -27,6 +26,7 @@ from pm.models import ImportJob, ImportStatus
 from pm.services.imports import exporting, jobs, layout
 from pm.services.imports.messages import M_STALLED
 from pm.services.labels import label
+from pm.tasks import imports as import_tasks
 from pm.transactions import commit_now
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")

@@ -12,15 +12,10 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from pm.blueprints.webutil import options
 from pm.models import ASSESSMENT_ITEMS
-
-
-def options(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as wtforms SelectChoice objects (tuples are deprecated)."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class InspectionForm(FlaskForm):

@@ -1,12 +1,11 @@
 """Inspection pages (list, create, detail with findings) and the rectification queue (open/overdue first)."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pm.access import current_scope, require
-from pm.blueprints.inspections import bp
 from pm.blueprints.inspections.forms import (
     FindingForm,
     InspectionForm,
@@ -22,6 +21,13 @@ from pm.services.inspections import inspections, rectification
 from pm.services.inspections.rules import is_inspector, levels_for
 from pm.services.labels import choices, label
 from pm.timeutil import local_today
+
+bp = Blueprint("inspections", __name__, url_prefix="/inspections")
+
+
+@bp.context_processor
+def _helpers():
+    return {"label": label}
 
 
 def _page_context() -> dict:

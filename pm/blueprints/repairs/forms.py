@@ -13,16 +13,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from pm.blueprints.webutil import options
 from pm.models import RepairCategory, Urgency
 from pm.services.labels import choices
-
-
-def options(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as wtforms SelectChoice objects (tuples are deprecated)."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class FileForm(FlaskForm):

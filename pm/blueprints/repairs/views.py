@@ -3,13 +3,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from pm.access import can, current_scope, require
-from pm.blueprints.repairs import bp
 from pm.blueprints.repairs.forms import (
     CalendarDayForm,
     FileForm,
@@ -20,7 +28,7 @@ from pm.blueprints.webutil import Page, errors_to_form, paginate, submit_form
 from pm.errors import DomainError, NotFound
 from pm.extensions import db
 from pm.models import Compound, RepairCategory, RepairStatus, Station, Urgency
-from pm.services.labels import choices
+from pm.services.labels import choices, label, label_of
 from pm.services.periods import Month
 from pm.services.repairs import (
     deadlines,
@@ -33,6 +41,14 @@ from pm.services.repairs import (
     workflow,
 )
 from pm.timeutil import LOCAL_TZ, local_today, utcnow
+
+bp = Blueprint("repairs", __name__, url_prefix="/repairs")
+
+
+@bp.context_processor
+def _helpers():
+    return {"label": label, "event_label": lambda kind: label_of("repair_event", kind)}
+
 
 PER_PAGE_CHOICES = (5, 10, 30, 50, 100)
 

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
 from pm.access import current_scope, require
-from pm.blueprints.stations import bp
 from pm.blueprints.stations.forms import (
     CheckinForm,
     LogForm,
@@ -28,10 +27,17 @@ from pm.models import (
     Team,
     User,
 )
-from pm.services.labels import choices
+from pm.services.labels import choices, label
 from pm.services.periods import Month
 from pm.services.stations import patrols, teams, worklogs
 from pm.timeutil import local_today
+
+bp = Blueprint("stations", __name__, url_prefix="/stationwork")
+
+
+@bp.context_processor
+def _helpers():
+    return {"label": label}
 
 
 def _station() -> Station:

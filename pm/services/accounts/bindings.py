@@ -8,7 +8,16 @@ from sqlalchemy import select
 from pm.access import Scope
 from pm.errors import DomainError
 from pm.extensions import db
-from pm.models import Community, Compound, County, Person, Role, Station, StreetOffice, User
+from pm.models import (
+    Community,
+    Compound,
+    County,
+    Person,
+    Role,
+    Station,
+    StreetOffice,
+    User,
+)
 from pm.models.accounts import BINDING
 
 BINDING_MODELS = {

@@ -6,7 +6,7 @@ import logging
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from pm.access import Scope
+from pm.access import Scope, authorise
 from pm.errors import DomainError, Forbidden
 from pm.extensions import db
 from pm.models import Role, User
@@ -15,7 +15,6 @@ from pm.services import audit
 from pm.services.accounts.access import assignable_roles
 from pm.services.accounts.bindings import binding_node
 from pm.services.accounts.login import new_session_token
-from pm.services.permits import permit
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +50,7 @@ def hash_password(password: str) -> str:
 
 def permit_manage(scope: Scope, actor: User | None, user: User) -> None:
     """An administrator may act on an account in their scope with a role below theirs (SYSTEM on any)."""
-    permit(scope, actor, "accounts.manage")
+    authorise(scope, actor, "accounts.manage")
     if scope.is_system:
         return
     if user.role not in assignable_roles(actor) or not scope.contains(User, user.id):
@@ -63,7 +62,7 @@ def set_password(user: User, new_password: str, *, scope: Scope, actor: User | N
     """Set a password: one's own change needs the old one; an administrator resets one in their scope.
     Rotates the session token (the account's other sessions end) and clears a lock."""
     if actor is not None and actor.id == user.id:
-        permit(scope, actor)
+        authorise(scope, actor)
         if not check_password_hash(user.password_hash, old_password or ""):
             raise DomainError("原密码不正确", field="old_password")
     else:

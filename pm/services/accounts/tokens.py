@@ -8,15 +8,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from pm.access import Scope
+from pm.access import Scope, authorise
 from pm.errors import DomainError, Forbidden
 from pm.extensions import db
 from pm.models import ApiToken, User
 from pm.services import audit
 from pm.services.accounts.bindings import binding_node
-from pm.services.permits import permit
-from pm.timeutil import utcnow
 from pm.services.text import N_
+from pm.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +28,7 @@ def _hash(raw: str) -> str:
 
 def _permit_own(scope: Scope, actor: User | None, user_id: int, message: str) -> None:
     """A person manages their own tokens only; SYSTEM (the CLI) anyone's."""
-    permit(scope, actor)
+    authorise(scope, actor)
     if not scope.is_system and actor.id != user_id:
         raise Forbidden(message)
 

@@ -6,16 +6,24 @@ import logging
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from pm.access import Scope
+from pm.access import Scope, authorise
 from pm.errors import DomainError, Forbidden
 from pm.extensions import db
 from pm.models import Person, Role, User
 from pm.services import audit
 from pm.services.accounts.access import assignable_roles
-from pm.services.accounts.bindings import BINDING_MODELS, binding_in_scope, binding_node, validate_binding
+from pm.services.accounts.bindings import (
+    BINDING_MODELS,
+    binding_in_scope,
+    binding_node,
+    validate_binding,
+)
 from pm.services.accounts.login import new_session_token
-from pm.services.accounts.passwords import check_password_policy, hash_password, permit_manage
-from pm.services.permits import permit
+from pm.services.accounts.passwords import (
+    check_password_policy,
+    hash_password,
+    permit_manage,
+)
 from pm.services.text import check_phone
 
 logger = logging.getLogger(__name__)
@@ -44,7 +52,7 @@ def create_user(*, scope: Scope, actor: User | None, username: str, display_name
     if phone and _taken(User.phone, phone):
         raise DomainError("该手机号已绑定其他账号", field="phone")
     column = validate_binding(role, binding_id)
-    permit(scope, actor, "accounts.manage")
+    authorise(scope, actor, "accounts.manage")
     if not scope.is_system:
         if role not in assignable_roles(actor):
             raise Forbidden("不能创建与您同级或更高级别的账号")
@@ -67,7 +75,7 @@ def create_user(*, scope: Scope, actor: User | None, username: str, display_name
 def update_user(user: User, *, scope: Scope, actor: User | None, display_name: str | None = None,
                 is_enabled: bool | None = None, role: Role | None = None, binding_id: int | None = None) -> User:
     """Change an account's name, status, role or binding (audited; disabling or a new role ends its sessions)."""
-    permit(scope, actor, "accounts.manage")
+    authorise(scope, actor, "accounts.manage")
     if actor is not None and user.id == actor.id and (is_enabled is False or role is not None):
         raise Forbidden("不能停用或更改自己的账号角色")
     permit_manage(scope, actor, user)
@@ -106,7 +114,7 @@ def update_user(user: User, *, scope: Scope, actor: User | None, display_name: s
 # -- reads -----------------------------------------------------------------------------------------
 def manageable(scope: Scope, actor: User, user_id: int, *, own: bool = True) -> User:
     """An account the administrator may open: in scope (NotFound otherwise), of a lower role, or (`own`) their own."""
-    permit(scope, actor, "accounts.manage")
+    authorise(scope, actor, "accounts.manage")
     user = scope.get(User, user_id)
     if not (own and user.id == actor.id) and user.role not in assignable_roles(actor):
         raise Forbidden("该账号不在您的管理范围内")
@@ -117,7 +125,7 @@ def find_users(scope: Scope, *, actor: User, role: Role | None = None, is_enable
                q: str | None = None, by_role: bool = False) -> Select:
     """Accounts bound at or below the administrator's node, filtered by role, state or name text, bindings loaded;
     ordered by username (or by role, then username)."""
-    permit(scope, actor, "accounts.manage")
+    authorise(scope, actor, "accounts.manage")
     stmt = scope.select(User).options(*USER_OPTIONS)
     if role:
         stmt = stmt.where(User.role == role)

@@ -10,7 +10,17 @@ from typing import Any
 from flask import g, has_request_context, request
 
 from pm.extensions import db
-from pm.models import AuditLog, Building, Community, Compound, County, Household, StreetOffice, Unit, User
+from pm.models import (
+    AuditLog,
+    Building,
+    Community,
+    Compound,
+    County,
+    Household,
+    StreetOffice,
+    Unit,
+    User,
+)
 from pm.timeutil import utcnow
 
 logger = logging.getLogger(__name__)

@@ -6,9 +6,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
-from pm.access import Scope
+from pm.access import Scope, authorise
 from pm.models import AuditLog, User
-from pm.services.permits import permit
 from pm.timeutil import LOCAL_TZ
 
 
@@ -24,7 +23,7 @@ def find_entries(scope: Scope, *, actor: User | None, action: str | None = None,
 
     `action` matches exactly, or as a prefix ("household." for every household action); the dates are whole
     days in Beijing time, both inclusive."""
-    permit(scope, actor, "audit.view")
+    authorise(scope, actor, "audit.view")
     stmt = scope.select(AuditLog).options(joinedload(AuditLog.actor))
     if action:
         stmt = stmt.where(AuditLog.action.startswith(action, autoescape=True) if action_prefix

@@ -8,11 +8,10 @@ from sqlalchemy import false, or_, select
 from pm.access import (
     OFFICIALS_ABOVE_STATION,
     Scope,
-    can,
     register_capabilities,
     register_rules,
 )
-from pm.errors import Forbidden, NotFound
+from pm.errors import NotFound
 from pm.models import (
     BankImport,
     Compound,
@@ -28,7 +27,6 @@ from pm.models import (
     Role,
     SubAccount,
     UsePlan,
-    User,
 )
 from pm.services.text import N_
 
@@ -79,17 +77,6 @@ APPROVER_ROLES: dict[str, Role] = {
     "street_office": Role.STREET_OFFICER,
     "owners_committee": Role.COMMITTEE_MEMBER,
 }
-
-
-def authorise(actor: User | None, scope: Scope, capability: str) -> None:
-    """Refuse (403) unless the actor's role has the fund capability. SYSTEM — the scope that jobs, the CLI and
-    the demo loader pass explicitly — acts for nobody in particular and may do what the fund services do."""
-    if not isinstance(scope, Scope):
-        raise TypeError("a fund service needs the caller's Scope (jobs, the CLI and the demo pass pm.access.SYSTEM)")
-    if scope.is_system:
-        return
-    if not can(actor, capability):
-        raise Forbidden("您的角色无权进行此操作")
 
 
 # What a fund service says when a row is not in the caller's scope (msgids, translated when raised).

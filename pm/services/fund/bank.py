@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from pm.access import Scope
+from pm.access import Scope, authorise
 from pm.errors import Conflict, DomainError
 from pm.extensions import db
 from pm.models import (
@@ -31,7 +31,7 @@ from pm.models import (
 from pm.models.fund import EntryKind, Holder
 from pm.services import audit
 from pm.services.fund import ledger
-from pm.services.fund.access import authorise, require_in_scope
+from pm.services.fund.access import require_in_scope
 from pm.services.money import parse_yuan
 from pm.services.spreadsheets import cell_text, read_table
 from pm.services.text import N_
@@ -209,7 +209,7 @@ def _parse(compound: Compound, columns: dict[str, int], body: list[tuple[int, tu
 def import_bank_statement(compound: Compound, filename: str, data: bytes, *, actor: User | None,
                           scope: Scope, today: date | None = None) -> BankImportResult:
     """银行流水导入: validate every row first, then post all rows or none; the same file posts nothing new."""
-    authorise(actor, scope, "fund.cashier")
+    authorise(scope, actor, "fund.cashier")
     require_in_scope(scope, Compound, compound.id, field="compound_id")
     sha = hashlib.sha256(data).hexdigest()
     previous = db.session.scalar(select(BankImport).where(BankImport.file_sha256 == sha))

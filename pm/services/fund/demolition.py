@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from pm.access import Scope
+from pm.access import Scope, authorise
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import (
@@ -21,7 +21,7 @@ from pm.models import (
 from pm.models.fund import EntryKind, SubAccountStatus
 from pm.services import audit
 from pm.services.fund import ledger
-from pm.services.fund.access import authorise, require_in_scope
+from pm.services.fund.access import require_in_scope
 from pm.timeutil import local_today
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def demolish(household: Household, *, on: date, memo: str | None, actor: User | 
              scope: Scope) -> list[LedgerEntry]:
     """灭失: refund each sub-account's balance (REFUND), close the sub-accounts, end current ownerships, mark the
     household DEMOLISHED — in the caller's one transaction, audited. Returns the refund entries."""
-    authorise(actor, scope, "fund.cashier")
+    authorise(scope, actor, "fund.cashier")
     require_in_scope(scope, Household, household.id, field="household_id")
     if household.status == HouseholdStatus.DEMOLISHED:
         raise DomainError("该房屋已登记灭失", field="household_id")

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from pm.access import Scope
+from pm.access import Scope, authorise
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import (
@@ -26,7 +26,7 @@ from pm.models import (
 from pm.models.fund import Holder
 from pm.services import audit
 from pm.services.fund import ledger
-from pm.services.fund.access import authorise, require_in_scope
+from pm.services.fund.access import require_in_scope
 from pm.services.fund.rates import MAX_RATE_FEN_PER_M2, candidate_rates, pick_rate
 from pm.services.money import MAX_FEN, half_up_fen
 from pm.services.text import N_
@@ -64,7 +64,7 @@ def terms_of(household: Household) -> PublicHousingTerms | None:
 def set_public_housing_terms(household: Household, values: dict, *, actor: User | None,
                              scope: Scope) -> PublicHousingTerms:
     """房改房交存条件 of one household: cost price per m², sale price and the two permilles."""
-    authorise(actor, scope, "fund.rates")
+    authorise(scope, actor, "fund.rates")
     require_in_scope(scope, Household, household.id, field="household_id")
     if not household.is_sold_public_housing:
         raise DomainError("该户未登记为房改房（售后公房）", field="household_id")
@@ -123,7 +123,7 @@ def open_subaccounts(compound: Compound, *, on: date, actor: User | None, scope:
     gets OWNER and WORK_UNIT sub-accounts from its PublicHousingTerms. A household without a rate (or terms) is
     reported in `missing`, never guessed. A sub-account already open keeps its due.
     """
-    authorise(actor, scope, "fund.cashier")
+    authorise(scope, actor, "fund.cashier")
     require_in_scope(scope, Compound, compound.id, field="compound_id")
     households = _active_households(compound)
     existing = {(a.household_id, a.holder): a for a in db.session.scalars(

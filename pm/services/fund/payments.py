@@ -7,13 +7,13 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from pm.access import Scope, can
+from pm.access import Scope, authorise, can
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import LedgerEntry, SubAccount, SubAccountStatus, User
 from pm.models.fund import DEPOSIT_KINDS, EntryKind
 from pm.services.fund import ledger
-from pm.services.fund.access import authorise, require_in_scope
+from pm.services.fund.access import require_in_scope
 from pm.timeutil import local_today
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ MAX_KEY = 100
 
 
 def _check_cashier(actor: User | None, scope: Scope, subaccount: SubAccount) -> None:
-    authorise(actor, scope, "fund.cashier")
+    authorise(scope, actor, "fund.cashier")
     require_in_scope(scope, SubAccount, subaccount.id, field="account_id")
 
 

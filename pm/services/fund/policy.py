@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from pm.extensions import db
-from pm.models import Community, Compound, FundPolicy, Role, StreetOffice
+from pm.models import FundPolicy, Role
 from pm.services.fund.access import APPROVER_ROLES
 from pm.services.labels import label_of, vocabulary_choices
+from pm.services.registry.tree import county_id_of
 
 DEFAULT_APPROVER = "housing_department"
 DEFAULT_PUBLICITY_DAYS = 7
@@ -40,16 +41,6 @@ class Policy:
     @property
     def approver_label(self) -> str:
         return label_of("fund_approver", self.approver)
-
-
-def county_id_of(compound_id: int) -> int | None:
-    """The county a compound belongs to (compound → community → street → county), in one query."""
-    return db.session.scalar(
-        select(StreetOffice.county_id)
-        .join(Community, Community.street_id == StreetOffice.id)
-        .join(Compound, Compound.community_id == Community.id)
-        .where(Compound.id == compound_id)
-    )
 
 
 def _emergency_reasons(configured: list | None) -> dict[str, str]:

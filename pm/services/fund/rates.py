@@ -8,13 +8,13 @@ from datetime import date
 
 from sqlalchemy import or_, select
 
-from pm.access import Scope
+from pm.access import Scope, authorise
 from pm.errors import Conflict, DomainError, Forbidden
 from pm.extensions import db
 from pm.models import Building, Compound, DepositRate, Household, SubAccount, User
 from pm.services import audit
-from pm.services.fund.access import authorise, require_in_scope
-from pm.services.fund.policy import county_id_of
+from pm.services.fund.access import require_in_scope
+from pm.services.registry.tree import county_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def _rate_county(actor: User | None, scope: Scope, compound_id: int | None) -> i
 
 def create_rate(values: dict, *, actor: User | None, scope: Scope) -> DepositRate:
     """新增交存标准 for the actor's county (compound_id None) or one compound in scope."""
-    authorise(actor, scope, "fund.rates")
+    authorise(scope, actor, "fund.rates")
     compound_id = values.get("compound_id")
     county_id = _rate_county(actor, scope, compound_id)
     clean = _validate_rate(values)
@@ -134,7 +134,7 @@ def update_rate(rate: DepositRate, values: dict, *, actor: User | None, scope: S
     """修改交存标准; one already used to open sub-accounts is fixed (add a new one with a later date instead).
 
     The compound a standard belongs to cannot change."""
-    authorise(actor, scope, "fund.rates")
+    authorise(scope, actor, "fund.rates")
     require_in_scope(scope, DepositRate, rate.id, field="rate_id")
     if values.get("compound_id") != rate.compound_id:
         raise DomainError("不能改变标准所属的小区", field="compound_id")
@@ -151,7 +151,7 @@ def update_rate(rate: DepositRate, values: dict, *, actor: User | None, scope: S
 
 def delete_rate(rate: DepositRate, *, actor: User | None, scope: Scope) -> None:
     """删除交存标准 that no sub-account was opened with."""
-    authorise(actor, scope, "fund.rates")
+    authorise(scope, actor, "fund.rates")
     require_in_scope(scope, DepositRate, rate.id, field="rate_id")
     if _rate_in_use(rate):
         raise Conflict("已有账户按此标准开户，不能删除", field="rate_id")

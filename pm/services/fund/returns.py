@@ -13,14 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from pm.access import Scope
+from pm.access import Scope, authorise
 from pm.errors import Conflict, DomainError
 from pm.extensions import db
 from pm.models import Compound, ReturnsDistribution, SubAccount, SubAccountStatus, User
 from pm.models.fund import EntryKind
 from pm.services import audit
 from pm.services.fund import apportion, ledger
-from pm.services.fund.access import authorise, require_in_scope
+from pm.services.fund.access import require_in_scope
 from pm.services.fund.policy import policy_for
 from pm.timeutil import utcnow
 
@@ -56,7 +56,7 @@ def distribute_returns(compound: Compound, *, period: str, amount_fen: int, acto
 
     Refused: a kind other than returns or common-part income, a bad period, a second distribution of the same
     kind for the period, a compound with nothing to weigh by."""
-    authorise(actor, scope, "fund.returns")
+    authorise(scope, actor, "fund.returns")
     require_in_scope(scope, Compound, compound.id, field="compound_id")
     kind = EntryKind(kind)
     if kind not in RETURN_KINDS:

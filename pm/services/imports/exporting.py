@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import re
 
-from pm.access import Scope
+from pm.access import Scope, authorise
 from pm.models import Compound, HouseholdStatus, User
 from pm.services.imports.layout import HAS, HAS_NOT, NO, YES, registry_workbook
 from pm.services.imports.snapshot import load_snapshot
-from pm.services.permits import permit
 
 
 def _natural(text: str) -> tuple:
@@ -18,7 +17,7 @@ def _natural(text: str) -> tuple:
 def export_workbook(compound_id: int, *, scope: Scope, actor: User | None) -> tuple[Compound, bytes]:
     """The compound (in scope, for registry viewers) and its registry as xlsx bytes: buildings and active households
     in natural order, co-owners and their phones joined with 、, the latest ownership start as 产权登记日期."""
-    permit(scope, actor, "registry.view")
+    authorise(scope, actor, "registry.view")
     compound = scope.get(Compound, compound_id)
     snap = load_snapshot(compound, scope)
     building_names = {rec.id: name for name, rec in snap.buildings.items()}

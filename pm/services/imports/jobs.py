@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
-from pm.access import Scope, scope_for
+from pm.access import Scope, authorise, scope_for
 from pm.errors import DomainError, Forbidden
 from pm.extensions import db
 from pm.models import Compound, ImportJob, ImportStatus, User
@@ -32,7 +32,6 @@ from pm.services.imports.reading import read_file
 from pm.services.imports.snapshot import load_snapshot
 from pm.services.imports.validating import parse
 from pm.services.imports.writing import apply_plan
-from pm.services.permits import permit
 from pm.timeutil import local_today, utcnow
 
 logger = logging.getLogger(__name__)
@@ -57,7 +56,7 @@ def create_job(compound_id: int, upload: Any, *, scope: Scope, actor: User, uplo
 
     The workbook is stored as uploaded (xlsx and csv are not the images and PDFs the shared store sniffs), under
     a random name, never the user's."""
-    permit(scope, actor, "registry.import")
+    authorise(scope, actor, "registry.import")
     compound = scope.get(Compound, compound_id)
     ext = file_extension(getattr(upload, "filename", None))
     folder = os.path.join(upload_dir, "imports")
@@ -108,7 +107,7 @@ def run_import(job: ImportJob, *, checkpoint: Callable[[], None], max_rows: int,
     if not actor.is_active:
         raise Forbidden(M_UPLOADER_DISABLED)
     scope = scope_for(actor)
-    permit(scope, actor, "registry.import")
+    authorise(scope, actor, "registry.import")
     compound = scope.get(Compound, job.compound_id)
     job.status = ImportStatus.VALIDATING
     checkpoint()
@@ -180,7 +179,7 @@ def job_status(job: ImportJob, now: datetime | None = None) -> dict[str, Any]:
 
 def get_job(scope: Scope, actor: User, job_id: int) -> ImportJob:
     """A job in scope (NotFound otherwise) for a user who may import."""
-    permit(scope, actor, "registry.import")
+    authorise(scope, actor, "registry.import")
     return scope.get(ImportJob, job_id)
 
 

@@ -23,7 +23,13 @@ from pm.services.imports.messages import (
 )
 from pm.services.imports.reading import Table
 from pm.services.imports.snapshot import OwnerRec, Snapshot, phone_key
-from pm.services.imports.validating import FLOOR_MIN, BuildingSpec, HouseholdSpec, Parsed, parse
+from pm.services.imports.validating import (
+    FLOOR_MIN,
+    BuildingSpec,
+    HouseholdSpec,
+    Parsed,
+    parse,
+)
 
 COUNT_KEYS = (
     "buildings_created", "buildings_updated", "units_created", "households_created", "households_updated",

@@ -6,7 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pm.services.imports.layout import BUILDING_COLUMNS, HOUSEHOLD_COLUMNS, SHEET_BUILDINGS, SHEET_HOUSEHOLDS
+from pm.services.imports.layout import (
+    BUILDING_COLUMNS,
+    HOUSEHOLD_COLUMNS,
+    SHEET_BUILDINGS,
+    SHEET_HOUSEHOLDS,
+)
 from pm.services.imports.messages import (
     E_DUP_HEADER,
     E_MISSING_HEADER,

@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 from pm.access import Scope
 from pm.errors import DomainError
 from pm.extensions import db
-from pm.models import Building, Compound, Household, HouseholdStatus, Ownership, Person, Unit
+from pm.models import (
+    Building,
+    Compound,
+    Household,
+    HouseholdStatus,
+    Ownership,
+    Person,
+    Unit,
+)
 from pm.services.text import normalise_phone
 
 # Plain values, not ORM rows: the job's progress commits would expire rows between validation and writing.

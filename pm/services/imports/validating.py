@@ -9,7 +9,15 @@ from typing import Any
 
 from pm.errors import DomainError
 from pm.services.imports import cells
-from pm.services.imports.layout import HAS, HAS_NOT, LIMITS, NO, SHEET_BUILDINGS, SHEET_HOUSEHOLDS, YES
+from pm.services.imports.layout import (
+    HAS,
+    HAS_NOT,
+    LIMITS,
+    NO,
+    SHEET_BUILDINGS,
+    SHEET_HOUSEHOLDS,
+    YES,
+)
 from pm.services.imports.messages import (
     E_BAD_PHONE,
     E_COUNT_MISMATCH,

@@ -9,7 +9,17 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from pm.extensions import db
-from pm.models import Building, Compound, Household, HouseholdStatus, Ownership, OwnershipEnd, Person, Unit, User
+from pm.models import (
+    Building,
+    Compound,
+    Household,
+    HouseholdStatus,
+    Ownership,
+    OwnershipEnd,
+    Person,
+    Unit,
+    User,
+)
 from pm.services import audit
 from pm.services.imports.planning import Plan
 from pm.services.imports.validating import BuildingSpec

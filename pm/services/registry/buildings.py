@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
-from pm.access import Scope
+from pm.access import Scope, authorise
 from pm.errors import Conflict, DomainError
 from pm.extensions import db
 from pm.models import Building, Compound, Household, Ownership, Unit, User
 from pm.services import audit
-from pm.services.permits import permit
 from pm.services.registry.common import apply_values, clean, permit_household_edit
 from pm.services.registry.people import owners_by_household
 
@@ -110,7 +109,7 @@ class BuildingPage:
 
 def building_page(scope: Scope, building_id: int, *, actor: User | None) -> BuildingPage:
     """What a building's page shows, for registry viewers (three queries)."""
-    permit(scope, actor, "registry.view")
+    authorise(scope, actor, "registry.view")
     building = scope.get(Building, building_id, options=(joinedload(Building.compound),))
     households = list(db.session.scalars(
         scope.select(Household)

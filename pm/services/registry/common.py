@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pm.access import Scope
+from pm.access import Scope, authorise_in
 from pm.models import Compound, User
 from pm.services import audit
-from pm.services.permits import permit_in
 from pm.services.text import N_
 
 
@@ -25,4 +24,4 @@ def apply_values(obj: Any, values: dict[str, Any]) -> dict:
 
 def permit_household_edit(scope: Scope, actor: User | None, compound_id: int) -> None:
     """Buildings, units, households and the people in them are edited by household.edit inside the compound."""
-    permit_in(scope, actor, "household.edit", Compound, compound_id, N_("该小区不在您的管理范围内"))
+    authorise_in(scope, actor, "household.edit", Compound, compound_id, N_("该小区不在您的管理范围内"))

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from pm.access import Scope
+from pm.access import Scope, authorise, authorise_in
 from pm.errors import Conflict, DomainError, Forbidden
 from pm.extensions import db
 from pm.models import (
@@ -25,7 +25,6 @@ from pm.models import (
     User,
 )
 from pm.services import audit
-from pm.services.permits import permit, permit_in
 from pm.services.registry.areas import parse_area
 from pm.services.registry.buildings import of_compound
 from pm.services.registry.common import apply_values, clean
@@ -83,7 +82,7 @@ def _administers(scope: Scope, community_id: int) -> bool:
 
 def create_compound(community: Community, values: dict[str, Any], *, scope: Scope, actor: User | None) -> Compound:
     """A new compound of a community (its name unique in the community)."""
-    permit_in(scope, actor, "compound.edit", Community, community.id, N_("该社区不在您的管理范围内"))
+    authorise_in(scope, actor, "compound.edit", Community, community.id, N_("该社区不在您的管理范围内"))
     if not _administers(scope, community.id):
         raise Forbidden("该社区不在您的管理范围内")
     v = _validate(values)
@@ -101,7 +100,7 @@ def create_compound(community: Community, values: dict[str, Any], *, scope: Scop
 
 def update_compound(compound: Compound, values: dict[str, Any], *, scope: Scope, actor: User | None) -> Compound:
     """Change some fields of a compound (audited)."""
-    permit_in(scope, actor, "compound.edit", Compound, compound.id, N_("该小区不在您的管理范围内"))
+    authorise_in(scope, actor, "compound.edit", Compound, compound.id, N_("该小区不在您的管理范围内"))
     v = _validate(values)
     if "name" in v and v["name"] != compound.name and db.session.scalar(
         select(Compound.id).where(Compound.community_id == compound.community_id, Compound.name == v["name"])
@@ -119,7 +118,7 @@ def set_renovation_item(
     completed_on: date | None = None, warranty_until: date | None = None, note: str | None = None,
 ) -> RenovationItem:
     """Add a renovation item, or update the one of the same name (completion, warranty)."""
-    permit_in(scope, actor, "compound.edit", Compound, compound.id, N_("该小区不在您的管理范围内"))
+    authorise_in(scope, actor, "compound.edit", Compound, compound.id, N_("该小区不在您的管理范围内"))
     name = clean(name)
     if not name:
         raise DomainError("请填写改造内容", field="name")
@@ -168,7 +167,7 @@ class CompoundOverview:
 
 def overview(scope: Scope, compound_id: int, *, actor: User | None) -> CompoundOverview:
     """A compound with its buildings (households, area and units of each) and its stations, for registry viewers."""
-    permit(scope, actor, "registry.view")
+    authorise(scope, actor, "registry.view")
     compound = get_compound(scope, compound_id)
     buildings = db.session.scalars(of_compound(scope, compound.id)).all()
     stats = {b.id: BuildingStats() for b in buildings}

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from pm.access import Scope
+from pm.access import Scope, authorise
 from pm.errors import Conflict, DomainError
 from pm.extensions import db
 from pm.models import (
@@ -22,7 +22,6 @@ from pm.models import (
     User,
 )
 from pm.services import audit
-from pm.services.permits import permit
 from pm.services.registry.common import clean, permit_household_edit
 from pm.services.text import check_phone
 
@@ -37,7 +36,7 @@ def find_or_create_person(name: str, phone: str | None, *, scope: Scope, actor: 
 
     The lookup spans the county on purpose (one owner may hold homes in several compounds): it only resolves an
     identity for the owner or resident being registered next, and shows nothing."""
-    permit(scope, actor, "household.edit")
+    authorise(scope, actor, "household.edit")
     name = clean(name)
     if not name:
         raise DomainError("请填写姓名", field="name")
@@ -190,7 +189,7 @@ class PersonPage:
 
 def person_page(scope: Scope, person_id: int, *, actor: User | None) -> PersonPage:
     """A person in scope with their ownerships (and each household's place), for registry viewers."""
-    permit(scope, actor, "registry.view")
+    authorise(scope, actor, "registry.view")
     person = scope.get(Person, person_id)
     ownerships = list(db.session.scalars(
         scope.select(Ownership).where(Ownership.person_id == person.id)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
-from pm.access import Scope
+from pm.access import Scope, authorise, authorise_in
 from pm.errors import Conflict, DomainError, Forbidden
 from pm.extensions import db
 from pm.models import (
@@ -22,7 +22,6 @@ from pm.models import (
     station_compounds,
 )
 from pm.services import audit
-from pm.services.permits import permit, permit_in
 from pm.services.registry.common import clean
 from pm.services.text import N_
 
@@ -49,7 +48,7 @@ def _create_named(model, parent_column, parent_id: int, name: str, phone: str | 
 def create_street(county: County, *, name: str, scope: Scope, actor: User | None,
                   phone: str | None = None) -> StreetOffice:
     """A new street office of a county; its name is unique in the county."""
-    permit_in(scope, actor, "tree.edit", County, county.id, N_("该县不在您的管理范围内"))
+    authorise_in(scope, actor, "tree.edit", County, county.id, N_("该县不在您的管理范围内"))
     return _create_named(StreetOffice, StreetOffice.county_id, county.id, name, phone, actor=actor,
                          missing=N_("请填写街道名称"), taken=N_("该县已有同名街道"), action="street.create")
 
@@ -57,7 +56,7 @@ def create_street(county: County, *, name: str, scope: Scope, actor: User | None
 def create_community(street: StreetOffice, *, name: str, scope: Scope, actor: User | None,
                      phone: str | None = None) -> Community:
     """A new community of a street office; its name is unique in the street."""
-    permit_in(scope, actor, "tree.edit", StreetOffice, street.id, N_("该街道不在您的管理范围内"))
+    authorise_in(scope, actor, "tree.edit", StreetOffice, street.id, N_("该街道不在您的管理范围内"))
     return _create_named(Community, Community.street_id, street.id, name, phone, actor=actor,
                          missing=N_("请填写社区名称"), taken=N_("该街道已有同名社区"), action="community.create")
 
@@ -65,7 +64,7 @@ def create_community(street: StreetOffice, *, name: str, scope: Scope, actor: Us
 def create_station(community: Community, *, name: str, compound_ids: list[int], scope: Scope, actor: User | None,
                    operator: str | None = None, phone: str | None = None) -> Station:
     """A property service station of a community serving the given compounds (all in the scope)."""
-    permit_in(scope, actor, "tree.edit", Community, community.id, N_("该社区不在您的管理范围内"))
+    authorise_in(scope, actor, "tree.edit", Community, community.id, N_("该社区不在您的管理范围内"))
     name = clean(name)
     if not name:
         raise DomainError("请填写服务站名称", field="name")
@@ -99,7 +98,7 @@ class Tree:
 def tree(scope: Scope, *, actor: User | None, without_committee: bool = False) -> Tree:
     """Streets, communities and compounds in scope (optionally only compounds without an owners' committee),
     with household counts, for registry viewers: four queries whatever the size."""
-    permit(scope, actor, "registry.view")
+    authorise(scope, actor, "registry.view")
     streets = db.session.scalars(scope.select(StreetOffice).order_by(StreetOffice.name)).all()
     communities = db.session.scalars(scope.select(Community).order_by(Community.name)).all()
     stmt = scope.select(Compound).order_by(Compound.name)
@@ -165,3 +164,13 @@ def compounds_served(scope: Scope, station_ids: list[int]) -> dict[int, list[Com
         for station_id, compound in db.session.execute(stmt):
             out[station_id].append(compound)
     return {sid: out[sid] for sid in station_ids}
+
+
+def county_id_of(compound_id: int) -> int | None:
+    """The county a compound belongs to (compound → community → street → county), in one query."""
+    return db.session.scalar(
+        select(StreetOffice.county_id)
+        .join(Community, Community.street_id == StreetOffice.id)
+        .join(Compound, Compound.community_id == Community.id)
+        .where(Compound.id == compound_id)
+    )

@@ -11,14 +11,12 @@ from pm.access import Scope, require
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import (
-    Community,
     Compound,
     County,
     DeadlineRule,
     RepairCategory,
     RepairRequest,
     RepairStatus,
-    StreetOffice,
     Urgency,
     User,
     WorkCalendarDay,
@@ -45,16 +43,6 @@ def default_rule(category: RepairCategory, urgency: Urgency, grade: int) -> Rule
     if urgency == Urgency.URGENT:
         return RuleValues(120, 240, 1, None)
     return RuleValues(24 * 60, None, 2, None)
-
-
-def county_id_of(compound_id: int) -> int | None:
-    """The county of a compound, in one query."""
-    return db.session.scalar(
-        select(StreetOffice.county_id)
-        .join(Community, Community.street_id == StreetOffice.id)
-        .join(Compound, Compound.community_id == Community.id)
-        .where(Compound.id == compound_id)
-    )
 
 
 def rule_for(county_id: int | None, category: RepairCategory, urgency: Urgency, grade: int) -> RuleValues:

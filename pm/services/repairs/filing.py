@@ -26,7 +26,8 @@ from pm.models import (
 )
 from pm.services import audit, recipients
 from pm.services.notifications import notify
-from pm.services.repairs.deadlines import compute_deadlines, county_id_of
+from pm.services.registry.tree import county_id_of
+from pm.services.repairs.deadlines import compute_deadlines
 from pm.services.repairs.photos import attach_photos
 from pm.services.repairs.portal import compound_for_token
 from pm.services.repairs.settings import setting

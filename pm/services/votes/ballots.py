@@ -12,8 +12,22 @@ from sqlalchemy.orm import joinedload
 from pm.access import Scope
 from pm.errors import Conflict, DomainError, Forbidden
 from pm.extensions import db
-from pm.models import Compound, Household, HouseholdStatus, Ownership, Person, Role, User
-from pm.models.votes import Ballot, Decision, DecisionStatus, ElectorateEntry, VoteChoice
+from pm.models import (
+    Compound,
+    Household,
+    HouseholdStatus,
+    Ownership,
+    Person,
+    Role,
+    User,
+)
+from pm.models.votes import (
+    Ballot,
+    Decision,
+    DecisionStatus,
+    ElectorateEntry,
+    VoteChoice,
+)
 from pm.services import audit
 from pm.services.votes.tally import electorate_stmt
 from pm.timeutil import local_today, utcnow

@@ -10,7 +10,13 @@ from pm.access import Scope
 from pm.errors import Conflict, DomainError, Forbidden
 from pm.extensions import db
 from pm.models import Compound, Household, User
-from pm.models.votes import Decision, DecisionOutcome, DecisionStatus, ElectorateEntry, VoteChoice
+from pm.models.votes import (
+    Decision,
+    DecisionOutcome,
+    DecisionStatus,
+    ElectorateEntry,
+    VoteChoice,
+)
 from pm.services import audit
 from pm.services.votes.rules import Rule, as_rule
 from pm.services.votes.tally import Tally, live_tally

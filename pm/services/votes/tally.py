@@ -19,8 +19,21 @@ from sqlalchemy import Select, select
 
 from pm.extensions import db
 from pm.models import Household, HouseholdStatus, Ownership, Person
-from pm.models.votes import Ballot, Decision, DecisionStatus, ElectorateEntry, VoteChoice
-from pm.services.votes.rules import Counts, Rule, as_rule, decide, majority_met, quorum_met
+from pm.models.votes import (
+    Ballot,
+    Decision,
+    DecisionStatus,
+    ElectorateEntry,
+    VoteChoice,
+)
+from pm.services.votes.rules import (
+    Counts,
+    Rule,
+    as_rule,
+    decide,
+    majority_met,
+    quorum_met,
+)
 
 ORGANISATIONS = "org"  # the one head shared by all organisation owners (developer, work-units)
 

@@ -15,7 +15,6 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Length,
@@ -24,16 +23,12 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from pm.blueprints.webutil import options
 from pm.errors import DomainError
 from pm.services.fund.payments import PAYMENT_KINDS
 from pm.services.fund.returns import RETURN_KINDS
 from pm.services.labels import LABELS
 from pm.services.money import parse_yuan
-
-
-def options(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as wtforms SelectChoice objects (tuples are deprecated)."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _yuan_check(form, field):

@@ -2,14 +2,22 @@
 # Also reversals, 房改房 terms, opening sub-accounts and demolition. Rules and queries live in pm.services.fund.
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 
 from pm.access import can, current_scope, require
-from pm.blueprints.fund.ledger import bp
 from pm.blueprints.fund.ledger.forms import (
     BankImportForm,
     DemolishForm,
@@ -40,6 +48,9 @@ from pm.services.fund import (
 from pm.services.labels import label, label_of
 from pm.services.money import format_fen, parse_yuan
 from pm.timeutil import local_today
+
+bp = Blueprint("funds", __name__, url_prefix="/funds")
+
 
 HOUSEHOLD_OPTIONS = (joinedload(Household.building), joinedload(Household.unit))
 

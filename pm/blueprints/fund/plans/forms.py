@@ -13,20 +13,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from pm.blueprints.webutil import options
 from pm.errors import DomainError
 from pm.models.votes import VoteChoice
 from pm.services.fund.plans import MAX_BUDGET_FEN
 from pm.services.labels import choices, vocabulary_choices
 from pm.services.money import parse_yuan
-
-
-def options(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as wtforms SelectChoice objects (tuples are deprecated)."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
 
 DECISION_CHOICES = [
     ("use_fund", _l("使用维修资金（过半数通过）")),

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_fresh, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
 from pm.access import can, current_scope
-from pm.blueprints.fund.plans import bp
 from pm.blueprints.fund.plans.forms import (
     BallotForm,
     DocumentForm,
@@ -31,6 +30,9 @@ from pm.services.fund.plans import Targets
 from pm.services.labels import label, label_of, vocabulary_choices
 
 # Transitions that move money or approve it need a fresh login (reliability.md: fresh_login_required).
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+
+
 FRESH = {"passed", "payment_approved", "charged"}
 PLAN_OPTIONS = (
     joinedload(UsePlan.compound),

@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import current_app, make_response, render_template
+from flask import Blueprint, current_app, make_response, render_template
 from flask_login import login_required
 
 from pm.access import current_scope
-from pm.blueprints.fund.statements import bp
 from pm.blueprints.webutil import paginate
 from pm.models.fund import EntryKind, Holder
 from pm.services.fund import statement_xlsx, statements, subaccounts
 from pm.services.labels import label
 from pm.services.pdf import render_pdf
 from pm.timeutil import local_today, to_local, utcnow
+
+bp = Blueprint("statements", __name__, url_prefix="/statements")
+
 
 logger = logging.getLogger(__name__)
 
