@@ -1,15 +1,31 @@
-"""Fixtures in the flaskr style: app, db, client, runner, login helpers.
+"""Fixtures in the flaskr style (app, db, client, runner, login helpers), fresh databases, and the backends.
 
-Every test gets a fresh database whose schema comes from the Alembic migrations:
-- SQLite: the migrations run once per session into a template file, copied for each test;
-- PostgreSQL (when reachable; required when CI=true): the migrations run once per session into a
-  database of this worker, and every table is truncated before each test.
-Tests that take the `app` fixture run once per backend ([sqlite] and [postgresql]).
+Databases: every test gets a fresh database whose schema comes from the Alembic migrations.
+- SQLite: the migrations run once per session into a template file, copied for each test.
+- PostgreSQL (when reachable; required when CI=true): the migrations run once per session into a database
+  of this worker; before each test every table is emptied and the sequences restarted.
+- `demo_db`: the same, with the demo county (`flask pm demo`) already in it. The demo is built once per
+  session and backend (SQLite: a second template file; PostgreSQL: a snapshot schema copied back in).
+
+Backends: a test that takes the `app` fixture (directly or through db, client, world, ...) is parametrised
+[sqlite] and [postgresql]. It always runs on SQLite. It runs on PostgreSQL too when
+- it is marked `postgres`: it exercises database behaviour (locks, triggers, constraints and unique-key
+  races, migrations, concurrency, SQL aggregates and window functions, upserts, sequences, time zones,
+  text search: anything dialect-specific). Mark the test, or the module with `pytestmark`;
+- it is marked `pg_only` (it means something only there, e.g. parallel writers): then it skips SQLite;
+- it falls in the sample: one test in PG_SAMPLE of each module, chosen by a stable hash of its node id
+  (and at least one per module), so every module and page type still meets PostgreSQL;
+- or PM_TEST_ALL_BACKENDS=1 is set: every test on both backends (run it before a release).
+The other [postgresql] runs are deselected; a test named in full on the command line always runs.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import subprocess
+import sys
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -17,10 +33,14 @@ import sqlalchemy as sa
 from flask import has_app_context
 from flask.testing import FlaskClient
 
-from pm import create_app
+from pm import create_app, demo
 from pm.extensions import db as _db
+from tests.factories import PASSWORD, api_client, make_world
 
 PG_ADMIN_URL = os.environ.get("PM_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+ALL_BACKENDS = os.environ.get("PM_TEST_ALL_BACKENDS", "").strip().lower() in {"1", "true", "yes", "on"}
+PG_SAMPLE = 4  # one unmarked test in PG_SAMPLE runs on PostgreSQL too
+DEMO_SCHEMA = "demo_snapshot"
 
 
 def _pg_reachable() -> bool:
@@ -30,7 +50,7 @@ def _pg_reachable() -> bool:
             pass
         engine.dispose()
         return True
-    except Exception:
+    except Exception:  # noqa: BLE001  (any failure to connect means: not reachable)
         return False
 
 
@@ -41,13 +61,90 @@ if not PG_OK and os.environ.get("CI"):
 BACKENDS = ["sqlite", "postgresql"]
 
 
+# -- which backends a test runs on -----------------------------------------------------------------
+def _backend(item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("backend") if callspec is not None else None
+
+
+def _sample_key(item) -> int:
+    """A stable number for the test without its backend: the same on every machine, worker and run."""
+    key = item.nodeid.replace("postgresql", "")
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Deselect the [postgresql] runs of tests that are neither marked nor sampled (and [sqlite] of pg_only)."""
+    named = set(config.args)
+    drop: set[int] = set()
+    has_pg: dict[str, bool] = defaultdict(bool)
+    unsampled: dict[str, list] = defaultdict(list)
+    for item in items:
+        backend = _backend(item)
+        if backend is None:
+            continue
+        if "demo_db" in item.fixturenames:
+            item.add_marker(pytest.mark.xdist_group("demo"))  # one worker builds the demo (--dist loadgroup)
+        module = item.nodeid.split("::", 1)[0]
+        pg_only = item.get_closest_marker("pg_only") is not None
+        if backend == "sqlite":
+            if pg_only and item.nodeid not in named:
+                drop.add(id(item))
+            continue
+        marked = ALL_BACKENDS or pg_only or item.get_closest_marker("postgres") is not None
+        if marked or item.nodeid in named or _sample_key(item) % PG_SAMPLE == 0:
+            has_pg[module] = True
+        else:
+            unsampled[module].append(item)
+            drop.add(id(item))
+    for module, candidates in unsampled.items():
+        if not has_pg[module]:  # a module of few tests: its lowest hash still meets PostgreSQL
+            drop.discard(id(min(candidates, key=_sample_key)))
+    if drop:
+        config.hook.pytest_deselected(items=[item for item in items if id(item) in drop])
+        items[:] = [item for item in items if id(item) not in drop]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line with how many test runs each backend had (the load-independent size of the suite)."""
+    counts: dict[str, int] = defaultdict(int)
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) == "call" or (getattr(report, "skipped", False)
+                                                            and getattr(report, "when", None) == "setup"):
+                nodeid = report.nodeid
+                backend = "postgresql" if "[postgresql" in nodeid or "-postgresql" in nodeid else (
+                    "sqlite" if "[sqlite" in nodeid or "-sqlite" in nodeid else "none")
+                counts[backend] += 1
+    if counts:
+        terminalreporter.write_line(
+            f"test runs by backend: sqlite {counts['sqlite']}, postgresql {counts['postgresql']}, "
+            f"no database {counts['none']}")
+
+
+# -- databases -------------------------------------------------------------------------------------
+def _testing_app(url: str, instance: Path, **config):
+    return create_app("testing", SQLALCHEMY_DATABASE_URI=url, INSTANCE_DIR=str(instance),
+                      UPLOAD_DIR=str(instance / "uploads"), **config)
+
+
 def _upgrade(url: str, instance: Path) -> None:
     from flask_migrate import upgrade
 
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, INSTANCE_DIR=str(instance),
-                     UPLOAD_DIR=str(instance / "uploads"))
+    app = _testing_app(url, instance)
     with app.app_context():
         upgrade(revision="heads")
+        _db.engine.dispose()
+
+
+def _load_demo(url: str, instance: Path) -> None:
+    """The demo county, built by the loader `flask pm demo` runs, committed into the database at `url`."""
+    app = _testing_app(url, instance)
+    with app.app_context():
+        demo.build_data_set(demo.DEMO)
+        _db.session.commit()
+        _db.session.remove()
         _db.engine.dispose()
 
 
@@ -60,6 +157,83 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sqlite_demo_template(sqlite_template, tmp_path_factory) -> Path:
+    """The migrated template with the demo county loaded: built once per session, copied per test."""
+    base = tmp_path_factory.mktemp("sqlite-demo")
+    path = base / "demo.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    _load_demo(f"sqlite:///{path}", base)
+    return path
+
+
+@pytest.fixture(scope="session")
+def worker_id(request) -> str:
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+class PgReset:
+    """Empties this worker's PostgreSQL database between tests, and puts the demo snapshot back.
+
+    DELETE with triggers off (session_replication_role = replica, which also skips the append-only
+    triggers and foreign-key checks) and restarted sequences: a few milliseconds, where TRUNCATE of the
+    fifty tables costs 0.1-1 s per test because it creates and syncs new files for every table.
+    Without superuser rights it falls back to TRUNCATE.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.tables = [t.name for t in reversed(_db.metadata.sorted_tables)]  # children first
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            self.superuser = conn.scalar(sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
+            self.sequences = list(conn.scalars(sa.text(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' ORDER BY sequencename")))
+        engine.dispose()
+        self.demo_sequences: dict[str, int | None] | None = None
+
+    def _empty(self, conn) -> None:
+        if not self.superuser:
+            conn.exec_driver_sql(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in self.tables) + " RESTART IDENTITY CASCADE")
+            return
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        conn.exec_driver_sql("".join(f'DELETE FROM "{t}";' for t in self.tables))
+        if self.sequences:
+            conn.exec_driver_sql("SELECT " + ", ".join(f"setval('\"{s}\"', 1, false)" for s in self.sequences))
+
+    def reset(self, engine) -> None:
+        """Every table empty, every sequence back at 1."""
+        with engine.begin() as conn:
+            self._empty(conn)
+
+    def snapshot_demo(self, instance: Path) -> None:
+        """Load the demo once and keep a copy of every table (and the sequences) in a schema of its own."""
+        engine = sa.create_engine(self.url)
+        self.reset(engine)
+        _load_demo(self.url, instance)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{DEMO_SCHEMA}" CASCADE')
+            conn.exec_driver_sql(f'CREATE SCHEMA "{DEMO_SCHEMA}"')
+            for table in self.tables:
+                conn.exec_driver_sql(f'CREATE TABLE "{DEMO_SCHEMA}"."{table}" AS TABLE public."{table}"')
+            self.demo_sequences = dict(conn.execute(sa.text(
+                "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")).all())
+        engine.dispose()
+
+    def restore_demo(self, engine) -> None:
+        """Every table as the demo left it: emptied, then copied back from the snapshot."""
+        with engine.begin() as conn:
+            self._empty(conn)
+            if self.superuser:
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            for table in reversed(self.tables):  # parents first, for when foreign keys are checked
+                conn.exec_driver_sql(f'INSERT INTO public."{table}" SELECT * FROM "{DEMO_SCHEMA}"."{table}"')
+            moved = [(s, v) for s, v in self.demo_sequences.items() if v is not None]
+            if moved:
+                conn.exec_driver_sql("SELECT " + ", ".join(f"setval('\"{s}\"', {v})" for s, v in moved))
+
+
+@pytest.fixture(scope="session")
 def pg_url(worker_id: str, tmp_path_factory) -> str:
     if not PG_OK:
         pytest.skip("PostgreSQL not reachable")
@@ -69,34 +243,55 @@ def pg_url(worker_id: str, tmp_path_factory) -> str:
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     _upgrade(url, tmp_path_factory.mktemp("pg-instance"))
     yield url
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    # DROP DATABASE waits for a checkpoint, which takes seconds to a minute on a busy server: nobody needs to
+    # wait for it, so a detached process drops the database after the session.
+    # (The shell starts it in the background and returns at once; the dropper belongs to no test process.)
+    subprocess.run(
+        ["sh", "-c", '"$0" -c "$1" "$2" "$3" </dev/null >/dev/null 2>&1 &', sys.executable, _DROP_DATABASE,
+         PG_ADMIN_URL, name],
+        check=True, start_new_session=True,
+    )
+
+
+_DROP_DATABASE = """
+import sys
+import sqlalchemy as sa
+engine = sa.create_engine(sys.argv[1], isolation_level="AUTOCOMMIT")
+with engine.connect() as conn:
+    conn.execute(sa.text('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % sys.argv[2]))
+"""
 
 
 @pytest.fixture(scope="session")
-def worker_id(request) -> str:
-    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+def pg_reset(pg_url) -> PgReset:
+    return PgReset(pg_url)
 
 
-def _truncate_all(engine) -> None:
-    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+@pytest.fixture(scope="session")
+def pg_demo(pg_reset, tmp_path_factory) -> PgReset:
+    """This worker's database can be reset to the demo county (built once per session)."""
+    pg_reset.snapshot_demo(tmp_path_factory.mktemp("pg-demo"))
+    return pg_reset
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
+    """The database of this run (see the module docstring for which runs are kept)."""
     return request.param
+
+
+def _wants_demo(request) -> bool:
+    return "demo_db" in request.fixturenames
 
 
 @pytest.fixture
 def database_url(backend, request, tmp_path) -> str:
     if backend == "sqlite":
-        template = request.getfixturevalue("sqlite_template")
+        template = request.getfixturevalue("sqlite_demo_template" if _wants_demo(request) else "sqlite_template")
         path = tmp_path / "test.sqlite3"
         shutil.copyfile(template, path)
         return f"sqlite:///{path}"
@@ -123,17 +318,15 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_url, backend, tmp_path):
-    app = create_app(
-        "testing",
-        SQLALCHEMY_DATABASE_URI=database_url,
-        INSTANCE_DIR=str(tmp_path),
-        UPLOAD_DIR=str(tmp_path / "uploads"),
-    )
+def app(database_url, backend, request, tmp_path):
+    app = _testing_app(database_url, tmp_path)
     app.test_client_class = IsolatedClient
     with app.app_context():
         if backend == "postgresql":
-            _truncate_all(_db.engine)
+            if _wants_demo(request):
+                request.getfixturevalue("pg_demo").restore_demo(_db.engine)
+            else:
+                request.getfixturevalue("pg_reset").reset(_db.engine)
         yield app
         _db.session.remove()
         _db.engine.dispose()
@@ -142,6 +335,13 @@ def app(database_url, backend, tmp_path):
 @pytest.fixture
 def db(app):
     return _db
+
+
+@pytest.fixture
+def demo_db(db):
+    """The database with the demo county of `flask pm demo` loaded and committed (107 compounds, the demo
+    logins, fund, repairs, station work): a copy of a per-session build, so tests may change it freely."""
+    return db
 
 
 @pytest.fixture
@@ -160,7 +360,7 @@ class AuthActions:
     def __init__(self, client):
         self._client = client
 
-    def login(self, username: str, password: str = "correct horse battery"):
+    def login(self, username: str, password: str = PASSWORD):
         return self._client.post("/auth/login", data={"username": username, "password": password})
 
     def logout(self):
@@ -175,16 +375,12 @@ def auth(client):
 @pytest.fixture
 def world(app, db):
     """Two streets (a, b) with compounds, households, a station and one user per role on side a."""
-    from tests.factories import make_world
-
     return make_world()
 
 
 @pytest.fixture
 def api(app, db):
     """A JSON client for /api/v1 that authenticates with a bearer token of a given user."""
-    from tests.factories import api_client
-
     return lambda user: api_client(app, user)
 
 

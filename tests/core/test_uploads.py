@@ -6,8 +6,8 @@ from werkzeug.datastructures import FileStorage
 
 from pm.errors import DomainError, NotFound
 from pm.services import uploads
+from tests.factories.files import PNG
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 

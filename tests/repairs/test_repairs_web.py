@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from pm.models import RepairPortal, RepairRequest, RepairStatus, Role, WorkCalendarDay
 from pm.services import repairs
 from pm.timeutil import utcnow
-from tests.repair_helpers import PNG, repair_world
+from tests.factories.repairs import PNG, repair_world
 
 
 @pytest.fixture
@@ -87,6 +87,7 @@ def test_rating_by_someone_else_forbidden(client, auth, db, w):
     assert client.post(f"/repairs/{req.id}/confirm", data={"rate-rating": "1"}).status_code == 404
 
 
+@pytest.mark.postgres
 def test_public_page_files_and_rate_limits(client, db, w):
     """The QR page files without an account; the sixth request from one phone within an hour is refused."""
     compound = w.compounds["a"][0]

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from pm.access import Scope, require
 from pm.errors import DomainError, Forbidden
@@ -27,6 +27,7 @@ from pm.models import (
 from pm.models.accounts import BINDING, OFFICIAL_ROLES
 from pm.services import audit
 from pm.services.accounts.access import assignable_roles
+from pm.services.accounts.passwords import check_against_dummy, hash_password
 from pm.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def authenticate(username: str, password: str, *, now: datetime | None = None) -
     )
     if user is None:
         # Same work as a real check so timing does not reveal which usernames exist.
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_against_dummy(password or "")
         audit_login(None, "login.failure", {"username": username, "reason": "unknown"})
         raise DomainError("用户名或密码不正确", field="password")
     if user.locked_until is not None and user.locked_until > now:
@@ -103,9 +104,6 @@ def authenticate(username: str, password: str, *, now: datetime | None = None) -
     user.last_login_at = now
     audit_login(user, "login.success", None)
     return user
-
-
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def audit_login(user: User | None, action: str, changes: dict | None) -> None:
@@ -178,7 +176,7 @@ def create_user(
         username=username,
         display_name=(display_name or username).strip(),
         phone=phone or None,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         role=role,
         session_token=new_session_token(),
     )
@@ -243,7 +241,7 @@ def set_password(user: User, new_password: str, *, actor: User | None, old_passw
         if not check_password_hash(user.password_hash, old_password or ""):
             raise DomainError("原密码不正确", field="old_password")
     check_password_policy(new_password, user.role)
-    user.password_hash = generate_password_hash(new_password)
+    user.password_hash = hash_password(new_password)
     user.session_token = new_session_token()
     user.failed_logins = 0
     user.locked_until = None
