@@ -20,6 +20,7 @@ The other [postgresql] runs are deselected; a test named in full on the command 
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import shutil
@@ -288,14 +289,46 @@ def _wants_demo(request) -> bool:
     return "demo_db" in request.fixturenames
 
 
-@pytest.fixture
-def database_url(backend, request, tmp_path) -> str:
-    if backend == "sqlite":
-        template = request.getfixturevalue("sqlite_demo_template" if _wants_demo(request) else "sqlite_template")
-        path = tmp_path / "test.sqlite3"
-        shutil.copyfile(template, path)
-        return f"sqlite:///{path}"
-    return request.getfixturevalue("pg_url")
+def _copy_sqlite(template: Path, path: Path) -> None:
+    """A fresh copy of `template` at `path`: a new file (connections left open keep the old one) without the
+    old write-ahead log, which SQLite would otherwise replay into the copy."""
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    shutil.copyfile(template, path)
+
+
+class AppCache:
+    """One app per backend for the whole session of a worker, reset before each test.
+
+    Building an app registers every blueprint and generates the OpenAPI spec: 0.1-0.3 s, more than most
+    tests take. So each backend's app is built once, on a database URL that stays the same (SQLite: a file
+    replaced by a copy of the template before each test; PostgreSQL: this worker's database, emptied), and
+    before each test its config is put back as built, with the test's own INSTANCE_DIR and UPLOAD_DIR.
+    A test that changes the app itself (registers a blueprint or a route) is marked `fresh_app`.
+    """
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.apps: dict[str, tuple] = {}
+
+    def get(self, backend: str, url: str):
+        if backend not in self.apps:
+            app = _testing_app(url, self.base / backend)
+            app.test_client_class = IsolatedClient
+            self.apps[backend] = (app, copy.deepcopy(dict(app.config)))
+        return self.apps[backend]
+
+    def dispose(self) -> None:
+        for app, _config in self.apps.values():
+            with app.app_context():
+                _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app_cache(tmp_path_factory):
+    cache = AppCache(tmp_path_factory.mktemp("apps"))
+    yield cache
+    cache.dispose()
 
 
 class IsolatedClient(FlaskClient):
@@ -318,12 +351,29 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_url, backend, request, tmp_path):
-    app = _testing_app(database_url, tmp_path)
-    app.test_client_class = IsolatedClient
+def app(backend, request, tmp_path, app_cache):
+    """The app of this test, on a fresh database of `backend` (with the demo county if it asks for demo_db)."""
+    demo_wanted = _wants_demo(request)
+    fresh = request.node.get_closest_marker("fresh_app") is not None
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_demo_template" if demo_wanted else "sqlite_template")
+        path = (tmp_path if fresh else app_cache.base) / "test.sqlite3"
+        _copy_sqlite(template, path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    if fresh:
+        app = _testing_app(url, tmp_path)
+        app.test_client_class = IsolatedClient
+    else:
+        app, config = app_cache.get(backend, url)
+        app.config.clear()
+        app.config.update(copy.deepcopy(config))
+        app.config.update(INSTANCE_DIR=str(tmp_path), UPLOAD_DIR=str(tmp_path / "uploads"))
+        os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
     with app.app_context():
         if backend == "postgresql":
-            if _wants_demo(request):
+            if demo_wanted:
                 request.getfixturevalue("pg_demo").restore_demo(_db.engine)
             else:
                 request.getfixturevalue("pg_reset").reset(_db.engine)
