@@ -36,10 +36,10 @@ demo: migrate
 run: demo
 	PM_EMBED_SCHEDULER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000 --no-reload
 
-# Two workers; the tests that use the demo county go to one of them, which builds it once (tests/conftest.py).
-# PM_TEST_ALL_BACKENDS=1 make test runs every database test on PostgreSQL too, not only the marked and sampled.
+# Two workers. PM_TEST_ALL_BACKENDS=1 make test runs every database test on PostgreSQL too, not only the tests
+# marked postgres and the sample (tests/conftest.py).
 test: install translations
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -1,11 +1,12 @@
 """Fixtures in the flaskr style (app, db, client, runner, login helpers), fresh databases, and the backends.
 
 Databases: every test gets a fresh database whose schema comes from the Alembic migrations.
-- SQLite: the migrations run once per session into a template file, copied for each test.
+- SQLite: the migrations run once per run into a template file, copied for each test.
 - PostgreSQL (when reachable; required when CI=true): the migrations run once per session into a database
   of this worker; before each test every table is emptied and the sequences restarted.
-- `demo_db`: the same, with the demo county (`flask pm demo`) already in it. The demo is built once per
-  session and backend (SQLite: a second template file; PostgreSQL: a snapshot schema copied back in).
+- `demo_db`: the same, with the demo county (`flask pm demo`) already in it. The demo is built once per run
+  and backend, by the first xdist worker that needs it (SQLite: a second template file; PostgreSQL: COPY
+  data of every table, copied back in before each test that asks for it).
 
 Backends: a test that takes the `app` fixture (directly or through db, client, world, ...) is parametrised
 [sqlite] and [postgresql]. It always runs on SQLite. It runs on PostgreSQL too when
@@ -20,10 +21,14 @@ The other [postgresql] runs are deselected; a test named in full on the command 
 """
 from __future__ import annotations
 
+import contextlib
 import copy
+import fcntl
 import hashlib
+import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections import defaultdict
@@ -41,7 +46,6 @@ from tests.factories import PASSWORD, api_client, make_world
 PG_ADMIN_URL = os.environ.get("PM_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ALL_BACKENDS = os.environ.get("PM_TEST_ALL_BACKENDS", "").strip().lower() in {"1", "true", "yes", "on"}
 PG_SAMPLE = 4  # one unmarked test in PG_SAMPLE runs on PostgreSQL too
-DEMO_SCHEMA = "demo_snapshot"
 
 
 def _pg_reachable() -> bool:
@@ -85,8 +89,6 @@ def pytest_collection_modifyitems(config, items):
         backend = _backend(item)
         if backend is None:
             continue
-        if "demo_db" in item.fixturenames:
-            item.add_marker(pytest.mark.xdist_group("demo"))  # one worker builds the demo (--dist loadgroup)
         module = item.nodeid.split("::", 1)[0]
         pg_only = item.get_closest_marker("pg_only") is not None
         if backend == "sqlite":
@@ -149,22 +151,51 @@ def _load_demo(url: str, instance: Path) -> None:
         _db.engine.dispose()
 
 
+@contextlib.contextmanager
+def _run_lock(path: Path):
+    """An exclusive lock between the workers of this run (a file lock: the first builds, the others wait)."""
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("sqlite-template")
-    path = base / "template.sqlite3"
-    _upgrade(f"sqlite:///{path}", base)
+def run_dir(tmp_path_factory, worker_id) -> Path:
+    """A directory shared by the xdist workers of this run, and only this run."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "main" else base.parent
+
+
+def _sqlite_build(path: Path, lock: Path, build) -> Path:
+    """Build the SQLite file at `path` once per run: the first worker builds, the others use it."""
+    with _run_lock(lock):
+        if not path.exists():
+            building = path.with_name(path.name + ".building")
+            build(building)
+            with contextlib.closing(sqlite3.connect(building)) as conn:  # all in the main file: no -wal to lose
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            building.rename(path)
     return path
 
 
 @pytest.fixture(scope="session")
-def sqlite_demo_template(sqlite_template, tmp_path_factory) -> Path:
-    """The migrated template with the demo county loaded: built once per session, copied per test."""
-    base = tmp_path_factory.mktemp("sqlite-demo")
-    path = base / "demo.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    _load_demo(f"sqlite:///{path}", base)
-    return path
+def sqlite_template(run_dir) -> Path:
+    """An SQLite file with the migrations applied: built once per run, copied per test."""
+    return _sqlite_build(run_dir / "template.sqlite3", run_dir / "template.lock",
+                         lambda path: _upgrade(f"sqlite:///{path}", run_dir / "template-instance"))
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template(sqlite_template, run_dir) -> Path:
+    """The migrated template with the demo county loaded: built once per run, copied per test."""
+    def build(path: Path) -> None:
+        shutil.copyfile(sqlite_template, path)
+        _load_demo(f"sqlite:///{path}", run_dir / "demo-instance")
+
+    return _sqlite_build(run_dir / "demo.sqlite3", run_dir / "demo-sqlite.lock", build)
 
 
 @pytest.fixture(scope="session")
@@ -173,7 +204,7 @@ def worker_id(request) -> str:
 
 
 class PgReset:
-    """Empties this worker's PostgreSQL database between tests, and puts the demo snapshot back.
+    """Empties this worker's PostgreSQL database between tests, or fills it with the demo county.
 
     DELETE with triggers off (session_replication_role = replica, which also skips the append-only
     triggers and foreign-key checks) and restarted sequences: a few milliseconds, where TRUNCATE of the
@@ -190,7 +221,8 @@ class PgReset:
             self.sequences = list(conn.scalars(sa.text(
                 "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' ORDER BY sequencename")))
         engine.dispose()
-        self.demo_sequences: dict[str, int | None] | None = None
+        self.demo_sequences: dict[str, int | None] = {}
+        self.demo_data: dict[str, bytes] = {}
 
     def _empty(self, conn) -> None:
         if not self.superuser:
@@ -207,28 +239,42 @@ class PgReset:
         with engine.begin() as conn:
             self._empty(conn)
 
-    def snapshot_demo(self, instance: Path) -> None:
-        """Load the demo once and keep a copy of every table (and the sequences) in a schema of its own."""
+    def load_demo(self, run_dir: Path) -> None:
+        """The demo county as COPY data per table, built once per run in whichever worker asks first."""
+        dump = run_dir / "demo-postgresql"
+        with _run_lock(run_dir / "demo-postgresql.lock"):
+            if not (dump / "sequences.json").exists():
+                self._dump_demo(dump, run_dir / "demo-postgresql-instance")
+        self.demo_sequences = json.loads((dump / "sequences.json").read_text())
+        self.demo_data = {t: (dump / f"{t}.copy").read_bytes() for t in self.tables if (dump / f"{t}.copy").exists()}
+
+    def _dump_demo(self, dump: Path, instance: Path) -> None:
         engine = sa.create_engine(self.url)
         self.reset(engine)
         _load_demo(self.url, instance)
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{DEMO_SCHEMA}" CASCADE')
-            conn.exec_driver_sql(f'CREATE SCHEMA "{DEMO_SCHEMA}"')
+        dump.mkdir(exist_ok=True)
+        with engine.connect() as conn:
+            cursor = conn.connection.driver_connection.cursor()
             for table in self.tables:
-                conn.exec_driver_sql(f'CREATE TABLE "{DEMO_SCHEMA}"."{table}" AS TABLE public."{table}"')
-            self.demo_sequences = dict(conn.execute(sa.text(
+                if conn.scalar(sa.text(f'SELECT count(*) FROM "{table}"')):
+                    with cursor.copy(f'COPY "{table}" TO STDOUT (FORMAT BINARY)') as copy:
+                        (dump / f"{table}.copy").write_bytes(b"".join(bytes(block) for block in copy))
+            sequences = dict(conn.execute(sa.text(
                 "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")).all())
+        (dump / "sequences.json").write_text(json.dumps(sequences))
         engine.dispose()
 
     def restore_demo(self, engine) -> None:
-        """Every table as the demo left it: emptied, then copied back from the snapshot."""
+        """Every table as the demo left it: emptied, then filled by COPY from the run's dump."""
         with engine.begin() as conn:
             self._empty(conn)
             if self.superuser:
                 conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            cursor = conn.connection.driver_connection.cursor()
             for table in reversed(self.tables):  # parents first, for when foreign keys are checked
-                conn.exec_driver_sql(f'INSERT INTO public."{table}" SELECT * FROM "{DEMO_SCHEMA}"."{table}"')
+                if table in self.demo_data:
+                    with cursor.copy(f'COPY "{table}" FROM STDIN (FORMAT BINARY)') as copy:
+                        copy.write(self.demo_data[table])
             moved = [(s, v) for s, v in self.demo_sequences.items() if v is not None]
             if moved:
                 conn.exec_driver_sql("SELECT " + ", ".join(f"setval('\"{s}\"', {v})" for s, v in moved))
@@ -273,9 +319,9 @@ def pg_reset(pg_url) -> PgReset:
 
 
 @pytest.fixture(scope="session")
-def pg_demo(pg_reset, tmp_path_factory) -> PgReset:
-    """This worker's database can be reset to the demo county (built once per session)."""
-    pg_reset.snapshot_demo(tmp_path_factory.mktemp("pg-demo"))
+def pg_demo(pg_reset, run_dir) -> PgReset:
+    """This worker's database can be reset to the demo county (built once per run)."""
+    pg_reset.load_demo(run_dir)
     return pg_reset
 
 
