@@ -21,16 +21,10 @@ The other [postgresql] runs are deselected; a test named in full on the command 
 """
 from __future__ import annotations
 
-import contextlib
 import copy
-import fcntl
 import hashlib
-import json
 import os
 import shutil
-import sqlite3
-import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -39,27 +33,24 @@ import sqlalchemy as sa
 from flask import has_app_context
 from flask.testing import FlaskClient
 
-from pm import create_app, demo
 from pm.extensions import db as _db
+from tests.databases import (
+    PgReset,
+    build_sqlite_once,
+    copy_sqlite,
+    create_database,
+    drop_database_later,
+    load_demo,
+    pg_reachable,
+    testing_app,
+    upgrade,
+)
 from tests.factories import PASSWORD, api_client, make_world
 
-PG_ADMIN_URL = os.environ.get("PM_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ALL_BACKENDS = os.environ.get("PM_TEST_ALL_BACKENDS", "").strip().lower() in {"1", "true", "yes", "on"}
 PG_SAMPLE = 4  # one unmarked test in PG_SAMPLE runs on PostgreSQL too
 
-
-def _pg_reachable() -> bool:
-    try:
-        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:  # noqa: BLE001  (any failure to connect means: not reachable)
-        return False
-
-
-PG_OK = _pg_reachable()
+PG_OK = pg_reachable()
 if not PG_OK and os.environ.get("CI"):
     raise RuntimeError("CI needs PostgreSQL on 127.0.0.1:5432 (started by .ci/run)")
 
@@ -127,41 +118,6 @@ def pytest_terminal_summary(terminalreporter):
 
 
 # -- databases -------------------------------------------------------------------------------------
-def _testing_app(url: str, instance: Path, **config):
-    return create_app("testing", SQLALCHEMY_DATABASE_URI=url, INSTANCE_DIR=str(instance),
-                      UPLOAD_DIR=str(instance / "uploads"), **config)
-
-
-def _upgrade(url: str, instance: Path) -> None:
-    from flask_migrate import upgrade
-
-    app = _testing_app(url, instance)
-    with app.app_context():
-        upgrade(revision="heads")
-        _db.engine.dispose()
-
-
-def _load_demo(url: str, instance: Path) -> None:
-    """The demo county, built by the loader `flask pm demo` runs, committed into the database at `url`."""
-    app = _testing_app(url, instance)
-    with app.app_context():
-        demo.build_data_set(demo.DEMO)
-        _db.session.commit()
-        _db.session.remove()
-        _db.engine.dispose()
-
-
-@contextlib.contextmanager
-def _run_lock(path: Path):
-    """An exclusive lock between the workers of this run (a file lock: the first builds, the others wait)."""
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 @pytest.fixture(scope="session")
 def run_dir(tmp_path_factory, worker_id) -> Path:
     """A directory shared by the xdist workers of this run, and only this run."""
@@ -169,23 +125,11 @@ def run_dir(tmp_path_factory, worker_id) -> Path:
     return base if worker_id == "main" else base.parent
 
 
-def _sqlite_build(path: Path, lock: Path, build) -> Path:
-    """Build the SQLite file at `path` once per run: the first worker builds, the others use it."""
-    with _run_lock(lock):
-        if not path.exists():
-            building = path.with_name(path.name + ".building")
-            build(building)
-            with contextlib.closing(sqlite3.connect(building)) as conn:  # all in the main file: no -wal to lose
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            building.rename(path)
-    return path
-
-
 @pytest.fixture(scope="session")
 def sqlite_template(run_dir) -> Path:
     """An SQLite file with the migrations applied: built once per run, copied per test."""
-    return _sqlite_build(run_dir / "template.sqlite3", run_dir / "template.lock",
-                         lambda path: _upgrade(f"sqlite:///{path}", run_dir / "template-instance"))
+    return build_sqlite_once(run_dir / "template.sqlite3", run_dir / "template.lock",
+                             lambda path: upgrade(f"sqlite:///{path}", run_dir / "template-instance"))
 
 
 @pytest.fixture(scope="session")
@@ -193,91 +137,14 @@ def sqlite_demo_template(sqlite_template, run_dir) -> Path:
     """The migrated template with the demo county loaded: built once per run, copied per test."""
     def build(path: Path) -> None:
         shutil.copyfile(sqlite_template, path)
-        _load_demo(f"sqlite:///{path}", run_dir / "demo-instance")
+        load_demo(f"sqlite:///{path}", run_dir / "demo-instance")
 
-    return _sqlite_build(run_dir / "demo.sqlite3", run_dir / "demo-sqlite.lock", build)
+    return build_sqlite_once(run_dir / "demo.sqlite3", run_dir / "demo-sqlite.lock", build)
 
 
 @pytest.fixture(scope="session")
 def worker_id(request) -> str:
     return getattr(request.config, "workerinput", {}).get("workerid", "main")
-
-
-class PgReset:
-    """Empties this worker's PostgreSQL database between tests, or fills it with the demo county.
-
-    DELETE with triggers off (session_replication_role = replica, which also skips the append-only
-    triggers and foreign-key checks) and restarted sequences: a few milliseconds, where TRUNCATE of the
-    fifty tables costs 0.1-1 s per test because it creates and syncs new files for every table.
-    Without superuser rights it falls back to TRUNCATE.
-    """
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.tables = [t.name for t in reversed(_db.metadata.sorted_tables)]  # children first
-        engine = sa.create_engine(url)
-        with engine.connect() as conn:
-            self.superuser = conn.scalar(sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
-            self.sequences = list(conn.scalars(sa.text(
-                "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' ORDER BY sequencename")))
-        engine.dispose()
-        self.demo_sequences: dict[str, int | None] = {}
-        self.demo_data: dict[str, bytes] = {}
-
-    def _empty(self, conn) -> None:
-        if not self.superuser:
-            conn.exec_driver_sql(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in self.tables) + " RESTART IDENTITY CASCADE")
-            return
-        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        conn.exec_driver_sql("".join(f'DELETE FROM "{t}";' for t in self.tables))
-        if self.sequences:
-            conn.exec_driver_sql("SELECT " + ", ".join(f"setval('\"{s}\"', 1, false)" for s in self.sequences))
-
-    def reset(self, engine) -> None:
-        """Every table empty, every sequence back at 1."""
-        with engine.begin() as conn:
-            self._empty(conn)
-
-    def load_demo(self, run_dir: Path) -> None:
-        """The demo county as COPY data per table, built once per run in whichever worker asks first."""
-        dump = run_dir / "demo-postgresql"
-        with _run_lock(run_dir / "demo-postgresql.lock"):
-            if not (dump / "sequences.json").exists():
-                self._dump_demo(dump, run_dir / "demo-postgresql-instance")
-        self.demo_sequences = json.loads((dump / "sequences.json").read_text())
-        self.demo_data = {t: (dump / f"{t}.copy").read_bytes() for t in self.tables if (dump / f"{t}.copy").exists()}
-
-    def _dump_demo(self, dump: Path, instance: Path) -> None:
-        engine = sa.create_engine(self.url)
-        self.reset(engine)
-        _load_demo(self.url, instance)
-        dump.mkdir(exist_ok=True)
-        with engine.connect() as conn:
-            cursor = conn.connection.driver_connection.cursor()
-            for table in self.tables:
-                if conn.scalar(sa.text(f'SELECT count(*) FROM "{table}"')):
-                    with cursor.copy(f'COPY "{table}" TO STDOUT (FORMAT BINARY)') as copy:
-                        (dump / f"{table}.copy").write_bytes(b"".join(bytes(block) for block in copy))
-            sequences = dict(conn.execute(sa.text(
-                "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")).all())
-        (dump / "sequences.json").write_text(json.dumps(sequences))
-        engine.dispose()
-
-    def restore_demo(self, engine) -> None:
-        """Every table as the demo left it: emptied, then filled by COPY from the run's dump."""
-        with engine.begin() as conn:
-            self._empty(conn)
-            if self.superuser:
-                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-            cursor = conn.connection.driver_connection.cursor()
-            for table in reversed(self.tables):  # parents first, for when foreign keys are checked
-                if table in self.demo_data:
-                    with cursor.copy(f'COPY "{table}" FROM STDIN (FORMAT BINARY)') as copy:
-                        copy.write(self.demo_data[table])
-            moved = [(s, v) for s, v in self.demo_sequences.items() if v is not None]
-            if moved:
-                conn.exec_driver_sql("SELECT " + ", ".join(f"setval('\"{s}\"', {v})" for s, v in moved))
 
 
 @pytest.fixture(scope="session")
@@ -286,31 +153,10 @@ def pg_url(worker_id: str, tmp_path_factory) -> str:
         pytest.skip("PostgreSQL not reachable")
     # One database per test process, so parallel runs (xdist, several checkouts) never collide.
     name = f"pm_test_{os.getpid()}_{worker_id}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    _upgrade(url, tmp_path_factory.mktemp("pg-instance"))
+    url = create_database(name)
+    upgrade(url, tmp_path_factory.mktemp("pg-instance"))
     yield url
-    # DROP DATABASE waits for a checkpoint, which takes seconds to a minute on a busy server: nobody needs to
-    # wait for it, so a detached process drops the database after the session.
-    # (The shell starts it in the background and returns at once; the dropper belongs to no test process.)
-    subprocess.run(
-        ["sh", "-c", '"$0" -c "$1" "$2" "$3" </dev/null >/dev/null 2>&1 &', sys.executable, _DROP_DATABASE,
-         PG_ADMIN_URL, name],
-        check=True, start_new_session=True,
-    )
-
-
-_DROP_DATABASE = """
-import sys
-import sqlalchemy as sa
-engine = sa.create_engine(sys.argv[1], isolation_level="AUTOCOMMIT")
-with engine.connect() as conn:
-    conn.execute(sa.text('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % sys.argv[2]))
-"""
+    drop_database_later(name)
 
 
 @pytest.fixture(scope="session")
@@ -335,14 +181,6 @@ def _wants_demo(request) -> bool:
     return "demo_db" in request.fixturenames
 
 
-def _copy_sqlite(template: Path, path: Path) -> None:
-    """A fresh copy of `template` at `path`: a new file (connections left open keep the old one) without the
-    old write-ahead log, which SQLite would otherwise replay into the copy."""
-    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        stale.unlink(missing_ok=True)
-    shutil.copyfile(template, path)
-
-
 class AppCache:
     """One app per backend for the whole session of a worker, reset before each test.
 
@@ -359,7 +197,7 @@ class AppCache:
 
     def get(self, backend: str, url: str):
         if backend not in self.apps:
-            app = _testing_app(url, self.base / backend)
+            app = testing_app(url, self.base / backend)
             app.test_client_class = IsolatedClient
             self.apps[backend] = (app, copy.deepcopy(dict(app.config)))
         return self.apps[backend]
@@ -404,12 +242,12 @@ def app(backend, request, tmp_path, app_cache):
     if backend == "sqlite":
         template = request.getfixturevalue("sqlite_demo_template" if demo_wanted else "sqlite_template")
         path = (tmp_path if fresh else app_cache.base) / "test.sqlite3"
-        _copy_sqlite(template, path)
+        copy_sqlite(template, path)
         url = f"sqlite:///{path}"
     else:
         url = request.getfixturevalue("pg_url")
     if fresh:
-        app = _testing_app(url, tmp_path)
+        app = testing_app(url, tmp_path)
         app.test_client_class = IsolatedClient
     else:
         app, config = app_cache.get(backend, url)
