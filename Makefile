@@ -36,6 +36,8 @@ demo: migrate
 run: demo
 	PM_EMBED_SCHEDULER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000 --no-reload
 
+# Two workers. PM_TEST_ALL_BACKENDS=1 make test runs every database test on PostgreSQL too, not only the tests
+# marked postgres and the sample (tests/conftest.py).
 test: install translations
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 

@@ -49,6 +49,8 @@ class Config:
     LOGIN_LOCK_MINUTES = 15
     PASSWORD_MIN_LENGTH_OFFICIAL = 12
     PASSWORD_MIN_LENGTH_RESIDENT = 8
+    # werkzeug's method for new password hashes (pm.services.accounts.passwords); slow on purpose.
+    PASSWORD_HASH_METHOD = "scrypt"
 
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
 
@@ -91,6 +93,8 @@ class TestingConfig(Config):
     IMPORT_ASYNC = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     LOGIN_LOCK_MINUTES = 15
+    # A cheap hash: tests log in and create accounts hundreds of times (scrypt costs ~0.3 s each).
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 class ProductionConfig(Config):

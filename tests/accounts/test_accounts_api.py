@@ -67,6 +67,7 @@ def test_station_manager_creates_a_staff_account(world, api, db):
     assert _actions(db, user.id) == ["user.create"]
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize(
     "payload, status, field",
     [

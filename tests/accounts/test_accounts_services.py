@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from pm.access import SYSTEM, scope_for
 from pm.errors import DomainError, Forbidden, NotFound
-from pm.models import AuditLog, Role, User
+from pm.models import AuditLog, Role
 from pm.services.accounts import login, passwords, tokens, users
 from tests.factories import PASSWORD, make_user, make_world
 
@@ -119,9 +119,3 @@ def test_tokens_are_ones_own(world, db):
     assert tokens.own_token(officer, token.id) is None and tokens.own_token(staff, token.id).id == token.id
 
 
-def test_password_hash_method_is_configurable(app, world, db):
-    """PASSWORD_HASH_METHOD picks werkzeug's method (tests may use a cheap one); the default is scrypt."""
-    assert passwords.hash_password("x" * 12).startswith("scrypt:")
-    app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
-    assert passwords.hash_password("x" * 12).startswith("pbkdf2:sha256:1000$")
-    assert db.session.scalar(select(User).where(User.username == "staff")) is not None

@@ -1,6 +1,7 @@
 """Login, throttling, sessions, CSRF and security headers."""
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from pm.models import AuditLog, Role
@@ -30,6 +31,7 @@ def test_wrong_password_reshows_form_with_message(client, db):
     assert "用户名或密码不正确" in resp.get_data(as_text=True)
 
 
+@pytest.mark.postgres
 def test_account_locks_after_repeated_failures(client, db):
     """Five failures lock the account: even the right password is refused until the lock ends."""
     user = _user(db)

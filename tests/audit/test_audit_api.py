@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+
 from pm.models import Role
 from pm.services import audit
 from tests.asserts import assert_error, ids
@@ -23,6 +25,7 @@ def test_api_changes_appear_in_the_audit_log_with_their_values(world, api):
     assert row["compound_id"] == household.compound_id and row["created_at"].endswith("+00:00")
 
 
+@pytest.mark.postgres
 def test_audit_filters_by_action_actor_and_local_dates(world, api, db):
     """Rows filter by action and actor, and date_from/date_to are whole days in Asia/Shanghai."""
     compound = world.compounds["a"][0]

@@ -28,19 +28,6 @@ from tests.factories import (
 )
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """Hash the demo passwords with few rounds: scrypt is slow on purpose and the tests load many times."""
-    import functools
-
-    from werkzeug.security import generate_password_hash
-
-    monkeypatch.setattr(
-        "pm.services.accounts.passwords.generate_password_hash",
-        functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"),
-    )
-
-
 def _count(db, model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
@@ -188,6 +175,7 @@ def test_jobs_list_shows_ids_and_schedules(runner):
     assert "每天 03:15" in result.output
 
 
+@pytest.mark.postgres
 def test_jobs_run_at_records_a_run_and_does_not_repeat_it(runner, db):
     """`jobs run NAME --at` records a JobRun for that period; the same period again does nothing."""
     first = runner.invoke(args=["pm", "jobs", "run", "imports.housekeeping", "--at", "2026-03-10T03:15"])

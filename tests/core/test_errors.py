@@ -1,8 +1,10 @@
 """Error handling: a lost race on a unique key is a 409, never a 500."""
+import pytest
 from flask import Blueprint
 from sqlalchemy.exc import IntegrityError
 
 
+@pytest.mark.fresh_app  # registers a blueprint, which an app that has served requests refuses
 def test_integrity_error_becomes_409(app, db):
     """An IntegrityError escaping a view is answered with 409 and a readable message (JSON and HTML)."""
     bp = Blueprint("boom", __name__)

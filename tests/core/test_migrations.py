@@ -1,10 +1,14 @@
 """The schema comes only from migrations: one head, and upgrading an empty database yields the models."""
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import Migrate
 
 from pm.extensions import db as _db
+
+# Migrations and the append-only triggers are database behaviour: both backends.
+pytestmark = pytest.mark.postgres
 
 
 def _script(app):

@@ -15,6 +15,9 @@ from pm.tasks import scheduler as sched
 from pm.timeutil import LOCAL_TZ
 from tests.factories import make_compound, make_user
 
+# Job runs are upserts per period and the scheduler holds an advisory lock: both backends.
+pytestmark = pytest.mark.postgres
+
 T0 = datetime(2026, 3, 10, 3, 15, tzinfo=LOCAL_TZ)  # a housekeeping time, Beijing
 
 calls: list[datetime] = []

@@ -1,6 +1,11 @@
 """Dashboards show each role what to do next."""
+import pytest
+
 from pm.models import PlanScope, PlanStatus, UsePlan
 from tests.factories import make_world
+
+# The dashboard's figures are SQL counts and sums over the scope: both backends.
+pytestmark = pytest.mark.postgres
 
 
 def _plan_in_voting(db, compound):

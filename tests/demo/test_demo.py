@@ -31,25 +31,13 @@ from pm.services.accounts.login import authenticate
 from pm.services.text import normalise_phone
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """Hash the demo passwords with few rounds: scrypt is slow on purpose and the tests load many times."""
-    import functools
-
-    from werkzeug.security import generate_password_hash
-
-    monkeypatch.setattr(
-        "pm.services.accounts.passwords.generate_password_hash",
-        functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"),
-    )
+# The loader writes with COPY and moves the sequences on PostgreSQL: its results are checked on both backends.
+pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def loaded(app, db):
-    """The demo county, committed."""
-    result = demo.build_data_set(demo.DEMO)
-    db.session.commit()
-    return result
+def loaded(demo_db):
+    """The demo county, committed (conftest's demo_db: built by demo.build_data_set once per session)."""
 
 
 def _count(db, stmt) -> int:

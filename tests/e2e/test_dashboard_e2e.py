@@ -42,23 +42,6 @@ def live_server(sqlite_template, tmp_path):
         db.engine.dispose()
 
 
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-sync"],
-        )
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")  # a phone
-        pg = context.new_page()
-        yield pg
-        context.close()
-        browser.close()
-
-
 def test_station_manager_sees_chinese_dashboard(live_server, page, tmp_path):
     """Log in through the real form (CSRF on) and land on the Chinese dashboard of the station's compound."""
     page.goto(f"{live_server}/")

@@ -11,7 +11,6 @@ from werkzeug.serving import make_server
 
 from pm import create_app
 from pm.extensions import db
-from tests.e2e.test_dashboard_e2e import page  # noqa: F401  (the 390 px Chromium page fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +24,7 @@ def live_server(sqlite_template, tmp_path):
                      UPLOAD_DIR=str(tmp_path / "uploads"), WTF_CSRF_ENABLED=True)
     with app.app_context():
         from tests.factories import make_world
-        from tests.fund.test_statements import (
+        from tests.factories.fund import (
             charge_plan,
             deposit,
             make_plan,
@@ -52,11 +51,11 @@ def live_server(sqlite_template, tmp_path):
         db.engine.dispose()
 
 
-def _no_sideways_scroll(page) -> bool:  # noqa: F811
+def _no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_owner_reads_account_and_statement_on_a_phone(live_server, page, tmp_path):  # noqa: F811
+def test_owner_reads_account_and_statement_on_a_phone(live_server, page, tmp_path):
     """At 390 px the owner sees balance and the 30% warning in large text; no page scrolls sideways."""
     base, compound_id = live_server
     page.goto(f"{base}/")

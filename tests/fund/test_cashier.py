@@ -178,6 +178,7 @@ def test_rate_in_use_is_fixed(db, w):
 
 
 # -- opening accounts ------------------------------------------------------------------------------
+@pytest.mark.postgres
 def test_open_accounts_idempotent_and_reports_missing(db, w):
     """Every household gets its account with area × rate; a second run opens nothing; unmatched are reported."""
     c = w.compounds["a"][0]
@@ -210,6 +211,7 @@ def test_public_housing_two_accounts(db, w):
 
 
 # -- payments --------------------------------------------------------------------------------------
+@pytest.mark.postgres
 def test_payment_posts_and_retry_posts_once(db, w):
     """A cashier's payment posts; a retry with the same key returns the same entry; another payload is 409."""
     a, _ = _opened(db, w)
@@ -255,6 +257,7 @@ def test_payment_kind_and_date_checked(db, w):
                              key=None, actor=_street(w), scope=scope_for(_street(w)))
 
 
+@pytest.mark.postgres
 def test_reversal_once_with_reason(db, w):
     """A payment is reversed once with a reason; the second attempt is refused."""
     a, _ = _opened(db, w)
@@ -269,6 +272,7 @@ def test_reversal_once_with_reason(db, w):
 
 
 # -- lists -----------------------------------------------------------------------------------------
+@pytest.mark.postgres
 def test_arrears_list_counts_reversals(db, w):
     """追缴: owed = due − net first-deposit credits (a reversed payment no longer counts); paid-up drop out."""
     a, b = _opened(db, w)
@@ -292,6 +296,7 @@ def test_arrears_scoped(db, w):
     assert len(db.session.execute(arrears.arrears_select(scope_for(_street(w)))).all()) == 2
 
 
+@pytest.mark.postgres
 def test_replenishment_threshold_integer(db, w):
     """续交: listed when balance×10 < due×3 exactly (30% of 327500 = 98250 is not below)."""
     a, b = _opened(db, w)
@@ -332,6 +337,7 @@ def test_bank_import_all_or_nothing(db, w):
     assert _sum(db, a) == 0 and db.session.scalar(select(func.count(BankImport.id))) == 0
 
 
+@pytest.mark.postgres
 def test_bank_import_posts_and_reimport_is_noop(db, w):
     """A good file posts every row with key bank:<流水号>; the same file again posts nothing and says so."""
     a, b = _opened(db, w)
@@ -348,6 +354,7 @@ def test_bank_import_posts_and_reimport_is_noop(db, w):
     assert keys == {"bank:S1", "bank:S2"}
 
 
+@pytest.mark.postgres
 def test_bank_import_xlsx_and_known_serial(db, w):
     """An xlsx statement is read too; a 流水号 already posted with a different amount is an error."""
     _opened(db, w)
@@ -382,6 +389,7 @@ def test_bank_import_missing_column(db, w):
 
 
 # -- returns ---------------------------------------------------------------------------------------
+@pytest.mark.postgres
 def test_returns_by_balance_exact_and_once(db, w):
     """Returns are split by balance exactly to the fen (largest remainder); a second run for the period is refused."""
     a, b = _opened(db, w)
@@ -475,6 +483,7 @@ def test_demolition_needs_role(db, w):
                        scope=scope_for(w.users[Role.COMMUNITY_WORKER]))
 
 
+@pytest.mark.postgres
 def test_returns_and_common_income_may_share_a_period(db, w):
     """Returns and common-part income are separate distributions: both may be made for "2025", each once."""
     _opened(db, w)

@@ -13,7 +13,7 @@ from pm.tasks import find_job
 from pm.tasks import fund as funds
 from pm.tasks.scheduler import run_job
 from tests.factories import make_user, make_world
-from tests.fund.test_statements import deposit, open_account
+from tests.factories.fund import deposit, open_account
 
 MARCH = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)  # 09:00 Beijing on 1 March
 
@@ -58,6 +58,7 @@ def test_low_balance_notifies_owner_and_officials(world):
         assert _notes(world.users[role]) == []
 
 
+@pytest.mark.postgres
 def test_low_balance_sends_once_per_month(world):
     """Running the reminder again in the same month sends nothing; the next month reminds again."""
     _low_balance_world(world)
@@ -70,6 +71,7 @@ def test_low_balance_sends_once_per_month(world):
     assert len(_notes(world.users[Role.OWNER])) == 2
 
 
+@pytest.mark.postgres
 def test_low_balance_job_runs_once_per_period(world):
     """Through run_job the job is recorded and a second run of the same period does nothing."""
     _low_balance_world(world)
@@ -126,6 +128,7 @@ def test_publicity_end_is_a_beijing_date(world, now, expected):
     assert counts["notices"] == expected
 
 
+@pytest.mark.postgres
 def test_publicity_end_notifies_creator_and_committee_once(world):
     """The plan's creator and the compound's committee members are told once; other plans are not announced."""
     plan = _plan(world, date(2026, 3, 1))

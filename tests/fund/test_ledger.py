@@ -8,6 +8,9 @@ from pm.models import EntryKind, LedgerEntry
 from pm.services.fund import ledger
 from tests.factories import make_household
 
+# Append-only triggers, unique idempotency keys, row locks and balance sums: both backends.
+pytestmark = pytest.mark.postgres
+
 
 def _account(db):
     account = ledger.get_or_open_subaccount(make_household(), due_fen=10_000)

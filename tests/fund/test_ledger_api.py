@@ -39,6 +39,7 @@ def _pay(client, account_id, key="key-1", **body):
     return client.post(f"{V1}/fund-accounts/{account_id}/entries", json=body, headers=headers)
 
 
+@pytest.mark.postgres
 def test_payment_created_replayed_conflict(api, world, accounts, db):
     """POST entries: 201 first, 200 with the same entry on replay, 409 for the same key with another payload."""
     a, _ = accounts
@@ -111,6 +112,7 @@ def test_list_and_entries_scoped(api, world, accounts, db):
     assert detail["balance_fen"] == 300 and detail["first_deposit_due_fen"] == 327_500
 
 
+@pytest.mark.postgres
 def test_reversal_once(api, world, accounts, db):
     """POST reversal posts the opposite amount once; a second reversal is 409; a missing reason is 422."""
     a, _ = accounts

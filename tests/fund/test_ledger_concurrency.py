@@ -23,6 +23,9 @@ from tests.factories import (
     make_world,
 )
 
+# Parallel writers prove something only on PostgreSQL (SQLite has one writer): no SQLite run.
+pytestmark = pytest.mark.pg_only
+
 THREADS = 16
 OPS = 12
 

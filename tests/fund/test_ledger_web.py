@@ -55,6 +55,7 @@ def _key(html: str) -> str:
     return re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', html).group(1)
 
 
+@pytest.mark.postgres
 def test_overview_scoped(client, auth, world, opened):
     """The overview shows per-compound totals of the user's scope only."""
     login(auth, "street")
@@ -69,6 +70,7 @@ def test_overview_needs_fund_view(client, auth, world):
     assert client.get("/funds/").status_code == 403
 
 
+@pytest.mark.postgres
 def test_payment_form_double_submit_posts_once(client, auth, world, opened):
     """The form carries a key made at render time; submitting it twice posts once."""
     a, _ = opened

@@ -142,6 +142,7 @@ def test_out_of_order_transition_is_conflict(world):
         run(world, plan, "flying")
 
 
+@pytest.mark.postgres
 def test_full_flow_with_vote_and_charge(world, db):
     """Draft → publicity → vote passes → works → settle → approve (configured approver) → charged by area."""
     h1, h2 = world.households["a"][0], world.households["a"][1]
@@ -248,6 +249,7 @@ def test_cancel_from_draft(world):
     assert plan.status == PlanStatus.CANCELLED
 
 
+@pytest.mark.postgres
 def test_charge_splits_by_area_with_shortfall(world, db):
     """The cost is split by floor area exactly; each account pays min(share, balance); the rest is a shortfall."""
     h1, h2 = world.households["a"][0], world.households["a"][1]
@@ -270,6 +272,7 @@ def test_charge_splits_by_area_with_shortfall(world, db):
         run(world, plan, "charged", role=Role.COUNTY_ADMIN)
 
 
+@pytest.mark.postgres
 def test_charge_ties_go_to_lower_account(world, db):
     """Equal areas: the leftover fen goes to the lower account id (rule stored with the plan)."""
     h1, h2 = world.households["a"][0], world.households["a"][1]
@@ -281,6 +284,7 @@ def test_charge_ties_go_to_lower_account(world, db):
     assert plan.rounding_method == "largest_remainder;area_desc;account_id_asc"
 
 
+@pytest.mark.postgres
 def test_sold_public_housing_split_by_deposits(world, db):
     """房改房: the household's part is split between owner and work-unit accounts by their net deposits."""
     h1, h2 = world.households["a"][0], world.households["a"][1]
@@ -334,6 +338,7 @@ def test_owners_notified_of_vote_and_emergency(world, db):
         Notification.user_id == world.users[Role.RESIDENT].id)) == 0
 
 
+@pytest.mark.postgres
 def test_post_batch_all_or_nothing(world, db):
     """ledger.post_batch: one account that would be overdrawn means nothing of the batch is posted."""
     a1, a2 = fund(world.households["a"][0], 1_000), fund(world.households["a"][1], 100)
@@ -344,6 +349,7 @@ def test_post_batch_all_or_nothing(world, db):
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.kind == EntryKind.CHARGE)) == 0
 
 
+@pytest.mark.postgres
 def test_post_batch_replays_and_key_conflicts(world, db):
     """ledger.post_batch: a replay posts nothing new; a key reused for another amount is a Conflict."""
     a1, a2 = fund(world.households["a"][0], 1_000), fund(world.households["a"][1], 1_000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from pm.access import SYSTEM
@@ -66,6 +67,7 @@ def test_foreign_plan_is_404(world, api, db):
     assert_error(api(world.users[Role.STREET_OFFICER]).get(f"{V1}/plans/{plan_id}"), 404)
 
 
+@pytest.mark.postgres
 def test_transitions_vote_and_tally(world, api, db):
     """Publicise, open the vote after the publicity days, owners vote once each, the tally is live."""
     client = api(world.users[Role.COMMUNITY_WORKER])

@@ -16,8 +16,7 @@ from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import CONFIRMATIONS
 from pm.timeutil import local_today
 from tests.factories import make_world
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from tests.factories.files import PNG
 
 
 @pytest.fixture
@@ -92,6 +91,7 @@ def test_transition_forms_by_role(world, client, auth, db):
     assert "公示期未满" in resp.get_data(as_text=True)
 
 
+@pytest.mark.postgres
 def test_owner_votes_on_phone_once(world, client, auth, db):
     """The owner sees big buttons for their dwelling; the ballot is recorded; a second one is refused."""
     plan_id = _plan(world, db, status="voting")

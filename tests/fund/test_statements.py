@@ -1,12 +1,10 @@
 """资金公示: owners' accounts, yearly statements per compound and household (exact, scoped, no N+1).
 
-The factories at the top (open_account, deposit, charge_plan, ...) are shared by the statements' web,
-API and job tests; they build data with pm.services.fund.ledger.post and the models directly.
+The fund factories (open_account, deposit, charge_plan, ...) are in tests/factories/fund.py.
 """
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -15,71 +13,33 @@ from pm.access import SYSTEM, scope_for
 from pm.errors import DomainError, NotFound
 from pm.extensions import db
 from pm.models import (
-    SubAccount,
     LedgerEntry,
     Ownership,
-    PlanShare,
     Role,
-    UsePlan,
     User,
 )
-from pm.models.fund import EntryKind, Holder, PlanStatus
+from pm.models.fund import EntryKind, Holder
 from pm.services.fund import arrears, ledger, subaccounts
 from pm.services.fund import statements as fs
 from pm.timeutil import local_today
 from tests.factories import (
-    make_building,
-    make_household,
     make_owner,
     make_person,
-    make_unit,
     make_user,
     make_world,
 )
+from tests.factories.fund import (
+    charge_plan,
+    compound_with_accounts,
+    deposit,
+    make_plan,
+    open_account,
+)
+
+# Statements are SQL sums, a window function and year bounds: both backends.
+pytestmark = pytest.mark.postgres
 
 Y = 2025
-
-
-# -- factories ------------------------------------------------------------------------------------
-def open_account(household, due_fen: int = 10_000, holder: Holder = Holder.OWNER) -> SubAccount:
-    """A sub-account with a first deposit due."""
-    return ledger.get_or_open_subaccount(household, holder, due_fen=due_fen)
-
-
-def deposit(account, amount_fen: int, on: date, kind: EntryKind = EntryKind.FIRST_DEPOSIT, memo: str | None = None):
-    return ledger.post(account, kind, amount_fen, actor=None, source_type="manual", value_on=on, memo=memo)
-
-
-def make_plan(compound, title: str = "1号楼屋面防水", cost_fen: int = 10_000, **kw) -> UsePlan:
-    plan = UsePlan(compound_id=compound.id, title=title, shared_part=kw.pop("shared_part", "屋面"),
-                   reason=kw.pop("reason", "屋面渗漏"), budget_fen=cost_fen, actual_cost_fen=cost_fen,
-                   status=kw.pop("status", PlanStatus.CHARGED), **kw)
-    db.session.add(plan)
-    db.session.flush()
-    return plan
-
-
-def charge_plan(plan, parts, on: date) -> None:
-    """Charge (account, share_fen, charged_fen) parts of a plan and record its PlanShare rows."""
-    for account, share, charged in parts:
-        if charged:
-            ledger.post(account, EntryKind.CHARGE, charged, actor=None, source_type="plan", source_id=plan.id,
-                        value_on=on, memo=f"使用方案 #{plan.id}")
-        db.session.add(PlanShare(plan_id=plan.id, account_id=account.id, household_id=account.household_id,
-                                 area_m2=account.household.area_m2, share_fen=share, charged_fen=charged,
-                                 shortfall_fen=share - charged))
-    db.session.flush()
-
-
-def compound_with_accounts(compound, n: int, *, due_fen: int = 10_000, on: date = date(Y, 3, 1)) -> list[SubAccount]:
-    """n households in a new building of `compound`, each with an account holding its first deposit."""
-    unit = make_unit(make_building(compound))
-    accounts = []
-    for i in range(n):
-        account = open_account(make_household(unit, room_no=str(101 + i), area_m2=Decimal("60.00") + i), due_fen)
-        deposit(account, due_fen, on)
-        accounts.append(account)
-    return accounts
 
 
 @pytest.fixture
@@ -284,7 +244,7 @@ def test_latest_movements_per_account_in_one_query(world, count_queries):
         deposit(a1, 100 + i, date(Y, 1, 1 + i))
     db.session.commit()
     account_id, scope = a1.id, scope_for(world.users[Role.OWNER])
-    scope.user.person_id  # noqa: B018 (load the user before counting)
+    scope.user.person_id
     with count_queries() as counter:
         latest = subaccounts.latest_movements(scope, [account_id], per_subaccount=5)
     assert counter.count == 1

@@ -9,7 +9,7 @@ from pm.extensions import db
 from pm.models import Role
 from pm.models.fund import EntryKind
 from tests.factories import make_world
-from tests.fund.test_statements import (
+from tests.factories.fund import (
     charge_plan,
     deposit,
     make_plan,

@@ -13,7 +13,7 @@ from pm.extensions import db
 from pm.models.fund import EntryKind
 from pm.services.fund import ledger
 from tests.factories import make_world
-from tests.fund.test_statements import (
+from tests.factories.fund import (
     charge_plan,
     deposit,
     make_plan,

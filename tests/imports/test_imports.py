@@ -40,40 +40,14 @@ from tests.factories import (
     make_unit,
     make_world,
 )
-
-HEADERS = ["楼栋", "单元", "房号", "楼层", "建筑面积(㎡)", "房改房(是/否)", "业主姓名", "业主电话", "产权登记日期", "备注"]
-BUILDING_HEADERS = ["楼栋", "层数", "电梯(有/无)"]
-
-
-def row(building="1号楼", unit="1单元", room="101", floor=1, area="65.50", sold="否", names="", phones="",
-        registered="", note=""):
-    """One 房屋 row in template order."""
-    return [building, unit, room, floor, area, sold, names, phones, registered, note]
-
-
-def xlsx(households, buildings=None, *, sheet="房屋", headers=HEADERS) -> bytes:
-    """A workbook with a 房屋 sheet (and a 楼栋 sheet when buildings is given)."""
-    book = Workbook()
-    ws = book.active
-    ws.title = sheet
-    ws.append(headers)
-    for values in households:
-        ws.append(values)
-    if buildings is not None:
-        bs = book.create_sheet("楼栋")
-        bs.append(BUILDING_HEADERS)
-        for values in buildings:
-            bs.append(values)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def csv_bytes(households, encoding="utf-8", *, bom=False) -> bytes:
-    """The 房屋 sheet as CSV text in an encoding."""
-    lines = [",".join(HEADERS)] + [",".join(str(v) for v in values) for values in households]
-    data = ("\r\n".join(lines) + "\r\n").encode(encoding)
-    return (b"\xef\xbb\xbf" + data) if bom else data
+from tests.factories.imports import (
+    BUILDING_HEADERS,
+    GOOD,
+    HEADERS,
+    csv_bytes,
+    row,
+    xlsx,
+)
 
 
 def run(app, user, compound, data: bytes, filename="台账.xlsx") -> ImportJob:
@@ -131,13 +105,6 @@ def empty_compound(world, db):
     return compound
 
 
-GOOD = [
-    row("1号楼", "1单元", "101", 1, "65.50", "否", "张三", "13900000001", "2010-05-01", ""),
-    row("1号楼", "1单元", "102", 1, "70.25", "是", "李四、王五", "13900000002、13900000003", "2011-01-02", "东户"),
-    row("2号楼", "1单元", "201", 2, "88", "否", "", "", "", ""),
-]
-
-
 def test_template_has_layout_and_imports_its_example(app, db, manager, empty_compound):
     """The template has the 房屋/楼栋/说明 sheets with the documented headers, and its example row imports."""
     data = layout.template_workbook()
@@ -157,6 +124,7 @@ def test_template_has_layout_and_imports_its_example(app, db, manager, empty_com
     assert sorted(owners) == ["张三", "李四"]
 
 
+@pytest.mark.postgres
 def test_valid_file_imports_with_counts(app, db, manager, empty_compound):
     """A valid file creates buildings, units, households and owners, and reports the counts."""
     job = run(app, manager, empty_compound, xlsx(GOOD, [["1号楼", 6, "有"]]))
@@ -182,6 +150,7 @@ def test_valid_file_imports_with_counts(app, db, manager, empty_compound):
     assert summary[0].compound_id == empty_compound.id
 
 
+@pytest.mark.postgres
 def test_reimport_changes_nothing(app, db, manager, empty_compound):
     """Importing the same file again changes no row; only the import summary is audited."""
     data = xlsx(GOOD, [["1号楼", 6, "有"]])
@@ -198,6 +167,7 @@ def test_reimport_changes_nothing(app, db, manager, empty_compound):
     assert db.session.scalar(select(func.count(AuditLog.id))) == audits + 1
 
 
+@pytest.mark.postgres
 def test_one_bad_row_imports_nothing(app, db, manager, empty_compound):
     """One bad row among good ones rejects the file: nothing is written, the error says where and why."""
     rows = [*GOOD, row("3号楼", "1单元", "301", 3, "-5")]
@@ -387,6 +357,7 @@ def test_csv_error_rows_are_numbered_like_excel(app, db, manager, empty_compound
     assert [(e["sheet"], e["row"], e["column"]) for e in job.errors] == [("房屋", 3, "建筑面积(㎡)")]
 
 
+@pytest.mark.postgres
 def test_owner_change_is_recorded_as_history(app, db, manager, world):
     """Different owners end the current ownership as a correction on the given date and start the new one."""
     compound = world.compounds["a"][0]
@@ -428,6 +399,7 @@ def test_owners_without_phones_compare_by_name(app, db, manager, world):
     assert job.counts["households_unchanged"] == 1 and job.counts["owners_changed"] == 0
 
 
+@pytest.mark.postgres
 def test_same_owner_is_one_person(app, db, manager, world, empty_compound):
     """One name and phone is one person: across rows, and reusing a person already registered elsewhere."""
     existing = world.persons["a"]["owner"]  # owns a home in another compound
@@ -464,6 +436,7 @@ def test_demolished_household_cannot_change(app, db, manager, world):
     assert [(e["column"], e["message"]) for e in job.errors] == [("房号", m.E_DEMOLISHED)]
 
 
+@pytest.mark.postgres
 def test_export_then_import_is_a_no_op(app, db, manager, world):
     """A compound's export, imported back, changes nothing (co-owners, phoneless owners, notes included)."""
     compound = world.compounds["a"][0]
@@ -532,6 +505,7 @@ def test_validation_reports_progress(app, db, manager, empty_compound):
     assert seen == [200, 400, 450]
 
 
+@pytest.mark.postgres
 def test_large_import_finishes(app, db, manager, empty_compound):
     """A 5,000-row workbook imports in one go (bulk writes, no per-row queries)."""
     rows = [

@@ -17,7 +17,7 @@ from pm.extensions import db as database
 from pm.models import Household, ImportJob, ImportStatus, Role
 from pm.timeutil import utcnow
 from tests.factories import PASSWORD, make_compound, make_user, make_world
-from tests.imports.test_imports import GOOD, csv_bytes, row, xlsx
+from tests.factories.imports import GOOD, csv_bytes, row, xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -252,6 +252,7 @@ def test_oversized_upload_by_non_importer_shows_no_form(app, client, auth, world
     assert resp.status_code == 403 and 'name="file"' not in html
 
 
+@pytest.mark.postgres
 def test_async_import_runs_in_background(app, client, auth, fresh):
     """With IMPORT_ASYNC the upload returns at once and a thread finishes the job (polled via status)."""
     app.config["IMPORT_ASYNC"] = True

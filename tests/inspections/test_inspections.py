@@ -22,8 +22,8 @@ from pm.models import (
 from pm.services.inspections import inspections, rectification
 from pm.services.stations import patrols
 from tests.factories import make_user, make_world
+from tests.factories.files import PNG
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 NOW = datetime(2026, 3, 15, 4, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 15)
 
@@ -165,6 +165,7 @@ def test_bad_deduction_is_refused(db, deduction, field):
     assert db.session.scalar(select(func.count()).select_from(Finding)) == 0
 
 
+@pytest.mark.postgres
 def test_deductions_of_one_item_are_capped_at_its_points(db):
     """Within one inspection, the deductions of an item never exceed its points (records: 5)."""
     w = make_world()
@@ -243,6 +244,7 @@ def test_only_the_responsible_body_reports_and_only_inspectors_recheck(db):
         rectification.recheck(order, **by(w.users[Role.STATION_MANAGER]), passed=True, now=NOW)
 
 
+@pytest.mark.postgres
 def test_overdue_is_computed_at_read_time(db):
     """An owed order past its deadline is overdue; a reported or closed one is not."""
     w = make_world()
@@ -253,6 +255,7 @@ def test_overdue_is_computed_at_read_time(db):
     assert not order.is_overdue(order.due_on + timedelta(days=1))
 
 
+@pytest.mark.postgres
 def test_problem_checkin_opens_an_order_once(db):
     """A patrol check-in with a problem opens a station order directly; an ok one cannot; twice is refused."""
     w = make_world()

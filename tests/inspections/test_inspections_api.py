@@ -116,6 +116,7 @@ def test_order_lifecycle_over_the_api(api, world, db):
         "opened", "reported", "returned", "reported", "closed"]
 
 
+@pytest.mark.postgres
 def test_queue_is_scoped_and_filters_overdue(api, world, db):
     """Each station sees only its own orders; ?overdue=true lists only overdue ones."""
     officer = world.users[Role.STREET_OFFICER]
@@ -150,6 +151,7 @@ def test_assessment_items(api, world, db):
     assert {"code": "environment", "name": "环境卫生/保洁", "max_points": "20.00"} in items
 
 
+@pytest.mark.postgres
 def test_work_logs_over_the_api(api, world, db):
     """Staff post a log (future dates and duplicates refused); officials list a station's logs in their area."""
     manager = world.users[Role.STATION_MANAGER]

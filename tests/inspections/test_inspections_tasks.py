@@ -1,6 +1,7 @@
 """整改单逾期督办: the daily job notifies the level above about overdue orders, once per deadline and person."""
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from pm.access import SYSTEM, scope_for
@@ -9,6 +10,9 @@ from pm.services.inspections import inspections, rectification
 from pm.tasks import find_job
 from pm.tasks.scheduler import run_job
 from tests.factories import make_user, make_world
+
+# Escalation runs once per period (upsert) and notifies once (unique key): both backends.
+pytestmark = pytest.mark.postgres
 
 NOW = datetime(2026, 3, 15, 4, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 15)

@@ -20,8 +20,7 @@ from pm.services.stations import patrols, worklogs
 from pm.services.stations import teams as station_teams
 from pm.timeutil import local_today
 from tests.factories import make_user, make_world
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from tests.factories.files import PNG
 
 def by(user):
     """The actor and their scope, as the services take them."""
@@ -133,6 +132,7 @@ def test_station_reports_and_inspector_closes_through_the_pages(client, auth, db
     assert "已闭合" in page and "仍有垃圾" in page and "二次清运" in page
 
 
+@pytest.mark.postgres
 def test_queue_puts_overdue_first_and_flags_it(client, auth, db):
     """Owed orders come first, overdue ones leading and flagged; closed ones last."""
     w = make_world()

@@ -1,4 +1,6 @@
 """The bell: unread count, the list of one's own notifications, marking read, safe links."""
+
+import pytest
 from sqlalchemy import select
 
 from pm.models import Notification, Role
@@ -32,6 +34,7 @@ def test_open_marks_read_and_follows_internal_link(client, auth, db):
     assert client.post(f"/notifications/{other.id}/open").status_code == 404
 
 
+@pytest.mark.postgres
 def test_dedupe_key_sends_once(db):
     """A reminder with the same key is sent once."""
     w = make_world()

@@ -40,6 +40,7 @@ def test_streets_and_communities_are_listed_and_filtered(world, api):
     assert body["street_id"] == street.id and body["street_name"] == "b街道"
 
 
+@pytest.mark.postgres
 def test_compounds_filter_by_community_street_mode_and_text(world, api, db):
     """Compounds filter by community, street, management mode and name/address text."""
     a1, a2 = world.compounds["a"]
@@ -67,6 +68,7 @@ def test_list_filters_with_bad_values_are_422(world, api):
     assert_error(client.get(f"{V1}/households", query_string={"q": "a\x00b"}), 422, "q")
 
 
+@pytest.mark.postgres
 def test_compound_detail_has_areas_as_strings_and_enums_as_values(world, api, db):
     """A compound's area is a two-decimal string, its enums are their values, its dates ISO."""
     compound = world.compounds["a"][0]
@@ -157,6 +159,7 @@ def test_bad_compound_input_is_422_naming_the_field(world, api, db, payload, fie
     assert _count(db, Compound) == before
 
 
+@pytest.mark.postgres
 def test_compound_with_a_taken_name_is_409(world, api, db):
     """A compound name already used in the community is a 409 on name."""
     resp = api(world.users[Role.COUNTY_ADMIN]).post(f"{V1}/compounds", json={
@@ -196,6 +199,7 @@ def test_buildings_and_units_are_created_and_listed(world, api, db):
     assert _audit_actions(db, "Building", building["id"]) == ["building.create"]
 
 
+@pytest.mark.postgres
 def test_duplicate_building_or_unit_is_409_and_bad_floors_422(world, api, db):
     """A building or unit name already used is a 409 on name; floors out of range a 422."""
     compound = world.compounds["a"][0]
@@ -210,6 +214,7 @@ def test_duplicate_building_or_unit_is_409_and_bad_floors_422(world, api, db):
 
 
 # -- households ------------------------------------------------------------------------------------
+@pytest.mark.postgres
 def test_household_search_by_owner_name_phone_building_and_room(world, api, db):
     """GET /households finds households by owner name, owner phone, compound, building and room."""
     owner = world.persons["a"]["owner"]
@@ -234,6 +239,7 @@ def test_household_list_is_paginated(world, api):
     assert (body["page"], body["per_page"], body["total"], len(body["items"])) == (2, 3, 4, 1)
 
 
+@pytest.mark.postgres
 def test_household_is_created_with_an_exact_area(world, api, db):
     """POST /households creates a household (201); "65.5" is stored exactly and shown as "65.50"."""
     unit = db.session.scalar(select(Unit).where(Unit.compound_id == world.compounds["a"][0].id))
@@ -248,6 +254,7 @@ def test_household_is_created_with_an_exact_area(world, api, db):
     assert _audit_actions(db, "Household", body["id"]) == ["household.create"]
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize(
     "payload, status, field",
     [
@@ -284,6 +291,7 @@ def test_bad_household_input_is_refused_and_changes_nothing(world, api, db, payl
     assert (_count(db, Household), _count(db, AuditLog)) == (before[0], before[1] + 1)  # +1: the test's token
 
 
+@pytest.mark.postgres
 def test_json_numbers_are_read_exactly_not_through_float(world, api, db):
     """A JSON area 65.00000000000000001 (65.0 as a float) is refused: the body is parsed as Decimal."""
     unit = db.session.scalar(select(Unit).where(Unit.compound_id == world.compounds["a"][0].id))
@@ -330,6 +338,7 @@ def test_household_patch_changes_area_exactly_and_audits_it(world, api, db):
     assert row.object_id == household.id and row.changes == {"area_m2": ["65.50", "72.10"]}
 
 
+@pytest.mark.postgres
 def test_household_patch_to_a_taken_room_is_409(world, api, db):
     """Renaming a household to a room number its unit already has is a 409 and changes nothing."""
     a0, a1 = world.households["a"][:2]
@@ -380,6 +389,7 @@ def test_bad_transfer_is_refused_and_changes_nothing(world, api, db, payload, fi
     assert _count(db, Ownership, Ownership.household_id == household.id, Ownership.ended_on.is_(None)) == 1
 
 
+@pytest.mark.postgres
 def test_co_owner_is_added_once(world, api):
     """POST /households/<id>/owners adds a co-owner; adding the same person again is a 409."""
     household = world.households["a"][0]

@@ -2,6 +2,7 @@
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from pm.models import AuditLog, Compound, Household, Ownership, OwnershipEnd, Residency
@@ -45,6 +46,7 @@ def test_create_compound(client, auth, db):
     assert db.session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "compound.create")) == 1
 
 
+@pytest.mark.postgres
 def test_create_compound_bad_input_changes_nothing(client, auth, db):
     """A negative area and a duplicate name re-show the form with messages; nothing is created."""
     w = make_world()
@@ -79,6 +81,7 @@ def test_station_manager_registers_household(client, auth, db):
     assert h.area_m2 == Decimal("88.05") and h.compound_id == c.id
 
 
+@pytest.mark.postgres
 def test_household_duplicate_room_and_bad_area(client, auth, db):
     """A duplicate room, a zero area and three decimals are refused with the reason."""
     w = make_world()
@@ -160,6 +163,7 @@ def test_residents_move_in_and_out(client, auth, db):
     assert r.ended_on == date(2025, 6, 30)
 
 
+@pytest.mark.postgres
 def test_search_by_owner_name_phone_and_room(client, auth, db):
     """Search finds a household by owner name, phone or room, only within scope."""
     w = make_world()

@@ -10,7 +10,7 @@ from pm.access import scope_for
 from pm.errors import DomainError, NotFound
 from pm.models import Notification, RepairRequest, Role
 from pm.services.repairs import filing, portal, workflow
-from tests.repair_helpers import NOW, repair_world
+from tests.factories.repairs import NOW, repair_world
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pm.access import scope_for
 from pm.models import Role
 from pm.services.periods import Month
 from pm.services.repairs import filing, metrics, workflow
-from tests.repair_helpers import NOW, repair_world
+from tests.factories.repairs import NOW, repair_world
 
 MARCH = Month(2026, 3)
 

@@ -34,7 +34,7 @@ from pm.services.repairs import (
 )
 from pm.timeutil import to_local
 from tests.factories import make_user
-from tests.repair_helpers import NOW, PNG, png, repair_world
+from tests.factories.repairs import NOW, PNG, png, repair_world
 
 
 @pytest.fixture
@@ -307,6 +307,7 @@ def test_agreed_time_replaces_deadline(w, db):
     assert req.completion_due_at == at and req.is_time_agreed
 
 
+@pytest.mark.postgres
 def test_overdue_computed_at_read_time(w, db):
     """A request is overdue once its response deadline passes while unaccepted."""
     req = _file(w, db)
@@ -317,6 +318,7 @@ def test_overdue_computed_at_read_time(w, db):
     assert [r.id for r in db.session.scalars(stmt).unique()] == [req.id]
 
 
+@pytest.mark.postgres
 def test_escalation_community_then_street_idempotent(w, db):
     """Overdue: the community is notified, later the street office; running twice sends nothing new."""
     req = _file(w, db)
@@ -332,6 +334,7 @@ def test_escalation_community_then_street_idempotent(w, db):
     assert req.escalation_level == 2
 
 
+@pytest.mark.postgres
 def test_auto_close_after_days(w, db):
     """A completed request not confirmed within 3 days is closed by the job."""
     req = _file(w, db)
@@ -341,6 +344,7 @@ def test_auto_close_after_days(w, db):
     assert req.status == RepairStatus.CLOSED and req.events[-1].kind == "auto_closed"
 
 
+@pytest.mark.postgres
 def test_public_rate_limit_per_phone(w, db):
     """The public page accepts 5 requests per phone per hour, then refuses with a clear message."""
     token = _token(w)
@@ -359,6 +363,7 @@ def test_public_rate_limit_per_phone(w, db):
                        now=NOW + timedelta(minutes=61))
 
 
+@pytest.mark.postgres
 def test_public_rate_limit_per_ip(w, db):
     """Ten public requests from one IP address per hour, whatever the phone numbers."""
     token = _token(w)
@@ -409,6 +414,7 @@ def test_needs_fund_only_for_common_area(w, db):
     assert common.needs_fund and common.use_plan_id == plan.id and plan.repair_request_id == common.id
 
 
+@pytest.mark.postgres
 def test_metrics_exact_fractions(w, db):
     """Count, on-time rates, average rating and reopen rate of a station's month are exact."""
     a = _file(w, db)
@@ -425,6 +431,7 @@ def test_metrics_exact_fractions(w, db):
     assert m.reopen_rate == Fraction(0)
 
 
+@pytest.mark.postgres
 def test_emergency_overdue_when_nobody_on_site(w, db):
     """An emergency accepted but with nobody on site after the on-site deadline is overdue; on site it is not."""
     req = _file(w, db, urgency=Urgency.EMERGENCY)

@@ -10,7 +10,7 @@ from pm.access import scope_for
 from pm.models import RepairRequest, RepairStatus, Role
 from pm.services.repairs import filing
 from pm.timeutil import utcnow
-from tests.repair_helpers import repair_world
+from tests.factories.repairs import repair_world
 
 
 def by(user):
@@ -99,6 +99,7 @@ def test_other_station_cannot_see_or_act(w, api, db):
     assert db.session.get(RepairRequest, rid).status == RepairStatus.SUBMITTED
 
 
+@pytest.mark.postgres
 def test_queue_filters_and_constant_queries(w, api, db, count_queries):
     """The queue is scoped, filterable, and costs the same queries for 5 and 50 rows."""
     owner_id, compound_id = w.users[Role.OWNER].id, w.compounds["a"][0].id
@@ -131,6 +132,7 @@ def test_queue_filters_and_constant_queries(w, api, db, count_queries):
     assert staff.get("/api/v1/repairs?status=bogus").status_code == 422
 
 
+@pytest.mark.postgres
 def test_metrics_api_exact(w, api, db):
     """GET /repairs/metrics gives exact counts and fractions for the month."""
     _post_repair(api, w)

@@ -11,7 +11,7 @@ from pm.models import JobRun, Notification, RepairRequest, RepairStatus, Role
 from pm.services.repairs import filing, workflow
 from pm.tasks import EveryMinutes, find_job
 from pm.tasks import scheduler as sched
-from tests.repair_helpers import NOW, repair_world
+from tests.factories.repairs import NOW, repair_world
 
 
 def by(user):
@@ -42,6 +42,7 @@ def test_every_minutes_periods():
         EveryMinutes(7)
 
 
+@pytest.mark.postgres
 def test_escalation_job_runs_once_per_slot(w, db):
     """Run through the job runner: one run per slot, the community notified once even across slots."""
     _file(w, db)

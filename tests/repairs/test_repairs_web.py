@@ -11,7 +11,7 @@ from pm.access import scope_for
 from pm.models import RepairPortal, RepairRequest, RepairStatus, Role, WorkCalendarDay
 from pm.services.repairs import filing, portal, workflow
 from pm.timeutil import utcnow
-from tests.repair_helpers import PNG, repair_world
+from tests.factories.repairs import PNG, repair_world
 
 
 def by(user):
@@ -93,6 +93,7 @@ def test_rating_by_someone_else_forbidden(client, auth, db, w):
     assert client.post(f"/repairs/{req.id}/confirm", data={"rate-rating": "1"}).status_code == 404
 
 
+@pytest.mark.postgres
 def test_public_page_files_and_rate_limits(client, db, w):
     """The QR page files without an account; the sixth request from one phone within an hour is refused."""
     compound = w.compounds["a"][0]

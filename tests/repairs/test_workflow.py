@@ -12,7 +12,7 @@ from pm.models import RepairCategory, RepairRequest, Role, Urgency
 from pm.services.repairs import filing, funding, workflow
 from pm.timeutil import utcnow
 from tests.factories import make_user
-from tests.repair_helpers import NOW, repair_world
+from tests.factories.repairs import NOW, repair_world
 
 
 @pytest.fixture

@@ -108,11 +108,23 @@ def test_shift_agrees_with_repeated_next(month, n):
 
 @given(months)
 def test_bounds_tile_time(month):
-    """A month's end is the next month's start; its start is Beijing midnight of its first day."""
+    """A month's end is the next month's start; its start is the first instant of its first day in Beijing.
+
+    (Midnight itself, except on the days daylight saving began at midnight in 1940-41 and 1986-91: then the
+    day's first instant is 01:00.)"""
     start, end = month.bounds()
     assert end == month.next().bounds()[0]
-    assert to_local(start).date() == month.first_day and to_local(start).time().hour == 0
+    assert to_local(start).date() == month.first_day
+    assert to_local(start - timedelta(microseconds=1)).date() == month.first_day - timedelta(days=1)
+    assert to_local(start).time().hour in (0, 1)
     assert Month.of(start) == month and Month.of(end - timedelta(microseconds=1)) == month
+
+
+def test_a_month_that_began_with_daylight_saving_starts_at_its_first_instant():
+    """June 1940: Shanghai's clocks went from 00:00 to 01:00 on the 1st; the month starts at that instant."""
+    start, _end = Month(1940, 6).bounds()
+    assert to_local(start).date().isoformat() == "1940-06-01"
+    assert to_local(start - timedelta(microseconds=1)).date().isoformat() == "1940-05-31"
 
 
 @given(months)

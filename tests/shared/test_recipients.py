@@ -97,6 +97,7 @@ def test_officials_over_every_level(world, db):
         foreign.id: [_u(world, Role.COUNTY_ADMIN)]}
 
 
+@pytest.mark.postgres
 def test_officials_over_a_compound_served_by_two_stations(world, db):
     """A compound kept by two stations tells the managers of both, each once."""
     c1 = world.compounds["a"][0]
@@ -136,6 +137,7 @@ def test_a_disabled_account_is_never_returned(world, db):
     assert recipients.enabled([u.id for u in world.users.values()]) == []
 
 
+@pytest.mark.postgres
 def test_one_query_per_call_whatever_the_number_of_places(world, db, count_queries):
     """Each function runs one statement for any number of places (no N+1), none for no places."""
     compounds = [c.id for c in world.compounds["a"] + world.compounds["b"]]

@@ -12,8 +12,8 @@ from pm.errors import DomainError, NotFound
 from pm.models import PhotoStage, PlanDocument, RepairCategory, RepairPhoto, RepairRequest, Role, UsePlan
 from pm.services import storage
 from tests.factories import make_user, make_world
+from tests.factories.files import PNG
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
 PDF = b"%PDF-1.7\n" + b"0" * 32

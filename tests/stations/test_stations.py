@@ -13,8 +13,8 @@ from pm.services.periods import Month
 from pm.services.stations import patrols, worklogs
 from pm.services.stations import teams as station_teams
 from tests.factories import make_user, make_world
+from tests.factories.files import PNG
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 NOW = datetime(2026, 3, 15, 4, 0, tzinfo=UTC)  # 12:00 in Beijing
 TODAY = date(2026, 3, 15)
 
@@ -31,6 +31,7 @@ def teams_of(w):
     return {t.kind: t for t in station_teams.ensure_teams(w.stations["a"], **by(w.users[Role.STATION_MANAGER]))}
 
 
+@pytest.mark.postgres
 def test_manager_creates_the_four_teams_once(db):
     """The station manager creates the four teams; running it again creates nothing more."""
     w = make_world()
@@ -49,6 +50,7 @@ def test_only_the_station_manager_manages_teams(db, role):
         station_teams.ensure_teams(w.stations["a"], **by(w.users[role]))
 
 
+@pytest.mark.postgres
 def test_members_are_the_stations_own_staff(db):
     """Only enabled staff accounts of the same station join a team; a second add is a conflict."""
     w = make_world()
@@ -82,6 +84,7 @@ def test_work_log_with_photos(db):
                                                             AuditLog.object_type == "WorkLog")) == "worklog.create"
 
 
+@pytest.mark.postgres
 def test_one_log_per_team_date_and_shift(db):
     """A second log for the same team, date and shift is refused; another shift is fine."""
     w = make_world()
@@ -133,6 +136,7 @@ def test_other_stations_staff_cannot_log(db):
             worklogs.create_log(team, log_on=TODAY, shift="morning", content="x", **by(user), now=NOW)
 
 
+@pytest.mark.postgres
 def test_month_gaps_list_days_without_a_log_up_to_today(db):
     """The calendar lists, per team, the days of the month up to today that have no log."""
     w = make_world()
@@ -152,6 +156,7 @@ def test_month_gaps_list_days_without_a_log_up_to_today(db):
         worklogs.month_gaps(w.stations["a"], Month(2026, 13), today=TODAY, scope=SYSTEM)
 
 
+@pytest.mark.postgres
 def test_route_with_ordered_points_and_bad_input(db):
     """A route keeps its points in order; empty, duplicate points or a duplicate name are refused."""
     w = make_world()
@@ -196,6 +201,7 @@ def test_checkin_rules(db):
         patrols.checkin(route.points[0], **by(make_user(Role.STATION_STAFF, w.stations["b"])), status="ok", now=NOW)
 
 
+@pytest.mark.postgres
 def test_problem_checkin_files_a_repair_request_once(db):
     """A problem on patrol files a repair request in the station's compound, linked to the check-in, once."""
     from pm.models import RepairRequest

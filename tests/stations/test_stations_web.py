@@ -12,8 +12,7 @@ from pm.services.stations import teams as station_teams
 from pm.services.stations import worklogs
 from pm.timeutil import local_today
 from tests.factories import make_user, make_world
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from tests.factories.files import PNG
 
 def by(user):
     """The actor and their scope, as the services take them."""
@@ -77,6 +76,7 @@ def test_staff_writes_a_log_with_photos_and_sees_it(client, auth, db):
     assert got.status_code == 200 and body == PNG
 
 
+@pytest.mark.postgres
 def test_future_or_duplicate_log_reshows_the_form(client, auth, db):
     """A future date or a second log for the same shift re-shows the form with the reason; nothing saved twice."""
     _w, teams = setup(db)

@@ -21,6 +21,9 @@ from tests.factories import make_household, make_owner, make_person, make_unit, 
 T0 = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 DAY1 = date(2026, 5, 4)
 
+# One ballot per dwelling (a unique key), the electorate snapshot and the stored figures are database behaviour.
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 def world(db):

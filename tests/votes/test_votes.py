@@ -25,6 +25,9 @@ from tests.factories import (
     make_world,
 )
 
+# One ballot per dwelling (unique key, savepoint) and tallies of exact areas: both backends.
+pytestmark = pytest.mark.postgres
+
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 USE, RAISE = DecisionKind.USE_FUND, DecisionKind.RAISE_FUND
 

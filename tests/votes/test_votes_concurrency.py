@@ -18,6 +18,9 @@ from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import CONFIRMATIONS, Targets
 from tests.factories import make_world
 
+# Parallel writers prove something only on PostgreSQL (SQLite has one writer): no SQLite run.
+pytestmark = pytest.mark.pg_only
+
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 THREADS = 12
 

@@ -7,19 +7,19 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import User
 from pm.services import audit
 from pm.services.accounts.bindings import binding_node
+from pm.services.accounts.hashing import check_against_dummy
 from pm.services.text import normalise_phone
 from pm.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def new_session_token() -> str:
@@ -65,7 +65,7 @@ def authenticate(username: str, password: str, *, now: datetime | None = None) -
     )
     if user is None:
         # Same work as a real check so timing does not reveal which usernames exist.
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_against_dummy(password or "")
         audit_login(None, "login.failure", {"username": username, "reason": "unknown"})
         raise DomainError("用户名或密码不正确", field="password")
     if user.locked_until is not None and user.locked_until > now:

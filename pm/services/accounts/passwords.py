@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from pm.access import Scope, authorise
 from pm.errors import DomainError, Forbidden
@@ -14,6 +14,7 @@ from pm.models.accounts import OFFICIAL_ROLES
 from pm.services import audit
 from pm.services.accounts.access import assignable_roles
 from pm.services.accounts.bindings import binding_node
+from pm.services.accounts.hashing import hash_password
 from pm.services.accounts.login import new_session_token
 
 logger = logging.getLogger(__name__)
@@ -40,12 +41,6 @@ def check_password_policy(password: str, role: Role) -> None:
         raise DomainError("密码至少需要 %(minimum)s 个字符", field="password", minimum=minimum)
     if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
         raise DomainError("这个密码太常见，容易被猜中，请换一个", field="password")
-
-
-def hash_password(password: str) -> str:
-    """werkzeug's hash (scrypt), or the method PASSWORD_HASH_METHOD names (a cheap one for tests)."""
-    method = current_app.config.get("PASSWORD_HASH_METHOD")
-    return generate_password_hash(password, method=method) if method else generate_password_hash(password)
 
 
 def permit_manage(scope: Scope, actor: User | None, user: User) -> None:

@@ -18,12 +18,9 @@ from pm.services.accounts.bindings import (
     binding_node,
     validate_binding,
 )
+from pm.services.accounts.hashing import hash_password
 from pm.services.accounts.login import new_session_token
-from pm.services.accounts.passwords import (
-    check_password_policy,
-    hash_password,
-    permit_manage,
-)
+from pm.services.accounts.passwords import check_password_policy, permit_manage
 from pm.services.text import check_phone
 
 logger = logging.getLogger(__name__)
