@@ -22,12 +22,12 @@ from pm.services.accounts import throttle
 from pm.services.accounts.bindings import binding_node
 from pm.services.accounts.hashing import check_against_dummy
 from pm.services.accounts.sessions import new_session_token  # noqa: F401  (re-exported: the auth epoch)
-from pm.services.text import normalise_phone
+from pm.services.text import N_, normalise_phone
 from pm.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
-WRONG = "用户名或密码不正确"
+WRONG = N_("用户名或密码不正确")
 
 
 def audit_login(user: User | None, action: str, changes: dict | None) -> None:

@@ -27,8 +27,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import LoginThrottle, User
+from pm.services.text import N_
 
 DEVICE_COOKIE = "pm_device"
+WAIT = N_("登录尝试过于频繁，请 %(seconds)s 秒后再试")
 DEVICE_COOKIE_DAYS = 365
 
 
@@ -38,7 +40,7 @@ class TooManyAttempts(DomainError):
     status = 429
 
     def __init__(self, seconds: int):
-        super().__init__("登录尝试过于频繁，请 %(seconds)s 秒后再试", field="password", seconds=seconds)
+        super().__init__(WAIT, field="password", seconds=seconds)
         self.retry_after = seconds
 
 
