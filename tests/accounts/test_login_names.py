@@ -4,13 +4,15 @@ account's username."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from pm.access import SYSTEM
 from pm.errors import DomainError
-from pm.models import Role
+from pm.models import Role, User
 from pm.services.accounts import login, users
 from pm.services.accounts.loginnames import check_login_names
-from tests.factories import PASSWORD, make_county, make_user
+from tests.asserts import assert_error
+from tests.factories import PASSWORD, api_client, make_county, make_user, make_world
 
 GOOD = "a long enough secret"
 
@@ -97,3 +99,17 @@ def test_a_username_wins_over_an_old_accounts_phone(app, db, county):
     named = make_user(Role.COUNTY_ADMIN, county, username="13400001111")
     make_user(Role.COUNTY_ADMIN, county, username="other", phone="13400001111")
     assert login.find_account("13400001111").id == named.id
+
+
+def test_api_refuses_a_phone_that_is_another_accounts_username(app, db):
+    """POST /api/v1/users: a phone equal to another account's username is a 422 on `phone`, nothing created."""
+    world = make_world()
+    street = world.users[Role.STREET_OFFICER]
+    make_user(Role.STATION_STAFF, world.stations["a"], username="13312345678")
+    db.session.commit()
+    before = db.session.scalar(select(func.count()).select_from(User))
+    resp = api_client(app, street).post("/api/v1/users", json={
+        "username": "newstaff", "display_name": "新员工", "password": GOOD, "role": "station_staff",
+        "binding_id": world.stations["a"].id, "phone": "133 1234 5678"})
+    assert_error(resp, 422, "phone")
+    assert db.session.scalar(select(func.count()).select_from(User)) == before
