@@ -64,13 +64,14 @@ def _basis(plan: UsePlan) -> tuple[str, int]:
 
 
 def household_costs(plan: UsePlan, households: list[Household], scope: Scope) -> list[HouseholdCost]:
-    """Each given household's part of the plan (households outside the user's scope are refused by the caller's
-    scope: only visible ones are counted). Before settling the budget is split as the actual cost will be; once
+    """Each given household's part of the plan — only those in the plan's scope that the user may see (others are
+    left out). Before settling the budget is split as the actual cost will be; once
     charged, the recorded shares. A cancelled or rejected plan costs nothing (empty list)."""
     if plan.status in NO_COST or not households:
         return []
     visible = set(db.session.scalars(scope.filter(
-        select(Household.id).where(Household.id.in_([h.id for h in households])), Household)))
+        select(Household.id).where(Household.id.in_([h.id for h in households]),
+                                   Household.id.in_(scope_household_ids_stmt(plan))), Household)))
     households = [h for h in households if h.id in visible]
     if not households:
         return []
