@@ -95,7 +95,7 @@ def refuse_nul():
         return None
     message = _("“%(field)s”不能包含空字符（\\x00）", field=field)
     if wants_json():
-        return envelope(422, message, {field: [message]})
+        return envelope(422, message, _nested(field.split("."), [message]))
     return render_template("errors/error.html", code=400, message=message), 400
 
 
@@ -112,6 +112,11 @@ def no_store(response):
     if _signed_in():
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _nested(path: list[str], leaf: list[str]) -> dict:
+    """{"findings": {"0": {"note": [...]}}} for findings.0.note: the shape marshmallow gives nested errors."""
+    return {path[0]: _nested(path[1:], leaf) if len(path) > 1 else leaf}
 
 
 def register_guards(app: Flask) -> None:
