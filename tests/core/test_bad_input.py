@@ -16,10 +16,14 @@ from pm.blueprints.webutil import BoundedIntegerField
 from pm.models import AuditLog, Compound, DeadlineRule, Finding, Household, LedgerEntry, Role
 from pm.services.fund import ledger, rates
 from pm.services.inspections import inspections
+from pm.services.imports import cells
+from pm.services.imports import messages as import_messages
+from pm.services.imports.messages import CellError
 from pm.services.numbers import NumberError, bounded_decimal
 from pm.services.registry.areas import AreaError, exact_area
 from pm.timeutil import local_today
 from tests.asserts import assert_error
+from tests.factories import make_team
 
 V1 = "/api/v1"
 HUGE = ["1e99", "1E+99", "9" * 40, "1234567890123456789012345678901234567890.5", "1e-99", "1" * 5000]
@@ -52,6 +56,14 @@ def test_area_rule_refuses_huge_numbers(raw):
     """The registry's one area rule (API, pages and import cells) refuses them with its own message."""
     with pytest.raises(AreaError):
         exact_area(raw)
+
+
+@pytest.mark.parametrize("raw", ["1e99", "9" * 40, 1e99, "1" * 5000])
+def test_import_cell_with_a_huge_area_is_a_row_error(raw):
+    """A spreadsheet cell of "1e99" (or 40 digits, or Excel's 1e+99) is the row error "面积过大", not a crash."""
+    with pytest.raises(CellError) as err:
+        cells.area(raw)
+    assert err.value.message == import_messages.E_AREA_TOO_LARGE
 
 
 # -- API: 422 naming the field, nothing written -----------------------------------------------------------
@@ -200,3 +212,13 @@ def test_huge_ids_in_urls_are_404(client, auth, world, api):
     assert client.get(f"/registry/households/{huge}").status_code == 404
     assert client.get(f"/statements/compounds/{huge}/2025").status_code == 404
     assert_error(api(world.users[Role.COUNTY_ADMIN]).get(f"{V1}/households/{huge}"), 404)
+
+
+@pytest.mark.postgres
+def test_a_huge_id_past_the_form_checks_is_still_not_a_500(client, auth, world, db):
+    """The last net (pm/errors.py): a number the database cannot bind (SQLite) or hold is a 4xx, nothing changed."""
+    team = make_team(world.stations["a"])
+    db.session.commit()
+    auth.login("manager")
+    resp = client.post(f"/stationwork/teams/{team.id}/members", data={"user_id": "9" * 30})
+    assert 400 <= resp.status_code < 500
