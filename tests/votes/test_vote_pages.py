@@ -11,12 +11,13 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from pm.access import SYSTEM, scope_for
-from pm.models import Role
+from pm.models import Role, User
 from pm.models.fund import PlanStatus, UsePlan
 from pm.models.votes import Ballot
 from pm.services import votes
 from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import CONFIRMATIONS
+from pm.services.money import format_fen
 from pm.timeutil import local_today
 from tests.asserts import assert_error
 from tests.factories import make_owner, make_person, make_resident
@@ -205,3 +206,18 @@ def test_english_vote_pages(world, db, client, auth):
     assert "Receipt" in html and "回执" not in html
     html = client.get(f"/plans/{plan_id}/tally").get_data(as_text=True)
     assert "Voting in progress" in html and "表决进行中" not in html
+
+
+def test_demo_owner_sees_the_cost_and_votes_with_confirmation(demo_db, client, auth):
+    """In the demo county the owner's open plan shows their share in yuan, and the vote goes through the
+    confirmation to a receipt."""
+    owner = demo_db.session.scalar(select(User).where(User.username == "owner"))
+    plan = demo_db.session.scalar(scope_for(owner).select(UsePlan).where(UsePlan.status == PlanStatus.VOTING))
+    [cost] = fund_plans.my_costs(plan, owner, scope_for(owner))[:1]
+    assert cost.has_account and cost.share_fen > 0
+    auth.login("owner", "owner-demo-2026")
+    html = client.get(f"/plans/{plan.id}/vote").get_data(as_text=True)
+    assert f'data-field="my_share">{format_fen(cost.share_fen)}<' in html
+    resp = _vote(client, plan.id, cost.household.id, "abstain")
+    assert "/receipts/" in resp.headers["Location"]
+    assert 'data-field="choice">弃权<' in client.get(resp.headers["Location"]).get_data(as_text=True)
