@@ -111,6 +111,7 @@ def test_tally_is_bars_with_percentages_and_not_passed_only_when_closed(world, d
     html = client.get(f"/plans/{plan_id}/tally").get_data(as_text=True)
     assert 'data-bar="part_area"' in html and "<svg" in html and 'data-field="part_heads_percent">50.00%<' in html
     assert 'data-field="part_heads_need">还需 1 人参与表决<' in html and "表决进行中" in html
+    assert 'data-field="yes_heads_unreachable">（未投票的业主全部同意也不够）<' in html
     assert "未通过" not in html and not re.search(r">\d+/\d+", html) and "style=" not in html
     plan = db.session.get(UsePlan, plan_id)
     plan.vote_closes_on = local_today() - timedelta(days=1)
