@@ -222,3 +222,18 @@ def test_demo_owner_sees_the_cost_and_votes_with_confirmation(demo_db, client, a
     resp = _vote(client, plan.id, cost.household.id, "abstain")
     assert "/receipts/" in resp.headers["Location"]
     assert 'data-field="choice">弃权<' in client.get(resp.headers["Location"]).get_data(as_text=True)
+
+
+def test_vote_page_before_voting_shows_the_cost_and_says_voting_has_not_started(world, db, client, auth):
+    """A publicised plan: the owner's vote page shows the share but no buttons, and says it is not in voting."""
+    make_owner(world.households["a"][1], make_person(name="二号业主"))
+    actor = world.users[Role.COMMUNITY_WORKER]
+    plan = fund_plans.create_plan(
+        world.compounds["a"][0], actor=actor, scope=scope_for(actor), title="更换水泵", shared_part="二次供水",
+        reason="水泵损坏", budget_fen=5_000_00, confirmations={c: True for c in CONFIRMATIONS})
+    plan.status = PlanStatus.PUBLICISED
+    db.session.commit()
+    auth.login("owner")
+    html = client.get(f"/plans/{plan.id}/vote").get_data(as_text=True)
+    assert "该方案不在表决期" in html and "不能投票" not in html and 'name="choice"' not in html
+    assert 'data-cost="%d"' % world.households["a"][0].id in html
