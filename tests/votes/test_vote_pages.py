@@ -13,14 +13,14 @@ from sqlalchemy import select
 from pm.access import SYSTEM, scope_for
 from pm.models import Role, User
 from pm.models.fund import PlanStatus, UsePlan
-from pm.models.votes import Ballot
+from pm.models.votes import Ballot, ElectorateEntry
 from pm.services import votes
 from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import CONFIRMATIONS
 from pm.services.money import format_fen
 from pm.timeutil import local_today
 from tests.asserts import assert_error
-from tests.factories import make_owner, make_person, make_resident
+from tests.factories import make_household, make_owner, make_person, make_resident
 
 V1 = "/api/v1"
 
@@ -237,3 +237,35 @@ def test_vote_page_before_voting_shows_the_cost_and_says_voting_has_not_started(
     html = client.get(f"/plans/{plan.id}/vote").get_data(as_text=True)
     assert "该方案不在表决期" in html and "不能投票" not in html and 'name="choice"' not in html
     assert 'data-cost="%d"' % world.households["a"][0].id in html
+
+
+def test_committee_lists_take_the_same_queries_for_more_households(world, db, client, auth, count_queries):
+    """The unvoted list and the paper-ballot list run as many queries for 2 dwellings as for 12 (no N+1)."""
+    plan_id = _voting(world, db)
+    auth.login("committee")
+    urls = (f"/plans/{plan_id}/unvoted", f"/plans/{plan_id}/paper-ballots")
+    for url in urls:
+        client.get(url)
+    small = []
+    for url in urls:
+        with count_queries() as q:
+            client.get(url)
+        small.append(q.count)
+    plan = db.session.get(UsePlan, plan_id)
+    unit = world.households["a"][0].unit
+    added = [make_household(unit, room_no=str(201 + i)) for i in range(10)]
+    for h in added:
+        make_owner(h, make_person())
+    db.session.flush()
+    decision = fund_plans.decision_of(plan)
+    db.session.add_all([ElectorateEntry(decision_id=decision.id, household_id=h.id) for h in added])
+    db.session.commit()
+    voters = {h.id: p for h, p in fund_plans.paper_ballot_voters(plan, SYSTEM)}
+    for h in added[:5]:
+        client.post(f"/plans/{plan_id}/paper-ballots", data={"voter": f"{h.id}:{voters[h.id].id}", "choice": "yes"})
+    large = []
+    for url in urls:
+        with count_queries() as q:
+            html = client.get(url).get_data(as_text=True)
+        large.append(q.count)
+    assert html.count("data-ballot=") == 5 and large == small
