@@ -207,6 +207,7 @@ def test_english_vote_pages(world, db, client, auth):
     assert "Receipt" in html and "回执" not in html
     html = client.get(f"/plans/{plan_id}/tally").get_data(as_text=True)
     assert "Voting in progress" in html and "表决进行中" not in html
+    assert ">1 more owner needs to vote<" in html and "Live count: 更换水泵" in html
 
 
 def test_demo_owner_sees_the_cost_and_votes_with_confirmation(demo_db, client, auth):
