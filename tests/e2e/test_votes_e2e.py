@@ -97,6 +97,17 @@ def test_owner_votes_with_confirmation_and_receipt(voting_server, page, tmp_path
     page.goto(f"{base}/plans/{plan_id}/tally")
     assert page.locator("[data-bar=part_heads] svg").is_visible() and _fits(page)
     page.screenshot(path=str(tmp_path / "tally.png"), full_page=True)
+    # The same pages in English still fit.
+    page.click(".navbar-toggler")
+    page.wait_for_selector("#nav.show")
+    page.click("#nav button[lang=en]")
+    page.wait_for_load_state()
+    page.goto(f"{base}/plans/{plan_id}/tally")
+    assert "Voting in progress" in page.content() and _fits(page)
+    page.screenshot(path=str(tmp_path / "tally-en.png"), full_page=True)
+    page.goto(f"{base}/plans/{plan_id}/vote")
+    assert "What your household pays" in page.content() and _fits(page)
+    page.screenshot(path=str(tmp_path / "vote-en.png"), full_page=True)
     # The committee's door-to-door list shows the other owner's phone as a link and fits 390 px.
     page.context.clear_cookies()
     _login(page, base, "committee")

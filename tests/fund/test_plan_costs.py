@@ -126,3 +126,20 @@ def test_a_withdrawn_plan_costs_nothing(world, db, status):
     plan.status = status
     owner = world.users[Role.OWNER]
     assert fund_plans.my_costs(plan, owner, scope_for(owner)) == []
+
+
+@pytest.mark.parametrize("charged", [False, True])
+def test_share_table_shows_an_owner_only_their_own_lines(world, db, api, charged):
+    """The apportionment table (preview once settled, shares once charged): an owner gets the plan's totals and
+    only their own dwelling's line; the committee gets every line."""
+    plan = _plan(world, db, vote=False)
+    plan.status, plan.actual_cost_fen = PlanStatus.PAYMENT_APPROVED, 2_000_00
+    if charged:
+        fund_plans.charge(plan, actor=world.users[Role.COUNTY_ADMIN])
+        plan.status = PlanStatus.CHARGED
+    db.session.commit()
+    mine = api(world.users[Role.OWNER]).get(f"{V1}/plans/{plan.id}/shares").get_json()
+    assert [i["household_id"] for i in mine["items"]] == [world.households["a"][0].id]
+    assert mine["total"] == 1 and mine["total_fen"] == 2_000_00
+    every = api(world.users[Role.COMMITTEE_MEMBER]).get(f"{V1}/plans/{plan.id}/shares").get_json()
+    assert every["total"] == 2 and sum(i["share_fen"] for i in every["items"]) == 2_000_00

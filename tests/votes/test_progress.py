@@ -79,3 +79,12 @@ def test_heads_need_is_the_least_that_reaches(total, part, yes, rule):
     quorum = b["part_heads"]
     if not quorum.reached:
         assert (part + quorum.need) * 3 >= total * 2 and (part + quorum.need - 1) * 3 < total * 2
+
+
+def test_a_bar_that_the_remaining_owners_cannot_reach_says_so():
+    """3 of 4 heads voted no: the one owner left cannot make yes more than half; the quorum is met already."""
+    b = _by_key(_tally("use_fund", total_area="400", total_heads=4, no=("300", 3)))
+    assert b["part_heads"].reached and b["part_heads"].reachable
+    assert b["yes_heads"].need == 4 and not b["yes_heads"].reachable
+    open_ = _by_key(_tally("use_fund", total_area="400", total_heads=4, yes=("100", 1)))
+    assert open_["yes_heads"].reached and open_["part_heads"].need == 2 and open_["part_heads"].reachable

@@ -11,15 +11,16 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from pm.access import SYSTEM, scope_for
-from pm.models import Role
+from pm.models import Role, User
 from pm.models.fund import PlanStatus, UsePlan
-from pm.models.votes import Ballot
+from pm.models.votes import Ballot, ElectorateEntry
 from pm.services import votes
 from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import CONFIRMATIONS
+from pm.services.money import format_fen
 from pm.timeutil import local_today
 from tests.asserts import assert_error
-from tests.factories import make_owner, make_person, make_resident
+from tests.factories import make_household, make_owner, make_person, make_resident
 
 V1 = "/api/v1"
 
@@ -110,6 +111,7 @@ def test_tally_is_bars_with_percentages_and_not_passed_only_when_closed(world, d
     html = client.get(f"/plans/{plan_id}/tally").get_data(as_text=True)
     assert 'data-bar="part_area"' in html and "<svg" in html and 'data-field="part_heads_percent">50.00%<' in html
     assert 'data-field="part_heads_need">还需 1 人参与表决<' in html and "表决进行中" in html
+    assert 'data-field="yes_heads_unreachable">（未投票的业主全部同意也不够）<' in html
     assert "未通过" not in html and not re.search(r">\d+/\d+", html) and "style=" not in html
     plan = db.session.get(UsePlan, plan_id)
     plan.vote_closes_on = local_today() - timedelta(days=1)
@@ -205,3 +207,66 @@ def test_english_vote_pages(world, db, client, auth):
     assert "Receipt" in html and "回执" not in html
     html = client.get(f"/plans/{plan_id}/tally").get_data(as_text=True)
     assert "Voting in progress" in html and "表决进行中" not in html
+    assert ">1 more owner needs to vote<" in html and "Live count: 更换水泵" in html
+
+
+def test_demo_owner_sees_the_cost_and_votes_with_confirmation(demo_db, client, auth):
+    """In the demo county the owner's open plan shows their share in yuan, and the vote goes through the
+    confirmation to a receipt."""
+    owner = demo_db.session.scalar(select(User).where(User.username == "owner"))
+    plan = demo_db.session.scalar(scope_for(owner).select(UsePlan).where(UsePlan.status == PlanStatus.VOTING))
+    [cost] = fund_plans.my_costs(plan, owner, scope_for(owner))[:1]
+    assert cost.has_account and cost.share_fen > 0
+    auth.login("owner", "owner-demo-2026")
+    html = client.get(f"/plans/{plan.id}/vote").get_data(as_text=True)
+    assert f'data-field="my_share">{format_fen(cost.share_fen)}<' in html
+    resp = _vote(client, plan.id, cost.household.id, "abstain")
+    assert "/receipts/" in resp.headers["Location"]
+    assert 'data-field="choice">弃权<' in client.get(resp.headers["Location"]).get_data(as_text=True)
+
+
+def test_vote_page_before_voting_shows_the_cost_and_says_voting_has_not_started(world, db, client, auth):
+    """A publicised plan: the owner's vote page shows the share but no buttons, and says it is not in voting."""
+    make_owner(world.households["a"][1], make_person(name="二号业主"))
+    actor = world.users[Role.COMMUNITY_WORKER]
+    plan = fund_plans.create_plan(
+        world.compounds["a"][0], actor=actor, scope=scope_for(actor), title="更换水泵", shared_part="二次供水",
+        reason="水泵损坏", budget_fen=5_000_00, confirmations={c: True for c in CONFIRMATIONS})
+    plan.status = PlanStatus.PUBLICISED
+    db.session.commit()
+    auth.login("owner")
+    html = client.get(f"/plans/{plan.id}/vote").get_data(as_text=True)
+    assert "该方案不在表决期" in html and "不能投票" not in html and 'name="choice"' not in html
+    assert 'data-cost="%d"' % world.households["a"][0].id in html
+
+
+def test_committee_lists_take_the_same_queries_for_more_households(world, db, client, auth, count_queries):
+    """The unvoted list and the paper-ballot list run as many queries for 2 dwellings as for 12 (no N+1)."""
+    plan_id = _voting(world, db)
+    auth.login("committee")
+    urls = (f"/plans/{plan_id}/unvoted", f"/plans/{plan_id}/paper-ballots")
+    for url in urls:
+        client.get(url)
+    small = []
+    for url in urls:
+        with count_queries() as q:
+            client.get(url)
+        small.append(q.count)
+    plan = db.session.get(UsePlan, plan_id)
+    unit = world.households["a"][0].unit
+    added = [make_household(unit, room_no=str(201 + i)) for i in range(10)]
+    for h in added:
+        make_owner(h, make_person())
+    db.session.flush()
+    decision = fund_plans.decision_of(plan)
+    db.session.add_all([ElectorateEntry(decision_id=decision.id, household_id=h.id) for h in added])
+    db.session.commit()
+    voters = {h.id: p for h, p in fund_plans.paper_ballot_voters(plan, SYSTEM)}
+    for h in added[:5]:
+        client.post(f"/plans/{plan_id}/paper-ballots", data={"voter": f"{h.id}:{voters[h.id].id}", "choice": "yes"})
+    large = []
+    for url in urls:
+        with count_queries() as q:
+            html = client.get(url).get_data(as_text=True)
+        large.append(q.count)
+    assert html.count("data-ballot=") == 5 and large == small

@@ -25,6 +25,7 @@ class Bar:
     strict: bool  # more than the target (过半数) rather than at least it
     reached: bool
     need: Decimal | int | None
+    reachable: bool = True  # False: even if every owner who has not voted yet took part (voted yes), it is not
 
     @property
     def percent(self) -> Decimal:
@@ -70,7 +71,12 @@ def _quorum_bar(key: str, unit: str, part, total, target: Fraction) -> Bar:
     need = None
     if not reached and total:
         need = _least(Fraction(total) * target - Fraction(part), unit, False)
-    return Bar(key, unit, _share(part, total), target, False, reached, need)
+    return Bar(key, unit, _share(part, total), target, False, reached, need, _within(need, total - part, reached))
+
+
+def _within(need, remaining, reached: bool) -> bool:
+    """What is still needed is no more than what the owners who have not voted hold."""
+    return reached or (need is not None and need <= remaining)
 
 
 def _yes_bar(key: str, unit: str, yes, part, total, t: Tally) -> Bar:
@@ -85,7 +91,8 @@ def _yes_bar(key: str, unit: str, yes, part, total, t: Tally) -> Bar:
             num, den = rule.threshold.numerator, rule.threshold.denominator
             amount = (Fraction(part) * num - Fraction(yes) * den) / (den - num)
             need = _least(max(amount, Fraction(0)), unit, rule.strict)
-    return Bar(key, unit, _share(yes, base), rule.threshold, rule.strict, reached, need)
+    return Bar(key, unit, _share(yes, base), rule.threshold, rule.strict, reached, need,
+               _within(need, total - part, reached))
 
 
 def bars(t: Tally) -> list[Bar]:
