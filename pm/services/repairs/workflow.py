@@ -28,7 +28,7 @@ from pm.models import (
 from pm.models.repairs import OPEN_STATUSES
 from pm.services import audit, recipients
 from pm.services.labels import label
-from pm.services.notifications import notify
+from pm.services.notifications import TO_RATE, mark_done, notify, repair_subject
 from pm.services.repairs.photos import attach_photos
 from pm.services.repairs.settings import setting
 from pm.services.text import N_, check_text
@@ -182,7 +182,7 @@ def move(req: RepairRequest, to: RepairStatus, kind: str, actor: User | None, no
 def _tell_filer(req: RepairRequest, kind: str, title: str) -> None:
     for user_id in recipients.enabled([req.filer_user_id]):
         notify(user_id, kind, title, link=f"/repairs/{req.id}", key=f"{kind}.{req.id}.{req.reopen_count}",
-               compound_id=req.compound_id)
+               compound_id=req.compound_id, subject=repair_subject(req.id))
 
 
 def _event_count(req: RepairRequest) -> int:
@@ -297,6 +297,7 @@ def confirm(req: RepairRequest, *, actor: User, scope: Scope, rating: int | None
     move(req, RepairStatus.CONFIRMED, "confirmed", actor, now, comment, confirmed_at=now, rating=rating,
          rating_comment=comment)
     move(req, RepairStatus.CLOSED, "closed", actor, now, closed_at=now)
+    mark_done([TO_RATE], [repair_subject(req.id)], now=now)
     return req
 
 
@@ -309,6 +310,7 @@ def reopen(req: RepairRequest, *, actor: User, scope: Scope, reason: str, now: d
     move(req, to, "reopened", actor, now, reason, reopen_count=req.reopen_count + 1, completed_at=None,
          confirmed_at=None, closed_at=None, rating=None, rating_comment=None, escalation_level=0,
          dispatched_at=now if req.assignee_id else req.dispatched_at)
+    mark_done([TO_RATE], [repair_subject(req.id)], now=now)  # answered: not fixed, so nothing to rate now
     managers = recipients.station_managers([req.station_id]).get(req.station_id, []) if req.station_id else []
     for user_id in recipients.enabled([*managers, req.assignee_id]):
         notify(user_id, "repair.reopened", f"工单返工：#{req.id}", body=reason, link=f"/repairs/{req.id}",
