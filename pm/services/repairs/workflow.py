@@ -31,6 +31,7 @@ from pm.services.labels import label
 from pm.services.notifications import TO_RATE, mark_done, notify, repair_subject
 from pm.services.repairs.photos import attach_photos
 from pm.services.repairs.settings import setting
+from pm.services.repairs.words import team_kind_for
 from pm.services.text import N_, check_text
 from pm.timeutil import LOCAL_TZ, utcnow
 
@@ -214,6 +215,16 @@ def dispatch_teams(req: RepairRequest) -> list[Team]:
         return []
     return list(db.session.scalars(select(Team).options(selectinload(Team.members))
                                    .where(Team.station_id == req.station_id).order_by(Team.id)))
+
+
+def proposed_member(req: RepairRequest, teams: list[Team]) -> tuple[int, int] | None:
+    """(team id, member id) a dispatch proposes: on transfer the current assignee; else the first member of the
+    team that matches the category (the maintenance team for most), or of the first team that has members."""
+    if req.team_id and req.assignee_id:
+        return req.team_id, req.assignee_id
+    kind = team_kind_for(req.category)
+    staffed = sorted((t for t in teams if t.members), key=lambda t: t.kind != kind)
+    return (staffed[0].id, staffed[0].members[0].id) if staffed else None
 
 
 def _team_and_member(req: RepairRequest, team_id: int | None, assignee_id: int | None) -> tuple[Team, User]:
