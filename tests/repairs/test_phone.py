@@ -297,3 +297,12 @@ def test_home_page_please_rate_opens_the_waiting_list(client, auth, db, w):
     auth.login("owner")
     html = client.get("/dashboard").get_data(as_text=True)
     assert 'href="/repairs/?status=to_rate"' in html
+
+
+def test_filer_phone_falls_back_to_the_registered_person(db, w):
+    """A resident's account without a phone: the station gets the phone registered for the person."""
+    w.persons["a"]["tenant"].phone = "139 0000 2222"
+    db.session.commit()
+    req = filing.file_request(w.compounds["a"][0], **by(w.users[Role.RESIDENT]), category="power", urgency="normal",
+                              description="家里插座没有电了", household_id=w.households["a"][1].id)
+    assert w.users[Role.RESIDENT].phone is None and req.filer_phone == "13900002222"

@@ -178,11 +178,13 @@ def _create(compound: Compound, *, actor: User | None, category: RepairCategory,
 
 
 def _own_phone(user: User) -> str | None:
-    """The account's phone for the station to call back (normalised when it is a valid number)."""
+    """The phone for the station to call back: the account's, else (owners, residents) the registered person's;
+    normalised when it is a valid number."""
+    phone = user.phone or (user.person.phone if user.person is not None else None)
     try:
-        return normalise_phone(user.phone)
+        return normalise_phone(phone)
     except DomainError:
-        return user.phone
+        return phone
 
 
 def open_duplicates(scope: Scope, household_id: int | None, category) -> list[RepairRequest]:
