@@ -93,9 +93,14 @@ def test_resident_rates_with_stars_and_station_prints_work_order(live_server, pa
     assert page.locator("#to-rate-banner").count() == 0
     page.goto(f"{base}/notifications/")
     assert "已办" in page.inner_text("#notifications")
+    _no_overflow(page)
+    page.screenshot(path=str(tmp_path / "bell.png"), full_page=True)
     page.click("form[action='/auth/logout'] button") if page.locator("form[action='/auth/logout'] button").is_visible() \
         else page.context.clear_cookies()
     _login(page, base, "staff")
+    page.goto(f"{base}/repairs/{request_id}")
+    _no_overflow(page)
+    page.screenshot(path=str(tmp_path / "station-request.png"), full_page=True)
     page.goto(f"{base}/repairs/{request_id}/print")
     assert "派工单" in page.inner_text("h1") and page.locator("#print-order").is_visible()
     page.emulate_media(media="print")

@@ -183,6 +183,9 @@ def test_one_tap_call_to_the_station(client, auth, db, w):
     auth.login("owner")
     assert 'href="tel:037166668888"' in client.get("/repairs/").get_data(as_text=True)
     assert 'id="call-station" href="tel:037166668888"' in client.get(f"/repairs/{req.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login("staff")  # the station does not call itself
+    assert 'id="call-station"' not in client.get(f"/repairs/{req.id}").get_data(as_text=True)
 
 
 def test_filer_phone_for_the_station_not_for_other_residents(client, auth, api, db, w):
