@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     MultipleFileField,
     RadioField,
@@ -22,17 +23,20 @@ from pm.services.labels import choices
 class FileForm(FlaskForm):
     """File a request (logged in). `location` is h:<household>, c (the compound), b:<building> or u:<unit>."""
 
-    category = SelectField(_l("报修类别"), validators=[DataRequired()])
+    category = SelectField(_l("报修类别"), validators=[DataRequired(message=_l("请选择报修类别"))])
     location = SelectField(_l("位置"), validators=[DataRequired()])
     location_note = StringField(_l("具体位置（选填）"), validators=[Optional(), Length(max=200)])
     description = TextAreaField(_l("问题描述"), validators=[DataRequired(), Length(min=5, max=2000)])
     urgency = RadioField(_l("紧急程度"), default=Urgency.NORMAL.value, validators=[DataRequired()])
     photos = MultipleFileField(_l("照片（最多 6 张，JPEG/PNG/WebP）"))
+    # Shown once the home has an open request of the category: the filer confirms it is another problem.
+    confirm_duplicate = BooleanField(_l("仍要提交（这是另一处问题）"))
     submit = SubmitField(_l("提交报修"))
 
     def __init__(self, *args, locations: list[tuple[str, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = options(choices(RepairCategory))
+        # No silent default: the filer picks a category ("please choose" first, refused if left).
+        self.category.choices = options([("", _l("请选择"))] + choices(RepairCategory))
         self.urgency.choices = options(choices(Urgency))
         self.location.choices = options(locations)
 
