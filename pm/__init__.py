@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 from decimal import Decimal
 
 from flask import Flask, g, has_request_context, request, session
@@ -19,6 +18,7 @@ from pm.blueprints import register_all
 from pm.cli import register_commands
 from pm.errors import register_errors
 from pm.extensions import api, babel, bootstrap, csrf, db, login_manager, migrate
+from pm.guards import clean_request_id, register_converters, register_guards
 from pm.services.accounts.sessions import load_login
 from pm.services.labels import label
 from pm.services.money import format_fen
@@ -43,8 +43,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     register_extensions(app)
+    register_converters(app)  # before the blueprints' routes bind them
     register_blueprints(app)
     register_request_hooks(app)
+    register_guards(app)  # NUL bytes refused, no-store for signed-in users (pm/guards.py)
     register_template_helpers(app)
     register_errors(app)  # after api.init_app so our JSON envelope wins
     register_commands(app)
@@ -102,7 +104,7 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def assign_request_id():
-        g.request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
+        g.request_id = clean_request_id(request.headers.get("X-Request-Id"))
 
     @app.after_request
     def security_headers(response):

@@ -5,7 +5,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    IntegerField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from pm.blueprints.webutil import options
+from pm.blueprints.webutil import BoundedIntegerField, options
 from pm.models import RepairCategory, Urgency
 from pm.services.labels import choices
 
@@ -48,11 +47,11 @@ class PublicFileForm(FileForm):
 class RuleForm(FlaskForm):
     category = SelectField(_l("类别"))
     urgency = SelectField(_l("紧急程度"), validators=[DataRequired()])
-    service_grade = IntegerField(_l("服务等级（空＝全部）"), validators=[Optional(), NumberRange(1, 5)])
-    response_minutes = IntegerField(_l("响应时限（分钟）"), validators=[DataRequired(), NumberRange(min=1)])
-    onsite_minutes = IntegerField(_l("到场时限（分钟，选填）"), validators=[Optional(), NumberRange(min=1)])
-    completion_workdays = IntegerField(_l("完成时限（工作日，选填）"), validators=[Optional(), NumberRange(min=1)])
-    completion_hours = IntegerField(_l("完成时限（小时，选填）"), validators=[Optional(), NumberRange(min=1)])
+    service_grade = BoundedIntegerField(_l("服务等级（空＝全部）"), validators=[Optional(), NumberRange(1, 5)])
+    response_minutes = BoundedIntegerField(_l("响应时限（分钟）"), validators=[DataRequired(), NumberRange(min=1)])
+    onsite_minutes = BoundedIntegerField(_l("到场时限（分钟，选填）"), validators=[Optional(), NumberRange(min=1)])
+    completion_workdays = BoundedIntegerField(_l("完成时限（工作日，选填）"), validators=[Optional(), NumberRange(min=1)])
+    completion_hours = BoundedIntegerField(_l("完成时限（小时，选填）"), validators=[Optional(), NumberRange(min=1)])
     submit = SubmitField(_l("保存时限"))
 
     def __init__(self, *args, **kwargs):

@@ -24,7 +24,7 @@ from pm.models import (
     User,
     station_compounds,
 )
-from pm.services import audit, recipients
+from pm.services import audit, locks, recipients
 from pm.services.notifications import notify
 from pm.services.registry.tree import county_id_of
 from pm.services.repairs.deadlines import compute_deadlines
@@ -222,6 +222,9 @@ def file_public(token: str, *, category, urgency, description: str, filer_phone:
 def check_rate_limit(phone: str | None, ip: str | None, *, now: datetime) -> None:
     """Public filing: at most N requests per phone number and M per IP address in the last hour (counted in
     the database, so every worker process sees the same count)."""
+    # Counted under a lock per phone and per address: parallel posts wait for each other's commit, so N+1
+    # simultaneous requests cannot all see N-1 earlier ones.
+    locks.serialise(*([f"repair-public:phone:{phone}"] if phone else []), *([f"repair-public:ip:{ip}"] if ip else []))
     since = now - timedelta(hours=1)
     public = (RepairRequest.submitted_at > since, RepairRequest.filer_user_id.is_(None))
     if phone:
