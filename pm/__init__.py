@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from decimal import Decimal
 
 from flask import Flask, g, has_request_context, request, session
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import pm.models  # noqa: F401  (every model on the metadata)
 from config import CONFIGS
@@ -19,7 +19,7 @@ from pm.cli import register_commands
 from pm.errors import register_errors
 from pm.extensions import api, babel, bootstrap, csrf, db, login_manager, migrate
 from pm.guards import clean_request_id, register_converters, register_guards
-from pm.services.accounts.login import load_by_session_token
+from pm.services.accounts.sessions import load_login
 from pm.services.labels import label
 from pm.services.money import format_fen
 from pm.services.notifications import unread_count
@@ -37,6 +37,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     os.makedirs(app.config["INSTANCE_DIR"], exist_ok=True)
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
+    if app.config.get("TRUSTED_PROXIES"):
+        # X-Forwarded-For is believed only from the configured number of proxies (PM_TRUSTED_PROXIES).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     register_extensions(app)
@@ -87,7 +90,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        return load_by_session_token(token)
+        # A login session id (from the session or the remember-me cookie), checked against the database on
+        # every request: logout, the idle timeout, expiry and revocation end it (pm.services.accounts.sessions).
+        return load_login(token)
 
     api.init_app(app)
 
@@ -100,28 +105,6 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def assign_request_id():
         g.request_id = clean_request_id(request.headers.get("X-Request-Id"))
-
-    @app.before_request
-    def enforce_idle_timeout():
-        """Officials' sessions end after 30 idle minutes (residents keep theirs longer)."""
-        if request.path.startswith("/api/") or request.path.startswith("/static"):
-            return None
-        if not current_user.is_authenticated:
-            return None
-        now = int(time.time())
-        limit = (
-            app.config["SESSION_IDLE_MINUTES_OFFICIAL"]
-            if current_user.is_official
-            else app.config["SESSION_IDLE_MINUTES_RESIDENT"]
-        )
-        last = session.get("seen")
-        if last is not None and now - int(last) > limit * 60:
-            logout_user()
-            session.clear()
-            return None
-        session["seen"] = now
-        session.permanent = True
-        return None
 
     @app.after_request
     def security_headers(response):
