@@ -277,7 +277,7 @@ BANNER = HeaderStyle(bold=True, fill="DDEBF7", centre=True)  # the registry temp
 class Sheet:
     """One worksheet: an optional bold title line, an optional header row, the rows, and the column settings
     (keyed by 0-based column index): widths, number formats (also set on the column, for rows typed later)
-    and drop-down choices (rows below the header and 1,000 more)."""
+    and drop-down choices (rows below the header and 1,000 more); muted_rows example rows in grey italics."""
 
     title: str
     rows: Iterable[Sequence[Any]] = ()
@@ -289,6 +289,7 @@ class Sheet:
     formats: Mapping[int, str] = field(default_factory=dict)
     choices: Mapping[int, Sequence[str]] = field(default_factory=dict)
     freeze_header: bool = False
+    muted_rows: int = 0  # the first rows below the header are grey and italic (a template's examples)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel, LibreOffice or a CSV import may run as a formula
@@ -331,8 +332,11 @@ def _write_sheet(book: Workbook, spec: Sheet) -> None:
                 cell.fill = PatternFill("solid", fgColor=spec.header_style.fill)
             if spec.header_style.centre:
                 cell.alignment = Alignment(horizontal="center")
-    for values in spec.rows:
+    for number, values in enumerate(spec.rows):
         _append(ws, values)
+        if number < spec.muted_rows:
+            for cell in ws[ws.max_row]:
+                cell.font = Font(italic=True, color="808080")
     first_data = (header_row or (1 if spec.title_line is not None else 0)) + 1
     if spec.freeze_header and header_row is not None:
         ws.freeze_panes = f"A{first_data}"

@@ -105,23 +105,51 @@ def empty_compound(world, db):
     return compound
 
 
-def test_template_has_layout_and_imports_its_example(app, db, manager, empty_compound):
-    """The template has the 房屋/楼栋/说明 sheets with the documented headers, and its example row imports."""
+def test_template_examples_are_never_imported(app, db, manager, empty_compound):
+    """The unedited template, uploaded into a compound that really has 1号楼 1单元 101, changes nothing: its
+    example rows are marked (示例 column, grey) and skipped, and the file is refused for holding no data."""
     data = layout.template_workbook()
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["房屋", "楼栋", "说明"]
-    assert [c.value for c in book["房屋"][1]] == HEADERS
-    assert [c.value for c in book["楼栋"][1]] == BUILDING_HEADERS
-    job = run(app, manager, empty_compound, data)
+    assert [c.value for c in book["房屋"][1]] == HEADERS + ["示例"]
+    assert [c.value for c in book["楼栋"][1]] == BUILDING_HEADERS + ["示例"]
+    assert book["房屋"]["K2"].value == layout.EXAMPLE_MARK and book["房屋"]["A2"].font.i
+    compound = empty_compound
+    unit = make_unit(make_building(compound, name="1号楼", floors=18, has_elevator=True), name="1单元")
+    real = make_household(unit, room_no="101", floor=1, area_m2=Decimal("88.00"))
+    make_owner(real, make_person(name="真业主", phone="13800000000"))
+    db.session.commit()
+    before = snapshot_rows(db, compound)
+    job = run(app, manager, compound, data)
+    assert job.status == ImportStatus.REJECTED
+    assert [(e["sheet"], e["message"]) for e in job.errors] == [("房屋", m.E_ONLY_EXAMPLES)]
+    assert snapshot_rows(db, compound) == before
+
+
+def test_template_example_skipped_even_without_its_marker(app, db, manager, empty_compound):
+    """Real rows added below the example import; the example is skipped (also when the 示例 column was deleted,
+    by its content), and the plan says how many example rows it skipped."""
+    book = load_workbook(io.BytesIO(layout.template_workbook()))
+    book["房屋"].append(row("2号楼", "1单元", "201", 2, "70.00", "否", "赵六", "13900000066"))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    job = run(app, manager, empty_compound, buffer.getvalue())
     assert job.status == ImportStatus.DONE, job.errors
-    assert job.counts["households_created"] == 1
-    household = db.session.scalar(select(Household).where(Household.compound_id == empty_compound.id))
-    assert household.area_m2 == Decimal("65.32")
-    owners = db.session.scalars(
-        select(Person.name).join(Ownership, Ownership.person_id == Person.id)
-        .where(Ownership.household_id == household.id).order_by(Person.name)
-    ).all()
-    assert sorted(owners) == ["张三", "李四"]
+    assert job.counts["households_created"] == 1 and job.counts["examples_skipped"] == 2
+    assert db.session.scalar(select(func.count(Building.id)).where(Building.compound_id == empty_compound.id)) == 1
+    book["房屋"].delete_cols(11)
+    book["楼栋"].delete_rows(2)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    tables = reading.read_file(_stored(app, buffer.getvalue()), max_rows=100, max_bytes=10**7)
+    assert tables["房屋"].examples == [2] and [n for n, _v in tables["房屋"].rows] == [3]
+
+
+def _stored(app, data: bytes) -> str:
+    path = f"{app.config['UPLOAD_DIR']}/stored-{len(data)}.xlsx"
+    with open(path, "wb") as fh:
+        fh.write(data)
+    return path
 
 
 @pytest.mark.postgres
@@ -132,6 +160,7 @@ def test_valid_file_imports_with_counts(app, db, manager, empty_compound):
     assert job.counts == {
         "buildings_created": 2, "buildings_updated": 0, "units_created": 2, "households_created": 3,
         "households_updated": 0, "households_unchanged": 0, "owners_added": 2, "owners_changed": 0,
+        "examples_skipped": 0,
     }
     assert job.processed_rows == job.total_rows == 4
     b1 = db.session.scalar(select(Building).where(Building.compound_id == empty_compound.id, Building.name == "1号楼"))

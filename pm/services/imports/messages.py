@@ -38,6 +38,7 @@ E_DEMOLISHED = N_("该房屋已灭失，不能修改")
 E_MISSING_HEADER = N_("缺少列“%(column)s”")
 E_DUP_HEADER = N_("列名重复：“%(column)s”")
 E_NO_ROWS = N_("文件中没有房屋数据")
+E_ONLY_EXAMPLES = N_("文件中只有模板的示例行（示例行不会导入），没有房屋数据")
 # File-level refusals come from the shared reader (pm.services.spreadsheets), with the same wording.
 E_TOO_MANY_ROWS = spreadsheets.E_TOO_MANY_ROWS
 E_MISSING_SHEET = spreadsheets.E_MISSING_SHEET
