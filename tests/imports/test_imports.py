@@ -50,11 +50,23 @@ from tests.factories.imports import (
 )
 
 
-def run(app, user, compound, data: bytes, filename="台账.xlsx") -> ImportJob:
-    """Upload and run an import as `user` (inline, as tests configure), return the finished job."""
+def dry_run(app, user, compound, data: bytes, filename="台账.xlsx") -> ImportJob:
+    """Upload and run an import's dry run as `user` (inline, as tests configure): a PLANNED or REJECTED job."""
     upload = FileStorage(stream=io.BytesIO(data), filename=filename)
     job = jobs.create_job(compound.id, upload, actor=user, scope=scope_for(user),
-                             upload_dir=app.config["UPLOAD_DIR"])
+                          upload_dir=app.config["UPLOAD_DIR"], max_running=app.config["IMPORT_MAX_RUNNING"])
+    database.session.commit()
+    import_tasks.run_job(job.id)
+    database.session.expire_all()
+    return database.session.get(ImportJob, job.id)
+
+
+def run(app, user, compound, data: bytes, filename="台账.xlsx") -> ImportJob:
+    """Dry run, then confirm and write as `user` when the plan is clean; return the finished job."""
+    job = dry_run(app, user, compound, data, filename)
+    if job.status != ImportStatus.PLANNED:
+        return job
+    jobs.confirm(job.id, scope=scope_for(user), actor=user, max_running=app.config["IMPORT_MAX_RUNNING"])
     database.session.commit()
     import_tasks.run_job(job.id)
     database.session.expire_all()
@@ -365,7 +377,7 @@ def test_other_file_types_refused_at_upload(app, db, manager, empty_compound, fi
     upload = FileStorage(stream=io.BytesIO(b"x"), filename=filename)
     with pytest.raises(DomainError) as err:
         jobs.create_job(empty_compound.id, upload, actor=manager, scope=scope_for(manager),
-                           upload_dir=app.config["UPLOAD_DIR"])
+                           upload_dir=app.config["UPLOAD_DIR"], max_running=9)
     assert "file" in err.value.fields
     assert db.session.scalar(select(func.count(ImportJob.id))) == 0
 
@@ -494,13 +506,14 @@ def test_export_and_import_respect_scope(app, db, world, manager):
     upload = FileStorage(stream=io.BytesIO(xlsx([row()])), filename="a.xlsx")
     with pytest.raises(NotFound):
         jobs.create_job(foreign.id, upload, actor=manager, scope=scope_for(manager),
-                           upload_dir=app.config["UPLOAD_DIR"])
+                           upload_dir=app.config["UPLOAD_DIR"], max_running=9)
     with pytest.raises(NotFound):
         exporting.export_workbook(foreign.id, actor=manager, scope=scope_for(manager))
     own = world.compounds["a"][0]
     owner = world.users[Role.OWNER]
     with pytest.raises(Forbidden):
-        jobs.create_job(own.id, upload, actor=owner, scope=scope_for(owner), upload_dir=app.config["UPLOAD_DIR"])
+        jobs.create_job(own.id, upload, actor=owner, scope=scope_for(owner), upload_dir=app.config["UPLOAD_DIR"],
+                        max_running=9)
     with pytest.raises(Forbidden):
         exporting.export_workbook(own.id, actor=owner, scope=scope_for(owner))
 
@@ -512,7 +525,7 @@ def test_job_fails_cleanly_when_user_lost_scope(app, db, world, manager):
     db.session.commit()
     upload = FileStorage(stream=io.BytesIO(xlsx([row()])), filename="a.xlsx")
     job = jobs.create_job(compound.id, upload, actor=manager, scope=scope_for(manager),
-                             upload_dir=app.config["UPLOAD_DIR"])
+                             upload_dir=app.config["UPLOAD_DIR"], max_running=9)
     world.stations["a"].compounds.remove(compound)
     db.session.commit()
     import_tasks.run_job(job.id)
