@@ -26,9 +26,15 @@ URL_PREFIX = ""
 blp = api_blueprint("imports_api", __name__, description="台账导入：先预演（返回将要进行的修改），再凭预演编号提交")
 
 
+def _text(error: dict) -> str:
+    """A stored error's msgid, translated, with its parameters."""
+    msgid = error["message"]
+    return gettext(msgid, **(error.get("params") or {}))
+
+
 def _errors(job: ImportJob) -> list[dict]:
-    return [{"sheet": e.get("sheet"), "row": e.get("row"), "column": e.get("column"),
-             "message": gettext(e["message"], **(e.get("params") or {}))} for e in job.errors or []]
+    return [{"sheet": e.get("sheet"), "row": e.get("row"), "column": e.get("column"), "message": _text(e)}
+            for e in job.errors or []]
 
 
 def _out(job: ImportJob, page: int = 1, per_page: int = 50) -> dict:
