@@ -387,7 +387,7 @@ def test_browser_upload_and_progress_bar(live_app, tmp_path):
         page.click("#submit")
         page.wait_for_selector("[data-summary=households_new]", timeout=60_000)
         assert page.locator("[data-summary=households_new]").inner_text() == "1500"
-        page.click("text=确认导入")
+        page.click("[data-import-confirm]")
         page.wait_for_selector("[data-count=households_created]", timeout=60_000)
         assert page.locator("[data-count=households_created]").inner_text() == "1500"
 
