@@ -31,6 +31,8 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("PM_MAX_UPLOAD_MB", "16")) * 1024 * 1024
     IMPORT_MAX_ROWS = 50_000
     IMPORT_ASYNC = True  # run imports in a background thread so the browser can show progress
+    IMPORT_MAX_RUNNING = int(os.environ.get("PM_IMPORT_MAX_RUNNING", "2"))  # imports reading or writing at once, across all workers (more: 503, try again)
+    IMPORT_PLAN_TTL = timedelta(minutes=30)  # an import preview not confirmed by then expires
 
     # Sessions and cookies (reliability.md: flask defaults to change).
     SESSION_COOKIE_HTTPONLY = True

@@ -19,7 +19,7 @@ from pm.models.fund import (  # noqa: F401
     SubAccountStatus,
     UsePlan,
 )
-from pm.models.imports import ImportJob, ImportStatus  # noqa: F401
+from pm.models.imports import ImportJob, ImportSlot, ImportStatus  # noqa: F401
 from pm.models.inspections import (  # noqa: F401
     ASSESSMENT_ITEMS,
     AssessmentItem,

@@ -58,7 +58,9 @@ _BY_ENUM: dict[type[Enum], dict[Enum, object]] = {
     Relation: {Relation.FAMILY: _l("家庭成员"), Relation.TENANT: _l("租户"), Relation.OTHER: _l("其他")},
     ImportStatus: {ImportStatus.PENDING: _l("排队中"), ImportStatus.VALIDATING: _l("校验中"),
                    ImportStatus.WRITING: _l("写入中"), ImportStatus.DONE: _l("已完成"),
-                   ImportStatus.REJECTED: _l("有错误，未导入"), ImportStatus.FAILED: _l("失败，未导入")},
+                   ImportStatus.REJECTED: _l("有错误，未导入"), ImportStatus.FAILED: _l("失败，未导入"),
+                   ImportStatus.PLANNED: _l("待确认（预览）"), ImportStatus.CONFIRMED: _l("已确认，排队写入"),
+                   ImportStatus.EXPIRED: _l("预览失效，未导入")},
     RunStatus: {RunStatus.RUNNING: _l("运行中"), RunStatus.DONE: _l("已完成"), RunStatus.FAILED: _l("失败")},
     # -- maintenance fund (维修资金) ------------------------------------------------------------------
     Holder: {Holder.OWNER: _l("业主交存部分"), Holder.WORK_UNIT: _l("售房单位交存部分")},
