@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from pm.extensions import db as database
 from pm.models import Household, ImportJob, ImportSlot, ImportStatus, Role, User
+from pm.tasks import imports as import_tasks
 from pm.timeutil import utcnow
 from tests.factories import make_building, make_compound, make_household, make_unit, make_user, make_world
 from tests.factories.imports import GOOD, row, xlsx
@@ -100,3 +101,19 @@ def test_too_many_imports_reshows_the_form_with_503(app, client, auth, fresh):
     assert resp.status_code == 503 and resp.headers["Retry-After"] == "60"
     assert "同时进行的导入已达上限" in resp.get_data(as_text=True)
     assert database.session.scalar(select(func.count(ImportJob.id))) == 1
+
+
+def test_housekeeping_expires_unconfirmed_previews(app, client, auth, fresh):
+    """The daily housekeeping marks a preview past its expiry EXPIRED (audited); a fresh one is left alone."""
+    login(auth, "manager")
+    old_id = _job_id(upload(client, fresh.id, xlsx(GOOD)))
+    new_id = _job_id(upload(client, fresh.id, xlsx(GOOD)))
+    database.session.get(ImportJob, old_id).expires_at = utcnow() - timedelta(minutes=1)
+    database.session.commit()
+    counts = import_tasks.housekeeping(utcnow())
+    database.session.commit()
+    database.session.expire_all()
+    assert counts["plans_expired"] == 1
+    assert database.session.get(ImportJob, old_id).status == ImportStatus.EXPIRED
+    assert database.session.get(ImportJob, new_id).status == ImportStatus.PLANNED
+    assert confirm(client, old_id).status_code == 409
