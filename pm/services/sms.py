@@ -23,6 +23,7 @@ from typing import Protocol
 from flask import current_app
 
 from pm.errors import DomainError
+from pm.services.text import N_
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class HttpSender:
         self.token = config.get("SMS_HTTP_TOKEN") or ""
         self.signature = config.get("SMS_SIGNATURE") or ""
         if not self.url:
-            raise SmsError("短信网关未配置，请联系系统管理员")
+            raise SmsError(N_("短信网关未配置，请联系系统管理员"))
 
     def send(self, phone: str, text: str) -> None:
         body = json.dumps({"phone": phone, "text": text, "signature": self.signature}).encode()
@@ -65,10 +66,10 @@ class HttpSender:
         try:
             with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310 (configured https URL)
                 if response.status >= 300:
-                    raise SmsError("短信发送失败，请稍后再试")
+                    raise SmsError(N_("短信发送失败，请稍后再试"))
         except OSError as err:
             logger.error("SMS gateway %s failed: %s", self.url, err)
-            raise SmsError("短信发送失败，请稍后再试") from None
+            raise SmsError(N_("短信发送失败，请稍后再试")) from None
 
 
 SENDERS = {"console": ConsoleSender, "http": HttpSender}

@@ -4,6 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from pm.blueprints.webutil import options
+
 
 class UserForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(min=3, max=64),
@@ -34,8 +36,8 @@ class FindPersonForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    method = SelectField(_l("邀请方式"), choices=[("letter", _l("打印邀请函（含认领码和二维码）")),
-                                               ("sms", _l("发送短信验证码到台账登记的手机"))],
+    method = SelectField(_l("邀请方式"), choices=options([("letter", _l("打印邀请函（含认领码和二维码）")),
+                                                       ("sms", _l("发送短信验证码到台账登记的手机"))]),
                          validators=[DataRequired()])
     submit = SubmitField(_l("发放邀请"))
 

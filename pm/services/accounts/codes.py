@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from pm.errors import Conflict, DomainError
 from pm.extensions import db
 from pm.models import ClaimCode, ClaimMethod, ClaimPurpose
-from pm.services.text import normalise_phone
+from pm.services.text import N_, normalise_phone
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by elderly owners
 LOOKUP_LEN, SECRET_LEN = 4, 8
@@ -112,8 +112,8 @@ def check_code(typed: str | None, *, purpose: ClaimPurpose, phone: str | None, n
     if not hmac.compare_digest(row.secret_hash, _hash(secret)):
         left = max(0, limit - row.attempts)
         if left == 0:
-            raise WrongCode("验证码输错次数过多，已失效；请联系工作人员重新发放", field="code")
-        raise WrongCode("验证码不正确，还可以再试 %(left)s 次", field="code", left=left)
+            raise WrongCode(N_("验证码输错次数过多，已失效；请联系工作人员重新发放"), field="code")
+        raise WrongCode(N_("验证码不正确，还可以再试 %(left)s 次"), field="code", left=left)
     return row
 
 
