@@ -147,3 +147,25 @@ def test_claim_pages_in_english(app, db):
     assert "Reset password" in client.get("/claim/reset").get_data(as_text=True)
     bad = client.post("/claim", data={"code": "ABCD-EFGH-JKMN", "password": GOOD, "confirm": GOOD})
     assert bad.status_code == 400 and "The code is wrong or no longer valid" in bad.get_data(as_text=True)
+
+
+def test_person_bound_account_cannot_read_an_owned_home_outside_the_inviting_scope(app, db, api):
+    """The person owns a home on the other street too; the account claimed at station a cannot open it
+    (page or API) until an official there invites them."""
+    w = make_world()
+    person = _new_owner(db, w)
+    make_owner(w.households["b"][0], person)
+    db.session.commit()
+    manager = _login(app, "manager")
+    html = manager.post(f"/accounts/invite/{person.id}", data={"method": "letter"}).get_data(as_text=True)
+    code = re.search(r'id="claim-code">([A-Z0-9-]+)<', html).group(1)
+    assert app.test_client().post("/claim", data={"code": code, "username": "twohomes", "password": GOOD,
+                                                  "confirm": GOOD}).status_code == 200
+    phone = _login(app, "twohomes", GOOD)
+    foreign = w.households["b"][0].id
+    assert phone.get(f"/registry/households/{foreign}").status_code == 404
+    assert phone.get(f"/registry/households/{w.households['a'][1].id}").status_code == 200
+    user = db.session.scalar(select(User).where(User.username == "twohomes"))
+    client = api(user)
+    assert client.get(f"/api/v1/households/{foreign}").status_code == 404
+    assert {h["id"] for h in client.get("/api/v1/households").get_json()["items"]} == {w.households["a"][1].id}
