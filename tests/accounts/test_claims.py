@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from pm.access import SYSTEM, scope_for
 from pm.errors import Conflict, DomainError, Forbidden
 from pm.extensions import db as _db
-from pm.models import AccountGrant, AuditLog, ClaimCode, Household, Role, User
+from pm.models import AccountGrant, ApiToken, AuditLog, ClaimCode, Household, Role, User
 from pm.services.accounts import claims, passwords, users
 from pm.services.accounts.codes import WrongCode
 from pm.services.sms import outbox
@@ -318,3 +318,12 @@ def test_owner_password_login_still_works(app, db, client):
     w = make_world()
     assert client.post("/auth/login", data={"username": "owner", "password": PASSWORD}).status_code == 302
     assert w
+
+
+def test_cli_refuses_api_tokens_for_owners(runner, db):
+    """`flask pm create-token` (the API has no token endpoint) refuses an owner's or resident's account."""
+    make_world()
+    for username in ("owner", "resident"):
+        result = runner.invoke(args=["pm", "create-token", "--username", username, "--name", "x"])
+        assert result.exit_code != 0 and "不能创建 API 令牌" in result.output
+    assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
