@@ -114,7 +114,7 @@ def create_demo_logins(county: County) -> list[tuple[DemoLogin, User, str]]:
         if login.role in PERSON_ROLES:
             # Owners and residents claim their accounts: an invitation from the station, claimed with its code.
             issued = issue_invitation(SYSTEM, None, binding_id, ClaimMethod.LETTER, node=("station_id", station.id))
-            user = claim(issued.code, username=login.username, password=login.password).user
+            user = claim(issued.code, username=login.username, password=login.password, tell_phone=False).user
         else:
             user = create_user(
                 scope=SYSTEM,

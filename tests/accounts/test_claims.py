@@ -56,6 +56,8 @@ def test_letter_invitation_is_claimed_once_with_own_password(app, db):
     user = done.user
     assert done.new_account and user.role == Role.OWNER and user.person_id == person.id and user.claimed_at
     assert user.username == "xinyezhu" and user.phone == person.phone
+    notice = outbox()[-1]  # the registered phone hears of a letter's claim (whoever held the letter)
+    assert notice["phone"] == person.phone and "xinyezhu" in notice["text"] and "如非本人操作" in notice["text"]
     with pytest.raises(DomainError) as err:
         claims.claim(issued.code, username="again", password=GOOD)
     assert err.value.fields == {"code": ["验证码不正确或已失效"]}

@@ -201,9 +201,9 @@ class Claimed:
 
 
 def claim(code: str | None, *, username: str | None, password: str, phone: str | None = None,
-          now: datetime | None = None) -> Claimed:
+          now: datetime | None = None, tell_phone: bool = True) -> Claimed:
     """The person claims their account with an invitation code and sets their own password (the code is the
-    authority: this runs without a login)."""
+    authority: this runs without a login). `tell_phone=False` only for the demo loader (its phones are made up)."""
     now = now or utcnow()
     invitation = codes.check_code(code, purpose=ClaimPurpose.CLAIM, phone=phone, now=now)
     person = db.session.get(Person, invitation.person_id)
@@ -239,6 +239,10 @@ def claim(code: str | None, *, username: str | None, password: str, phone: str |
                  changes={"invitation": invitation.id, "person_id": person.id, "role": user.role.value,
                           "new_account": not adds_to_claimed})
     logger.info("account %r claimed by its person with invitation %s", user, invitation.id)
+    if tell_phone and invitation.method == ClaimMethod.LETTER and is_mobile(person.phone):
+        # Whoever held the letter claimed it: the phone on the registry hears of it, so a claim the person did
+        # not make is noticed (the station can then disable the account and send a reset code to this phone).
+        send_sms(person.phone, f"您的账号（用户名 {user.username}）已用邀请函认领。如非本人操作，请立即联系服务站或社区。")
     return Claimed(user, not adds_to_claimed)
 
 
