@@ -32,9 +32,14 @@ migrate: install translations
 demo: migrate
 	$(BIN)/flask pm demo --if-empty
 
-# install, migrate, load the demo county once, serve on http://127.0.0.1:5000 with the scheduler
+# install, migrate, load the demo county once, serve on http://127.0.0.1:5000 with the scheduler. When that port is
+# busy another free one is taken and printed; `make run PORT=8080` asks for a port.
+PORT ?= 5000
+FREE_PORT := import socket, sys; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); print(s.getsockname()[1])
 run: demo
-	PM_EMBED_SCHEDULER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000 --no-reload
+	@port=$$($(BIN)/python -c '$(FREE_PORT)' $(PORT) 2>/dev/null || $(BIN)/python -c '$(FREE_PORT)' 0); \
+	if [ "$$port" != "$(PORT)" ]; then echo "port $(PORT) is busy: serving on http://127.0.0.1:$$port instead"; fi; \
+	PM_EMBED_SCHEDULER=1 $(BIN)/flask run --host 127.0.0.1 --port $$port --no-reload
 
 # Two workers. PM_TEST_ALL_BACKENDS=1 make test runs every database test on PostgreSQL too, not only the tests
 # marked postgres and the sample (tests/conftest.py).

@@ -44,9 +44,16 @@ class Config:
     SESSION_IDLE_MINUTES_OFFICIAL = 30
     SESSION_IDLE_MINUTES_RESIDENT = 7 * 24 * 60  # residents (often elderly) keep a longer session: documented choice
 
-    # Login throttling, counted per account in the database (works across gunicorn workers).
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_MINUTES = 15
+    # Login throttling (pm/services/accounts/throttle.py), counted in the database (works across gunicorn
+    # workers): after 5 failures of an account (20 of a client address) each next try waits 1, 2, 4 … s, at most
+    # 15 minutes; failures are forgotten after a day without one.
+    LOGIN_FREE_FAILURES = 5
+    LOGIN_FREE_FAILURES_ADDRESS = 20
+    LOGIN_DELAY_CAP_SECONDS = 900
+    LOGIN_FAILURE_MEMORY_HOURS = 24
+    # How many reverse proxies in front of the app append to X-Forwarded-For (0: trust no header; the client
+    # address is the socket's). Behind one nginx: PM_TRUSTED_PROXIES=1.
+    TRUSTED_PROXIES = int(os.environ.get("PM_TRUSTED_PROXIES", "0"))
     PASSWORD_MIN_LENGTH_OFFICIAL = 12
     PASSWORD_MIN_LENGTH_RESIDENT = 8
     # werkzeug's method for new password hashes (pm.services.accounts.passwords); slow on purpose.
@@ -101,7 +108,6 @@ class TestingConfig(Config):
     STRICT_SAFE_METHODS = True  # a GET that writes fails the test (pm/transactions.py)
     IMPORT_ASYNC = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
-    LOGIN_LOCK_MINUTES = 15
     # A cheap hash: tests log in and create accounts hundreds of times (scrypt costs ~0.3 s each).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import logging
 import os
-import time
-import uuid
 from decimal import Decimal
 
 from flask import Flask, g, has_request_context, request, session
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import pm.models  # noqa: F401  (every model on the metadata)
 from config import CONFIGS
@@ -19,7 +18,8 @@ from pm.blueprints import register_all
 from pm.cli import register_commands
 from pm.errors import register_errors
 from pm.extensions import api, babel, bootstrap, csrf, db, login_manager, migrate
-from pm.services.accounts.login import load_by_session_token
+from pm.guards import clean_request_id, register_converters, register_guards
+from pm.services.accounts.sessions import load_login
 from pm.services.labels import label
 from pm.services.money import format_fen
 from pm.services.notifications import unread_count
@@ -37,11 +37,16 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     os.makedirs(app.config["INSTANCE_DIR"], exist_ok=True)
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
+    if app.config.get("TRUSTED_PROXIES"):
+        # X-Forwarded-For is believed only from the configured number of proxies (PM_TRUSTED_PROXIES).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     register_extensions(app)
+    register_converters(app)  # before the blueprints' routes bind them
     register_blueprints(app)
     register_request_hooks(app)
+    register_guards(app)  # NUL bytes refused, no-store for signed-in users (pm/guards.py)
     register_template_helpers(app)
     register_errors(app)  # after api.init_app so our JSON envelope wins
     register_commands(app)
@@ -85,7 +90,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        return load_by_session_token(token)
+        # A login session id (from the session or the remember-me cookie), checked against the database on
+        # every request: logout, the idle timeout, expiry and revocation end it (pm.services.accounts.sessions).
+        return load_login(token)
 
     api.init_app(app)
 
@@ -97,29 +104,7 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def assign_request_id():
-        g.request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
-
-    @app.before_request
-    def enforce_idle_timeout():
-        """Officials' sessions end after 30 idle minutes (residents keep theirs longer)."""
-        if request.path.startswith("/api/") or request.path.startswith("/static"):
-            return None
-        if not current_user.is_authenticated:
-            return None
-        now = int(time.time())
-        limit = (
-            app.config["SESSION_IDLE_MINUTES_OFFICIAL"]
-            if current_user.is_official
-            else app.config["SESSION_IDLE_MINUTES_RESIDENT"]
-        )
-        last = session.get("seen")
-        if last is not None and now - int(last) > limit * 60:
-            logout_user()
-            session.clear()
-            return None
-        session["seen"] = now
-        session.permanent = True
-        return None
+        g.request_id = clean_request_id(request.headers.get("X-Request-Id"))
 
     @app.after_request
     def security_headers(response):

@@ -10,7 +10,7 @@ import logging
 from flask import Flask, has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -143,6 +143,18 @@ def register_errors(app: Flask) -> None:
         if wants_json():
             return envelope(409, message)
         return render_template("errors/error.html", code=409, message=message), 409
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def handle_out_of_range(err: Exception):
+        """A value the database cannot hold (a number beyond its column, a NUL byte in text) that slipped past
+        the input checks: the input was bad, so a 422 (web: 400), never a 500. Logged, since a check is missing."""
+        _rollback()
+        logger.warning("value out of range on %s: %s", request.path, err)
+        message = _("输入的数值或文字超出允许的范围")
+        if wants_json():
+            return envelope(422, message)
+        return render_template("errors/error.html", code=400, message=message), 400
 
     @app.errorhandler(Exception)
     def handle_unexpected(err: Exception):

@@ -13,7 +13,7 @@ HTML = ["auth", "dashboard", "registry", "accounts", "audit", "imports", "apidoc
 # REST blueprints (flask-smorest), each module exposes `blp`, or a list BLUEPRINTS (one OpenAPI tag each).
 REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprints.audit.api", "pm.blueprints.fund.ledger.api",
         "pm.blueprints.fund.plans.api", "pm.blueprints.fund.statements.api", "pm.blueprints.stations.api",
-        "pm.blueprints.inspections.api", "pm.blueprints.repairs.api"]
+        "pm.blueprints.inspections.api", "pm.blueprints.repairs.api", "pm.blueprints.notifications.api"]
 
 
 def register_all(app: Flask) -> None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import flash, redirect, render_template, request
+from flask_babel import gettext
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from flask_wtf import FlaskForm
+from wtforms import IntegerField
+from wtforms.validators import StopValidation
 from wtforms.fields.choices import SelectChoice
 
 from pm.errors import DomainError
 from pm.extensions import db
+from pm.services.numbers import INT32_MAX, INT32_MIN, bounded_int
 
 PAGE_SIZE = 50
 
@@ -32,6 +36,25 @@ def errors_to_form(form: FlaskForm, err: DomainError, aliases: dict[str, str] | 
             placed = True
     if not placed:
         form.form_errors.append(err.message)
+
+
+class BoundedIntegerField(IntegerField):
+    """An integer form field that also refuses what no integer column can hold (every form's integers use it):
+    "99999999999999999999" is a form error, not an overflow in the database."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(gettext("必须是整数")) from None
+        if self.data is not None and not bounded_int(self.data):
+            self.data = None
+            raise ValueError(gettext("数字过大（%(min)s 到 %(max)s）", min=INT32_MIN, max=INT32_MAX))
+
+    def pre_validate(self, form):
+        """A value that could not be read keeps its own reason (DataRequired would replace it with "required")."""
+        if self.process_errors:
+            raise StopValidation()
 
 
 @dataclass

@@ -5,6 +5,8 @@ from pm.models.accounts import (  # noqa: F401
     ClaimCode,
     ClaimMethod,
     ClaimPurpose,
+    LoginSession,
+    LoginThrottle,
     Role,
     User,
 )

@@ -62,7 +62,7 @@ PERSON_ROLES = frozenset({Role.OWNER, Role.RESIDENT})
 
 
 class User(UserMixin, db.Model):
-    """A login. get_id() returns a per-user token that rotates on password change, ending old sessions."""
+    """A login. get_id() returns the id of the current login session (LoginSession), not the user id."""
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,7 +79,10 @@ class User(UserMixin, db.Model):
     # One login per person (owners and residents claim theirs: see ClaimCode).
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True, unique=True)
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The account's auth epoch: every login session records it, and rotating it (password, role, disabling)
+    # ends every session and remember-me cookie of the account at once (pm.services.accounts.sessions).
     session_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # Unused since migration 0008 (failed logins are throttled in login_throttles); kept for old databases.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -94,8 +97,15 @@ class User(UserMixin, db.Model):
     compound: Mapped[Compound | None] = relationship()
     person: Mapped[Person | None] = relationship()
 
+    # The raw id of the login session this object was loaded for (set by pm.services.accounts.sessions).
+    # (Plain class attributes, not columns.)
+    login_token = None
+    login_session = None
+
     def get_id(self) -> str:
-        return self.session_token
+        """What Flask-Login stores in the session and the remember cookie: the login session's random id
+        (never the user id), so that ending that row ends the login wherever the cookie was copied."""
+        return self.login_token or ""
 
     @property
     def is_active(self) -> bool:  # flask-login refuses disabled accounts
@@ -133,6 +143,37 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class LoginSession(db.Model):
+    """One browser login. Its random id (only its SHA-256 is stored) is what the session and the remember-me
+    cookie carry; logout, the idle timeout, its expiry or a new auth epoch of the account end it for good."""
+
+    __tablename__ = "login_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    epoch: Mapped[str] = mapped_column(String(64))  # the account's session_token when the login began
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+
+    user: Mapped[User] = relationship()
+
+
+class LoginThrottle(db.Model):
+    """Failed logins counted under one key ("account:7", "name:typed", "address:10.0.0.1", "device:…"):
+    after a few, each next attempt must wait twice as long as the last (capped); a success clears an account."""
+
+    __tablename__ = "login_throttles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    retry_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ClaimPurpose(enum.StrEnum):

@@ -12,10 +12,14 @@ from pm.timeutil import utcnow
 
 
 class Notification(db.Model):
-    """One message to one user. dedupe_key makes a job's reminder idempotent (one per user and key)."""
+    """One message to one user. dedupe_key makes a job's reminder idempotent (one per user and key); a to-do
+    (please rate, please re-check) is marked done by the service that does the thing (mark_done)."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
+        Index("ix_notifications_kind_subject", "kind", "subject"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(48))  # e.g. fund.low_balance, repair.overdue
@@ -24,5 +28,8 @@ class Notification(db.Model):
     link: Mapped[str | None] = mapped_column(String(300))  # a path inside the app
     dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True)
     compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id"), index=True)
+    # What the notification is about ("repair:12", "rectification:3"): a to-do is marked done through it.
+    subject: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # what it asked for was done (also read then)

@@ -157,15 +157,22 @@ class RepairRequest(db.Model):
         return (self.status == RepairStatus.SUBMITTED and self.response_due_at is not None
                 and self.response_due_at < now)
 
-    def is_overdue(self, now: datetime) -> bool:
-        """超时: still open past the response or the completion deadline (computed at read time)."""
+    def missed_deadline(self, now: datetime) -> str | None:
+        """Which deadline an open request has missed at `now`: "response" (not accepted in time), "onsite" (nobody
+        on site in time, emergencies), "completion" — the first missed in that order; None when not overdue."""
         if not self.is_open:
-            return False
+            return None
         if self.is_response_overdue(now):
-            return True
-        if (self.status != RepairStatus.IN_PROGRESS and self.onsite_due_at is not None and self.onsite_due_at < now):
-            return True  # nobody on site yet past the on-site deadline (emergencies)
-        return self.completion_due_at is not None and self.completion_due_at < now
+            return "response"
+        if self.status != RepairStatus.IN_PROGRESS and self.onsite_due_at is not None and self.onsite_due_at < now:
+            return "onsite"
+        if self.completion_due_at is not None and self.completion_due_at < now:
+            return "completion"
+        return None
+
+    def is_overdue(self, now: datetime) -> bool:
+        """超时: still open past the response, on-site or completion deadline (computed at read time)."""
+        return self.missed_deadline(now) is not None
 
     def __repr__(self) -> str:
         return f"<RepairRequest {self.id} {self.status}>"

@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -78,6 +79,21 @@ def _shown_name(name: str | None) -> str:
     return os.path.basename((name or "").replace("\\", "/")).strip()[:200]
 
 
+# The extensions a stored type may keep in its file name; the first is given when the user's name has another.
+EXTENSIONS = {"image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",), "image/webp": (".webp",),
+              "application/pdf": (".pdf",)}
+
+
+def safe_name(name: str, content_type: str) -> str:
+    """The user's file name as kept and offered for download: no directory, no control characters, one extension
+    and it matches the checked type ("invoice.html" holding a PDF → "invoice.pdf", "a.php.png" → "a_php.png")."""
+    stem, ext = os.path.splitext(_shown_name(name))
+    stem = "".join(ch for ch in stem if not unicodedata.category(ch).startswith("C")).replace(".", "_").strip(" _")
+    allowed = EXTENSIONS.get(content_type, ())
+    ext = ext.lower() if ext.lower() in allowed else (allowed[0] if allowed else "")
+    return f"{(stem or 'file')[:190]}{ext}" if (stem or name) else ""
+
+
 def _root() -> str:
     return os.path.realpath(current_app.config["UPLOAD_DIR"])
 
@@ -116,7 +132,7 @@ def save(file_or_bytes: FileStorage | bytes | None, subdir: str, *, allowed: dic
         logger.exception("cannot store upload %s", relative)
         raise DomainError(E_STORE, field=field) from None
     return StoredFile(path=relative, content_type=content_type, size_bytes=len(data),
-                      sha256=hashlib.sha256(data).hexdigest(), original_name=name)
+                      sha256=hashlib.sha256(data).hexdigest(), original_name=safe_name(name, content_type))
 
 
 def save_many(files: Iterable[FileStorage | None] | None, subdir: str, *, max_count: int = MAX_PHOTOS,
@@ -163,7 +179,7 @@ def discard(paths: Iterable[str | None]) -> None:
 
 def send(path: str, content_type: str, *, download_name: str | None = None, as_attachment: bool | None = None):
     """Serve a stored file (the caller has checked scope): images inline, anything else as an attachment;
-    a type this store never writes is sent as an opaque download. Never kept by shared caches."""
+    a type this store never writes is sent as an opaque download. Never cached (a shared computer keeps nothing)."""
     full = absolute(path)
     if not os.path.isfile(full):
         raise NotFound(E_NOT_FOUND)
@@ -174,7 +190,7 @@ def send(path: str, content_type: str, *, download_name: str | None = None, as_a
     if as_attachment and not download_name:
         download_name = "file" + ALL_TYPES.get(content_type, "")
     response = send_file(full, mimetype=content_type, as_attachment=as_attachment, download_name=download_name)
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -17,7 +17,7 @@ from typing import Callable, Protocol
 
 from apscheduler.triggers.cron import CronTrigger
 
-from pm.tasks import fund, imports, inspections, repairs
+from pm.tasks import accounts, fund, imports, inspections, repairs
 from pm.timeutil import LOCAL_TZ, to_local
 
 
@@ -188,6 +188,12 @@ JOBS: tuple[JobSpec, ...] = (
         cadence=Daily(hour=2, minute=30),
         misfire_grace_time=6 * 3600,
         description="报修自动关闭：完工后超过规定天数未确认的报修自动关闭",
+    ),
+    JobSpec(
+        func=accounts.expire_logins,
+        cadence=Daily(hour=3, minute=45),
+        misfire_grace_time=6 * 3600,
+        description="登录记录清理：删除结束或过期超过 30 天的登录会话，以及一天内没有失败的登录限速记录",
     ),
 )
 

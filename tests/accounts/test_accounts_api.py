@@ -115,7 +115,7 @@ def test_patch_user_disables_and_rebinds(world, api, db):
                         json={"role": "committee_member", "binding_id": world.compounds["a"][1].id})
     assert resp.status_code == 200
     assert resp.get_json()["binding"] == {"type": "compound", "id": world.compounds["a"][1].id, "name": "a小区二"}
-    assert _actions(db, staff.id) == ["user.update", "user.update"]
+    assert _actions(db, staff.id) == ["user.update", "user.revoke", "user.update", "user.revoke"]
 
 
 def test_patch_user_refuses_escalation_self_disable_and_foreign_accounts(world, api, db):

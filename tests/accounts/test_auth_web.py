@@ -2,9 +2,9 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from pm.models import AuditLog, Role
+from pm.models import AuditLog, LoginSession, LoginThrottle, Role
 from pm.timeutil import utcnow
 from tests.factories import PASSWORD, make_county, make_user
 
@@ -32,17 +32,20 @@ def test_wrong_password_reshows_form_with_message(client, db):
 
 
 @pytest.mark.postgres
-def test_account_locks_after_repeated_failures(client, db):
-    """Five failures lock the account: even the right password is refused until the lock ends."""
+def test_repeated_failures_slow_the_account_down_without_locking_it(client, db):
+    """Five failures make the next try wait (429, Retry-After), even with the right password; once the wait is
+    over the right password logs in: a delay, not a lock."""
     user = _user(db)
     for _ in range(5):
         client.post("/auth/login", data={"username": "admin1", "password": "wrong"})
     resp = client.post("/auth/login", data={"username": "admin1", "password": PASSWORD})
-    assert resp.status_code == 400
-    assert "锁定" in resp.get_data(as_text=True)
-    db.session.refresh(user)
-    assert user.locked_until is not None
-    user.locked_until = utcnow() - timedelta(seconds=1)
+    assert resp.status_code == 429 and resp.headers["Retry-After"] == "1"
+    assert "秒后再试" in resp.get_data(as_text=True)
+    row = db.session.scalar(select(LoginThrottle).where(LoginThrottle.key == f"account:{user.id}"))
+    assert row.failures == 5  # the refused try was not counted
+    row.retry_after = utcnow() - timedelta(seconds=1)
+    db.session.execute(update(LoginThrottle).where(LoginThrottle.key.like("address:%"))
+                       .values(retry_after=None))
     db.session.commit()
     assert client.post("/auth/login", data={"username": "admin1", "password": PASSWORD}).status_code == 302
 
@@ -127,11 +130,11 @@ def test_language_switch_to_english(client, db):
 
 
 def test_officials_idle_session_expires(app, db):
-    """An official idle for more than 30 minutes must log in again."""
+    """An official idle for more than 30 minutes must log in again (a resident's login lasts 7 idle days)."""
     _user(db)
     client = app.test_client()
     client.post("/auth/login", data={"username": "admin1", "password": PASSWORD})
     assert client.get("/dashboard").status_code == 200
-    with client.session_transaction() as sess:
-        sess["seen"] = sess["seen"] - 31 * 60
+    db.session.execute(update(LoginSession).values(last_seen_at=utcnow() - timedelta(minutes=31)))
+    db.session.commit()
     assert client.get("/dashboard").status_code == 302

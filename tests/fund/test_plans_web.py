@@ -93,14 +93,25 @@ def test_transition_forms_by_role(world, client, auth, db):
 
 @pytest.mark.postgres
 def test_owner_votes_on_phone_once(world, client, auth, db):
-    """The owner sees big buttons for their dwelling; the ballot is recorded; a second one is refused."""
+    """The owner sees big buttons for their dwelling; choosing asks for confirmation (nothing recorded yet);
+    confirming records the ballot and shows its receipt; a second one is refused."""
     plan_id = _plan(world, db, status="voting")
     hh = world.households["a"][0].id
     auth.login("owner")
     page = client.get(f"/plans/{plan_id}/vote").get_data(as_text=True)
     assert "同意" in page and "反对" in page and "弃权" in page
-    client.post(f"/plans/{plan_id}/vote", data={"household_id": hh, "choice": "yes"})
+    confirm = client.post(f"/plans/{plan_id}/vote", data={"household_id": hh, "choice": "yes"})
+    html = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "请确认您的投票" in html and 'data-field="choice">同意<' in html
+    assert "更换水泵" in html and f'action="/plans/{plan_id}/vote/confirm"' in html
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0
+    done = client.post(f"/plans/{plan_id}/vote/confirm", data={"household_id": hh, "choice": "yes"})
+    ballot = db.session.scalar(select(Ballot))
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/plans/{plan_id}/receipts/{ballot.id}")
     resp = client.post(f"/plans/{plan_id}/vote", data={"household_id": hh, "choice": "no"}, follow_redirects=True)
+    assert "只能投一票" in resp.get_data(as_text=True)
+    resp = client.post(f"/plans/{plan_id}/vote/confirm", data={"household_id": hh, "choice": "no"},
+                       follow_redirects=True)
     assert "只能投一票" in resp.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Ballot)) == 1
     tally = client.get(f"/plans/{plan_id}/tally").get_data(as_text=True)

@@ -98,7 +98,7 @@ def test_emergency_on_site_deadline_depends_on_service_grade(w, db):
     assert req.onsite_due_at == NOW + timedelta(hours=1)
     compound.service_grade = 1
     db.session.commit()
-    req = _file(w, db, urgency=Urgency.EMERGENCY)
+    req = _file(w, db, urgency=Urgency.EMERGENCY, confirm_duplicate=True)  # the same home again: confirmed
     assert req.onsite_due_at == NOW + timedelta(minutes=30)
 
 

@@ -32,10 +32,11 @@ def _read(path: str) -> bytes:
 
 # -- saving -------------------------------------------------------------------------------------------------
 def test_image_stored_by_content_not_name(app):
-    """A PNG named .jpg is stored as PNG with a random name under the subdirectory; the bytes are kept."""
+    """A PNG named .jpg is stored as PNG with a random name under the subdirectory; the bytes are kept, and the
+    name kept for downloads gets the extension of what the file is."""
     stored = storage.save(_file(PNG, "C:\\photos\\photo.jpg"), "repairs/7")
     assert stored.content_type == "image/png" and stored.path.startswith("repairs/7/") and stored.path.endswith(".png")
-    assert "photo" not in stored.path and stored.original_name == "photo.jpg" and stored.size_bytes == len(PNG)
+    assert "photo" not in stored.path and stored.original_name == "photo.png" and stored.size_bytes == len(PNG)
     assert _read(stored.path) == PNG and len(stored.sha256) == 64
 
 
@@ -169,12 +170,12 @@ def served(app, db):
 
 
 def test_in_scope_user_gets_the_photo_inline(served, client, auth):
-    """The station manager of the compound gets the bytes, inline, as an image, never cached by shared caches."""
+    """The station manager of the compound gets the bytes, inline, as an image, never cached."""
     auth.login("manager")
     response = client.get(f"/files/{PHOTO_KIND}/{served.photo.id}")
     assert response.status_code == 200 and response.data == PNG and response.mimetype == "image/png"
     assert "attachment" not in response.headers.get("Content-Disposition", "")
-    assert response.headers["Cache-Control"] == "private, max-age=3600"
+    assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     response.close()
 

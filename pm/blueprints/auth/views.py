@@ -4,7 +4,9 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -20,7 +22,7 @@ from pm.errors import DomainError, Forbidden
 from pm.extensions import db
 from pm.models.accounts import PERSON_ROLES
 from pm.services.accounts import login as logins
-from pm.services.accounts import passwords
+from pm.services.accounts import passwords, sessions, throttle
 from pm.services.accounts import tokens as api_tokens
 from pm.transactions import keep_changes_on_error
 
@@ -37,6 +39,18 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _begin_session(user, *, remember: bool) -> None:
+    """A new login: a fresh session (nothing of the anonymous one survives but the language) carrying the id of
+    a new login session row, so a session fixed before login is worthless."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    sessions.start_login(user, remember=remember)
+    login_user(user, remember=remember)
+    session.permanent = True
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -44,23 +58,39 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = logins.authenticate(form.username.data, form.password.data)
+            user = logins.authenticate(form.username.data, form.password.data, address=request.remote_addr,
+                                       device=throttle.read_device_cookie(request.cookies.get(throttle.DEVICE_COOKIE)))
         except DomainError as err:
             keep_changes_on_error()  # the failure is counted even though the answer is an error
             for field, messages in err.fields.items():
                 getattr(form, field).errors.extend(messages)
-            return render_template("auth/login.html", form=form), 400
-        session.clear()
-        login_user(user, remember=form.remember.data)
-        return redirect(_safe_next(request.args.get("next")))
+            throttled = isinstance(err, throttle.TooManyAttempts)
+            response = make_response(render_template("auth/login.html", form=form), 429 if throttled else 400)
+            if throttled:
+                response.headers["Retry-After"] = str(err.retry_after)
+            return response
+        _begin_session(user, remember=bool(form.remember.data))
+        response = redirect(_safe_next(request.args.get("next")))
+        # This browser has logged in to this account: its tries are counted apart from an attacker's.
+        response.set_cookie(throttle.DEVICE_COOKIE, throttle.device_cookie(user),
+                            max_age=throttle.DEVICE_COOKIE_DAYS * 86400, httponly=True, samesite="Lax",
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), path=url_for("auth.login"))
+        return response
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    """End this login for good: its row in the database (so a copied session or remember-me cookie is dead
+    too), the session, and the remember-me cookie in this browser."""
+    if current_user.is_authenticated:
+        sessions.end_login(current_user._get_current_object(), "logout")
+    lang = session.get("lang")
     session.clear()
+    logout_user()  # after clear(): it marks the remember-me cookie for deletion in this response
+    if lang:
+        session["lang"] = lang
     return redirect(url_for("auth.login"))
 
 
@@ -86,7 +116,9 @@ def password():
                 target = "new_password" if field == "password" else field
                 getattr(form, target).errors.extend(messages)
             return render_template("auth/password.html", form=form), 400
-        login_user(current_user._get_current_object())  # the token rotated: keep this session, end the others
+        # Every login of the account ended (and its API tokens were revoked): this browser gets a new one.
+        user = current_user._get_current_object()
+        _begin_session(user, remember=bool(user.login_session and user.login_session.remember))
         flash(_("密码已修改，其他设备上的登录已失效"), "success")
         return redirect(url_for("dashboard.dashboard"))
     return render_template("auth/password.html", form=form), 400 if request.method == "POST" else 200

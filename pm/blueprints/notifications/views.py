@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from pm.access import current_scope
 from pm.blueprints.webutil import paginate
 from pm.services import notifications
+from pm.services.labels import label_of
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -12,9 +13,15 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.route("/")
 @login_required
 def index():
+    """The bell: notifications grouped by kind (counts per kind, newest first within); ?kind= lists one kind."""
     unread_only = request.args.get("unread") == "1"
-    page = paginate(notifications.inbox(current_scope(), unread_only=unread_only))
-    return render_template("notifications/index.html", page=page, unread_only=unread_only)
+    kind = request.args.get("kind") or None
+    if kind:
+        page = paginate(notifications.inbox(current_scope(), unread_only=unread_only, kind=kind))
+        return render_template("notifications/index.html", page=page, unread_only=unread_only, kind=kind,
+                               kind_label=label_of("notification_kind", kind))
+    groups = notifications.grouped_inbox(current_scope(), unread_only=unread_only)
+    return render_template("notifications/index.html", groups=groups, unread_only=unread_only, kind=None)
 
 
 @bp.route("/read", methods=["POST"])

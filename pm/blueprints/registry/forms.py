@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -20,6 +19,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from pm.blueprints.webutil import BoundedIntegerField
 from pm.errors import DomainError
 from pm.models import ManagementMode, Relation, RenovationClass
 from pm.services.labels import choices
@@ -42,15 +42,15 @@ def _area_check(form, field):
 class CompoundForm(FlaskForm):
     name = StringField(_l("小区名称"), validators=[DataRequired(), Length(max=80)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=200)])
-    year_built = IntegerField(_l("建成年份"), validators=[Optional(), NumberRange(1900, 2100)])
-    household_count = IntegerField(_l("户数（调查数）"), validators=[Optional(), NumberRange(min=0)])
-    resident_count = IntegerField(_l("居民人数"), validators=[Optional(), NumberRange(min=0)])
+    year_built = BoundedIntegerField(_l("建成年份"), validators=[Optional(), NumberRange(1900, 2100)])
+    household_count = BoundedIntegerField(_l("户数（调查数）"), validators=[Optional(), NumberRange(min=0)])
+    resident_count = BoundedIntegerField(_l("居民人数"), validators=[Optional(), NumberRange(min=0)])
     floor_area_m2 = AreaField(_l("总建筑面积（㎡）"), validators=[Optional(), _area_check])
     renovation_class = SelectField(_l("改造类别"), validators=[Optional()])
-    renovation_year = IntegerField(_l("改造年份"), validators=[Optional(), NumberRange(1990, 2100)])
+    renovation_year = BoundedIntegerField(_l("改造年份"), validators=[Optional(), NumberRange(1990, 2100)])
     management_mode = SelectField(_l("管理模式"), validators=[DataRequired()])
     property_company = StringField(_l("物业企业"), validators=[Optional(), Length(max=120)])
-    service_grade = IntegerField(_l("物业服务等级（1–5）"), default=2, validators=[DataRequired(), NumberRange(1, 5)])
+    service_grade = BoundedIntegerField(_l("物业服务等级（1–5）"), default=2, validators=[DataRequired(), NumberRange(1, 5)])
     owners_committee_formed_on = DateField(_l("业主委员会成立日期"), validators=[Optional()])
     submit = SubmitField(_l("保存"))
 
@@ -78,7 +78,7 @@ class HouseholdForm(FlaskForm):
     building = StringField(_l("楼栋"), validators=[DataRequired(), Length(max=40)], description=_l("例如：3号楼"))
     unit = StringField(_l("单元"), validators=[DataRequired(), Length(max=40)], description=_l("例如：2单元"))
     room_no = StringField(_l("房号"), validators=[DataRequired(), Length(max=20)], description=_l("例如：501"))
-    floor = IntegerField(_l("所在楼层"), validators=[DataRequired(), NumberRange(-5, 120)])
+    floor = BoundedIntegerField(_l("所在楼层"), validators=[DataRequired(), NumberRange(-5, 120)])
     area_m2 = AreaField(_l("建筑面积（㎡）"), validators=[DataRequired(), _area_check], description=_l("最多两位小数，例如 65.32"))
     is_sold_public_housing = BooleanField(_l("房改房（售后公房）"))
     note = StringField(_l("备注"), validators=[Optional(), Length(max=200)])
@@ -87,7 +87,7 @@ class HouseholdForm(FlaskForm):
 
 class HouseholdEditForm(FlaskForm):
     room_no = StringField(_l("房号"), validators=[DataRequired(), Length(max=20)])
-    floor = IntegerField(_l("所在楼层"), validators=[DataRequired(), NumberRange(-5, 120)])
+    floor = BoundedIntegerField(_l("所在楼层"), validators=[DataRequired(), NumberRange(-5, 120)])
     area_m2 = AreaField(_l("建筑面积（㎡）"), validators=[DataRequired(), _area_check])
     is_sold_public_housing = BooleanField(_l("房改房（售后公房）"))
     note = StringField(_l("备注"), validators=[Optional(), Length(max=200)])

@@ -19,12 +19,21 @@ blp = api_blueprint("repairs_api", __name__, description="报事报修：工单�
 
 
 class _Row:
-    """A read-only view of a request with its read-time fields (location, overdue)."""
+    """A read-only view of a request with its read-time fields (location, overdue, the filer's phone for those who
+    may call back: not for another resident of the home)."""
 
-    def __init__(self, req: RepairRequest, now):
+    def __init__(self, req: RepairRequest, now, *, detail: bool = False):
         self._req = req
         self.location = queue.location_label(req)
-        self.is_overdue = req.is_overdue(now)
+        self.overdue_deadline = req.missed_deadline(now)
+        self.is_overdue = self.overdue_deadline is not None
+        user = api_user()
+        self.filer_phone = (None if api_scope().is_household_bound and req.filer_user_id != user.id
+                            else req.filer_phone)
+        self.proposed_team_id = self.proposed_assignee_id = None
+        if detail and workflow.allowed_actions(req, user, api_scope(), now) & {"dispatch", "transfer"}:
+            proposed = workflow.proposed_member(req, workflow.dispatch_teams(req))
+            self.proposed_team_id, self.proposed_assignee_id = proposed or (None, None)
 
     def __getattr__(self, name):
         return getattr(self._req, name)
@@ -52,7 +61,7 @@ class Repairs(MethodView):
         """报修: file a request in a compound of your scope (residents: their own home or a common area)."""
         compound = get_in_scope(Compound, data.pop("compound_id"), field="compound_id")
         req = filing.file_request(compound, actor=api_user(), scope=api_scope(), **data)
-        return _Row(queue.load(api_scope(), req.id), utcnow())
+        return _Row(queue.load(api_scope(), req.id), utcnow(), detail=True)
 
 
 @blp.route("/repairs/<int:request_id>")
@@ -61,7 +70,7 @@ class RepairDetail(MethodView):
     def get(self, request_id):
         """One request with its timeline (events) and photos."""
         get_in_scope(RepairRequest, request_id)
-        return _Row(queue.load(api_scope(), request_id), utcnow())
+        return _Row(queue.load(api_scope(), request_id), utcnow(), detail=True)
 
 
 # Each API action: the workflow step it takes, with the body's fields as the step's inputs.
@@ -91,7 +100,7 @@ class RepairTransition(MethodView):
         get_in_scope(RepairRequest, request_id)
         req = queue.load(scope, request_id)
         STEPS[data.pop("action")](req, data, {"actor": api_user(), "scope": scope, "now": now})
-        return _Row(queue.load(scope, request_id), now)
+        return _Row(queue.load(scope, request_id), now, detail=True)
 
 
 @blp.route("/repairs/metrics")

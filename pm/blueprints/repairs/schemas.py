@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 from pm.blueprints.apiutil import BaseSchema, PageArgs, id_field, page_schema, text
 from pm.models import RepairCategory, RepairStatus, Urgency
 
-STATUS_FILTERS = ["open", "all"] + [s.value for s in RepairStatus]
+STATUS_FILTERS = ["open", "all", "to_rate"] + [s.value for s in RepairStatus]
 ACTIONS = ["accept", "reject", "dispatch", "transfer", "start", "complete", "confirm", "reopen", "followup", "agree"]
 
 
@@ -15,7 +15,8 @@ class RepairArgs(PageArgs):
 
     station_id = id_field(strict=False)
     compound_id = id_field(strict=False)
-    status = fields.String(load_default="open", validate=validate.OneOf(STATUS_FILTERS))
+    status = fields.String(load_default="open", validate=validate.OneOf(STATUS_FILTERS),
+                           metadata={"description": "open, all, to_rate (我提交的、已完工待我评价的) or a status"})
     urgency = fields.Enum(Urgency, by_value=True)
     category = fields.Enum(RepairCategory, by_value=True)
     overdue = fields.Boolean(load_default=False)
@@ -34,6 +35,8 @@ class RepairIn(BaseSchema):
     building_id = id_field(allow_none=True)
     unit_id = id_field(allow_none=True)
     location_note = text(200, allow_none=True)
+    confirm_duplicate = fields.Boolean(load_default=False, metadata={
+        "description": "该房屋已有同类未办结报修时，确认仍要提交（否则 409，field confirm_duplicate）"})
 
 
 class TransitionIn(BaseSchema):
@@ -91,6 +94,8 @@ class RepairOut(BaseSchema):
     is_deadline_unknown = fields.Boolean()
     is_time_agreed = fields.Boolean()
     is_overdue = fields.Boolean()
+    overdue_deadline = fields.String(allow_none=True, metadata={
+        "description": "超时时错过的时限：response（响应）、onsite（到场）或 completion（完成）"})
     rating = fields.Integer(allow_none=True)
     reopen_count = fields.Integer()
     needs_fund = fields.Boolean()
@@ -102,7 +107,10 @@ class RepairDetailOut(RepairOut):
 
     location_note = fields.String(allow_none=True)
     filer_name = fields.String(allow_none=True)
-    filer_phone = fields.String(allow_none=True)
+    filer_phone = fields.String(allow_none=True, metadata={"description": "只对服务站和管理人员、报修人本人显示"})
+    station_phone = fields.String(attribute="station.phone", allow_none=True)
+    proposed_team_id = fields.Integer(allow_none=True, metadata={"description": "派单建议：与类别对应的队伍"})
+    proposed_assignee_id = fields.Integer(allow_none=True)
     accepted_at = fields.DateTime(allow_none=True)
     dispatched_at = fields.DateTime(allow_none=True)
     started_at = fields.DateTime(allow_none=True)

@@ -37,6 +37,7 @@ from pm.services.repairs import (
     metrics,
     portal,
     queue,
+    words,
     workdays,
     workflow,
 )
@@ -47,7 +48,9 @@ bp = Blueprint("repairs", __name__, url_prefix="/repairs")
 
 @bp.context_processor
 def _helpers():
-    return {"label": label, "event_label": lambda kind: label_of("repair_event", kind)}
+    return {"label": label, "event_label": lambda kind: label_of("repair_event", kind),
+            "missed_label": lambda req, now: label_of("repair_deadline", req.missed_deadline(now)),
+            "rating_word": lambda rating: label_of("repair_rating", rating), "stars": words.stars}
 
 
 PER_PAGE_CHOICES = (5, 10, 30, 50, 100)
@@ -82,11 +85,13 @@ def index():
     number = max(1, args.get("page", 1, type=int))
     items, total = queue.queue_page(stmt, page=number, per_page=per_page)
     page = Page(items=items, page=number, pages=max(1, -(-total // per_page)), total=total)
-    statuses = [("open", _("未办结")), ("all", _("全部状态"))] + choices(RepairStatus)
+    statuses = [("open", _("未办结")), ("all", _("全部状态")), (queue.TO_RATE, _("待我评价"))] + choices(RepairStatus)
+    resident = scope.is_household_bound
     return render_template(
         "repairs/index.html", page=page, now=now, filters=filters, mine=mine, station_id=station_id,
         location_label=queue.location_label, categories=choices(RepairCategory), urgencies=choices(Urgency),
-        statuses=statuses,
+        statuses=statuses, to_rate=queue.to_rate_count(scope) if resident else 0,
+        stations=queue.stations_of_scope(scope) if resident else [],
     )
 
 
@@ -105,23 +110,33 @@ def new():
         return filing.file_request(
             compound, actor=current_user, scope=scope, category=form.category.data, urgency=form.urgency.data,
             description=form.description.data, location_note=form.location_note.data,
-            photos=_photos(), ip=request.remote_addr, **filing.parse_location(form.location.data),
+            photos=_photos(), ip=request.remote_addr, confirm_duplicate=form.confirm_duplicate.data,
+            **filing.parse_location(form.location.data),
         )
+
+    def duplicates():  # the open requests named by the warning, when the form is shown again with it
+        if not form.confirm_duplicate.errors:
+            return []
+        place = filing.parse_location(form.location.data)
+        return filing.open_duplicates(scope, place.get("household_id"), form.category.data)
 
     return submit_form(form, action, done=_("报修已提交，服务站会尽快处理"),
                        redirect_to=lambda req: url_for("repairs.show", request_id=req.id),
-                       template="repairs/new.html", compound=compound, compounds=compounds)
+                       template="repairs/new.html", compound=compound, compounds=compounds, duplicates=duplicates)
 
 
 # -- one request ---------------------------------------------------------------------------------------------
 def _detail_context(req) -> dict:
     scope, now = current_scope(), _now()
     actions = workflow.allowed_actions(req, current_user, scope, now)
-    members = []
+    members, proposed = [], None
     if actions & {"dispatch", "transfer"}:
-        members = [(f"{t.id}:{m.id}", f"{t.name} · {m.display_name}") for t in workflow.dispatch_teams(req)
-                   for m in t.members]
+        teams = workflow.dispatch_teams(req)
+        members = [(f"{t.id}:{m.id}", f"{t.name} · {m.display_name}") for t in teams for m in t.members]
+        chosen = workflow.proposed_member(req, teams)
+        proposed = f"{chosen[0]}:{chosen[1]}" if chosen else None
     return {"req": req, "now": now, "location": queue.location_label(req), "actions": actions, "members": members,
+            "proposed": proposed, "ratings": words.RATINGS, "handles": can(current_user, "repair.handle"),
             "can_portal": can(current_user, "repair.portal") and scope.contains(Compound, req.compound_id)}
 
 
@@ -131,6 +146,15 @@ def show(request_id: int):
     """A request with its deadlines, photos and timeline, and the actions open to this user."""
     req = queue.load(current_scope(), request_id)
     return render_template("repairs/show.html", **_detail_context(req))
+
+
+@bp.route("/<int:request_id>/print")
+@login_required
+def work_order(request_id: int):
+    """派工单: the printable work order of a request for the station (print CSS, a print button)."""
+    require(current_user, "repair.handle")
+    req = queue.load(current_scope(), request_id)
+    return render_template("repairs/work_order.html", req=req, now=_now(), location=queue.location_label(req))
 
 
 def _member(value: str | None) -> dict[str, int | None]:

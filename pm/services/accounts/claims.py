@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from pm.access import Scope, authorise, scope_for
 from pm.errors import Conflict, DomainError, Forbidden
@@ -39,8 +39,10 @@ from pm.services import audit
 from pm.services.accounts import codes
 from pm.services.accounts.bindings import BINDING_MODELS
 from pm.services.accounts.hashing import hash_password
-from pm.services.accounts.login import new_session_token
+from pm.services.accounts.loginnames import check_login_names
 from pm.services.accounts.passwords import check_password_policy, permit_manage
+from pm.services.accounts.sessions import new_session_token, revoke_everywhere
+from pm.services.accounts.throttle import clear_account
 from pm.services.sms import send_sms
 from pm.services.text import is_mobile
 from pm.timeutil import utcnow
@@ -173,12 +175,16 @@ def _sms_text(what: str, code: str, minutes: int, url: str) -> str:
             "如非本人申请，请忽略本短信。")
 
 
-def _check_username(username: str, user_id: int | None) -> None:
-    others = select(func.count()).select_from(User).where(or_(User.username == username, User.phone == username))
-    if user_id is not None:
-        others = others.where(User.id != user_id)
-    if db.session.scalar(others):
-        raise DomainError("该用户名已被使用", field="username")
+def _login_names(username: str, person: Person, user_id: int | None) -> tuple[str, str | None]:
+    """The username and phone the claimed account gets (pm.services.accounts.loginnames): the person's mobile
+    as a second login name unless another account already has it."""
+    phone = person.phone if is_mobile(person.phone) else None
+    try:
+        return check_login_names(username, phone, user_id=user_id)
+    except DomainError as err:
+        if phone is None or "phone" not in err.fields:
+            raise
+    return check_login_names(username, None, user_id=user_id)
 
 
 def _username(typed: str | None, person: Person) -> str:
@@ -210,8 +216,8 @@ def claim(code: str | None, *, username: str | None, password: str, phone: str |
     existing = db.session.scalar(select(User).where(User.person_id == person.id).with_for_update())
     adds_to_claimed = existing is not None and existing.claimed_at is not None
     if not adds_to_claimed:
-        username = _username(username, person)
-        _check_username(username, existing.id if existing is not None else None)
+        username, login_phone = _login_names(_username(username, person), person,
+                                             existing.id if existing is not None else None)
         check_password_policy(password or "", invitation.role)
     codes.spend(invitation, now)
     if adds_to_claimed:
@@ -219,13 +225,12 @@ def claim(code: str | None, *, username: str | None, password: str, phone: str |
         if invitation.role == Role.OWNER and user.role == Role.RESIDENT:
             user.role = Role.OWNER
     else:
-        user = existing or User(person_id=person.id, created_at=now)
+        if existing is not None:  # an account an official made: whatever it had ends now
+            revoke_everywhere(existing, actor=None, reason="claimed", now=now)
+        user = existing or User(person_id=person.id, created_at=now, session_token=new_session_token())
         user.username, user.display_name, user.role = username, person.name, invitation.role
-        taken = db.session.scalar(select(func.count()).select_from(User).where(
-            or_(User.phone == person.phone, User.username == person.phone), User.id != (user.id or -1)))
-        user.phone = person.phone if is_mobile(person.phone) and not taken else None
+        user.phone = login_phone
         user.password_hash = hash_password(password)
-        user.session_token = new_session_token()
         user.is_enabled, user.claimed_at, user.failed_logins, user.locked_until = True, now, 0, None
         db.session.add(user)
     db.session.flush()
@@ -287,11 +292,11 @@ def reset_password(code: str | None, *, phone: str | None, password: str, now: d
     check_password_policy(password or "", user.role)
     codes.spend(row, now)
     user.password_hash = hash_password(password)
-    user.session_token = new_session_token()
-    user.failed_logins, user.locked_until = 0, None
     db.session.flush()
     audit.record("user.password", user, actor=user, changes={"password": ["***", "***"], "reset_code": row.id},
                  place=_grant_place(user))
+    revoke_everywhere(user, actor=user, reason="password", now=now)  # every login and token of the account ends
+    clear_account(user)
     return user
 
 

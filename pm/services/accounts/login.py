@@ -1,34 +1,33 @@
-"""登录: password login with per-account throttling, session tokens, and the audit of every attempt."""
+"""登录: password login against one unambiguous account, throttled (pm.services.accounts.throttle), audited.
+
+Which account a typed name means: the account with that username; otherwise, if the name is a phone number,
+the one account registered with that phone (none when no account or several accounts have it). Usernames
+and phones are kept apart when accounts are created (pm.services.accounts.loginnames), so this is never a
+guess. An unknown name, a wrong password and a name several accounts share all get the same answer after
+the same work (a password hash is checked against a dummy for an unknown name).
+"""
 from __future__ import annotations
 
 import logging
-import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import User
 from pm.services import audit
+from pm.services.accounts import throttle
 from pm.services.accounts.bindings import binding_node
 from pm.services.accounts.hashing import check_against_dummy
-from pm.services.text import normalise_phone
+from pm.services.accounts.sessions import new_session_token  # noqa: F401  (re-exported: the auth epoch)
+from pm.services.text import N_, normalise_phone
 from pm.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
-
-
-def new_session_token() -> str:
-    """A fresh per-account session token: rotating it ends every session of the account."""
-    return secrets.token_hex(32)
-
-
-def load_by_session_token(token: str) -> User | None:
-    return db.session.scalar(select(User).where(User.session_token == token))
+WRONG = N_("用户名或密码不正确")
 
 
 def audit_login(user: User | None, action: str, changes: dict | None) -> None:
@@ -39,52 +38,66 @@ def audit_login(user: User | None, action: str, changes: dict | None) -> None:
     audit.record(action, user, actor=user, changes=changes, place=binding_node(user))
 
 
-def _login_names(typed: str) -> list[str]:
-    """What a typed login may match: the username or phone as typed, and the phone normalised (138 0000 1111)."""
-    names = [typed]
+def _phone(typed: str) -> str | None:
     try:
-        phone = normalise_phone(typed)
+        return normalise_phone(typed)
     except DomainError:
-        phone = None
-    if phone and phone != typed:
-        names.append(phone)
-    return names
+        return None
 
 
-def authenticate(username: str, password: str, *, now: datetime | None = None) -> User:
-    """Return the user for valid credentials (username or phone); count failures per account and lock after too many.
+def login_name(typed: str | None) -> str:
+    """The typed login name as it is looked up and counted: trimmed; a phone number as its digits."""
+    typed = (typed or "").strip()[:64]
+    return _phone(typed) or typed
 
-    The caller commits (failures must be persisted too, so it commits on error as well).
+
+def find_account(typed: str | None) -> User | None:
+    """The one account a typed login name means: by username, else by phone when exactly one account has it."""
+    typed = (typed or "").strip()[:64]
+    if not typed:
+        return None
+    user = db.session.scalar(select(User).where(User.username == typed))
+    if user is not None:
+        return user
+    phone = _phone(typed)
+    if phone is None:
+        return None
+    found = db.session.scalars(select(User).where(User.phone == phone).order_by(User.id).limit(2)).all()
+    return found[0] if len(found) == 1 else None
+
+
+def authenticate(username: str | None, password: str | None, *, address: str | None = None,
+                 device: dict | None = None, now: datetime | None = None) -> User:
+    """Return the account for valid credentials (username or phone), else raise DomainError (TooManyAttempts
+    while a wait runs). Failures are counted per account (or this browser's device) and per client address.
+
+    The caller commits on error too (the failure count must be kept).
     """
     now = now or utcnow()
-    cfg = current_app.config
-    username = (username or "").strip()
-    names = _login_names(username)
-    user = db.session.scalar(
-        select(User).where(or_(User.username == username, User.phone.in_(names))).order_by(User.id).with_for_update()
-    )
+    password = password or ""
+    typed = login_name(username)
+    user = find_account(username)
+    rows = throttle.hold(throttle.keys_for(user, typed, address=address, device=device), now)
+    try:
+        throttle.check(rows, now)
+    except throttle.TooManyAttempts as err:
+        audit_login(user, "login.failure", {"reason": "throttled", "wait_seconds": err.retry_after})
+        raise
     if user is None:
-        # Same work as a real check so timing does not reveal which usernames exist.
-        check_against_dummy(password or "")
-        audit_login(None, "login.failure", {"username": username, "reason": "unknown"})
-        raise DomainError("用户名或密码不正确", field="password")
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        audit_login(user, "login.failure", {"reason": "locked"})
-        raise DomainError("登录失败次数过多，账号已暂时锁定，请 %(minutes)s 分钟后再试", field="password",
-                          minutes=minutes)
-    if not check_password_hash(user.password_hash, password or ""):
-        user.failed_logins += 1
-        if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
-        audit_login(user, "login.failure", {"reason": "password"})
-        raise DomainError("用户名或密码不正确", field="password")
+        check_against_dummy(password)  # the same work as a real check: timing does not reveal the name
+        ok = False
+    else:
+        ok = check_password_hash(user.password_hash, password)
+    if not ok:
+        waiting = throttle.record_failure(rows, now)
+        audit_login(user, "login.failure", {"reason": "unknown" if user is None else "password"})
+        if waiting:
+            audit_login(user, "login.throttled", {"wait_seconds": waiting})
+        raise DomainError(WRONG, field="password")
     if not user.is_enabled:
         audit_login(user, "login.failure", {"reason": "disabled"})
         raise DomainError("该账号已停用，请联系管理员", field="username")
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.record_success(rows)
     user.last_login_at = now
     audit_login(user, "login.success", None)
     return user

@@ -15,7 +15,8 @@ from pm.services import audit
 from pm.services.accounts.access import assignable_roles
 from pm.services.accounts.bindings import binding_node
 from pm.services.accounts.hashing import hash_password
-from pm.services.accounts.login import new_session_token
+from pm.services.accounts.sessions import revoke_everywhere
+from pm.services.accounts.throttle import clear_account
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ def permit_manage(scope: Scope, actor: User | None, user: User) -> None:
 def set_password(user: User, new_password: str, *, scope: Scope, actor: User | None,
                  old_password: str | None = None) -> None:
     """Set a password: one's own change needs the old one; an administrator resets one in their scope.
-    Rotates the session token (the account's other sessions end) and clears a lock."""
+    Every login session and API token of the account ends (revoke_everywhere); the caller starts a new
+    login for the browser that changed its own password."""
     if actor is not None and actor.id == user.id:
         authorise(scope, actor)
         if not check_password_hash(user.password_hash, old_password or ""):
@@ -66,9 +68,8 @@ def set_password(user: User, new_password: str, *, scope: Scope, actor: User | N
             raise Forbidden("业主和住户的密码只能由本人设置；可以向其登记的手机发送重设密码验证码")
     check_password_policy(new_password, user.role)
     user.password_hash = hash_password(new_password)
-    user.session_token = new_session_token()
-    user.failed_logins = 0
-    user.locked_until = None
     db.session.flush()
     audit.record("user.password", user, actor=actor, changes={"password": ["***", "***"]}, place=binding_node(user))
+    revoke_everywhere(user, actor=actor, reason="password")
+    clear_account(user)  # the new password may be tried at once
     logger.info("password of %r set by %r", user, actor)

@@ -62,6 +62,16 @@ def revoke_api_token(token: ApiToken, *, scope: Scope, actor: User | None) -> No
         audit.record("token.revoke", token, actor=actor, place=binding_node(db.session.get(User, token.user_id)))
 
 
+def revoke_all_tokens(user: User, *, now: datetime | None = None) -> int:
+    """Revoke every unrevoked token of `user` (its password, role or state changed); returns how many.
+    The caller audits it (pm.services.accounts.sessions.revoke_everywhere)."""
+    result = db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow()).execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
 def tokens_of(user: User) -> list[ApiToken]:
     """A user's tokens, newest first."""
     return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from pm.access import Scope, authorise
@@ -20,7 +20,8 @@ from pm.services.accounts.bindings import (
     validate_binding,
 )
 from pm.services.accounts.hashing import hash_password
-from pm.services.accounts.login import new_session_token
+from pm.services.accounts.loginnames import check_login_names
+from pm.services.accounts.sessions import new_session_token, revoke_everywhere
 from pm.services.accounts.passwords import check_password_policy, permit_manage
 from pm.services.text import N_, check_phone
 
@@ -34,25 +35,16 @@ USER_OPTIONS = tuple(
 )
 
 
-def _taken(column, value) -> bool:
-    return db.session.scalar(select(func.count()).select_from(User).where(column == value)) > 0
-
-
 def create_user(*, scope: Scope, actor: User | None, username: str, display_name: str, password: str,
                 role: Role | str, binding_id: int | None, phone: str | None = None) -> User:
     """Create an account. A person may create roles below theirs bound inside their scope; SYSTEM (the CLI) any —
-    except owners and residents, whose accounts only the person claims (accounts.claims). The phone (a second login name) follows the one phone rule and is stored as digits."""
+    except owners and residents, whose accounts only the person claims (accounts.claims). The phone (a second
+    login name) follows the one phone rule and is stored as digits; usernames and phones never collide across
+    accounts (pm.services.accounts.loginnames)."""
     role = Role(role)
     if role in PERSON_ROLES:
         raise DomainError(CLAIM_ONLY, field="role")
-    username = (username or "").strip()
-    if not username:
-        raise DomainError("请填写用户名", field="username")
-    if _taken(User.username, username):
-        raise DomainError("该用户名已被使用", field="username")
-    phone = check_phone(phone)
-    if phone and _taken(User.phone, phone):
-        raise DomainError("该手机号已绑定其他账号", field="phone")
+    username, phone = check_login_names(username, phone)  # never another account's phone, nor it theirs
     column = validate_binding(role, binding_id)
     authorise(scope, actor, "accounts.manage")
     if not scope.is_system:
@@ -76,12 +68,14 @@ def create_user(*, scope: Scope, actor: User | None, username: str, display_name
 
 def update_user(user: User, *, scope: Scope, actor: User | None, display_name: str | None = None,
                 is_enabled: bool | None = None, role: Role | None = None, binding_id: int | None = None) -> User:
-    """Change an account's name, status, role or binding (audited; disabling or a new role ends its sessions)."""
+    """Change an account's name, status, role or binding (audited; disabling or a new role ends its sessions
+    and revokes its API tokens)."""
     authorise(scope, actor, "accounts.manage")
     if actor is not None and user.id == actor.id and (is_enabled is False or role is not None):
         raise Forbidden("不能停用或更改自己的账号角色")
     permit_manage(scope, actor, user)
     changes: dict = {}
+    revoke: str | None = None
     if display_name is not None and display_name.strip() != user.display_name:
         changes["display_name"] = [user.display_name, display_name.strip()]
         user.display_name = display_name.strip()
@@ -105,15 +99,17 @@ def update_user(user: User, *, scope: Scope, actor: User | None, display_name: s
         if old != {"role": new_role.value, "binding": target}:
             changes["role"] = [old["role"], new_role.value]
             changes["binding"] = [old["binding"], target]
-            user.session_token = new_session_token()  # permissions changed: old sessions end
+            revoke = "role"  # permissions changed: its sessions and tokens end
     if is_enabled is not None and is_enabled != user.is_enabled:
         changes["is_enabled"] = [user.is_enabled, is_enabled]
         user.is_enabled = is_enabled
         if not is_enabled:
-            user.session_token = new_session_token()
+            revoke = "disabled"
     if changes:
         db.session.flush()
         audit.record("user.update", user, actor=actor, changes=changes, place=binding_node(user))
+    if revoke:
+        revoke_everywhere(user, actor=actor, reason=revoke)
     return user
 
 

@@ -119,7 +119,13 @@ def _replay(key: str, digest: str | None) -> LedgerEntry | None:
         return None
     if existing.payload_hash != digest:
         raise Conflict("该幂等键已用于另一笔不同的入账", field="idempotency_key")
+    existing._pm_replayed = True  # plain attribute (not a column): read by was_replayed()
     return existing
+
+
+def was_replayed(entry: LedgerEntry) -> bool:
+    """Whether post() returned an entry posted earlier with the same key (also when a parallel request won)."""
+    return bool(getattr(entry, "_pm_replayed", False))
 
 
 def _apply(account: SubAccount, kind: EntryKind, signed: int, *, actor, source_type, source_id, value_on, memo,

@@ -4,6 +4,7 @@
 # an API request.
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import date
 
@@ -26,6 +27,12 @@ MAX_KEY = 100
 def _check_cashier(actor: User | None, scope: Scope, subaccount: SubAccount) -> None:
     authorise(scope, actor, "fund.cashier")
     require_in_scope(scope, SubAccount, subaccount.id, field="account_id")
+
+
+def caller_key(actor: User, channel: str, key: str) -> str:
+    """An idempotency key scoped to its caller: another user's identical key is another key (it neither replays
+    nor blocks this one, and reveals nothing). The client's key is hashed, so any 1–90 characters fit the column."""
+    return f"{channel}:{actor.id}:{hashlib.sha256(key.encode('utf-8')).hexdigest()}"
 
 
 def record_payment(subaccount: SubAccount, *, kind: EntryKind | str, amount_fen: int, value_on: date,

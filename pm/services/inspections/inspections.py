@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import current_app
 from flask_babel import force_locale, gettext
@@ -41,10 +41,13 @@ from pm.services.inspections.rules import (
     text,
 )
 from pm.services.labels import LABELS, label
+from pm.services.numbers import NumberError, bounded_decimal
 from pm.services.text import N_
 from pm.timeutil import local_today, utcnow
 
 logger = logging.getLogger(__name__)
+
+MAX_DEDUCTION = Decimal("999.99")  # NUMERIC(5, 2) of findings.deduction
 
 LIST_OPTIONS = (
     joinedload(Inspection.created_by),
@@ -56,18 +59,19 @@ E_NOT_FOUND = N_("检查对象不存在或不在您的管辖范围内")
 
 
 def parse_deduction(value) -> Decimal:
-    """扣分: exact points with at most two decimals, never a float."""
+    """扣分: exact points with at most two decimals, never a float, at most the column's 999.99."""
     if isinstance(value, (bool, float)) or value is None or value == "":
         raise DomainError("请填写扣分（数字，最多两位小数）", field="deduction")
     try:
-        points = Decimal(str(value).strip())
-    except InvalidOperation:
+        return bounded_decimal(value, places=2, maximum=MAX_DEDUCTION)
+    except NumberError as err:
+        if err.kind == "decimals":
+            raise DomainError("扣分最多两位小数", field="deduction") from None
+        if err.kind == "positive":
+            raise DomainError("扣分必须大于 0", field="deduction") from None
+        if err.kind == "too_large":
+            raise DomainError("扣分过大", field="deduction") from None
         raise DomainError("扣分必须是数字，例如 0.5", field="deduction") from None
-    if not points.is_finite() or points != points.quantize(Decimal("0.01")) or points.as_tuple().exponent < -2:
-        raise DomainError("扣分最多两位小数", field="deduction")
-    if points <= 0:
-        raise DomainError("扣分必须大于 0", field="deduction")
-    return points.quantize(Decimal("0.01"))
 
 
 def total_deduction(inspection: Inspection) -> Decimal | int:

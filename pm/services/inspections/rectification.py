@@ -40,7 +40,7 @@ from pm.services.inspections.rules import (
     responsible,
     text,
 )
-from pm.services.notifications import notify
+from pm.services.notifications import TO_RECHECK, mark_done, notify, rectification_subject
 from pm.services.text import N_
 from pm.timeutil import local_today, utcnow
 
@@ -212,7 +212,7 @@ def report_done(order: RectificationOrder, actor: User, *, scope: Scope, note: s
         if user_id != actor.id:
             notify(user_id, "rectification.reported", f"整改单待复查：{order.responsible_name}", body=note,
                    link=_link(order), key=f"rectification.reported:{order.id}:{order.return_count}",
-                   compound_id=order.compound_id)
+                   compound_id=order.compound_id, subject=rectification_subject(order.id))
     return order
 
 
@@ -247,6 +247,7 @@ def recheck(order: RectificationOrder, actor: User, *, scope: Scope, passed: boo
     db.session.flush()
     audit.record("rectification.close" if passed else "rectification.return", order, actor=actor, changes=changes,
                  place=audit_place(order))
+    mark_done([TO_RECHECK], [rectification_subject(order.id)], now=now)
     if not passed:
         for user_id in responsible_users([order])[order.id]:
             notify(user_id, "rectification.returned", f"整改单被退回：{order.responsible_name}",

@@ -1,10 +1,11 @@
 """建筑面积: the one rule for an exact floor area in m² (> 0, at most two decimals, never a float)."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from pm.errors import DomainError
+from pm.services.numbers import NumberError, bounded_decimal
 from pm.services.text import N_
 
 AREA_MAX = Decimal("99999999.99")
@@ -12,6 +13,7 @@ E_NOT_NUMBER = N_("面积必须是数字，例如 65.32")
 E_POSITIVE = N_("面积必须大于 0")
 E_DECIMALS = N_("面积最多保留两位小数")
 E_TOO_LARGE = N_("面积过大")
+_MESSAGES = {"not_number": E_NOT_NUMBER, "positive": E_POSITIVE, "decimals": E_DECIMALS, "too_large": E_TOO_LARGE}
 
 
 class AreaError(ValueError):
@@ -24,23 +26,11 @@ class AreaError(ValueError):
 
 def exact_area(value: Any) -> Decimal:
     """The area as a Decimal with two places; AreaError otherwise. A float goes through its shortest repr (the
-    number Excel or JSON showed), never through binary arithmetic."""
-    if isinstance(value, bool):
-        raise AreaError(E_NOT_NUMBER)
-    raw = repr(value) if isinstance(value, float) else str(value).strip()
+    number Excel or JSON showed), never through binary arithmetic; "1e99" or 40 digits are too large."""
     try:
-        area = Decimal(raw)
-    except (InvalidOperation, ValueError):
-        raise AreaError(E_NOT_NUMBER) from None
-    if not area.is_finite():
-        raise AreaError(E_NOT_NUMBER)
-    if area <= 0:
-        raise AreaError(E_POSITIVE)
-    if area != area.quantize(Decimal("0.01")):
-        raise AreaError(E_DECIMALS)
-    if area > AREA_MAX:
-        raise AreaError(E_TOO_LARGE)
-    return area.quantize(Decimal("0.01"))
+        return bounded_decimal(value, places=2, maximum=AREA_MAX)
+    except NumberError as err:
+        raise AreaError(_MESSAGES[err.kind]) from None
 
 
 def parse_area(value: Any, *, field: str = "area_m2") -> Decimal:

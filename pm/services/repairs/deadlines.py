@@ -92,6 +92,11 @@ def first_missed_deadline(req: RepairRequest, now: datetime) -> datetime | None:
     return min(missed) if missed else None
 
 
+# At most a year each: a longer deadline is a typing mistake (and millions of workdays would walk the calendar).
+MAX_LIMITS = {"response_minutes": 366 * 24 * 60, "onsite_minutes": 366 * 24 * 60, "completion_workdays": 366,
+              "completion_hours": 366 * 24}
+
+
 def upsert_rule(county_id: int, *, actor: User, scope: Scope, category: RepairCategory | None, urgency: Urgency,
                 service_grade: int | None, response_minutes: int, onsite_minutes: int | None,
                 completion_workdays: int | None, completion_hours: int | None) -> DeadlineRule:
@@ -104,6 +109,8 @@ def upsert_rule(county_id: int, *, actor: User, scope: Scope, category: RepairCa
                         ("completion_workdays", completion_workdays), ("completion_hours", completion_hours)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
             raise DomainError("时限必须是正整数", field=name)
+        if value is not None and value > MAX_LIMITS[name]:
+            raise DomainError("时限过长（最多一年）", field=name)
     if response_minutes is None:
         raise DomainError("请填写响应时限", field="response_minutes")
     if completion_workdays and completion_hours:

@@ -11,7 +11,7 @@ from pm.access import Scope
 from pm.extensions import db
 from pm.models import Community, Compound, RepairRequest, RepairStatus
 from pm.services import recipients
-from pm.services.notifications import notify
+from pm.services.notifications import TO_RATE, mark_done, notify, repair_subject
 from pm.services.repairs.deadlines import first_missed_deadline
 from pm.services.repairs.queue import overdue_clause
 from pm.services.repairs.settings import setting
@@ -69,4 +69,5 @@ def auto_close(now: datetime, *, scope: Scope) -> dict[str, int]:
         RepairRequest.status == RepairStatus.COMPLETED, RepairRequest.completed_at < limit)).all()
     for req in rows:
         move(req, RepairStatus.CLOSED, "auto_closed", None, now, "报修人未在规定时间内确认，系统自动关闭", closed_at=now)
+    mark_done([TO_RATE], [repair_subject(req.id) for req in rows], now=now)  # nothing left to rate
     return {"closed": len(rows)}

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from pm.access import Scope
-from pm.errors import DomainError, NotFound
+from pm.errors import Conflict, DomainError, NotFound
 from pm.extensions import db
 from pm.models import (
     Building,
@@ -24,7 +24,9 @@ from pm.models import (
     User,
     station_compounds,
 )
-from pm.services import audit, recipients
+from pm.models.repairs import OPEN_STATUSES
+from pm.services import audit, locks, recipients
+from pm.services.labels import label
 from pm.services.notifications import notify
 from pm.services.registry.tree import county_id_of
 from pm.services.repairs.deadlines import compute_deadlines
@@ -44,6 +46,7 @@ EMERGENCY_CATEGORIES = frozenset({
     RepairCategory.OTHER,
 })
 MAX_BUILDINGS, MAX_UNITS = 200, 500  # location choices offered on a page
+E_DUPLICATE = N_("您家已有未办结的“%(category)s”报修（%(ids)s）。如果是另一处问题，请勾选“仍要提交”后再提交")
 
 
 def enum_value(cls, value, field: str, message: str):
@@ -175,18 +178,35 @@ def _create(compound: Compound, *, actor: User | None, category: RepairCategory,
 
 
 def _own_phone(user: User) -> str | None:
-    """The account's phone for the station to call back (normalised when it is a valid number)."""
+    """The phone for the station to call back: the account's, else (owners, residents) the registered person's;
+    normalised when it is a valid number."""
+    phone = user.phone or (user.person.phone if user.person is not None else None)
     try:
-        return normalise_phone(user.phone)
+        return normalise_phone(phone)
     except DomainError:
-        return user.phone
+        return phone
+
+
+def open_duplicates(scope: Scope, household_id: int | None, category) -> list[RepairRequest]:
+    """The open requests of a home in a category, in scope (newest first): filing another is confirmed first."""
+    if household_id is None or category is None:
+        return []
+    try:
+        category = RepairCategory(category)
+    except ValueError:
+        return []
+    return list(db.session.scalars(scope.select(RepairRequest).where(
+        RepairRequest.household_id == household_id, RepairRequest.category == category,
+        RepairRequest.status.in_(OPEN_STATUSES)).order_by(RepairRequest.id.desc()).limit(5)))
 
 
 def file_request(compound: Compound, *, actor: User, scope: Scope, category, urgency, description: str,
                  household_id: int | None = None, building_id: int | None = None, unit_id: int | None = None,
                  location_note: str | None = None, photos: list | None = None, ip: str | None = None,
-                 now: datetime | None = None) -> RepairRequest:
-    """File a repair request in a compound of the user's scope: for their own home, or a common area."""
+                 confirm_duplicate: bool = False, now: datetime | None = None) -> RepairRequest:
+    """File a repair request in a compound of the user's scope: for their own home, or a common area. When the
+    home already has an open request of the category, the filer must confirm (confirm_duplicate) — else a
+    Conflict names the open request and nothing is filed."""
     now = now or utcnow()
     if not scope.contains(Compound, compound.id):
         raise NotFound("该小区不存在或不在您的权限范围内")
@@ -194,6 +214,10 @@ def file_request(compound: Compound, *, actor: User, scope: Scope, category, urg
     place = _place(compound, household_id, building_id, unit_id)
     if household_id is not None and scope.is_household_bound and not scope.contains(Household, household_id):
         raise DomainError("只能为自己的房屋报修", field="household_id")
+    duplicates = [] if confirm_duplicate else open_duplicates(scope, household_id, category)
+    if duplicates:
+        raise Conflict(E_DUPLICATE, field="confirm_duplicate", category=label(category),
+                       ids="、".join(f"#{r.id}" for r in duplicates))
     return _create(compound, actor=actor, category=category, urgency=urgency, description=description, place=place,
                    location_note=location_note, photos=photos, filer_name=actor.display_name,
                    filer_phone=_own_phone(actor), ip=ip, now=now)
@@ -222,6 +246,9 @@ def file_public(token: str, *, category, urgency, description: str, filer_phone:
 def check_rate_limit(phone: str | None, ip: str | None, *, now: datetime) -> None:
     """Public filing: at most N requests per phone number and M per IP address in the last hour (counted in
     the database, so every worker process sees the same count)."""
+    # Counted under a lock per phone and per address: parallel posts wait for each other's commit, so N+1
+    # simultaneous requests cannot all see N-1 earlier ones.
+    locks.serialise(*([f"repair-public:phone:{phone}"] if phone else []), *([f"repair-public:ip:{ip}"] if ip else []))
     since = now - timedelta(hours=1)
     public = (RepairRequest.submitted_at > since, RepairRequest.filer_user_id.is_(None))
     if phone:

@@ -18,14 +18,17 @@ from pm.models import (
     RepairRequest,
     RepairStatus,
     Role,
+    Station,
     Urgency,
+    station_compounds,
 )
 from pm.models.repairs import OPEN_STATUSES
 from pm.services.repairs.filing import enum_value
 from pm.services.text import N_
 
 STATION_ROLES = (Role.STATION_MANAGER, Role.STATION_STAFF)
-STATUS_FILTERS = ("open", "all", *(s.value for s in RepairStatus))
+TO_RATE = "to_rate"  # completed requests the user filed, waiting for their rating
+STATUS_FILTERS = ("open", "all", TO_RATE, *(s.value for s in RepairStatus))
 
 LIST_OPTIONS = (
     joinedload(RepairRequest.compound),
@@ -37,6 +40,7 @@ LIST_OPTIONS = (
     joinedload(RepairRequest.team),
 )
 URGENCY_RANK = case({Urgency.EMERGENCY.value: 0, Urgency.URGENT.value: 1}, value=RepairRequest.urgency, else_=2)
+OPEN_FIRST = case((RepairRequest.status.in_(OPEN_STATUSES), 0), else_=1)
 
 
 def overdue_clause(now: datetime):
@@ -66,7 +70,8 @@ def queue_stmt(scope: Scope, *, now: datetime, station_id: int | None = None, co
                status: str | None = None, urgency: str | None = None, category: str | None = None,
                overdue: bool = False, assignee_id: int | None = None, q: str | None = None):
     """The scoped queue: open requests by default, most urgent and nearest deadline first (no eager loads:
-    fetch a page with queue_page). A station user always sees their own station's queue."""
+    fetch a page with queue_page). A station user always sees their own station's queue. A resident's own list is
+    open before closed, newest first; status "to_rate" is what the user filed that waits for their rating."""
     stmt = scope.select(RepairRequest)
     station_id = own_station(scope) or station_id
     if station_id is not None:
@@ -75,6 +80,9 @@ def queue_stmt(scope: Scope, *, now: datetime, station_id: int | None = None, co
         stmt = stmt.where(RepairRequest.compound_id == compound_id)
     if status == "open" or status is None:
         stmt = stmt.where(RepairRequest.status.in_(OPEN_STATUSES))
+    elif status == TO_RATE:
+        stmt = stmt.where(RepairRequest.status == RepairStatus.COMPLETED,
+                          RepairRequest.filer_user_id == (scope.user.id if scope.user is not None else -1))
     elif status != "all":
         stmt = stmt.where(RepairRequest.status == enum_value(RepairStatus, status, "status", N_("状态无效")))
     if urgency:
@@ -93,8 +101,18 @@ def queue_stmt(scope: Scope, *, now: datetime, station_id: int | None = None, co
             stmt = stmt.where(RepairRequest.filer_phone == q)
         else:
             stmt = stmt.where(RepairRequest.description.contains(q[:50], autoescape=True))
+    if scope.is_household_bound:
+        return stmt.order_by(OPEN_FIRST, RepairRequest.submitted_at.desc(), RepairRequest.id.desc())
     return stmt.order_by(URGENCY_RANK, RepairRequest.completion_due_at.is_(None),
                          RepairRequest.completion_due_at, RepairRequest.id)
+
+
+def to_rate_count(scope: Scope) -> int:
+    """How many of the user's own requests are completed and wait for their rating (the "please rate" banner)."""
+    if scope.user is None:
+        return 0
+    return db.session.scalar(queue_stmt(scope, now=None, status=TO_RATE).order_by(None)
+                             .with_only_columns(func.count(RepairRequest.id)))
 
 
 def queue_page(stmt, *, page: int, per_page: int) -> tuple[list[RepairRequest], int]:
@@ -112,9 +130,18 @@ def queue_page(stmt, *, page: int, per_page: int) -> tuple[list[RepairRequest], 
 def load(scope: Scope, request_id: int) -> RepairRequest:
     """One request in scope with its place, people, timeline and photos (or NotFound)."""
     return scope.get(RepairRequest, request_id, options=LIST_OPTIONS + (
-        joinedload(RepairRequest.filer), selectinload(RepairRequest.events).joinedload(RepairEvent.actor),
+        joinedload(RepairRequest.filer), joinedload(RepairRequest.station),
+        selectinload(RepairRequest.events).joinedload(RepairEvent.actor),
         selectinload(RepairRequest.photos),
     ))
+
+
+def stations_of_scope(scope: Scope) -> list[Station]:
+    """The stations keeping the compounds of a resident's scope (their phone numbers: a one-tap call)."""
+    if not scope.is_household_bound:
+        return []
+    keeps = select(station_compounds.c.station_id).where(station_compounds.c.compound_id.in_(scope.compound_ids))
+    return list(db.session.scalars(select(Station).where(Station.id.in_(keeps)).order_by(Station.id)))
 
 
 def location_label(req: RepairRequest) -> str:

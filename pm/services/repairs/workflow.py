@@ -28,9 +28,10 @@ from pm.models import (
 from pm.models.repairs import OPEN_STATUSES
 from pm.services import audit, recipients
 from pm.services.labels import label
-from pm.services.notifications import notify
+from pm.services.notifications import TO_RATE, mark_done, notify, repair_subject
 from pm.services.repairs.photos import attach_photos
 from pm.services.repairs.settings import setting
+from pm.services.repairs.words import team_kind_for
 from pm.services.text import N_, check_text
 from pm.timeutil import LOCAL_TZ, utcnow
 
@@ -182,7 +183,7 @@ def move(req: RepairRequest, to: RepairStatus, kind: str, actor: User | None, no
 def _tell_filer(req: RepairRequest, kind: str, title: str) -> None:
     for user_id in recipients.enabled([req.filer_user_id]):
         notify(user_id, kind, title, link=f"/repairs/{req.id}", key=f"{kind}.{req.id}.{req.reopen_count}",
-               compound_id=req.compound_id)
+               compound_id=req.compound_id, subject=repair_subject(req.id))
 
 
 def _event_count(req: RepairRequest) -> int:
@@ -214,6 +215,16 @@ def dispatch_teams(req: RepairRequest) -> list[Team]:
         return []
     return list(db.session.scalars(select(Team).options(selectinload(Team.members))
                                    .where(Team.station_id == req.station_id).order_by(Team.id)))
+
+
+def proposed_member(req: RepairRequest, teams: list[Team]) -> tuple[int, int] | None:
+    """(team id, member id) a dispatch proposes: on transfer the current assignee; else the first member of the
+    team that matches the category (the maintenance team for most), or of the first team that has members."""
+    if req.team_id and req.assignee_id:
+        return req.team_id, req.assignee_id
+    kind = team_kind_for(req.category)
+    staffed = sorted((t for t in teams if t.members), key=lambda t: t.kind != kind)
+    return (staffed[0].id, staffed[0].members[0].id) if staffed else None
 
 
 def _team_and_member(req: RepairRequest, team_id: int | None, assignee_id: int | None) -> tuple[Team, User]:
@@ -297,6 +308,7 @@ def confirm(req: RepairRequest, *, actor: User, scope: Scope, rating: int | None
     move(req, RepairStatus.CONFIRMED, "confirmed", actor, now, comment, confirmed_at=now, rating=rating,
          rating_comment=comment)
     move(req, RepairStatus.CLOSED, "closed", actor, now, closed_at=now)
+    mark_done([TO_RATE], [repair_subject(req.id)], now=now)
     return req
 
 
@@ -309,6 +321,7 @@ def reopen(req: RepairRequest, *, actor: User, scope: Scope, reason: str, now: d
     move(req, to, "reopened", actor, now, reason, reopen_count=req.reopen_count + 1, completed_at=None,
          confirmed_at=None, closed_at=None, rating=None, rating_comment=None, escalation_level=0,
          dispatched_at=now if req.assignee_id else req.dispatched_at)
+    mark_done([TO_RATE], [repair_subject(req.id)], now=now)  # answered: not fixed, so nothing to rate now
     managers = recipients.station_managers([req.station_id]).get(req.station_id, []) if req.station_id else []
     for user_id in recipients.enabled([*managers, req.assignee_id]):
         notify(user_id, "repair.reopened", f"工单返工：#{req.id}", body=reason, link=f"/repairs/{req.id}",

@@ -5,7 +5,9 @@ its rule (pm.services.votes.rules) and its dates; ballots belong to it; the tall
 - rules: Rule (a value), the named rules of Civil Code art. 278, Counts, quorum_met/majority_met/decide;
 - tally: the count by area and by heads (heads by union-find over shared owners), stored or live;
 - decisions: open (electorate snapshot), close (outcome and figures stored), cancel;
-- ballots: cast (online by an owner, or on paper by an authorised clerk) and the reads around ballots.
+- ballots: cast (online by an owner, or on paper by an authorised clerk) and the reads around ballots;
+- receipts: a ballot's receipt and its number; progress: the tally as bars against the rule with what is
+  still needed; canvass: who has not voted yet and the paper ballots with who entered them.
 """
 from pm.services.votes.ballots import (  # noqa: F401
     awaiting_ballot,
@@ -14,7 +16,11 @@ from pm.services.votes.ballots import (  # noqa: F401
     my_households,
     owners_without_ballot,
 )
+from pm.services.votes.canvass import PaperEntry, Unvoted, paper_entries, unvoted  # noqa: F401
 from pm.services.votes.decisions import cancel_decision, close_decision, open_decision  # noqa: F401
+from pm.services.votes.progress import Bar, bars  # noqa: F401
+from pm.services.votes.receipts import Receipt, receipt, receipt_number  # noqa: F401
+from pm.services.votes.sheets import tally_workbook, unvoted_workbook  # noqa: F401
 from pm.services.votes.rules import (  # noqa: F401
     RULES,
     STATUTORY_QUORUM,

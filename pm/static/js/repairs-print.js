@@ -1,7 +1,10 @@
-// Printable QR poster of a compound's repair page: the print button (no inline scripts under our CSP).
+// Printable pages of the repairs (the QR poster, the work order 派工单): the print button (no inline scripts
+// under our CSP).
 document.addEventListener('DOMContentLoaded', function () {
-  var button = document.getElementById('print-poster');
-  if (button) {
-    button.addEventListener('click', function () { window.print(); });
-  }
+  ['print-poster', 'print-order'].forEach(function (id) {
+    var button = document.getElementById(id);
+    if (button) {
+      button.addEventListener('click', function () { window.print(); });
+    }
+  });
 });

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from sqlalchemy import select
 
 from pm.access import require
 from pm.blueprints.apiutil import (
@@ -19,11 +18,17 @@ from pm.blueprints.apiutil import (
 )
 from pm.blueprints.fund.ledger import schemas as s
 from pm.errors import DomainError
-from pm.extensions import db
 from pm.models import DepositRate, Household, LedgerEntry, SubAccount
-from pm.services.fund import deposits, payments, rates, subaccounts
+from pm.services.fund import deposits, ledger, payments, rates, subaccounts
 
 URL_PREFIX = ""
+# Declared in the OpenAPI document; read (and checked) by the view itself.
+IDEMPOTENCY_KEY = {
+    "in": "header", "name": "Idempotency-Key", "required": True,
+    "description": "Your key for this payment (1–90 characters): a retry with the same key and body returns the "
+                   "first entry (200) instead of posting twice; the same key with another body is a 409.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 90},
+}
 blp = api_blueprint("funds_api", __name__, description="维修资金：分户账、交存录入、冲正、交存标准")
 
 
@@ -61,24 +66,23 @@ class FundAccountEntries(MethodView):
         return page
 
     @blp.arguments(s.PaymentIn)
+    @blp.doc(parameters=[IDEMPOTENCY_KEY])
     @blp.response(201, s.LedgerEntryOut)
     @blp.alt_response(200, schema=s.LedgerEntryOut, description="A replay of an earlier request with the same key")
     def post(self, data, account_id):
         """录入交存 (needs fund.cashier). Send an `Idempotency-Key` header: a replay returns the first entry (200);
-        the same key with another payload is a 409."""
+        the same key with another payload is a 409. A key is yours: another user's identical key is another key."""
         user = api_user()
         require(user, "fund.cashier")
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key or len(key) > 90:
             raise DomainError("请提供 Idempotency-Key 请求头（1–90 个字符）", field="Idempotency-Key")
         subaccount = _subaccount(account_id)
-        key = f"api:{key}"
-        replay = db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.idempotency_key == key)) is not None
         entry = payments.record_payment(subaccount, kind=data["kind"], amount_fen=data["amount_fen"],
-                                        value_on=data["value_on"], memo=data.get("memo"), key=key, actor=user,
-                                        scope=api_scope())
+                                        value_on=data["value_on"], memo=data.get("memo"),
+                                        key=payments.caller_key(user, "api", key), actor=user, scope=api_scope())
         subaccounts.mark_reversed([entry])
-        return entry, (200 if replay else 201)
+        return entry, (200 if ledger.was_replayed(entry) else 201)
 
 
 @blp.route("/fund-entries/<int:entry_id>/reversal")

@@ -10,7 +10,6 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
@@ -23,7 +22,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from pm.blueprints.webutil import options
+from pm.blueprints.webutil import BoundedIntegerField, options
 from pm.errors import DomainError
 from pm.services.fund.payments import PAYMENT_KINDS
 from pm.services.fund.returns import RETURN_KINDS
@@ -81,8 +80,8 @@ class RateForm(FlaskForm):
     name = StringField(_l("标准名称"), validators=[DataRequired(), Length(max=80)], description=_l("例如：多层无电梯"))
     compound_id = SelectField(_l("适用范围"), coerce=int, validate_choice=False)
     has_elevator = SelectField(_l("电梯"), choices=options([("", _l("不限")), ("1", _l("有电梯")), ("0", _l("无电梯"))]))
-    min_floors = IntegerField(_l("最低层数"), validators=[Optional(), NumberRange(1, 200)])
-    max_floors = IntegerField(_l("最高层数"), validators=[Optional(), NumberRange(1, 200)])
+    min_floors = BoundedIntegerField(_l("最低层数"), validators=[Optional(), NumberRange(1, 200)])
+    max_floors = BoundedIntegerField(_l("最高层数"), validators=[Optional(), NumberRange(1, 200)])
     yuan_per_m2 = StringField(_l("交存标准（元/㎡）"), validators=[DataRequired(), _yuan_check])
     effective_on = DateField(_l("生效日期"), validators=[DataRequired()])
     submit = SubmitField(_l("保存"))
@@ -100,9 +99,9 @@ class TermsForm(FlaskForm):
     """房改房交存条件."""
 
     cost_price = StringField(_l("房改成本价（元/㎡）"), validators=[DataRequired(), _yuan_check])
-    owner_permille = IntegerField(_l("业主交存比例（‰）"), default=20, validators=[DataRequired(), NumberRange(1, 1000)])
+    owner_permille = BoundedIntegerField(_l("业主交存比例（‰）"), default=20, validators=[DataRequired(), NumberRange(1, 1000)])
     sale_price = StringField(_l("售房款（元）"), validators=[DataRequired(), _yuan_check])
-    work_unit_permille = IntegerField(_l("售房单位提取比例（‰）"), default=200,
+    work_unit_permille = BoundedIntegerField(_l("售房单位提取比例（‰）"), default=200,
                                       validators=[DataRequired(), NumberRange(1, 1000)],
                                       description=_l("多层住宅不低于 200‰，高层不低于 300‰"))
     work_unit_name = StringField(_l("售房单位"), validators=[Optional(), Length(max=120)])

@@ -18,9 +18,10 @@ from pm.blueprints.apiutil import (
     paginate,
 )
 from pm.blueprints.fund.plans import schemas as s
-from pm.errors import Conflict
+from pm.errors import Conflict, NotFound
 from pm.models import Compound, Household, Person
-from pm.models.fund import UsePlan
+from pm.models.fund import PlanStatus, UsePlan
+from pm.services import votes
 from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import Targets
 
@@ -28,6 +29,7 @@ URL_PREFIX = ""
 blp = api_blueprint("plans_api", __name__, description="维修资金使用方案：公示、业主表决、应急使用、审核、按面积分摊")
 
 PLAN_OPTIONS = (joinedload(UsePlan.compound), selectinload(UsePlan.scopes))
+HOUSEHOLD_OPTIONS = (joinedload(Household.building), joinedload(Household.unit))
 
 
 def _plan(plan_id: int) -> UsePlan:
@@ -37,7 +39,22 @@ def _plan(plan_id: int) -> UsePlan:
 def _detail(plan_id: int) -> UsePlan:
     plan = _plan(plan_id)
     plan.document_list = fund_plans.documents_of(plan, api_scope())
+    plan.my_cost_list = [c.as_dict() for c in fund_plans.my_costs(plan, api_user(), api_scope())]
     return plan
+
+
+def _receipt(plan: UsePlan, ballot_id: int) -> dict:
+    if plan.decision_id is None:
+        raise NotFound("该投票回执不存在或不在您的权限范围内")
+    found = votes.receipt(ballot_id, user=api_user(), scope=api_scope(), decision_id=plan.decision_id)
+    return {"plan_id": plan.id, **found.as_dict()}
+
+
+def _decision(plan: UsePlan):
+    decision = fund_plans.decision_of(plan)
+    if decision is None:
+        raise Conflict("该方案尚未开始表决", field="status")
+    return decision
 
 
 def _targets(data: dict | None) -> Targets | None:
@@ -116,7 +133,66 @@ class Ballots(MethodView):
         ballot = fund_plans.cast_ballot(plan, household, data["choice"], actor=api_user(), scope=api_scope(),
                                         person=person, paper=data["is_paper"])
         # The ballot belongs to the plan's decision; the API keeps naming the plan it was cast on.
-        return {"plan_id": plan.id, **{name: getattr(ballot, name) for name in s.PlanBallotOut.FROM_BALLOT}}
+        return {"plan_id": plan.id, "receipt_no": votes.receipt_number(ballot),
+                **{name: getattr(ballot, name) for name in s.PlanBallotOut.FROM_BALLOT}}
+
+
+@blp.route("/plans/<int:plan_id>/ballots/<int:ballot_id>")
+class BallotReceipt(MethodView):
+    @blp.response(200, s.ReceiptOut)
+    def get(self, plan_id, ballot_id):
+        """投票回执 of one ballot: the voter and the dwelling's current owners see it, and officials in scope."""
+        return _receipt(_plan(plan_id), ballot_id)
+
+
+@blp.route("/plans/<int:plan_id>/my-vote")
+class MyVote(MethodView):
+    @blp.response(200, s.MyVoteOut)
+    def get(self, plan_id):
+        """The caller's own dwellings that vote on the plan: what the plan costs each, and its receipt if voted."""
+        plan = _plan(plan_id)
+        scope, user = api_scope(), api_user()
+        mine = fund_plans.my_households(plan, user) or fund_plans.own_households(plan, user)
+        costs = {c.household.id: c.as_dict() for c in fund_plans.household_costs(plan, mine, scope)}
+        ballots = fund_plans.my_ballots(plan, mine, scope)
+        return {"plan_id": plan.id, "voting": plan.status == PlanStatus.VOTING, "vote_closes_on": plan.vote_closes_on,
+                "dwellings": [{"household_id": h.id, "household": h.label, "cost": costs.get(h.id),
+                               "receipt": _receipt(plan, ballots[h.id].id) if h.id in ballots else None}
+                              for h in mine]}
+
+
+@blp.route("/plans/<int:plan_id>/households/<int:household_id>/cost")
+class HouseholdCost(MethodView):
+    @blp.response(200, s.HouseholdCostOut)
+    def get(self, plan_id, household_id):
+        """What the plan costs one household in the caller's scope (an owner: only their own; 404 otherwise, or
+        when the household is not in the plan's scope)."""
+        plan = _plan(plan_id)
+        household = get_in_scope(Household, household_id, options=HOUSEHOLD_OPTIONS)
+        costs = fund_plans.household_costs(plan, [household], api_scope())
+        if not costs:
+            raise NotFound("该户不在本方案的列支范围内", field="household_id")
+        return costs[0].as_dict()
+
+
+@blp.route("/plans/<int:plan_id>/unvoted")
+class Unvoted(MethodView):
+    @blp.response(200, s.UnvotedListOut)
+    def get(self, plan_id):
+        """未投票住户 for collecting ballots door to door (owners' committee and community): door, owners, phones."""
+        plan = _plan(plan_id)
+        rows = votes.unvoted(_decision(plan), actor=api_user(), scope=api_scope())
+        return {"plan_id": plan.id, "total": len(rows), "items": rows}
+
+
+@blp.route("/plans/<int:plan_id>/paper-ballots")
+class PaperBallots(MethodView):
+    @blp.response(200, s.PaperEntryListOut)
+    def get(self, plan_id):
+        """The plan's paper ballots with the account that entered each and when (committee and community)."""
+        plan = _plan(plan_id)
+        entries = votes.paper_entries(_decision(plan), actor=api_user(), scope=api_scope())
+        return {"plan_id": plan.id, "total": len(entries), "items": entries}
 
 
 @blp.route("/plans/<int:plan_id>/tally")

@@ -139,18 +139,37 @@ class PlanOut(BaseSchema):
     scopes = fields.List(fields.Nested(PlanScopeOut))
 
 
+class HouseholdCostOut(BaseSchema):
+    """What the plan costs one household: its part of the apportionment of the budget (before settling), of the
+    actual cost (settled, not charged) or the charged shares; summed over the household's sub-accounts."""
+
+    household_id = fields.Integer()
+    household = fields.String(metadata={"description": "door number, e.g. 3号楼2单元501"})
+    basis = fields.String(metadata={"description": "budget | actual | charged"})
+    total_fen = fields.Integer(metadata={"description": "the amount split among the plan's households"})
+    area_m2 = area_out()
+    share_fen = fields.Integer()
+    balance_fen = fields.Integer(metadata={"description": "the accounts' balance (charged: what was charged)"})
+    from_fund_fen = fields.Integer(metadata={"description": "what the fund balance pays of the share"})
+    shortfall_fen = fields.Integer(metadata={"description": "what the owner has to pay in"})
+    has_account = fields.Boolean()
+
+
 class PlanDetailOut(PlanOut):
     documents = fields.List(fields.Nested(PlanDocumentOut), attribute="document_list")
+    my_costs = fields.List(fields.Nested(HouseholdCostOut), attribute="my_cost_list",
+                           metadata={"description": "what the plan costs each of the caller's own dwellings"})
 
 
 PlanPage = page_schema(PlanOut, "PlanPage")
 
 
 class PlanBallotOut(BaseSchema):
-    """A ballot on a plan (it belongs to the plan's decision)."""
+    """A ballot on a plan (it belongs to the plan's decision), with its receipt number."""
 
     FROM_BALLOT = ("id", "household_id", "person_id", "choice", "is_paper", "entered_by_id", "cast_at")
     id = fields.Integer()
+    receipt_no = fields.String()
     plan_id = fields.Integer()
     household_id = fields.Integer()
     person_id = fields.Integer()
@@ -208,3 +227,80 @@ class PlanTallyOut(BaseSchema):
     quorum_met = fields.Boolean()
     majority_met = fields.Boolean()
     passes = fields.Boolean()
+
+
+class ReceiptOut(BaseSchema):
+    """投票回执: one ballot with its receipt number."""
+
+    receipt_no = fields.String()
+    ballot_id = fields.Integer()
+    plan_id = fields.Integer()
+    decision_id = fields.Integer()
+    title = fields.String()
+    household_id = fields.Integer()
+    household = fields.String()
+    person_id = fields.Integer()
+    person_name = fields.String()
+    choice = fields.String()
+    is_paper = fields.Boolean()
+    entered_by_id = fields.Integer(allow_none=True)
+    cast_at = fields.DateTime()
+
+
+class MyVoteDwellingOut(BaseSchema):
+    household_id = fields.Integer()
+    household = fields.String()
+    cost = fields.Nested(HouseholdCostOut, allow_none=True)
+    receipt = fields.Nested(ReceiptOut, allow_none=True, metadata={"description": "null: not voted yet"})
+
+
+class MyVoteOut(BaseSchema):
+    """The caller's dwellings that vote on the plan: what each pays and its ballot's receipt (if voted)."""
+
+    plan_id = fields.Integer()
+    voting = fields.Boolean()
+    vote_closes_on = fields.Date(allow_none=True)
+    dwellings = fields.List(fields.Nested(MyVoteDwellingOut))
+
+
+class OwnerContactOut(BaseSchema):
+    person_id = fields.Integer(attribute="id")
+    name = fields.String()
+    phone = fields.String(allow_none=True)
+
+
+class UnvotedOut(BaseSchema):
+    household_id = fields.Integer(attribute="household.id")
+    household = fields.String(attribute="household.label")
+    building = fields.String(attribute="household.building.name")
+    unit = fields.String(attribute="household.unit.name")
+    room_no = fields.String(attribute="household.room_no")
+    area_m2 = area_out(attribute="household.area_m2")
+    owners = fields.List(fields.Nested(OwnerContactOut))
+
+
+class UnvotedListOut(BaseSchema):
+    """未投票住户: dwellings of the vote without a ballot, in door order, with owners and phones."""
+
+    plan_id = fields.Integer()
+    total = fields.Integer()
+    items = fields.List(fields.Nested(UnvotedOut))
+
+
+class PaperEntryOut(BaseSchema):
+    ballot_id = fields.Integer()
+    household_id = fields.Integer(attribute="household.id")
+    household = fields.String(attribute="household.label")
+    person_name = fields.String()
+    choice = fields.String()
+    entered_by_id = fields.Integer(allow_none=True)
+    entered_by = fields.String()
+    cast_at = fields.DateTime()
+
+
+class PaperEntryListOut(BaseSchema):
+    """纸质票: the paper ballots with the account that entered each and when."""
+
+    plan_id = fields.Integer()
+    total = fields.Integer()
+    items = fields.List(fields.Nested(PaperEntryOut))

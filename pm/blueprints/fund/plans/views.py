@@ -2,66 +2,38 @@
 owners' phone voting and paper ballots. Rules and queries live in pm.services.fund.plans and pm.services.votes."""
 from __future__ import annotations
 
-from decimal import Decimal
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_fresh, login_required
-from sqlalchemy.orm import joinedload, selectinload
 
 from pm.access import can, current_scope
-from pm.blueprints.fund.plans.forms import (
-    BallotForm,
-    DocumentForm,
-    PaperBallotForm,
-    PlanForm,
-    TransitionForm,
-    options,
-    yuan_to_fen,
-)
+from pm.blueprints.fund.plans import ballots
+from pm.blueprints.fund.plans.common import labels, load_plan, tally_context
+from pm.blueprints.fund.plans.forms import DocumentForm, PlanForm, TransitionForm, options, yuan_to_fen
 from pm.blueprints.webutil import errors_to_form, paginate, submit_form
 from pm.errors import DomainError, Forbidden
 from pm.extensions import db, login_manager
-from pm.models import Compound, Household, Person, Role, Unit
-from pm.models.fund import DecisionKind, PlanScope, PlanStatus, UsePlan
-from pm.models.votes import VoteChoice
+from pm.models import Compound
+from pm.models.fund import PlanStatus
+from pm.services import votes
 from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import Targets
-from pm.services.labels import label, label_of, vocabulary_choices
+from pm.services.labels import label
 
 # Transitions that move money or approve it need a fresh login (reliability.md: fresh_login_required).
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
 
 FRESH = {"passed", "payment_approved", "charged"}
-PLAN_OPTIONS = (
-    joinedload(UsePlan.compound),
-    selectinload(UsePlan.scopes).joinedload(PlanScope.building),
-    selectinload(UsePlan.scopes).joinedload(PlanScope.unit).joinedload(Unit.building),
-    selectinload(UsePlan.scopes).joinedload(PlanScope.household).joinedload(Household.building),
-    selectinload(UsePlan.scopes).joinedload(PlanScope.household).joinedload(Household.unit),
-)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_labels, _plan = labels, load_plan
 
-
-def _frac(f) -> str:
-    """An exact fraction with its percentage for display: 2/3（66.67%）."""
-    if f is None:
-        return "—"
-    percent = Decimal(f.numerator * 100) / Decimal(f.denominator)
-    return f"{f.numerator}/{f.denominator}（{percent:.2f}%）"
-
-
-def _labels() -> dict:
-    return {"frac": _frac, "role_labels": {r.value: label(r) for r in Role},
-            "status_labels": {s.value: label(s) for s in PlanStatus},
-            "transition_labels": {t: label_of("plan_transition", t) for t in fund_plans.TRANSITION_TARGETS},
-            "decision_labels": {k.value: label(k) for k in DecisionKind},
-            "choice_labels": {c.value: label(c) for c in VoteChoice},
-            "approver_labels": dict(vocabulary_choices("fund_approver"))}
-
-
-def _plan(plan_id: int) -> UsePlan:
-    return current_scope().get(UsePlan, plan_id, options=PLAN_OPTIONS)
+# The owner's vote and the committee's ballot lists (pm.blueprints.fund.plans.ballots).
+bp.add_url_rule("/<int:plan_id>/vote", "vote", ballots.vote, methods=["GET", "POST"])
+bp.add_url_rule("/<int:plan_id>/vote/confirm", "vote_confirm", ballots.vote_confirm, methods=["POST"])
+bp.add_url_rule("/<int:plan_id>/receipts/<int:ballot_id>", "receipt", ballots.receipt)
+bp.add_url_rule("/<int:plan_id>/unvoted", "unvoted", ballots.unvoted)
+bp.add_url_rule("/<int:plan_id>/paper-ballots", "paper_ballots", ballots.paper_ballots, methods=["GET", "POST"])
 
 
 @bp.route("/")
@@ -141,21 +113,19 @@ def _shares(plan: UsePlan):
 @bp.route("/<int:plan_id>")
 @login_required
 def show(plan_id: int):
-    """One plan: facts, scope, timeline, documents, tally, apportionment and the forms this user may use."""
+    """One plan: facts, what it costs my dwelling, scope, timeline, documents, tally, apportionment and the forms
+    this user may use."""
     plan = _plan(plan_id)
     scope = current_scope()
     actions = fund_plans.allowed_actions(plan, current_user, scope)
-    tally = fund_plans.tally(plan) if actions.tally else None
-    paper_form = None
-    if actions.paper_ballot:
-        paper_form = PaperBallotForm()
-        paper_form.voter.choices = options(_voters(plan))
     policy = fund_plans.policy_for(plan.compound_id)
     return render_template(
         "fund/plans/show.html", plan=plan, scope_words=fund_plans.describe_scope(plan), timeline=fund_plans.timeline(plan),
-        documents=fund_plans.documents_of(plan, scope), tally=tally, fractions=tally.fractions() if tally else {},
-        shares=_shares(plan), actions=actions, inputs=fund_plans.TRANSITION_INPUTS,
-        transition_form=TransitionForm(), paper_form=paper_form,
+        documents=fund_plans.documents_of(plan, scope), **(tally_context(plan) if actions.tally else {"tally": None}),
+        shares=_shares(plan), costs=fund_plans.my_costs(plan, current_user, scope), actions=actions,
+        inputs=fund_plans.TRANSITION_INPUTS, transition_form=TransitionForm(),
+        paper_form=ballots.paper_form(plan) if actions.paper_ballot else None,
+        canvass=can(current_user, "fund.ballot.paper") and plan.decision_id is not None,
         document_form=DocumentForm() if actions.add_document else None,
         emergency_label=policy.emergency_reasons.get(plan.emergency_reason, plan.emergency_reason)
         if plan.emergency_reason else "",
@@ -163,20 +133,19 @@ def show(plan_id: int):
     )
 
 
-def _voters(plan: UsePlan) -> list[tuple[str, str]]:
-    """Paper-ballot choices "household:person" for every owner of a dwelling that has not voted yet."""
-    return [(f"{h.id}:{p.id}", f"{h.label} · {p.name}") for h, p in fund_plans.paper_ballot_voters(plan, current_scope())]
-
-
 @bp.route("/<int:plan_id>/tally")
 @login_required
 def tally_page(plan_id: int):
-    """实时计票: every figure of the tally (reloads itself while the vote is open)."""
+    """实时计票: progress against the thresholds (reloads itself while the vote is open); ?format=xlsx downloads
+    every figure with its exact fraction."""
     plan = _plan(plan_id)
     if plan.is_emergency:
         abort(404)
-    result = fund_plans.tally(plan)
-    return render_template("fund/plans/tally.html", plan=plan, tally=result, fractions=result.fractions(), **_labels())
+    context = tally_context(plan)
+    if request.args.get("format") == "xlsx":
+        return Response(votes.tally_workbook(plan.title, context["tally"]), mimetype=XLSX,
+                        headers={"Content-Disposition": f"attachment; filename=plan-{plan.id}-tally.xlsx"})
+    return render_template("fund/plans/tally.html", plan=plan, **context, **_labels())
 
 
 @bp.route("/<int:plan_id>/transition", methods=["POST"])
@@ -201,56 +170,6 @@ def transition(plan_id: int):
         flash(err.message + (f"（{detail}）" if detail else ""), "danger")
         return redirect(url_for("plans.show", plan_id=plan_id))
     flash(_("方案状态已更新：%(status)s", status=label(plan.status)), "success")
-    return redirect(url_for("plans.show", plan_id=plan_id))
-
-
-@bp.route("/<int:plan_id>/vote", methods=["GET", "POST"])
-@login_required
-def vote(plan_id: int):
-    """业主手机投票: big buttons 同意/反对/弃权 for each of the owner's dwellings that vote on the plan."""
-    plan = _plan(plan_id)
-    scope = current_scope()
-    form = BallotForm()
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                household = scope.get(Household, int(form.household_id.data))
-                fund_plans.cast_ballot(plan, household, form.choice.data, actor=current_user, scope=scope)
-            except (DomainError, ValueError) as err:
-                db.session.rollback()
-                flash(getattr(err, "message", _("提交无效")), "danger")
-            else:
-                flash(_("您的投票已记录"), "success")
-            return redirect(url_for("plans.vote", plan_id=plan_id))
-        flash(_("提交无效，请重试"), "danger")
-    mine = fund_plans.my_households(plan, current_user)
-    return render_template("fund/plans/vote.html", plan=plan, households=mine,
-                           ballots=fund_plans.my_ballots(plan, mine, scope), form=form,
-                           voting=plan.status == PlanStatus.VOTING, **_labels())
-
-
-@bp.route("/<int:plan_id>/paper-ballots", methods=["POST"])
-@login_required
-def paper_ballot(plan_id: int):
-    """业委会录入纸质票 for one (dwelling, owner) pair."""
-    plan = _plan(plan_id)
-    scope = current_scope()
-    form = PaperBallotForm()
-    form.voter.choices = options(_voters(plan)) if can(current_user, "fund.ballot.paper") else []
-    if not form.validate_on_submit():
-        flash(_("请选择住户与投票业主"), "danger")
-        return redirect(url_for("plans.show", plan_id=plan_id))
-    hh_raw, _sep, person_raw = form.voter.data.partition(":")
-    try:
-        household = scope.get(Household, int(hh_raw))
-        person = scope.get(Person, int(person_raw))
-        fund_plans.cast_ballot(plan, household, form.choice.data, actor=current_user, scope=scope, person=person,
-                               paper=True)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-    else:
-        flash(_("纸质票已录入"), "success")
     return redirect(url_for("plans.show", plan_id=plan_id))
 
 

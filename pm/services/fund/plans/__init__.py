@@ -8,8 +8,15 @@ settlement, approval and apportionment of the actual cost among the households o
 - voting: the plan's decision — opened, balloted, tallied, closed;
 - transitions: the lifecycle, what a user may do now, the owners' notices;
 - shares: the apportionment preview, the charge and the share table;
-- documents: the plan's documents in the shared upload store.
+- documents: the plan's documents in the shared upload store;
+- cost: what the plan costs one household (its part of the apportionment preview).
 """
+from pm.services.fund.plans.cost import (  # noqa: F401
+    HouseholdCost,
+    household_costs,
+    my_costs,
+    own_households,
+)
 from pm.services.fund.plans.documents import KIND as DOCUMENT_KIND  # noqa: F401
 from pm.services.fund.plans.documents import (  # noqa: F401
     MAX_DOCUMENT_BYTES,

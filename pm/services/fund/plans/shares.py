@@ -201,8 +201,9 @@ def _with_households(rows: list[ShareRow]) -> None:
 
 def plan_shares(plan: UsePlan, scope: Scope, *, page: int | None = None, per_page: int | None = None,
                 households: bool = False) -> Shares | None:
-    """The plan's share table, or None before it is settled. A preview whose split is impossible (no account in
-    scope) raises DomainError. With page/per_page only that page of rows; households=True loads each row's
+    """The plan's share table, or None before it is settled: the whole plan's totals, and the rows the user may
+    see (an owner: their own dwellings'). A preview whose split is impossible (no account in scope) raises
+    DomainError. With page/per_page only that page of rows; households=True loads each row's
     dwelling (for its door number)."""
     window = slice((page - 1) * per_page, page * per_page) if page and per_page else slice(None)
     if plan.status == PlanStatus.CHARGED:
@@ -213,17 +214,26 @@ def plan_shares(plan: UsePlan, scope: Scope, *, page: int | None = None, per_pag
         ).one()
         stmt = (scope.select(PlanShare).options(joinedload(PlanShare.account))
                 .where(PlanShare.plan_id == plan.id).order_by(PlanShare.account_id))
+        count = int(totals[0])
+        if scope.is_household_bound:  # an owner sees the totals and their own dwellings' shares only
+            stmt = stmt.where(PlanShare.household_id.in_(scope.household_ids))
+            count = db.session.scalar(select(func.count()).select_from(PlanShare).where(
+                PlanShare.plan_id == plan.id, PlanShare.household_id.in_(scope.household_ids)))
         if window.start is not None:
             stmt = stmt.offset(window.start).limit(window.stop - window.start)
         rows = [ShareRow(s.account_id, s.household_id, s.account.holder, s.area_m2, s.share_fen, s.charged_fen,
                          s.shortfall_fen) for s in db.session.scalars(stmt)]
-        result = Shares(False, int(totals[1]), int(totals[2]), int(totals[3]), [], rows, int(totals[0]))
+        result = Shares(False, int(totals[1]), int(totals[2]), int(totals[3]), [], rows, count)
     elif plan.status in PREVIEW_STATES:
         split = apportion(plan)
+        lines, without = split.lines, split.without_account
+        if scope.is_household_bound:  # an owner sees their own dwellings' lines, as with the charged shares
+            mine = set(db.session.scalars(scope.household_ids))
+            lines = [x for x in lines if x.household_id in mine]
+            without = [h for h in without if h in mine]
         rows = [ShareRow(x.account_id, x.household_id, x.holder, x.area_m2, x.share_fen, x.charged_fen,
-                         x.shortfall_fen) for x in split.lines[window]]
-        result = Shares(True, split.total_fen, split.charged_fen, split.shortfall_fen, split.without_account, rows,
-                        len(split.lines))
+                         x.shortfall_fen) for x in lines[window]]
+        result = Shares(True, split.total_fen, split.charged_fen, split.shortfall_fen, without, rows, len(lines))
     else:
         return None
     if households:
