@@ -8,7 +8,7 @@ password. Where one person had several accounts, the oldest stays bound to the p
 unbound (they stay disabled), so that the new unique key holds.
 
 Revision ID: 0007
-Revises: 0013
+Revises: 0008
 Create Date: 2026-11-29 19:00:00
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0007'
-down_revision = '0013'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

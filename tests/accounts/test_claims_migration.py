@@ -21,7 +21,7 @@ def test_person_accounts_wait_to_be_claimed_after_the_upgrade(database, tmp_path
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database, INSTANCE_DIR=str(tmp_path),
                      UPLOAD_DIR=str(tmp_path / "uploads"))
     with app.app_context():
-        upgrade(revision="0013")
+        upgrade(revision="0008")
         with _db.engine.begin() as conn:
             r = Rows(conn)
             county = r.add("counties", name="县")
@@ -47,7 +47,7 @@ def test_person_accounts_wait_to_be_claimed_after_the_upgrade(database, tmp_path
         with _db.engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
             Rows(conn).add("users", username="again", display_name="x", password_hash="x", role="resident",
                            session_token="tok-again", is_enabled=True, failed_logins=0, person_id=person)
-        downgrade(revision="0013")
+        downgrade(revision="0008")
         with _db.engine.connect() as conn:
             assert "claim_codes" not in sa.inspect(conn).get_table_names()
         _db.engine.dispose()

@@ -176,7 +176,7 @@ def invite(person_id: int):
                 flash(_("认领验证码已发送到 %(phone)s，15 分钟内有效", phone=_masked(person.phone)), "success")
                 return redirect(url_for("accounts.invite", person_id=person.id))
             url = url_for("claims.claim", code=issued.code, _external=True)
-            qr = Markup(segno.make(url, error="m").svg_inline(scale=5, border=2))
+            qr = Markup(segno.make(url, error="m").svg_inline(scale=8, border=2))
             return render_template("accounts/letter.html", person=person, issued=issued, url=url, qr=qr,
                                    claim_url=url_for("claims.claim", _external=True))
     role, homes = claims.homes_in(scope, person.id)
