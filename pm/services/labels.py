@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 from pm.models import (
     CheckinStatus,
+    ClaimMethod,
+    ClaimPurpose,
     DecisionKind,
     DecisionOutcome,
     DecisionStatus,
@@ -47,6 +49,8 @@ _BY_ENUM: dict[type[Enum], dict[Enum, object]] = {
            Role.COMMUNITY_WORKER: _l("社区工作人员"), Role.STATION_MANAGER: _l("服务站站长"),
            Role.STATION_STAFF: _l("服务站工作人员"), Role.COMMITTEE_MEMBER: _l("业委会委员"), Role.OWNER: _l("业主"),
            Role.RESIDENT: _l("住户")},
+    ClaimPurpose: {ClaimPurpose.CLAIM: _l("认领账号"), ClaimPurpose.RESET: _l("重设密码")},
+    ClaimMethod: {ClaimMethod.LETTER: _l("邀请函"), ClaimMethod.SMS: _l("短信")},
     ManagementMode: {ManagementMode.PROFESSIONAL: _l("专业物业"), ManagementMode.QUASI: _l("准物业"),
                      ManagementMode.COMMITTEE: _l("居委会托管"), ManagementMode.SELF: _l("业主自治"),
                      ManagementMode.UNIT: _l("单位自管")},

@@ -137,7 +137,7 @@ def my_subaccounts(scope: Scope) -> list[HouseholdSubAccounts]:
     officials)."""
     require_household_bound(scope)
     households = db.session.scalars(
-        scope.select(Household)
+        scope.select(Household).where(Household.id.in_(scope.owned_household_ids))  # a tenant's are not theirs
         .options(joinedload(Household.building), joinedload(Household.unit), joinedload(Household.compound))
         .order_by(Household.compound_id, Household.id)
     ).all()
