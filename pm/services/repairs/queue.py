@@ -4,7 +4,7 @@
 # matching row of a station before the LIMIT. This is the one list that does not use db.paginate.
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -23,9 +23,12 @@ from pm.models import (
 from pm.models.repairs import OPEN_STATUSES
 from pm.services.repairs.filing import enum_value
 from pm.services.text import N_
+from pm.timeutil import LOCAL_TZ
 
 STATION_ROLES = (Role.STATION_MANAGER, Role.STATION_STAFF)
-STATUS_FILTERS = ("open", "all", *(s.value for s in RepairStatus))
+STATUS_FILTERS = ("open", "all", "waiting", *(s.value for s in RepairStatus))
+# 待派单: filed or accepted, nobody sent yet.
+WAITING_STATUSES = (RepairStatus.SUBMITTED, RepairStatus.ACCEPTED)
 
 LIST_OPTIONS = (
     joinedload(RepairRequest.compound),
@@ -64,9 +67,10 @@ def own_station(scope: Scope) -> int | None:
 
 def queue_stmt(scope: Scope, *, now: datetime, station_id: int | None = None, compound_id: int | None = None,
                status: str | None = None, urgency: str | None = None, category: str | None = None,
-               overdue: bool = False, assignee_id: int | None = None, q: str | None = None):
+               overdue: bool = False, assignee_id: int | None = None, q: str | None = None,
+               created_on: date | None = None):
     """The scoped queue: open requests by default, most urgent and nearest deadline first (no eager loads:
-    fetch a page with queue_page). A station user always sees their own station's queue."""
+    fetch a page with queue_page). A station user always sees their own station's queue. `created_on`: filed on that Beijing day."""
     stmt = scope.select(RepairRequest)
     station_id = own_station(scope) or station_id
     if station_id is not None:
@@ -75,6 +79,8 @@ def queue_stmt(scope: Scope, *, now: datetime, station_id: int | None = None, co
         stmt = stmt.where(RepairRequest.compound_id == compound_id)
     if status == "open" or status is None:
         stmt = stmt.where(RepairRequest.status.in_(OPEN_STATUSES))
+    elif status == "waiting":
+        stmt = stmt.where(RepairRequest.status.in_(WAITING_STATUSES))
     elif status != "all":
         stmt = stmt.where(RepairRequest.status == enum_value(RepairStatus, status, "status", N_("状态无效")))
     if urgency:
@@ -85,6 +91,9 @@ def queue_stmt(scope: Scope, *, now: datetime, station_id: int | None = None, co
         stmt = stmt.where(overdue_clause(now))
     if assignee_id is not None:
         stmt = stmt.where(RepairRequest.assignee_id == assignee_id)
+    if created_on is not None:
+        start = datetime.combine(created_on, time(0), tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+        stmt = stmt.where(RepairRequest.submitted_at >= start, RepairRequest.submitted_at < start + timedelta(days=1))
     q = (q or "").strip()
     if q:
         if q.lstrip("#").isdigit() and len(q) <= 9:
