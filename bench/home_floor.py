@@ -47,7 +47,8 @@ def _area(compounds: str, communities: str, orders_where: str) -> list[str]:
 def _fund(compounds: str) -> list[str]:
     return [
         "SELECT COUNT(*) FROM fund_accounts a LEFT JOIN (SELECT account_id, SUM(amount_fen) AS paid FROM ledger_entries"
-        " WHERE kind IN ('first_deposit', 'back_payment') GROUP BY account_id) p ON p.account_id = a.id"
+        " WHERE kind IN ('first_deposit', 'back_payment') AND account_id IN (SELECT id FROM fund_accounts"
+        f" WHERE compound_id IN ({compounds})) GROUP BY account_id) p ON p.account_id = a.id"
         f" WHERE a.compound_id IN ({compounds}) AND a.status = 'open' AND a.first_deposit_due_fen IS NOT NULL"
         " AND a.first_deposit_due_fen > COALESCE(p.paid, 0)",
         "SELECT SUM(CASE WHEN balance_fen * 10 < first_deposit_due_fen * 3 THEN 1 ELSE 0 END), COUNT(*)"

@@ -57,22 +57,28 @@ class RepairCounts:
 
 @fact("repairs")
 def repair_counts(home: Home) -> RepairCounts:
-    """The repair queue in scope (a station user's own station), counted in one statement."""
+    """The repair queue in scope (a station user's own station), counted in two statements that read only the
+    rows they count (by the status and the filing-time indexes): the open and completed requests, and the
+    requests of the last TREND_DAYS days."""
     base = queue.queue_stmt(home.scope, now=home.now, status="all").order_by(None)
     days = [home.today - timedelta(days=n) for n in range(TREND_DAYS - 1, -1, -1)]
     starts = [home.day_start(d) for d in days] + [home.day_start(home.today + timedelta(days=1))]
     submitted = RepairRequest.submitted_at
-    columns = [
-        count_if(submitted >= starts[-2]),
+    live = db.session.execute(base.where(RepairRequest.status.in_((*OPEN_STATUSES, RepairStatus.COMPLETED)))
+                              .with_only_columns(
         count_if(queue.overdue_clause(home.now)),
         count_if(RepairRequest.status.in_(queue.WAITING_STATUSES)),
         count_if(RepairRequest.status.in_(OPEN_STATUSES)),
         count_if(RepairRequest.status == RepairStatus.COMPLETED),
-        *(count_if((submitted >= starts[i]) & (submitted < starts[i + 1])) for i in range(len(days))),
-    ]
-    row = db.session.execute(base.with_only_columns(*columns)).one()
-    values = [int(v or 0) for v in row]
-    return RepairCounts(*values[:5], trend=list(zip(days, values[5:])))
+    )).one()
+    recent = db.session.execute(base.where(submitted >= starts[0]).with_only_columns(
+        *(count_if(submitted < starts[i + 1]) if i == 0 else
+          count_if((submitted >= starts[i]) & (submitted < starts[i + 1])) for i in range(len(days))),
+    )).one()
+    trend = [int(v or 0) for v in recent]
+    overdue, waiting, open_, completed = (int(v or 0) for v in live)
+    return RepairCounts(new_today=trend[-1], overdue=overdue, waiting=waiting, open=open_, completed=completed,
+                        trend=list(zip(days, trend)))
 
 
 @dataclass

@@ -46,7 +46,7 @@ def arrears_select(scope: Scope, *, compound_id: int | None = None, building_id:
     """追缴: open sub-accounts whose first deposit is unpaid or partly paid; rows (subaccount, paid_fen, owed_fen).
 
     Paid = 首期 + 补交 net of their reversals (续交 does not count)."""
-    paid = first_deposit_paid_subquery()
+    paid = first_deposit_paid_subquery(None if scope.is_system else scope.filter(select(SubAccount.id), SubAccount))
     paid_fen = func.coalesce(paid.c.paid, 0)
     owed = (SubAccount.first_deposit_due_fen - paid_fen).label("owed_fen")
     stmt = (
