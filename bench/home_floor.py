@@ -26,8 +26,10 @@ def _repairs(where: str) -> str:
 
 
 def _orders(where: str) -> str:
-    return ("SELECT status, SUM(CASE WHEN status IN ('open', 'returned') AND due_on < :today THEN 1 ELSE 0 END),"
-            f" COUNT(*) FROM rectification_orders WHERE {where} GROUP BY status")
+    return ("SELECT " + ", ".join(f"SUM(CASE WHEN status = '{s}' THEN 1 ELSE 0 END)"
+                                  for s in ("open", "reported", "returned", "closed"))
+            + ", SUM(CASE WHEN status IN ('open', 'returned') AND due_on < :today THEN 1 ELSE 0 END)"
+            f" FROM rectification_orders WHERE {where}")
 
 
 def _area(compounds: str, communities: str, orders_where: str) -> list[str]:
