@@ -1,5 +1,5 @@
-"""Indexes for the home pages' counts of repair requests over a whole area: open (and completed) requests by
-status, and the last days' requests by filing time, without reading every request of the county.
+"""Indexes for the home pages' counts of repair requests over an area: per compound, the open (and completed)
+requests by status and the last days' requests by filing time, without reading every request of the area.
 
 Revision ID: 0011
 Revises: 0006
@@ -17,10 +17,10 @@ depends_on = None
 
 
 def upgrade():
-    op.create_index("ix_repair_requests_status_compound", "repair_requests", ["status", "compound_id"])
-    op.create_index("ix_repair_requests_submitted_compound", "repair_requests", ["submitted_at", "compound_id"])
+    op.create_index("ix_repair_requests_compound_status", "repair_requests", ["compound_id", "status"])
+    op.create_index("ix_repair_requests_compound_submitted", "repair_requests", ["compound_id", "submitted_at"])
 
 
 def downgrade():
-    op.drop_index("ix_repair_requests_submitted_compound", table_name="repair_requests")
-    op.drop_index("ix_repair_requests_status_compound", table_name="repair_requests")
+    op.drop_index("ix_repair_requests_compound_submitted", table_name="repair_requests")
+    op.drop_index("ix_repair_requests_compound_status", table_name="repair_requests")

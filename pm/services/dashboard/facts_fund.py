@@ -28,7 +28,7 @@ class FundCounts:
 @fact("fund")
 def fund_counts(home: Home) -> FundCounts:
     """The 追缴 and 续交 lists' sizes, and the open sub-accounts they are shares of (two statements)."""
-    arrears_count = count_of(arrears.arrears_select(home.scope).with_only_columns(SubAccount.id))
+    arrears_count = arrears.arrears_count(home.scope)
     due = SubAccount.first_deposit_due_fen
     row = db.session.execute(home.scope.filter(select(
         count_if(SubAccount.balance_fen * 10 < due * 3), func.count()), SubAccount).where(
