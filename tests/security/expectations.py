@@ -113,6 +113,9 @@ EXPECTATIONS: dict[str, object] = {
     "GET dashboard.dashboard": Get(ALL),
     "GET notifications.index": Get(ALL),
     "POST notifications.open_one": Write(),
+    "GET notifications_api.Notifications": Get(ALL),
+    "GET notifications_api.NotificationGroups": Get(ALL),
+    "POST notifications_api.NotificationsRead": Own("marks the caller's own notifications read"),
     "POST notifications.mark_all_read": Own("marks the caller's own notifications read"),
     # -- registry ----------------------------------------------------------------------------------------------------
     "GET registry.tree": Get(VIEWERS),
@@ -177,6 +180,10 @@ EXPECTATIONS: dict[str, object] = {
     "GET imports.template": Get(MANAGERS),
     "GET imports.export_choose": Get(ALL, query="compound_id={compound_id}", status=302),  # to imports.export
     "GET imports.export": Get(VIEWERS),
+    "POST imports.confirm": Write(),
+    "GET imports_api.ImportJobView": Get(MANAGERS),
+    "POST imports_api.Commit": Write(),
+    "POST imports_api.DryRun": Write(roles=MANAGERS, denied=422),  # a multipart upload: tests/imports
     # -- fund --------------------------------------------------------------------------------------------------------
     "GET funds.index": Get(VIEWERS),
     "GET funds.subaccount": Get(VIEWERS),
@@ -240,7 +247,16 @@ EXPECTATIONS: dict[str, object] = {
     "GET plans.new": Get(MANAGERS | {"committee"}),
     "POST plans.new": Write(roles=MANAGERS | {"committee"}, form={"compound_id": "{compound_id}", "title": "sec"}),
     "POST plans.upload": Write(),
-    "POST plans.paper_ballot": Write(),
+    "GET plans.paper_ballots": Get(frozenset({"community", "committee"})),
+    "POST plans.paper_ballots": Write(),
+    "POST plans.vote_confirm": Write(),
+    "GET plans.receipt": Get(VIEWERS | {"owner"}, nf=frozenset({"resident"})),
+    "GET plans.unvoted": Get(frozenset({"community", "committee"})),
+    "GET plans_api.BallotReceipt": Get(VIEWERS | {"owner"}, nf=frozenset({"resident"})),
+    "GET plans_api.HouseholdCost": Get(VIEWERS | {"owner"}, nf=frozenset({"resident"})),
+    "GET plans_api.MyVote": Get(ALL),
+    "GET plans_api.PaperBallots": Get(frozenset({"community", "committee"})),
+    "GET plans_api.Unvoted": Get(frozenset({"community", "committee"})),
     "POST plans.transition": Write(),
     "GET plans_api.Plans": Get(ALL),
     "POST plans_api.Plans": Write(roles=MANAGERS | {"committee"}, body={
@@ -258,6 +274,7 @@ EXPECTATIONS: dict[str, object] = {
                                                "urgency": "normal", "description": "sec"}),
     "GET repairs.show": Get(VIEWERS | {"resident"}, nf=frozenset({"owner"})),  # the tenant's request
     "POST repairs.act": Write(),
+    "GET repairs.work_order": Get(STATION),
     "GET repairs.metrics": Get(ABOVE | {"manager"}),
     "GET repairs.rules": Get(frozenset({"county"})),
     "POST repairs.rules": Write(roles=frozenset({"county"})),

@@ -36,6 +36,7 @@ from pm.models import (
 )
 from pm.models.fund import DepositRate, LedgerEntry, SubAccount, UsePlan
 from pm.models.imports import ImportJob, ImportStatus
+from pm.models.votes import Ballot, Decision
 from pm.models.inspections import Inspection, RectificationOrder
 from pm.models.notifications import Notification
 from pm.models.repairs import PhotoStage, RepairPhoto, RepairRequest
@@ -67,6 +68,9 @@ ANONYMOUS = "anonymous"
 ROLES: tuple[str, ...] = tuple(login.username for login in DEMO_LOGINS) + (ANONYMOUS,)
 PASSWORDS = {login.username: login.password for login in DEMO_LOGINS}
 ROLE_OF = {login.username: login.role for login in DEMO_LOGINS}
+# Columns every authenticated request may write, whatever it answers: when a login session was last seen (and its
+# sliding expiry) and when a token was last used.
+BOOKKEEPING = {"login_sessions": ("last_seen_at", "expires_at"), "api_tokens": ("last_used_at",)}
 # An id no row has: an out-of-scope id must be answered exactly like this one.
 MISSING_ID = 987654321
 
@@ -146,6 +150,8 @@ def _side(county: County, upload_dir: Path) -> Side:
         "entry_id": _first(select(LedgerEntry.id).where(LedgerEntry.account_id == account.id)
                            .order_by(LedgerEntry.id)),
         "plan_id": _first(select(UsePlan.id).where(UsePlan.compound_id == compound.id).order_by(UsePlan.id)),
+        "ballot_id": _first(select(Ballot.id).join(Decision, Decision.id == Ballot.decision_id)
+                            .where(Decision.compound_id == compound.id).order_by(Ballot.id)),
         "inspection_id": _first(select(Inspection.id).where(Inspection.station_id == station.id)),
         "order_id": _first(select(RectificationOrder.id).where(RectificationOrder.station_id == station.id)
                            .order_by(RectificationOrder.id)),
@@ -218,14 +224,15 @@ class SecurityWorld:
             yield changed
             if watch.execute("PRAGMA data_version").fetchone()[0] != version:
                 after = self.fingerprint()
-                changed.extend(sorted(t for t in before if before[t] != after[t]) or ["(a commit with no change)"])
+                changed.extend(sorted(t for t in before if before[t] != after[t]))
 
     def fingerprint(self) -> dict[str, str]:
-        """A digest of every table's rows: equal before and after means nothing was written."""
+        """A digest of every table's rows (but for BOOKKEEPING): equal before and after means nothing was written."""
         digests = {}
         with self.app.app_context():
             for table in db.metadata.sorted_tables:
-                rows = db.session.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
+                columns = [c for c in table.columns if c.name not in BOOKKEEPING.get(table.name, ())]
+                rows = db.session.execute(sa.select(*columns).order_by(*table.primary_key.columns)).all()
                 digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
             db.session.remove()
         return digests
