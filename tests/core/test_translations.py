@@ -46,6 +46,25 @@ BRACE = re.compile(r"(?<!\{)\{(\w*)\}(?!\})")
 TYPED_VALUES = {"是", "否", "有", "无", "房屋", "楼栋"}
 
 
+class InContext(str):
+    """A msgid extracted with a context (pgettext): looked up in the catalogue under that context."""
+    context: str | None = None
+
+    def __eq__(self, other):
+        return str.__eq__(self, other) and getattr(other, "context", None) == self.context
+
+    def __hash__(self):
+        return hash((str(self), self.context))
+
+
+def _in_context(message: str, context: str | None):
+    if not context:
+        return message
+    keyed = InContext(message)
+    keyed.context = context
+    return keyed
+
+
 def _makefile_keywords() -> list[str]:
     """The -k keywords the Makefile's `messages` target passes to `pybabel extract`."""
     for line in (ROOT / "Makefile").read_text(encoding="utf-8").splitlines():
@@ -62,11 +81,13 @@ def _extracted_msgids() -> dict[str | tuple[str, ...], str]:
     keywords = dict(DEFAULT_KEYWORDS)
     keywords.update(parse_keywords(_makefile_keywords()))
     found: dict[str | tuple[str, ...], str] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    for filename, lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=keywords
     ):
         if isinstance(message, tuple):  # plural forms: (singular, plural)
             message = tuple(m for m in message if m is not None)
+        else:
+            message = _in_context(message, context)
         found.setdefault(message, f"{filename}:{lineno}")
     return found
 
@@ -114,7 +135,7 @@ def test_every_extracted_msgid_has_an_english_translation(catalog, extracted):
     problems = []
     for msgid, where in extracted.items():
         key = msgid[0] if isinstance(msgid, tuple) else msgid
-        message = catalog.get(key)
+        message = catalog.get(str(key), context=getattr(msgid, "context", None))
         if message is None:
             problems.append(f"{where}: missing from messages.po: {key!r}")
         elif message.fuzzy:
