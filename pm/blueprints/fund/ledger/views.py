@@ -45,7 +45,7 @@ from pm.services.fund import (
     returns,
     subaccounts,
 )
-from pm.services.labels import label, label_of
+from pm.services.labels import label, label_of, place_label
 from pm.services.money import format_fen, parse_yuan
 from pm.timeutil import local_today
 
@@ -198,7 +198,7 @@ def bank_import():
     require(current_user, "fund.cashier")
     scope = current_scope()
     form = BankImportForm()
-    form.compound_id.choices = options((c.id, c.name) for c in overview.compounds_in_scope(scope))
+    form.compound_id.choices = options((c.id, place_label(c)) for c in overview.compounds_in_scope(scope))
     problems = []
     if form.validate_on_submit():
         compound = scope.get(Compound, form.compound_id.data)
@@ -241,7 +241,7 @@ def _rate_form(rate: DepositRate | None):
     require(current_user, "fund.rates")
     scope = current_scope()
     form = RateForm(obj=rate)
-    form.compound_id.choices = options([(0, _("全县默认"))] + [(c.id, c.name)
+    form.compound_id.choices = options([(0, _("全县默认"))] + [(c.id, place_label(c))
                                                              for c in overview.compounds_in_scope(scope)])
     if request.method == "GET" and rate is not None:
         form.compound_id.data = rate.compound_id or 0
@@ -351,7 +351,7 @@ def returns_page():
     scope = _viewer()
     form = ReturnsForm()
     compounds = overview.compounds_in_scope(scope)
-    form.compound_id.choices = options((c.id, c.name) for c in compounds)
+    form.compound_id.choices = options((c.id, place_label(c)) for c in compounds)
 
     def action():
         compound = scope.get(Compound, form.compound_id.data)

@@ -1,0 +1,21 @@
+"""Long selects say which street a community (and which community a compound) belongs to, and are searchable."""
+from pm.extensions import db as _db
+
+
+def test_same_named_communities_are_told_apart(client, auth, world):
+    """Two communities both named 育才社区: the county's select says "育才社区（a街道）" and "育才社区（b街道）";
+    the registry search labels compounds with community and street; every page loads the local filter script."""
+    for side in ("a", "b"):
+        world.communities[side].name = "育才社区"
+    _db.session.commit()
+    assert auth.login("county").status_code == 302
+    html = client.get("/registry/compounds/new").get_data(as_text=True)
+    streets = {side: world.streets[side].name for side in ("a", "b")}
+    assert f"育才社区（{streets['a']}）" in html and f"育才社区（{streets['b']}）" in html
+    assert "/static/js/select-filter.js" in html and "cdn" not in html.lower().split("select-filter")[0][-200:]
+    html = client.get("/registry/search").get_data(as_text=True)
+    compound = world.compounds["b"][0]
+    assert f"{compound.name}（育才社区，{streets['b']}）" in html
+    client.post("/auth/lang/en", data={"next": "/"})
+    html = client.get("/registry/search").get_data(as_text=True)
+    assert f"{compound.name} (育才社区, {streets['b']})" in html
