@@ -17,6 +17,8 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
+from flask import session
+from flask_babel import ngettext, refresh
 
 from pm.models import Relation, Role
 from tests.factories import (
@@ -295,3 +297,23 @@ def test_error_page_in_english(client):
     resp = client.get("/no-such-page")
     assert resp.status_code == 404
     assert _han_outside_switch(resp.get_data(as_text=True)) == []
+
+
+COUNTED_PLURAL = re.compile(r"%\((?:n|num|count)\)[sd] (?:more )?(?:households|repairs|checkpoints|issues|owners|compounds)\b")
+
+
+def test_counts_of_things_use_plural_forms(catalog):
+    """"1 households" cannot happen: an English count of households, repairs, checkpoints or issues is an
+    ngettext entry with a singular form, never a plain msgstr."""
+    plain = [m.id for m in catalog if m.id and not m.pluralizable and isinstance(m.string, str)
+             and COUNTED_PLURAL.search(m.string)]
+    assert not plain, plain
+
+
+def test_one_household_is_singular(app):
+    """ngettext picks the English singular for one household and the plural for two."""
+    with app.test_request_context("/"):
+        session["lang"] = "en"
+        refresh()
+        assert ngettext("共 %(num)d 户", "共 %(num)d 户", 1) == "1 household"
+        assert ngettext("共 %(num)d 户", "共 %(num)d 户", 2) == "2 households"

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
@@ -329,7 +330,7 @@ def open_subaccounts(compound_id: int):
     for h, reason in result.missing[:50]:
         flash(_("未开户：%(place)s（%(reason)s）", place=h.label, reason=reason), "warning")
     if len(result.missing) > 50:
-        flash(_("另有 %(n)s 户未开户", n=len(result.missing) - 50), "warning")
+        flash(ngettext("另有 %(num)d 户未开户", "另有 %(num)d 户未开户", len(result.missing) - 50), "warning")
     return redirect(url_for("funds.index"))
 
 
