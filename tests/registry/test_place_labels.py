@@ -1,5 +1,8 @@
 """Long selects say which street a community (and which community a compound) belongs to, and are searchable."""
+from sqlalchemy import select
+
 from pm.extensions import db as _db
+from pm.models import Household
 
 
 def test_same_named_communities_are_told_apart(client, auth, world):
@@ -19,3 +22,16 @@ def test_same_named_communities_are_told_apart(client, auth, world):
     client.post("/auth/lang/en", data={"next": "/"})
     html = client.get("/registry/search").get_data(as_text=True)
     assert f"{compound.name} (育才社区, {streets['b']})" in html
+
+
+def test_compound_header_counts_registered_homes(client, auth, world):
+    """The compound page's header counts the registered households and their area (what an import adds),
+    not only the survey figures typed in by hand."""
+    compound = world.compounds["a"][0]
+    homes = _db.session.scalars(select(Household).where(Household.compound_id == compound.id)).all()
+    assert homes
+    assert auth.login("county").status_code == 302
+    html = client.get(f"/registry/compounds/{compound.id}").get_data(as_text=True)
+    row = html.split('id="registered">', 1)[1].split("</dd>", 1)[0]
+    total = sum(h.area_m2 for h in homes)
+    assert f"{len(homes)} 户" in row and f"{total:.2f}" in row.replace(",", "")
