@@ -317,3 +317,21 @@ def test_one_household_is_singular(app):
         refresh()
         assert ngettext("共 %(num)d 户", "共 %(num)d 户", 1) == "1 household"
         assert ngettext("共 %(num)d 户", "共 %(num)d 户", 2) == "2 households"
+
+
+OWNER_PAGES = ["/repairs/", "/repairs/new", "/plans/", "/notifications/", "/plans/987654"]
+
+
+@pytest.mark.parametrize("path", OWNER_PAGES)
+def test_owner_pages_in_english(client, db, auth, path):
+    """An owner's phone pages (repairs, plans, bell, a missing plan's 404) in English, in large-text mode,
+    show no Chinese UI text and no internal class names."""
+    _ascii_world(db)
+    assert auth.login("owner1", PASSWORD).status_code == 302
+    _english(client)
+    client.post("/auth/text-size", data={"size": "large", "next": "/dashboard"})
+    resp = client.get(path)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code in (200, 404) and 'class="large-text"' in html
+    assert _han_outside_switch(html) == [], path
+    assert "UsePlan" not in html
