@@ -35,3 +35,13 @@ def test_compound_header_counts_registered_homes(client, auth, world):
     row = html.split('id="registered">', 1)[1].split("</dd>", 1)[0]
     total = sum(h.area_m2 for h in homes)
     assert f"{len(homes)} 户" in row and f"{total:.2f}" in row.replace(",", "")
+
+
+def test_account_binding_select_names_the_street(client, auth, world):
+    """The account form's unit select tells two 育才社区 apart by their street."""
+    for side in ("a", "b"):
+        world.communities[side].name = "育才社区"
+    _db.session.commit()
+    assert auth.login("county").status_code == 302
+    html = client.get("/accounts/new").get_data(as_text=True)
+    assert f"育才社区（{world.streets['a'].name}）" in html and f"育才社区（{world.streets['b'].name}）" in html
