@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := app
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install messages translations migrate demo serve scheduler clean e2e-deps
+.PHONY: run test install messages translations migrate demo serve scheduler clean e2e-deps audit
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -45,6 +45,15 @@ run: demo
 # marked postgres and the sample (tests/conftest.py).
 test: install translations
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# Known vulnerabilities in every installed package (docs/security/dependency-audit.md). pip-audit lives in a venv
+# of its own (its dependencies are not the app's); --strict fails when a package could not be checked, so an
+# unreachable vulnerability database is an error, never a silent "no known vulnerabilities".
+AUDIT_VENV := $(or $(TMPDIR),/tmp)/pm-audit-venv
+audit: $(STAMP)
+	test -x $(AUDIT_VENV)/bin/pip-audit || { $(PY) -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/pip install --quiet --disable-pip-version-check pip-audit==2.10.1; }
+	$(BIN)/pip freeze --exclude-editable > $(AUDIT_VENV)/installed.txt
+	$(AUDIT_VENV)/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r $(AUDIT_VENV)/installed.txt
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

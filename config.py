@@ -31,6 +31,8 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("PM_MAX_UPLOAD_MB", "16")) * 1024 * 1024
     IMPORT_MAX_ROWS = 50_000
     IMPORT_ASYNC = True  # run imports in a background thread so the browser can show progress
+    IMPORT_MAX_RUNNING = int(os.environ.get("PM_IMPORT_MAX_RUNNING", "2"))  # imports reading or writing at once, across all workers (more: 503, try again)
+    IMPORT_PLAN_TTL = timedelta(minutes=30)  # an import preview not confirmed by then expires
 
     # Sessions and cookies (reliability.md: flask defaults to change).
     SESSION_COOKIE_HTTPONLY = True
@@ -84,7 +86,16 @@ class Config:
     API_MAX_PAGE_SIZE = 200
 
     SCHEDULER_EMBEDDED = False  # `make run` sets PM_EMBED_SCHEDULER=1 for a one-machine set-up
-    SMS_BACKEND = "console"
+    # Text messages (invitation and password-reset codes): pm/services/sms.py. "console" logs them (development,
+    # tests); "http" posts them to an SMS gateway; "package.module:Class" plugs in any other provider.
+    SMS_SENDER = os.environ.get("PM_SMS_SENDER", "console")
+    SMS_HTTP_URL = os.environ.get("PM_SMS_HTTP_URL", "")
+    SMS_HTTP_TOKEN = os.environ.get("PM_SMS_HTTP_TOKEN", "")
+    SMS_SIGNATURE = os.environ.get("PM_SMS_SIGNATURE", "老旧小区长效管理平台")
+    # One-time codes for owners and residents (pm/services/accounts/claims.py).
+    CLAIM_LETTER_DAYS = 14
+    CLAIM_SMS_MINUTES = 15
+    CLAIM_MAX_ATTEMPTS = 5
 
 
 class DevelopmentConfig(Config):

@@ -32,6 +32,7 @@ from sqlalchemy import Integer, Select, false, literal, or_, select
 from pm.errors import Forbidden, NotFound
 from pm.extensions import db
 from pm.models import (
+    AccountGrant,
     Community,
     Compound,
     Household,
@@ -109,20 +110,55 @@ class Scope:
         return _none()
 
     @cached_property
+    def granted_compounds(self) -> Select:
+        """Owners and residents: the compounds under the nodes their account was granted when the person claimed
+        an invitation (the inviting official's scope). A person owning a home elsewhere does not see it through
+        this account until an official there invites them too."""
+        if self.user is None or self.role not in (Role.OWNER, Role.RESIDENT):
+            return _none()
+
+        def granted(column):
+            return select(column).where(AccountGrant.user_id == self.user.id, column.is_not(None))
+
+        return select(Compound.id).where(or_(
+            Compound.id.in_(granted(AccountGrant.compound_id)),
+            Compound.community_id.in_(granted(AccountGrant.community_id)),
+            Compound.community_id.in_(select(Community.id).where(or_(
+                Community.street_id.in_(granted(AccountGrant.street_id)),
+                Community.street_id.in_(select(StreetOffice.id).where(
+                    StreetOffice.county_id.in_(granted(AccountGrant.county_id)))),
+            ))),
+            Compound.id.in_(select(station_compounds.c.compound_id).where(
+                station_compounds.c.station_id.in_(granted(AccountGrant.station_id)))),
+        ))
+
+    def _owned(self) -> Select:
+        return select(Ownership.household_id).join(Household, Household.id == Ownership.household_id).where(
+            Ownership.person_id == self.user.person_id, Ownership.ended_on.is_(None),
+            Household.compound_id.in_(self.granted_compounds))
+
+    @cached_property
     def household_ids(self) -> Select | None:
-        """None: all households of compound_ids are visible. Else the user's own households."""
+        """None: all households of compound_ids are visible. Else the user's own households (those the person
+        owns, or owns or lives in for a resident) in the compounds their account was granted."""
         if self.role == Role.OWNER:
-            return select(Ownership.household_id).where(
-                Ownership.person_id == self.user.person_id, Ownership.ended_on.is_(None)
-            )
+            return self._owned()
         if self.role == Role.RESIDENT:
-            return select(Residency.household_id).where(
-                Residency.person_id == self.user.person_id, Residency.ended_on.is_(None)
-            ).union(
-                select(Ownership.household_id).where(
-                    Ownership.person_id == self.user.person_id, Ownership.ended_on.is_(None)
-                )
-            )
+            return select(Residency.household_id).join(Household, Household.id == Residency.household_id).where(
+                Residency.person_id == self.user.person_id, Residency.ended_on.is_(None),
+                Household.compound_id.in_(self.granted_compounds),
+            ).union(self._owned())
+        if self.user is None:
+            return _none()
+        return None
+
+    @cached_property
+    def owned_household_ids(self) -> Select | None:
+        """None for officials. For owners and residents: the visible households the person owns — whose
+        maintenance-fund accounts, statements and owners' phones they may see (a tenant sees the home's
+        repairs and notices, not the owner's money)."""
+        if self.role in (Role.OWNER, Role.RESIDENT):
+            return self._owned()
         if self.user is None:
             return _none()
         return None

@@ -6,7 +6,7 @@ subject from their link, and are marked done when the request was already rated 
 already re-checked.
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0007
 Create Date: 2026-11-29 19:20:00
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -8,8 +8,8 @@ from flask_babel import gettext
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
-from wtforms.validators import StopValidation
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation
 
 from pm.errors import DomainError
 from pm.extensions import db

@@ -10,6 +10,7 @@ from pm.access import SYSTEM
 from pm.errors import Conflict
 from pm.extensions import db
 from pm.models import (
+    ClaimMethod,
     Community,
     Compound,
     County,
@@ -24,6 +25,8 @@ from pm.models import (
     User,
     station_compounds,
 )
+from pm.models.accounts import PERSON_ROLES
+from pm.services.accounts.claims import claim, issue_invitation
 from pm.services.accounts.users import create_user
 
 logger = logging.getLogger(__name__)
@@ -108,16 +111,19 @@ def create_demo_logins(county: County) -> list[tuple[DemoLogin, User, str]]:
     created = []
     for login in DEMO_LOGINS:
         binding_id, text = bindings[login.role]
-        display = owner.name if login.role == Role.OWNER else tenant.name if login.role == Role.RESIDENT else login.display_name
-        user = create_user(
-            scope=SYSTEM,
-            actor=None,
-            username=login.username,
-            display_name=display,
-            password=login.password,
-            role=login.role,
-            binding_id=binding_id,
-            phone=owner.phone if login.role == Role.OWNER else None,
-        )
+        if login.role in PERSON_ROLES:
+            # Owners and residents claim their accounts: an invitation from the station, claimed with its code.
+            issued = issue_invitation(SYSTEM, None, binding_id, ClaimMethod.LETTER, node=("station_id", station.id))
+            user = claim(issued.code, username=login.username, password=login.password, tell_phone=False).user
+        else:
+            user = create_user(
+                scope=SYSTEM,
+                actor=None,
+                username=login.username,
+                display_name=login.display_name,
+                password=login.password,
+                role=login.role,
+                binding_id=binding_id,
+            )
         created.append((login, user, text))
     return created

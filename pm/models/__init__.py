@@ -1,5 +1,15 @@
 """All models, imported here so Alembic and the app see one metadata."""
-from pm.models.accounts import ApiToken, LoginSession, LoginThrottle, Role, User  # noqa: F401
+from pm.models.accounts import (  # noqa: F401
+    AccountGrant,
+    ApiToken,
+    ClaimCode,
+    ClaimMethod,
+    ClaimPurpose,
+    LoginSession,
+    LoginThrottle,
+    Role,
+    User,
+)
 from pm.models.audit import AuditLog  # noqa: F401
 from pm.models.fund import (  # noqa: F401
     BankImport,
@@ -19,7 +29,7 @@ from pm.models.fund import (  # noqa: F401
     SubAccountStatus,
     UsePlan,
 )
-from pm.models.imports import ImportJob, ImportStatus  # noqa: F401
+from pm.models.imports import ImportJob, ImportSlot, ImportStatus  # noqa: F401
 from pm.models.inspections import (  # noqa: F401
     ASSESSMENT_ITEMS,
     AssessmentItem,

@@ -56,6 +56,10 @@ OFFICIAL_ROLES = frozenset(
     {Role.COUNTY_ADMIN, Role.STREET_OFFICER, Role.COMMUNITY_WORKER, Role.STATION_MANAGER, Role.STATION_STAFF}
 )
 
+# Accounts bound to a person of the registry: claimed by that person with a one-time code, never created or
+# given a password by an official.
+PERSON_ROLES = frozenset({Role.OWNER, Role.RESIDENT})
+
 
 class User(UserMixin, db.Model):
     """A login. get_id() returns the id of the current login session (LoginSession), not the user id."""
@@ -72,7 +76,8 @@ class User(UserMixin, db.Model):
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"), index=True)
     compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id"), index=True)
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    # One login per person (owners and residents claim theirs: see ClaimCode).
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True, unique=True)
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # The account's auth epoch: every login session records it, and rotating it (password, role, disabling)
     # ends every session and remember-me cookie of the account at once (pm.services.accounts.sessions).
@@ -82,6 +87,8 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the person set their own password with an invitation code (owners and residents only).
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     county: Mapped[County | None] = relationship()
     street: Mapped[StreetOffice | None] = relationship()
@@ -107,6 +114,11 @@ class User(UserMixin, db.Model):
     @property
     def is_official(self) -> bool:
         return self.role in OFFICIAL_ROLES
+
+    @property
+    def is_person_bound(self) -> bool:
+        """Owners and residents: accounts claimed by the person, which no official may set a password for."""
+        return self.role in PERSON_ROLES
 
     @property
     def binding_id(self) -> int | None:
@@ -162,3 +174,63 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     retry_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ClaimPurpose(enum.StrEnum):
+    CLAIM = "claim"  # 认领账号: an official's invitation for a person of the registry
+    RESET = "reset"  # 重设密码: a code sent to the registered phone of a claimed account
+
+
+class ClaimMethod(enum.StrEnum):
+    LETTER = "letter"  # a printed letter with the code and a QR code
+    SMS = "sms"  # a short code sent to the phone on the registry
+
+
+# The node of the tree an invitation was issued from (the inviting official's binding); an account bound to a
+# person sees only its households under the nodes of its grants.
+NODE_COLUMNS = ("county_id", "street_id", "community_id", "station_id", "compound_id")
+
+
+class ClaimCode(db.Model):
+    """A one-time code: an invitation to claim a person's account, or a password reset. Only a keyed hash of the
+    secret is stored; it expires, counts wrong attempts and is used at most once (used_at)."""
+
+    __tablename__ = "claim_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[ClaimPurpose] = mapped_column(str_enum(ClaimPurpose))
+    method: Mapped[ClaimMethod] = mapped_column(str_enum(ClaimMethod))
+    lookup: Mapped[str | None] = mapped_column(String(16), unique=True)  # a letter's public half
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)  # where an SMS code went
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("counties.id"))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("street_offices.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    person: Mapped[Person] = relationship()
+
+
+class AccountGrant(db.Model):
+    """A node of the tree whose households (those the person owns or lives in) a person-bound account may see:
+    one per claimed invitation."""
+
+    __tablename__ = "account_grants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    claim_code_id: Mapped[int | None] = mapped_column(ForeignKey("claim_codes.id"))
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("counties.id"))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("street_offices.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -86,6 +86,9 @@ class RepairRequest(db.Model):
         Index("ix_repair_requests_assignee_status", "assignee_id", "status"),
         Index("ix_repair_requests_phone_submitted", "filer_phone", "submitted_at"),
         Index("ix_repair_requests_ip_submitted", "filer_ip", "submitted_at"),
+        # The home pages' counts over an area: per compound, open requests by status, the last days' by filing time.
+        Index("ix_repair_requests_compound_status", "compound_id", "status"),
+        Index("ix_repair_requests_compound_submitted", "compound_id", "submitted_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), index=True)

@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 
 from pm.models import (
     CheckinStatus,
+    ClaimMethod,
+    ClaimPurpose,
     DecisionKind,
     DecisionOutcome,
     DecisionStatus,
@@ -48,6 +50,8 @@ _BY_ENUM: dict[type[Enum], dict[Enum, object]] = {
            Role.COMMUNITY_WORKER: _l("社区工作人员"), Role.STATION_MANAGER: _l("服务站站长"),
            Role.STATION_STAFF: _l("服务站工作人员"), Role.COMMITTEE_MEMBER: _l("业委会委员"), Role.OWNER: _l("业主"),
            Role.RESIDENT: _l("住户")},
+    ClaimPurpose: {ClaimPurpose.CLAIM: _l("认领账号"), ClaimPurpose.RESET: _l("重设密码")},
+    ClaimMethod: {ClaimMethod.LETTER: _l("邀请函"), ClaimMethod.SMS: _l("短信")},
     ManagementMode: {ManagementMode.PROFESSIONAL: _l("专业物业"), ManagementMode.QUASI: _l("准物业"),
                      ManagementMode.COMMITTEE: _l("居委会托管"), ManagementMode.SELF: _l("业主自治"),
                      ManagementMode.UNIT: _l("单位自管")},
@@ -59,7 +63,9 @@ _BY_ENUM: dict[type[Enum], dict[Enum, object]] = {
     Relation: {Relation.FAMILY: _l("家庭成员"), Relation.TENANT: _l("租户"), Relation.OTHER: _l("其他")},
     ImportStatus: {ImportStatus.PENDING: _l("排队中"), ImportStatus.VALIDATING: _l("校验中"),
                    ImportStatus.WRITING: _l("写入中"), ImportStatus.DONE: _l("已完成"),
-                   ImportStatus.REJECTED: _l("有错误，未导入"), ImportStatus.FAILED: _l("失败，未导入")},
+                   ImportStatus.REJECTED: _l("有错误，未导入"), ImportStatus.FAILED: _l("失败，未导入"),
+                   ImportStatus.PLANNED: _l("待确认（预览）"), ImportStatus.CONFIRMED: _l("已确认，排队写入"),
+                   ImportStatus.EXPIRED: _l("预览失效，未导入")},
     RunStatus: {RunStatus.RUNNING: _l("运行中"), RunStatus.DONE: _l("已完成"), RunStatus.FAILED: _l("失败")},
     # -- maintenance fund (维修资金) ------------------------------------------------------------------
     Holder: {Holder.OWNER: _l("业主交存部分"), Holder.WORK_UNIT: _l("售房单位交存部分")},

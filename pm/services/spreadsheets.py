@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import logging
 import os
 import warnings
@@ -14,6 +15,7 @@ from typing import Any
 
 from flask_babel import gettext
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -21,13 +23,19 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pm.errors import DomainError
 from pm.services.money import fen_to_decimal
 from pm.services.text import N_
+from pm.services.xlsx_guard import E_TOO_MANY_SHEET_ROWS as E_SHEET_ROWS
+from pm.services.xlsx_guard import ArchiveRefused, Limits, check_archive
 
 logger = logging.getLogger(__name__)
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (.xls)
-MAX_UNZIPPED_BYTES = 300 * 1024 * 1024  # refuse zip bombs before openpyxl expands them
+MAX_UNZIPPED_BYTES = 64 * 1024 * 1024  # refuse zip bombs before openpyxl expands them (50,000 rows need ~25 MB)
 MAX_COLUMNS = 100  # cells further right are ignored (a stray value in column XFD must not cost 16,384 cells a row)
+MAX_DECLARED_COLUMNS = 256  # a sheet declaring more columns is refused before it is read
+MAX_CELL_CHARS = 1000  # longer text is cut to this + 1 characters (the callers' length checks then refuse it)
+CELLS_PER_ROW = 30  # cell elements (styled empty ones too) a sheet may hold per allowed row
+STRINGS_PER_ROW = 10  # distinct texts (the shared-string table) a workbook may hold per allowed row
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 with or without BOM, else what Excel on Chinese Windows writes
 
 E_TOO_BIG = N_("上传的文件太大：最大 %(size)s，请分批导入")
@@ -39,6 +47,8 @@ E_ENCODING = N_("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK �
 E_CSV = N_("CSV 文件格式错误")
 E_TOO_MANY_ROWS = N_("数据超过 %(max)s 行，请分批导入")
 E_MISSING_SHEET = N_("缺少工作表“%(sheet)s”")
+E_TOO_MANY_SHEET_ROWS = E_SHEET_ROWS  # the guard and the row loop refuse in the same words
+E_LINE_TOO_LONG = N_("CSV 文件中有过长的行，请检查文件")
 
 
 class SpreadsheetError(DomainError):
@@ -58,21 +68,40 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _trimmed(values: Iterable[Any], max_columns: int) -> tuple:
-    """A row cut at max_columns, without trailing blank cells (a blank row is ())."""
-    row = list(values)[:max_columns]
-    while row and _blank(row[-1]):
-        row.pop()
-    return tuple(row)
+def _capped(value: Any, max_chars: int) -> Any:
+    return value[:max_chars + 1] if isinstance(value, str) and len(value) > max_chars else value
 
 
-def _limited(rows: Iterable[Iterable[Any]], max_rows: int, max_columns: int, field: str) -> list[tuple]:
+def _trimmed(values: Iterable[Any], max_columns: int, max_chars: int = MAX_CELL_CHARS) -> tuple:
+    """A row cut at max_columns, without trailing blank cells (a blank row is ()), text cut at max_chars + 1."""
+    row = values[:max_columns] if isinstance(values, tuple) else tuple(itertools.islice(values, max_columns))
+    if row.count(None) == len(row):  # the common blank row, at C speed
+        return ()
+    end = len(row)
+    while end and (row[end - 1] is None or _blank(row[end - 1])):
+        end -= 1
+    row = row[:end]
+    if any(isinstance(v, str) and len(v) > max_chars for v in row):
+        row = tuple(_capped(v, max_chars) for v in row)
+    return row
+
+
+def sheet_rows_allowed(max_rows: int) -> int:
+    """Rows a sheet may hold, blank or styled ones included, for max_rows of data (beyond: refused unread)."""
+    return 2 * max_rows + 1000
+
+
+def _limited(rows: Iterable[Iterable[Any]], max_rows: int, max_columns: int, field: str,
+             max_chars: int = MAX_CELL_CHARS) -> list[tuple]:
     """Rows in order (index i is spreadsheet row i + 1), trailing blank rows dropped; more than max_rows
-    non-blank rows after the first one (the header) is refused."""
+    non-blank rows after the first one (the header), or more rows in all than sheet_rows_allowed(), is refused."""
     out: list[tuple] = []
     seen = 0
+    allowed = sheet_rows_allowed(max_rows)
     for values in rows:
-        row = _trimmed(values, max_columns)
+        if len(out) >= allowed:
+            raise SpreadsheetError(E_TOO_MANY_SHEET_ROWS, field=field, max=allowed)
+        row = _trimmed(values, max_columns, max_chars)
         if row:
             seen += 1
             if seen > max_rows + 1:
@@ -110,7 +139,16 @@ def _format(filename: str | None, data: bytes, field: str) -> str:
     raise SpreadsheetError(E_NOT_SUPPORTED, field=field)
 
 
-def _csv_rows(data: bytes, field: str) -> list[list[str]]:
+def _csv_lines(text: str, max_chars: int, field: str) -> Iterable[str]:
+    """The lines of a CSV text one at a time; a line longer than max_chars is refused before csv splits it."""
+    for line in io.StringIO(text, newline=""):
+        if len(line) > max_chars:
+            raise SpreadsheetError(E_LINE_TOO_LONG, field=field)
+        yield line
+
+
+def _csv_rows(data: bytes, max_columns: int, max_chars: int, field: str) -> Iterable[list[str]]:
+    """The rows of a CSV file, lazily (a row is parsed only when the caller asks for it)."""
     if b"\x00" in data:
         raise SpreadsheetError(E_ENCODING, field=field)
     for encoding in CSV_ENCODINGS:
@@ -121,27 +159,40 @@ def _csv_rows(data: bytes, field: str) -> list[list[str]]:
             continue
     else:
         raise SpreadsheetError(E_ENCODING, field=field)
+    reader = csv.reader(_csv_lines(text, max_columns * (max_chars + 3) + 2, field))
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
+        yield from reader
     except csv.Error:
         raise SpreadsheetError(E_CSV, field=field) from None
 
 
+def _xlsx_limits(max_rows: int, max_unzipped: int) -> Limits:
+    rows = sheet_rows_allowed(max_rows)
+    return Limits(max_unzipped=max_unzipped, max_rows=rows, max_columns=MAX_DECLARED_COLUMNS,
+                  max_cells=max_rows * CELLS_PER_ROW + 10_000, max_strings=max_rows * STRINGS_PER_ROW + 10_000)
+
+
 def read_sheets(filename: str | None, data_or_path: bytes | str | os.PathLike, *, sheets: Sequence[str | None],
                 required: Sequence[str | None] = (), max_bytes: int, max_rows: int, max_columns: int = MAX_COLUMNS,
-                max_unzipped: int = MAX_UNZIPPED_BYTES, field: str = "file") -> dict[str | None, list[tuple]]:
+                max_unzipped: int = MAX_UNZIPPED_BYTES, max_chars: int = MAX_CELL_CHARS,
+                field: str = "file") -> dict[str | None, list[tuple]]:
     """Several sheets of one .xlsx (None: the first sheet), or the one table of a .csv under sheets[0].
 
     Sheets absent from the workbook are left out, unless listed in `required` (then a SpreadsheetError).
-    Each sheet's rows are as read_table() returns them."""
+    Each sheet's rows are as read_table() returns them. Memory and time stay bounded by the limits: an xlsx is
+    first checked part by part (pm.services.xlsx_guard: unzipped size, declared and actual rows, columns,
+    cells, strings) without being expanded in memory, then streamed row by row (openpyxl read-only);
+    a CSV is split line by line; text longer than max_chars is cut to max_chars + 1 characters."""
     data = _load(data_or_path, max_bytes, field)
     if _format(filename, data, field) == "csv":
-        return {sheets[0]: _limited(_csv_rows(data, field), max_rows, max_columns, field)}
+        rows = _csv_rows(data, max_columns, max_chars, field)
+        return {sheets[0]: _limited(rows, max_rows, max_columns, field, max_chars)}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > max_unzipped:
-                raise SpreadsheetError(E_UNZIPPED_TOO_BIG, field=field)
-    except zipfile.BadZipFile:
+            check_archive(archive, _xlsx_limits(max_rows, max_unzipped), E_UNZIPPED_TOO_BIG)
+    except ArchiveRefused as refused:
+        raise SpreadsheetError(refused.msgid, field=field, **refused.params) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError):
         raise SpreadsheetError(E_CORRUPT, field=field) from None
     out: dict[str | None, list[tuple]] = {}
     try:
@@ -160,8 +211,10 @@ def read_sheets(filename: str | None, data_or_path: bytes | str | os.PathLike, *
                         raise SpreadsheetError(E_MISSING_SHEET, field=field, sheet=sheet)
                     else:
                         continue
+                    # Read every row the sheet holds (the guard counted them), not only up to its declared end.
+                    ws.reset_dimensions()
                     out[sheet] = _limited(ws.iter_rows(max_col=max_columns, values_only=True), max_rows,
-                                          max_columns, field)
+                                          max_columns, field, max_chars)
             finally:
                 book.close()
     except SpreadsheetError:
@@ -224,7 +277,7 @@ BANNER = HeaderStyle(bold=True, fill="DDEBF7", centre=True)  # the registry temp
 class Sheet:
     """One worksheet: an optional bold title line, an optional header row, the rows, and the column settings
     (keyed by 0-based column index): widths, number formats (also set on the column, for rows typed later)
-    and drop-down choices (rows below the header and 1,000 more)."""
+    and drop-down choices (rows below the header and 1,000 more); muted_rows example rows in grey italics."""
 
     title: str
     rows: Iterable[Sequence[Any]] = ()
@@ -236,20 +289,41 @@ class Sheet:
     formats: Mapping[int, str] = field(default_factory=dict)
     choices: Mapping[int, Sequence[str]] = field(default_factory=dict)
     freeze_header: bool = False
+    muted_rows: int = 0  # the first rows below the header are grey and italic (a template's examples)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel, LibreOffice or a CSV import may run as a formula
 
 
 def _cell(value: Any) -> Any:
     return fen_to_decimal(value.fen) if isinstance(value, Money) else value
 
 
+def _safe(ws: Any, value: Any) -> Any:
+    """Text that a spreadsheet would take for a formula ("=HYPERLINK(…)", "+1", "@SUM", "-2+3") becomes a text
+    cell with Excel's leading-apostrophe mark (quotePrefix): shown and re-read exactly as typed, never run."""
+    value = _cell(value)
+    if not (isinstance(value, str) and value.startswith(FORMULA_STARTS)):
+        return value
+    cell = Cell(ws, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
+def _append(ws: Any, values: Iterable[Any]) -> None:
+    """Append one row; every writer's row goes through here, so no exported text is ever a formula."""
+    ws.append([_safe(ws, v) for v in values])
+
+
 def _write_sheet(book: Workbook, spec: Sheet) -> None:
     ws = book.create_sheet(spec.title)
     if spec.title_line is not None:
-        ws.append([spec.title_line])
+        _append(ws, [spec.title_line])
         ws["A1"].font = Font(bold=True, size=spec.title_size) if spec.title_size else Font(bold=True)
     header_row = None
     if spec.header is not None:
-        ws.append(list(spec.header))
+        _append(ws, spec.header)
         header_row = ws.max_row
         for cell in ws[header_row]:
             if spec.header_style.bold:
@@ -258,8 +332,11 @@ def _write_sheet(book: Workbook, spec: Sheet) -> None:
                 cell.fill = PatternFill("solid", fgColor=spec.header_style.fill)
             if spec.header_style.centre:
                 cell.alignment = Alignment(horizontal="center")
-    for values in spec.rows:
-        ws.append([_cell(v) for v in values])
+    for number, values in enumerate(spec.rows):
+        _append(ws, values)
+        if number < spec.muted_rows:
+            for cell in ws[ws.max_row]:
+                cell.font = Font(italic=True, color="808080")
     first_data = (header_row or (1 if spec.title_line is not None else 0)) + 1
     if spec.freeze_header and header_row is not None:
         ws.freeze_panes = f"A{first_data}"

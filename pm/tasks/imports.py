@@ -17,7 +17,8 @@ from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import Compound, ImportJob, ImportStatus
 from pm.services import audit
-from pm.services.imports import jobs
+from pm.services.imports import jobs, slots
+from pm.services.imports.messages import M_PLAN_EXPIRED
 from pm.services.text import N_
 
 logger = logging.getLogger(__name__)
@@ -25,19 +26,25 @@ logger = logging.getLogger(__name__)
 UPLOAD_RETENTION = timedelta(days=1)
 STUCK_AFTER = jobs.STALL_AFTER  # the page calls such a job interrupted; the housekeeping fails it
 STUCK_MESSAGE = N_("导入超过 1 小时仍未完成（服务可能曾中断），已标记为失败，未导入任何数据，请重新上传")
-IN_PROGRESS = (ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.WRITING)
-FINISHED = (ImportStatus.DONE, ImportStatus.REJECTED, ImportStatus.FAILED)
+IN_PROGRESS = slots.RUNNING
+FINISHED = (ImportStatus.DONE, ImportStatus.REJECTED, ImportStatus.FAILED, ImportStatus.EXPIRED)
 
 
 # -- running one import -----------------------------------------------------------------------------
 def run_job(job_id: int) -> None:
-    """Run one import job to its end in the current app context and session."""
+    """Run one import job's next step to its end in the current app context and session: the dry run of a
+    new upload (ends PLANNED or REJECTED), or the write of a confirmed one. Its slot is released at the end."""
     job = db.session.get(ImportJob, job_id)
-    if job is None or job.is_finished:
+    if job is None or not job.is_running:
         return
+    config = current_app.config
+    limits = {"max_rows": config["IMPORT_MAX_ROWS"], "max_bytes": config["MAX_CONTENT_LENGTH"]}
     try:
-        jobs.run_import(job, checkpoint=db.session.commit, max_rows=current_app.config["IMPORT_MAX_ROWS"],
-                        max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+        if job.status == ImportStatus.CONFIRMED:
+            jobs.run_write(job, checkpoint=db.session.commit, **limits)
+        else:
+            jobs.run_dry_run(job, checkpoint=db.session.commit, plan_ttl=config["IMPORT_PLAN_TTL"], **limits)
+        slots.release(job_id)
         db.session.commit()
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, the job must end FAILED, not hang
         db.session.rollback()
@@ -47,6 +54,7 @@ def run_job(job_id: int) -> None:
             logger.exception("import job %r failed", job_id)
         job = db.session.get(ImportJob, job_id)
         jobs.mark_failed(job, exc)
+        slots.release(job_id)
         db.session.commit()
 
 
@@ -82,7 +90,7 @@ def _resolve(stored_path: str, upload_dir: Path) -> Path | None:
 def housekeeping(now: datetime) -> dict[str, int]:
     """Delete upload files of imports finished over a day before `now`; fail imports stuck over an hour."""
     upload_dir = Path(current_app.config["UPLOAD_DIR"]).resolve()
-    counts = {"stuck_failed": 0, "files_deleted": 0, "files_missing": 0, "files_outside_upload_dir": 0}
+    counts = {"stuck_failed": 0, "plans_expired": 0, "files_deleted": 0, "files_missing": 0, "files_outside_upload_dir": 0}
 
     stuck = db.session.scalars(
         select(ImportJob)
@@ -100,6 +108,20 @@ def housekeeping(now: datetime) -> dict[str, int]:
             place=db.session.get(Compound, job.compound_id),
         )
         counts["stuck_failed"] += 1
+
+    expired = db.session.scalars(
+        select(ImportJob)
+        .where(ImportJob.status == ImportStatus.PLANNED, or_(ImportJob.expires_at.is_(None), ImportJob.expires_at <= now))
+        .order_by(ImportJob.id)
+    ).all()
+    for job in expired:
+        job.status = ImportStatus.EXPIRED
+        job.message = M_PLAN_EXPIRED
+        job.finished_at = now
+        audit.record("import.expire", job, actor=None,
+                     changes={"status": [ImportStatus.PLANNED, ImportStatus.EXPIRED], "message": [None, M_PLAN_EXPIRED]},
+                     place=db.session.get(Compound, job.compound_id))
+        counts["plans_expired"] += 1
 
     cutoff = now - UPLOAD_RETENTION
     old = db.session.scalars(

@@ -64,19 +64,18 @@ def test_cannot_grant_own_or_higher_role(client, auth, db):
     assert db.session.scalar(select(func.count()).select_from(User).where(User.username.like("x%"))) == 0
 
 
-def test_owner_account_by_registered_phone(client, auth, db):
-    """An owner account is linked to the person registered with that phone in scope."""
+def test_owner_account_cannot_be_created_by_an_official(client, auth, db):
+    """Owner accounts are claimed by the person (tests/accounts/test_claims_web.py): the form refuses the role,
+    with a pointer to invitations, and nothing is created."""
     w = make_world()
     auth.login("manager")
+    page = client.get("/accounts/new").get_data(as_text=True)
+    assert 'value="owner"' not in page and "/accounts/invite" in page
     owner = w.persons["a"]["owner"]
     resp = client.post("/accounts/new", data={"username": "owner2", "display_name": owner.name, "role": "owner",
                                               "person_phone": owner.phone, "password": "eight chr"})
-    assert resp.status_code == 302
-    assert db.session.scalar(select(User.person_id).where(User.username == "owner2")) == owner.id
-    other = w.persons["b"]["owner"]
-    resp = client.post("/accounts/new", data={"username": "owner3", "display_name": "x", "role": "owner",
-                                              "person_phone": other.phone, "password": "eight chr"})
-    assert resp.status_code == 400 and "没有登记这个电话" in resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert db.session.scalar(select(User).where(User.username == "owner2")) is None
 
 
 def test_weak_password_reshown(client, auth, db):

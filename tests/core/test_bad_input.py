@@ -2,15 +2,19 @@
 changed, nothing revealed; and responses to signed-in users are never cached."""
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from flask_wtf import FlaskForm
+from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 from wtforms import DecimalField, FloatField, IntegerField
 
+import pm.blueprints
 from pm.access import scope_for
 from pm.blueprints.webutil import BoundedIntegerField
 from pm.models import AuditLog, Compound, DeadlineRule, Finding, Household, LedgerEntry, Role
@@ -19,7 +23,7 @@ from pm.services.inspections import inspections
 from pm.services.imports import cells
 from pm.services.imports import messages as import_messages
 from pm.services.imports.messages import CellError
-from pm.services.numbers import NumberError, bounded_decimal
+from pm.services.numbers import INT32_MAX, INT32_MIN, NumberError, bounded_decimal
 from pm.services.registry.areas import AreaError, exact_area
 from pm.timeutil import local_today
 from tests.asserts import assert_error
@@ -222,3 +226,39 @@ def test_a_huge_id_past_the_form_checks_is_still_not_a_500(client, auth, world, 
     auth.login("manager")
     resp = client.post(f"/stationwork/teams/{team.id}/members", data={"user_id": "9" * 30})
     assert 400 <= resp.status_code < 500
+
+
+def _input_schemas():
+    for module in pkgutil.walk_packages(pm.blueprints.__path__, "pm.blueprints."):
+        importlib.import_module(module.name)
+    return [s for s in _all_subclasses(Schema) if s.__module__.startswith("pm.blueprints.")
+            and s.__name__.endswith(("In", "Args", "Fields"))]
+
+
+def _numbers(schema_class, path=""):
+    """(path, field) of every number an input schema reads, nested schemas and lists included."""
+    for name, field in schema_class().fields.items():
+        while isinstance(field, fields.List):
+            field = field.inner
+        if isinstance(field, fields.Nested):
+            yield from _numbers(type(field.schema), f"{path}{name}.")
+        elif isinstance(field, fields.Number):
+            yield f"{path}{name}", field
+
+
+def test_every_api_input_number_is_bounded():
+    """Every integer an API request may send has a Range within its column (fen: 64-bit, else 32-bit); no float or unbounded Decimal
+    field reads input (areas and deductions are custom fields read by pm/services/numbers.py)."""
+    schemas = _input_schemas()
+    assert len(schemas) > 30
+    checked = 0
+    for schema in schemas:
+        for path, field in _numbers(schema):
+            where = f"{schema.__name__}.{path}"
+            assert isinstance(field, fields.Integer), f"{where}: read decimals exactly (Area, DeductionPoints)"
+            ceiling = 2**63 - 1 if path.endswith("_fen") else INT32_MAX  # money is BIGINT fen, the rest INTEGER
+            ranges = [v for v in field.validators if isinstance(v, validate.Range) and v.max is not None]
+            assert ranges and all(INT32_MIN <= (r.min or 0) and r.max <= ceiling for r in ranges), \
+                f"{where} is unbounded"
+            checked += 1
+    assert checked > 20

@@ -125,12 +125,12 @@ def _bindings(db):
         (["--username", "x1", "--role", "mayor", "--bind", "{county}", "--password", "long enough secret"], "mayor"),
         (["--username", "x2", "--role", "county_admin", "--bind", "999999", "--password", "long enough secret"], "所选单位不存在（--bind）"),
         (["--username", "x3", "--role", "station_manager", "--bind", "{station}", "--password", "short"], "至少需要 12 个字符"),
-        (["--username", "x4", "--role", "owner", "--bind", "{person}", "--password", "passwd"], "至少需要 8 个字符"),
+        (["--username", "x4", "--role", "owner", "--bind", "{person}", "--password", "long enough secret"], "本人凭邀请码认领"),
         (["--username", "x5", "--role", "county_admin", "--bind", "{county}", "--password", "123456789012"], "太常见"),
         (["--username", "taken", "--role", "county_admin", "--bind", "{county}", "--password", "long enough secret"], "已被使用"),
         (["--username", "x7", "--role", "county_admin", "--password", "long enough secret"], "--bind"),
     ],
-    ids=["bad-role", "unknown-binding", "official-too-short", "resident-too-short", "common", "taken", "no-binding"],
+    ids=["bad-role", "unknown-binding", "official-too-short", "owner-is-claimed-not-created", "common", "taken", "no-binding"],
 )
 def test_create_user_errors_are_clear_and_change_nothing(runner, db, args, message):
     """A bad role, binding or password is refused with a clear message and no account is created."""

@@ -1,13 +1,19 @@
 """账号 factories: logins bound to a node of the tree, and API clients that carry a user's bearer token."""
 from __future__ import annotations
 
+import secrets
+
 from flask import current_app
 
+from sqlalchemy import select
+
 from pm.extensions import db
-from pm.models import Role, User
-from pm.models.accounts import BINDING
+from pm.models import AccountGrant, ApiToken, County, Role, User
+from pm.models.accounts import BINDING, PERSON_ROLES
+from pm.timeutil import utcnow
 from pm.access import scope_for
-from pm.services.accounts.tokens import create_api_token
+from pm.services.accounts.tokens import PREFIX, create_api_token
+from pm.services.accounts.tokens import _hash as _token_hash
 from pm.services.accounts.passwords import hash_password
 from tests.factories.seq import n as _n
 
@@ -24,9 +30,25 @@ def password_hash() -> str:
     return _HASH[method]
 
 
-def make_user(role: Role | str, node, **kw) -> User:
-    """An account of `role` bound to `node` (a tree node, a station, or a person for owners)."""
+def grant(user: User, node) -> AccountGrant:
+    """Let a person-bound account see the person's homes under `node` (a county, street, community, station or
+    compound), as claiming an invitation issued there does."""
+    column = {"County": "county_id", "StreetOffice": "street_id", "Community": "community_id",
+              "Station": "station_id", "Compound": "compound_id"}[type(node).__name__]
+    row = AccountGrant(user_id=user.id, **{column: node.id})
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_user(role: Role | str, node, *, grants=None, **kw) -> User:
+    """An account of `role` bound to `node` (a tree node, a station, or a person for owners).
+
+    Owners and residents come as claimed by the person (the real path is accounts.claims), seeing their homes
+    under `grants` (default: every county there is now, i.e. all of the person's homes)."""
     role = Role(role)
+    if role in PERSON_ROLES:
+        kw.setdefault("claimed_at", utcnow())
     n = _n()
     user = User(
         username=kw.pop("username", f"{role.value}{n}"),
@@ -39,12 +61,22 @@ def make_user(role: Role | str, node, **kw) -> User:
     setattr(user, BINDING[role], node.id)
     db.session.add(user)
     db.session.flush()
+    if role in PERSON_ROLES:
+        for target in (grants if grants is not None else db.session.scalars(select(County)).all()):
+            grant(user, target)
     return user
 
 
 def api_client(app, user: User):
-    """A test client whose requests carry a fresh bearer token of `user`."""
-    _token, raw = create_api_token(user, f"test{_n()}", scope=scope_for(user), actor=user)
+    """A test client whose requests carry a fresh bearer token of `user`.
+
+    Owners and residents cannot create tokens (accounts.tokens); their token is put in the database directly, so
+    the API's scoping for them is still tested (a defence in depth should one ever exist)."""
+    if user.role in PERSON_ROLES:
+        raw = PREFIX + secrets.token_urlsafe(32)
+        db.session.add(ApiToken(user_id=user.id, name=f"test{_n()}", token_hash=_token_hash(raw), prefix=raw[:10]))
+    else:
+        _token, raw = create_api_token(user, f"test{_n()}", scope=scope_for(user), actor=user)
     db.session.commit()
     client = app.test_client()
 

@@ -80,3 +80,28 @@ def test_adding_a_yes_never_turns_pass_into_fail(c, extra_cents, new_head, kind)
                    c.yes_area + area, c.yes_heads + heads)
     if decide(c, kind):
         assert decide(after, kind)
+
+
+def _fraction_split(total, pairs):
+    """The rule as first written, with Fractions: the reference the integer arithmetic must equal."""
+    whole = sum(Fraction(w) for _, w in pairs)
+    parts, remainders = {}, []
+    for key, w in pairs:
+        share = total * Fraction(w) / whole
+        floor = share.numerator // share.denominator
+        parts[key] = floor
+        remainders.append((share - floor, Fraction(w), key))
+    remainders.sort(key=lambda r: (-r[0], -r[1], r[2]))
+    for _, _, key in remainders[:total - sum(parts.values())]:
+        parts[key] += 1
+    return parts
+
+
+@settings(max_examples=300, deadline=None)
+@given(totals, st.lists(st.one_of(areas, st.integers(0, 10**6), st.fractions(0, 1000)), min_size=1, max_size=40))
+def test_integer_arithmetic_equals_the_fraction_rule(total, ws):
+    """The split is the same, fen for fen, as the largest-remainder rule computed with Fractions."""
+    pairs = list(enumerate(ws))
+    if sum(Fraction(w) for w in ws) == 0:
+        return
+    assert largest_remainder(total, pairs) == _fraction_split(total, pairs)

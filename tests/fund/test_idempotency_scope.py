@@ -27,7 +27,7 @@ def accounts(world, db):
         deposits.open_subaccounts(world.compounds[side][0], on=date(2025, 1, 1), actor=admin, scope=scope_for(admin))
     world.users["street_b"] = make_user(Role.STREET_OFFICER, world.streets["b"], username="street_b")
     db.session.commit()
-    return ledger.get_or_open_subaccount(world.households["a"][0]), ledger.get_or_open_subaccount(world.households["b"][0])
+    return tuple(ledger.get_or_open_subaccount(world.households[side][0]) for side in ("a", "b"))
 
 
 def _pay(client, account_id, key, amount_fen=1000):

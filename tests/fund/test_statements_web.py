@@ -171,11 +171,12 @@ def test_pdf_fetches_nothing_from_the_network(world, app):
     assert "公示" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
 
 
-def test_resident_sees_the_dwelling_they_live_in(world, client, auth):
-    """A resident (tenant) sees the account of the dwelling they live in, read-only."""
+def test_resident_does_not_see_the_owners_fund_account(world, client, auth):
+    """A resident (tenant) does not see the fund account of the dwelling they live in: it is the owner's money
+    (issue 8 item 5; tests/accounts/test_residents_see_theirs.py)."""
     auth.login("resident")
     text = _text(client.get("/statements/my"))
-    assert "1号楼1单元102" in text and "首期应交：80.00 元" in text and "10.00 元" in text
+    assert "首期应交：80.00 元" not in text and "10.00 元" not in text
     assert "1号楼1单元101" not in text
 
 

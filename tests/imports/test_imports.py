@@ -50,11 +50,23 @@ from tests.factories.imports import (
 )
 
 
-def run(app, user, compound, data: bytes, filename="台账.xlsx") -> ImportJob:
-    """Upload and run an import as `user` (inline, as tests configure), return the finished job."""
+def dry_run(app, user, compound, data: bytes, filename="台账.xlsx") -> ImportJob:
+    """Upload and run an import's dry run as `user` (inline, as tests configure): a PLANNED or REJECTED job."""
     upload = FileStorage(stream=io.BytesIO(data), filename=filename)
     job = jobs.create_job(compound.id, upload, actor=user, scope=scope_for(user),
-                             upload_dir=app.config["UPLOAD_DIR"])
+                          upload_dir=app.config["UPLOAD_DIR"], max_running=app.config["IMPORT_MAX_RUNNING"])
+    database.session.commit()
+    import_tasks.run_job(job.id)
+    database.session.expire_all()
+    return database.session.get(ImportJob, job.id)
+
+
+def run(app, user, compound, data: bytes, filename="台账.xlsx") -> ImportJob:
+    """Dry run, then confirm and write as `user` when the plan is clean; return the finished job."""
+    job = dry_run(app, user, compound, data, filename)
+    if job.status != ImportStatus.PLANNED:
+        return job
+    jobs.confirm(job.id, scope=scope_for(user), actor=user, max_running=app.config["IMPORT_MAX_RUNNING"])
     database.session.commit()
     import_tasks.run_job(job.id)
     database.session.expire_all()
@@ -105,23 +117,51 @@ def empty_compound(world, db):
     return compound
 
 
-def test_template_has_layout_and_imports_its_example(app, db, manager, empty_compound):
-    """The template has the 房屋/楼栋/说明 sheets with the documented headers, and its example row imports."""
+def test_template_examples_are_never_imported(app, db, manager, empty_compound):
+    """The unedited template, uploaded into a compound that really has 1号楼 1单元 101, changes nothing: its
+    example rows are marked (示例 column, grey) and skipped, and the file is refused for holding no data."""
     data = layout.template_workbook()
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["房屋", "楼栋", "说明"]
-    assert [c.value for c in book["房屋"][1]] == HEADERS
-    assert [c.value for c in book["楼栋"][1]] == BUILDING_HEADERS
-    job = run(app, manager, empty_compound, data)
+    assert [c.value for c in book["房屋"][1]] == HEADERS + ["示例"]
+    assert [c.value for c in book["楼栋"][1]] == BUILDING_HEADERS + ["示例"]
+    assert book["房屋"]["K2"].value == layout.EXAMPLE_MARK and book["房屋"]["A2"].font.i
+    compound = empty_compound
+    unit = make_unit(make_building(compound, name="1号楼", floors=18, has_elevator=True), name="1单元")
+    real = make_household(unit, room_no="101", floor=1, area_m2=Decimal("88.00"))
+    make_owner(real, make_person(name="真业主", phone="13800000000"))
+    db.session.commit()
+    before = snapshot_rows(db, compound)
+    job = run(app, manager, compound, data)
+    assert job.status == ImportStatus.REJECTED
+    assert [(e["sheet"], e["message"]) for e in job.errors] == [("房屋", m.E_ONLY_EXAMPLES)]
+    assert snapshot_rows(db, compound) == before
+
+
+def test_template_example_skipped_even_without_its_marker(app, db, manager, empty_compound):
+    """Real rows added below the example import; the example is skipped (also when the 示例 column was deleted,
+    by its content), and the plan says how many example rows it skipped."""
+    book = load_workbook(io.BytesIO(layout.template_workbook()))
+    book["房屋"].append(row("2号楼", "1单元", "201", 2, "70.00", "否", "赵六", "13900000066"))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    job = run(app, manager, empty_compound, buffer.getvalue())
     assert job.status == ImportStatus.DONE, job.errors
-    assert job.counts["households_created"] == 1
-    household = db.session.scalar(select(Household).where(Household.compound_id == empty_compound.id))
-    assert household.area_m2 == Decimal("65.32")
-    owners = db.session.scalars(
-        select(Person.name).join(Ownership, Ownership.person_id == Person.id)
-        .where(Ownership.household_id == household.id).order_by(Person.name)
-    ).all()
-    assert sorted(owners) == ["张三", "李四"]
+    assert job.counts["households_created"] == 1 and job.counts["examples_skipped"] == 2
+    assert db.session.scalar(select(func.count(Building.id)).where(Building.compound_id == empty_compound.id)) == 1
+    book["房屋"].delete_cols(11)
+    book["楼栋"].delete_rows(2)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    tables = reading.read_file(_stored(app, buffer.getvalue()), max_rows=100, max_bytes=10**7)
+    assert tables["房屋"].examples == [2] and [n for n, _v in tables["房屋"].rows] == [3]
+
+
+def _stored(app, data: bytes) -> str:
+    path = f"{app.config['UPLOAD_DIR']}/stored-{len(data)}.xlsx"
+    with open(path, "wb") as fh:
+        fh.write(data)
+    return path
 
 
 @pytest.mark.postgres
@@ -132,6 +172,7 @@ def test_valid_file_imports_with_counts(app, db, manager, empty_compound):
     assert job.counts == {
         "buildings_created": 2, "buildings_updated": 0, "units_created": 2, "households_created": 3,
         "households_updated": 0, "households_unchanged": 0, "owners_added": 2, "owners_changed": 0,
+        "examples_skipped": 0,
     }
     assert job.processed_rows == job.total_rows == 4
     b1 = db.session.scalar(select(Building).where(Building.compound_id == empty_compound.id, Building.name == "1号楼"))
@@ -336,7 +377,7 @@ def test_other_file_types_refused_at_upload(app, db, manager, empty_compound, fi
     upload = FileStorage(stream=io.BytesIO(b"x"), filename=filename)
     with pytest.raises(DomainError) as err:
         jobs.create_job(empty_compound.id, upload, actor=manager, scope=scope_for(manager),
-                           upload_dir=app.config["UPLOAD_DIR"])
+                           upload_dir=app.config["UPLOAD_DIR"], max_running=9)
     assert "file" in err.value.fields
     assert db.session.scalar(select(func.count(ImportJob.id))) == 0
 
@@ -465,13 +506,14 @@ def test_export_and_import_respect_scope(app, db, world, manager):
     upload = FileStorage(stream=io.BytesIO(xlsx([row()])), filename="a.xlsx")
     with pytest.raises(NotFound):
         jobs.create_job(foreign.id, upload, actor=manager, scope=scope_for(manager),
-                           upload_dir=app.config["UPLOAD_DIR"])
+                           upload_dir=app.config["UPLOAD_DIR"], max_running=9)
     with pytest.raises(NotFound):
         exporting.export_workbook(foreign.id, actor=manager, scope=scope_for(manager))
     own = world.compounds["a"][0]
     owner = world.users[Role.OWNER]
     with pytest.raises(Forbidden):
-        jobs.create_job(own.id, upload, actor=owner, scope=scope_for(owner), upload_dir=app.config["UPLOAD_DIR"])
+        jobs.create_job(own.id, upload, actor=owner, scope=scope_for(owner), upload_dir=app.config["UPLOAD_DIR"],
+                        max_running=9)
     with pytest.raises(Forbidden):
         exporting.export_workbook(own.id, actor=owner, scope=scope_for(owner))
 
@@ -483,7 +525,7 @@ def test_job_fails_cleanly_when_user_lost_scope(app, db, world, manager):
     db.session.commit()
     upload = FileStorage(stream=io.BytesIO(xlsx([row()])), filename="a.xlsx")
     job = jobs.create_job(compound.id, upload, actor=manager, scope=scope_for(manager),
-                             upload_dir=app.config["UPLOAD_DIR"])
+                             upload_dir=app.config["UPLOAD_DIR"], max_running=9)
     world.stations["a"].compounds.remove(compound)
     db.session.commit()
     import_tasks.run_job(job.id)

@@ -50,6 +50,13 @@ def upload(client, compound_id, data, filename="台账.xlsx"):
     )
 
 
+def confirm(client, job_id):
+    """POST the preview's 确认导入 button (with the page's CSRF token, when the app checks it)."""
+    page = client.get(f"/imports/{job_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    return client.post(f"/imports/{job_id}/confirm", data={"csrf_token": token.group(1) if token else ""})
+
+
 def households_in(compound):
     """How many households a compound has."""
     return database.session.scalar(select(func.count(Household.id)).where(Household.compound_id == compound.id))
@@ -67,13 +74,17 @@ def test_index_lists_only_compounds_in_scope(client, auth, world):
 
 
 def test_upload_imports_and_shows_counts(client, auth, fresh):
-    """A valid upload redirects to the job page, which shows the counts."""
+    """A valid upload redirects to the job page: its preview (nothing written yet), then, confirmed, the counts."""
     login(auth, "manager")
     compound = fresh
     resp = upload(client, compound.id, xlsx(GOOD))
     assert resp.status_code == 302
     job = database.session.scalar(select(ImportJob).order_by(ImportJob.id.desc()))
     assert resp.headers["Location"].endswith(f"/imports/{job.id}")
+    page = client.get(f"/imports/{job.id}").get_data(as_text=True)
+    assert "这是导入预览" in page and 'data-summary="households_new">3<' in page and "确认导入" in page
+    assert households_in(compound) == 0
+    assert confirm(client, job.id).status_code == 302
     page = client.get(f"/imports/{job.id}").get_data(as_text=True)
     assert "导入完成" in page
     assert 'data-count="households_created">3<' in page
@@ -85,7 +96,9 @@ def test_upload_imports_and_shows_counts(client, auth, fresh):
 def test_upload_csv(client, auth, fresh):
     """A GBK CSV upload imports too."""
     login(auth, "manager")
-    assert upload(client, fresh.id, csv_bytes(GOOD, "gb18030"), "台账.csv").status_code == 302
+    resp = upload(client, fresh.id, csv_bytes(GOOD, "gb18030"), "台账.csv")
+    assert resp.status_code == 302 and households_in(fresh) == 0
+    assert confirm(client, int(resp.headers["Location"].rsplit("/", 1)[1])).status_code == 302
     assert households_in(fresh) == 3
 
 
@@ -116,6 +129,9 @@ def test_status_json(client, auth, fresh):
     login(auth, "manager")
     resp = upload(client, fresh.id, xlsx(GOOD))
     job_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    body = client.get(f"/imports/{job_id}/status", headers={"Accept": "application/json"}).get_json()
+    assert body["status"] == "planned" and body["finished"] is True and body["counts"] is None
+    confirm(client, job_id)
     body = client.get(f"/imports/{job_id}/status", headers={"Accept": "application/json"}).get_json()
     assert body["status"] == "done" and body["finished"] is True and body["percent"] == 100
     assert body["processed_rows"] == body["total_rows"] == 3
@@ -261,11 +277,18 @@ def test_async_import_runs_in_background(app, client, auth, fresh):
     resp = upload(client, compound.id, xlsx([row(room=str(100 + i)) for i in range(300)]))
     assert resp.status_code == 302
     status_url = resp.headers["Location"] + "/status"
-    deadline = time.monotonic() + 60
-    body = client.get(status_url).get_json()
-    while not body["finished"] and time.monotonic() < deadline:
-        time.sleep(0.1)
+
+    def settled():
+        deadline = time.monotonic() + 60
         body = client.get(status_url).get_json()
+        while not body["finished"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+            body = client.get(status_url).get_json()
+        return body
+
+    assert settled()["status"] == "planned"
+    assert confirm(client, int(resp.headers["Location"].rsplit("/", 1)[1])).status_code == 302
+    body = settled()
     assert body["status"] == "done", body
     assert body["counts"]["households_created"] == 300
     database.session.expire_all()
@@ -362,6 +385,9 @@ def test_browser_upload_and_progress_bar(live_app, tmp_path):
         page.select_option("#compound_id", str(ids["compound"]))
         page.set_input_files("#file", str(workbook))
         page.click("#submit")
+        page.wait_for_selector("[data-summary=households_new]", timeout=60_000)
+        assert page.locator("[data-summary=households_new]").inner_text() == "1500"
+        page.click("[data-import-confirm]")
         page.wait_for_selector("[data-count=households_created]", timeout=60_000)
         assert page.locator("[data-count=households_created]").inner_text() == "1500"
 

@@ -1,6 +1,7 @@
 """账号 REST API: who am I, and account administration within the caller's scope."""
 from __future__ import annotations
 
+from flask import url_for
 from flask.views import MethodView
 
 from pm.access import CAPABILITIES, can, require
@@ -12,8 +13,8 @@ from pm.blueprints.apiutil import (
     get_in_scope,
     paginate,
 )
-from pm.models import User
-from pm.services.accounts import bindings, users
+from pm.models import Person, User
+from pm.services.accounts import bindings, claims, users
 from pm.services.accounts.access import assignable_roles
 from pm.services.accounts.users import USER_OPTIONS
 
@@ -86,3 +87,34 @@ class UserDetail(MethodView):
         user = get_in_scope(User, user_id)
         users.update_user(user, actor=actor, scope=api_scope(), **data)
         return _load(user_id)
+
+
+@blp.route("/persons/<int:person_id>/invitations")
+class Invitations(MethodView):
+    @blp.arguments(s.InvitationIn)
+    @blp.response(201, s.InvitationOut)
+    def post(self, data, person_id):
+        """Invite an owner or resident in your scope to claim their account (needs accounts.invite).
+
+        A letter's code is in the answer once (print it for the person); an SMS code goes to the phone on the
+        registry. Refused (409) for a person who has already claimed an account that sees these homes."""
+        actor = api_user()
+        require(actor, "accounts.invite")
+        get_in_scope(Person, person_id)
+        claim_url = url_for("claims.claim", _external=True)
+        issued = claims.issue_invitation(api_scope(), actor, person_id, data["method"], claim_url=claim_url)
+        row = issued.invitation
+        return {"id": row.id, "person_id": row.person_id, "role": row.role, "method": row.method.value,
+                "expires_at": row.expires_at, "code": issued.code, "claim_url": claim_url}
+
+
+@blp.route("/users/<int:user_id>/reset-code")
+class ResetCode(MethodView):
+    @blp.response(201, s.ResetCodeOut)
+    def post(self, user_id):
+        """Send a password-reset code to the registered phone of an owner or resident (needs accounts.invite;
+        officials never set these accounts' passwords)."""
+        actor = api_user()
+        require(actor, "accounts.invite")
+        user = get_in_scope(User, user_id)
+        return claims.send_reset_code(api_scope(), actor, user, reset_url=url_for("claims.reset", _external=True))

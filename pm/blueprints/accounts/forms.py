@@ -4,6 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from pm.blueprints.webutil import options
+
 
 class UserForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(min=3, max=64),
@@ -12,8 +14,6 @@ class UserForm(FlaskForm):
     phone = StringField(_l("手机号"), validators=[Optional(), Length(max=20)])
     role = SelectField(_l("角色"), validators=[DataRequired()])
     node = SelectField(_l("所属单位"), validators=[Optional()], description=_l("县、街道、社区、服务站或小区"))
-    person_phone = StringField(_l("业主/住户的登记电话"), validators=[Optional(), Length(max=20)],
-                               description=_l("业主和住户账号按台账中登记的电话关联到本人"))
     password = PasswordField(_l("初始密码"), validators=[DataRequired(), Length(max=128)],
                              description=_l("工作人员至少 12 位，业主/住户至少 8 位"))
     submit = SubmitField(_l("创建账号"))
@@ -25,6 +25,25 @@ class UserEditForm(FlaskForm):
     node = SelectField(_l("所属单位"), validators=[Optional()])
     is_enabled = BooleanField(_l("账号启用"))
     submit = SubmitField(_l("保存"))
+
+
+class FindPersonForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form: it changes nothing
+
+    phone = StringField(_l("业主/住户在台账中登记的电话"), validators=[DataRequired(), Length(max=20)])
+    submit = SubmitField(_l("查找"))
+
+
+class InviteForm(FlaskForm):
+    method = SelectField(_l("邀请方式"), choices=options([("letter", _l("打印邀请函（含认领码和二维码）")),
+                                                       ("sms", _l("发送短信验证码到台账登记的手机"))]),
+                         validators=[DataRequired()])
+    submit = SubmitField(_l("发放邀请"))
+
+
+class ResetCodeForm(FlaskForm):
+    submit = SubmitField(_l("向登记手机发送重设密码验证码"))
 
 
 class ResetPasswordForm(FlaskForm):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from marshmallow import ValidationError, fields, validates_schema
+from marshmallow.validate import OneOf
 
 from pm.blueprints.apiutil import BaseSchema, PageArgs, id_field, page_schema, text
 from pm.errors import DomainError
@@ -64,7 +65,8 @@ class UserArgs(PageArgs):
 
 
 class UserCreateIn(BaseSchema):
-    """A new account: a role below yours, bound to a node (or person) in your scope."""
+    """A new account: a role below yours, bound to a node in your scope. Owners and residents are refused:
+    they claim their own accounts (POST /persons/{id}/invitations)."""
 
     username = text(64, required=True, validate=_not_blank)
     display_name = text(64, validate=_not_blank)
@@ -87,3 +89,31 @@ class UserPatchIn(BaseSchema):
     def _something(self, data, **kwargs):
         if not data:
             raise ValidationError(gettext("没有要修改的内容"), "_schema")
+
+
+class InvitationIn(BaseSchema):
+    """Invite a person of the registry (an owner or resident in your scope) to claim their account."""
+
+    method = fields.String(required=True, validate=OneOf(["letter", "sms"]),
+                           metadata={"description": "letter: the code is returned once, to print; "
+                                                    "sms: a code is sent to the phone on the registry"})
+
+
+class InvitationOut(BaseSchema):
+    """An invitation just issued. `code` is shown once (letters only) and never stored in clear."""
+
+    id = fields.Integer()
+    person_id = fields.Integer()
+    role = fields.Enum(Role, by_value=True)
+    method = fields.String()
+    expires_at = fields.DateTime()
+    code = fields.String(allow_none=True)
+    claim_url = fields.String()
+
+
+class ResetCodeOut(BaseSchema):
+    """A password-reset code sent to the registered phone (the person sets the new password)."""
+
+    id = fields.Integer()
+    user_id = fields.Integer()
+    expires_at = fields.DateTime()

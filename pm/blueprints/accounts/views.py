@@ -1,20 +1,29 @@
 """账号管理 pages: list, create, edit, reset password — all within the admin's scope."""
 from __future__ import annotations
 
+import segno
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required
+from markupsafe import Markup
 
 from pm.access import current_scope, require
-from pm.blueprints.accounts.forms import ResetPasswordForm, UserEditForm, UserForm
-from pm.blueprints.webutil import paginate, submit_form
-from pm.errors import DomainError
+from pm.blueprints.accounts.forms import (
+    FindPersonForm,
+    InviteForm,
+    ResetCodeForm,
+    ResetPasswordForm,
+    UserEditForm,
+    UserForm,
+)
+from pm.blueprints.webutil import errors_to_form, paginate, submit_form
+from pm.errors import DomainError, Forbidden
 from pm.extensions import db
-from pm.models import Role
-from pm.models.accounts import BINDING
-from pm.services.accounts import bindings, passwords, users
-from pm.services.accounts.access import assignable_roles
+from pm.models import Person, Role
+from pm.models.accounts import BINDING, PERSON_ROLES
+from pm.services.accounts import bindings, claims, passwords, users
+from pm.services.accounts.access import creatable_roles
 from pm.services.labels import label
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
@@ -29,10 +38,10 @@ def _node_choices(scope) -> list[tuple[str, str]]:
                           for column, node_id, name in bindings.bindable_nodes(scope)]
 
 
-def _binding_from_form(scope, role: Role, node: str | None, person_phone: str | None) -> int:
-    """Turn the form's node (or person phone) into the binding id the role needs."""
-    if BINDING[role] == "person_id":
-        return users.person_by_phone(scope, person_phone).id
+def _binding_from_form(role: Role, node: str | None) -> int:
+    """Turn the form's node into the binding id the role needs (owners and residents claim theirs)."""
+    if role in PERSON_ROLES:
+        raise DomainError(users.CLAIM_ONLY, field="role")
     if not node or ":" not in node:
         raise DomainError("请为该角色选择所属单位", field="node")
     kind, _sep, raw = node.partition(":")
@@ -59,7 +68,7 @@ def new():
     require(current_user, "accounts.manage")
     scope = current_scope()
     form = UserForm()
-    form.role.choices = [(r.value, label(r)) for r in assignable_roles(current_user)]
+    form.role.choices = [(r.value, label(r)) for r in creatable_roles(current_user)]
     form.node.choices = _node_choices(scope)
 
     def create():
@@ -67,7 +76,7 @@ def new():
         return users.create_user(
             scope=scope, actor=current_user, username=form.username.data, display_name=form.display_name.data,
             password=form.password.data, role=role, phone=form.phone.data or None,
-            binding_id=_binding_from_form(scope, role, form.node.data, form.person_phone.data),
+            binding_id=_binding_from_form(role, form.node.data),
         )
 
     return submit_form(
@@ -82,7 +91,7 @@ def edit(user_id: int):
     scope = current_scope()
     user = users.manageable(scope, current_user, user_id)
     form = UserEditForm(obj=user)
-    roles = assignable_roles(current_user)
+    roles = creatable_roles(current_user) if user.role not in PERSON_ROLES else []
     form.role.choices = [(r.value, label(r)) for r in roles] or [(user.role.value, label(user.role))]
     form.node.choices = _node_choices(scope)
     if request.method == "GET":
@@ -93,8 +102,8 @@ def edit(user_id: int):
     def update():
         role = Role(form.role.data)
         binding = None
-        if BINDING[role] != "person_id":
-            binding = _binding_from_form(scope, role, form.node.data, None)
+        if user.role not in PERSON_ROLES or role != user.role:
+            binding = _binding_from_form(role, form.node.data)
         return users.update_user(
             user, scope=scope, actor=current_user, display_name=form.display_name.data,
             is_enabled=form.is_enabled.data, role=role if role != user.role or binding is not None else None,
@@ -103,7 +112,10 @@ def edit(user_id: int):
 
     return submit_form(
         form, update, done=_("已保存"), redirect_to=url_for("accounts.index"), template="accounts/form.html",
-        aliases={"binding_id": "node"}, user=user, reset_form=ResetPasswordForm(formdata=None),
+        aliases={"binding_id": "node"}, user=user,
+        reset_form=ResetPasswordForm(formdata=None) if user.role not in PERSON_ROLES else None,
+        code_form=ResetCodeForm(formdata=None) if user.role in PERSON_ROLES else None,
+        grants=claims.grants_of(user) if user.role in PERSON_ROLES else [],
     )
 
 
@@ -112,6 +124,8 @@ def edit(user_id: int):
 def reset_password(user_id: int):
     scope = current_scope()
     user = users.manageable(scope, current_user, user_id, own=False)
+    if user.role in PERSON_ROLES:
+        raise Forbidden("业主和住户的密码只能由本人设置；可以向其登记的手机发送重设密码验证码")
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -123,3 +137,71 @@ def reset_password(user_id: int):
             flash(_("密码已重置，该账号的登录已全部失效"), "success")
             return redirect(url_for("accounts.edit", user_id=user.id))
     return redirect(url_for("accounts.edit", user_id=user.id)), 303
+
+
+# -- owners and residents: invitations to claim their account, reset codes ----------------------------------
+@bp.route("/invite")
+@login_required
+def invite_find():
+    """Find the person to invite by the phone on the registry (or come from a person's page)."""
+    require(current_user, "accounts.invite")
+    form = FindPersonForm(request.args)
+    if request.args.get("phone") and form.validate():
+        try:
+            person = users.person_by_phone(current_scope(), form.phone.data, field="phone")
+        except DomainError as err:
+            errors_to_form(form, err)
+        else:
+            return redirect(url_for("accounts.invite", person_id=person.id))
+    return render_template("accounts/invite_find.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/invite/<int:person_id>", methods=["GET", "POST"])
+@fresh_login_required
+def invite(person_id: int):
+    """Issue an invitation: a letter printed on the spot (its code is shown once), or an SMS code."""
+    require(current_user, "accounts.invite")
+    scope = current_scope()
+    person = scope.get(Person, person_id)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            issued = claims.issue_invitation(scope, current_user, person.id, form.method.data,
+                                             claim_url=url_for("claims.claim", _external=True))
+        except DomainError as err:
+            db.session.rollback()
+            errors_to_form(form, err, {"person_id": "method"})
+        else:
+            if issued.code is None:
+                flash(_("认领验证码已发送到 %(phone)s，15 分钟内有效", phone=_masked(person.phone)), "success")
+                return redirect(url_for("accounts.invite", person_id=person.id))
+            url = url_for("claims.claim", code=issued.code, _external=True)
+            qr = Markup(segno.make(url, error="m").svg_inline(scale=8, border=2))
+            return render_template("accounts/letter.html", person=person, issued=issued, url=url, qr=qr,
+                                   claim_url=url_for("claims.claim", _external=True))
+    role, homes = claims.homes_in(scope, person.id)
+    return render_template("accounts/invite.html", form=form, person=person, role=role, homes=homes,
+                           account=claims.account_of(person.id),
+                           history=claims.invitations_of(scope, person.id)), 400 if form.errors else 200
+
+
+def _masked(phone: str | None) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else (phone or "")
+
+
+@bp.route("/<int:user_id>/reset-code", methods=["POST"])
+@fresh_login_required
+def reset_code(user_id: int):
+    """Send a password-reset code to the registered phone of an owner or resident (never set their password)."""
+    scope = current_scope()
+    user = users.manageable(scope, current_user, user_id, own=False)
+    form = ResetCodeForm()
+    if form.validate_on_submit():
+        try:
+            row = claims.send_reset_code(scope, current_user, user, reset_url=url_for("claims.reset", _external=True))
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            return redirect(url_for("accounts.edit", user_id=user.id)), 303
+        flash(_("重设密码验证码已发送到 %(phone)s，由本人设置新密码", phone=_masked(row.phone)), "success")
+    return redirect(url_for("accounts.edit", user_id=user.id))

@@ -18,8 +18,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from pm.access import current_scope
 from pm.blueprints.auth.forms import LoginForm, PasswordForm, TokenForm
-from pm.errors import DomainError
+from pm.errors import DomainError, Forbidden
 from pm.extensions import db
+from pm.models.accounts import PERSON_ROLES
 from pm.services.accounts import login as logins
 from pm.services.accounts import passwords, sessions, throttle
 from pm.services.accounts import tokens as api_tokens
@@ -145,6 +146,8 @@ def password():
 @bp.route("/tokens", methods=["GET", "POST"])
 @login_required
 def tokens():
+    if current_user.role in PERSON_ROLES:
+        raise Forbidden("业主和住户的账号不能创建 API 令牌")
     form = TokenForm()
     raw = None
     if form.validate_on_submit():

@@ -16,7 +16,13 @@ class ImportForm(FlaskForm):
             FileAllowed(["xlsx", "csv"], _l("只能上传 .xlsx 或 .csv 文件（.xls 请先在 Excel 中另存为 .xlsx）")),
         ],
     )
-    submit = SubmitField(_l("上传并导入"))
+    submit = SubmitField(_l("上传并预览"))
+
+
+class ConfirmForm(FlaskForm):
+    """Confirm an import's preview (a POST with the CSRF token)."""
+
+    submit = SubmitField(_l("确认导入"))
 
 
 class ExportForm(FlaskForm):

@@ -18,12 +18,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pm.access import can, current_scope, require
-from pm.blueprints.imports.forms import ExportForm, ImportForm
+from pm.blueprints.imports.forms import ConfirmForm, ExportForm, ImportForm
+from pm.blueprints.imports.labels import CHANGE_NAMES, SUMMARY_NAMES
 from pm.blueprints.webutil import paginate
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import ImportJob, ImportStatus
-from pm.services.imports import exporting, jobs, layout
+from pm.services.imports import exporting, jobs, layout, preview
 from pm.services.imports.messages import M_STALLED
 from pm.services.labels import label, place_label
 from pm.tasks import imports as import_tasks
@@ -33,6 +34,7 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 JOBS_PER_PAGE = 20
+CHANGES_PER_PAGE = 50
 
 
 def _download(data: bytes, filename: str) -> Response:
@@ -83,14 +85,16 @@ def index():
     if form.validate_on_submit():
         try:
             job = jobs.create_job(form.compound_id.data, form.file.data, scope=scope, actor=current_user,
-                                  upload_dir=current_app.config["UPLOAD_DIR"])
+                                  upload_dir=current_app.config["UPLOAD_DIR"],
+                                  max_running=current_app.config["IMPORT_MAX_RUNNING"])
         except DomainError as err:
-            if err.status != 422:
+            if err.status not in (422, 503):
                 raise  # out of scope: 403/404, never a hint that the compound exists
             db.session.rollback()
             form.file.errors = [*form.file.errors, _(err.message)]
-            return _index_page(form, export_form, 400)
-        commit_now("the import runs in a thread that reads the job row")
+            page, status = _index_page(form, export_form, 400 if err.status == 422 else 503)
+            return page, status, _retry_after(err)
+        commit_now("the import slot and job row must be seen by other workers and by the import's thread")
         import_tasks.start(job.id)
         return redirect(url_for("imports.show", job_id=job.id))
     return _index_page(form, export_form, 400 if request.method == "POST" else 200)
@@ -106,20 +110,54 @@ def too_large(_err):
     return _index_page(form, export_form, 413)
 
 
+def _retry_after(err: DomainError) -> dict:
+    return {"Retry-After": str(err.retry_after)} if getattr(err, "retry_after", None) else {}
+
+
 def _job(job_id: int) -> ImportJob:
     """A job in the user's scope (404 otherwise) for a user who may import."""
     return jobs.get_job(current_scope(), current_user, job_id)
 
 
+def _show(job: ImportJob, *, problem: str | None = None, status: int = 200):
+    page = request.args.get("page", 1, type=int)
+    changes, pages = preview.page_of_changes(job.plan, page, CHANGES_PER_PAGE)
+    return render_template(
+        "imports/show.html", job=job, status=jobs.job_status(job), statuses=ImportStatus,
+        error_count=jobs.error_count(job), stalled_message=M_STALLED, changes=changes, page=page, pages=pages,
+        expired=jobs.is_expired(job), may_confirm=job.user_id == current_user.id, problem=problem,
+        confirm_form=ConfirmForm(), summary_names=SUMMARY_NAMES, change_names=CHANGE_NAMES,
+    ), status
+
+
 @bp.get("/<int:job_id>")
 @login_required
 def show(job_id: int):
-    """A job's progress bar while it runs; its counts or its error table when it ends."""
-    job = _job(job_id)
-    return render_template(
-        "imports/show.html", job=job, status=jobs.job_status(job), statuses=ImportStatus,
-        error_count=jobs.error_count(job), stalled_message=M_STALLED,
-    )
+    """A job's progress bar while it runs; its preview (counts, changes, 确认导入) when its dry run is done;
+    its counts or its error table when it ends."""
+    return _show(_job(job_id))
+
+
+@bp.post("/<int:job_id>/confirm")
+@login_required
+def confirm(job_id: int):
+    """The uploader confirms the preview: the write starts (refused if the preview expired, the registry changed
+    since, or every import slot is taken — the page says so and nothing is written)."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _show(_job(job_id), problem=_("页面已过期，请刷新后重试"), status=400)
+    try:
+        job = jobs.confirm(job_id, scope=current_scope(), actor=current_user,
+                           max_running=current_app.config["IMPORT_MAX_RUNNING"])
+    except DomainError as err:
+        if err.status not in (409, 503):
+            raise
+        db.session.rollback()
+        page, status = _show(_job(job_id), problem=err.message, status=err.status)
+        return page, status, _retry_after(err)
+    commit_now("the import slot and the confirmation must be seen by other workers and by the import's thread")
+    import_tasks.start(job.id)
+    return redirect(url_for("imports.show", job_id=job.id))
 
 
 @bp.get("/<int:job_id>/status")

@@ -10,6 +10,7 @@ from pm.blueprints.apiutil import (
     Area,
     BaseSchema,
     PageArgs,
+    api_scope,
     day,
     id_field,
     page_schema,
@@ -23,6 +24,7 @@ from pm.models import (
     Relation,
     RenovationClass,
 )
+from pm.services.registry import people
 from pm.services.text import check_phone
 
 
@@ -141,7 +143,8 @@ class PersonOut(BaseSchema):
 
     id = fields.Integer()
     name = fields.String()
-    phone = fields.String(allow_none=True)
+    phone = fields.Function(lambda p: people.shown_phone(api_scope(), p), allow_none=True,
+                            metadata={"type": "string", "description": "null for a resident who is not this person"})
     is_organisation = fields.Boolean()
 
 

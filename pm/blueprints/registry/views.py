@@ -153,7 +153,8 @@ def _household_values(form) -> dict:
 @login_required
 def household(household_id: int):
     """A household with its owners (current and past) and residents; owners see only their own."""
-    found = households.detail(current_scope(), household_id)
+    scope = current_scope()
+    found = households.detail(scope, household_id)
     editable = can(current_user, "household.edit")
     today = local_today()
     return render_template(
@@ -163,6 +164,7 @@ def household(household_id: int):
         transfer_form=TransferForm(formdata=None, on=today) if editable else None,
         resident_form=ResidentForm(formdata=None, started_on=today) if editable else None,
         end_form=EndResidencyForm(formdata=None, on=today) if editable else None,
+        phone_of=lambda person: people.shown_phone(scope, person),
     )
 
 

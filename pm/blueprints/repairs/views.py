@@ -73,11 +73,12 @@ def index():
     args = request.args
     mine = args.get("mine") == "1"
     station_id = queue.own_station(scope) or args.get("station_id", type=int)
+    now = _now()
     filters = {
         "status": args.get("status") or queue.default_status(scope), "urgency": args.get("urgency") or None,
         "category": args.get("category") or None, "overdue": args.get("overdue") == "1", "q": args.get("q") or None,
+        "created_on": local_today(now) if args.get("created") == "today" else None,  # the home page's 今日新报修
     }
-    now = _now()
     stmt = queue.queue_stmt(scope, now=now, station_id=station_id, assignee_id=current_user.id if mine else None,
                             **filters)
     per_page = args.get("per_page", type=int)
@@ -85,7 +86,7 @@ def index():
     number = max(1, args.get("page", 1, type=int))
     items, total = queue.queue_page(stmt, page=number, per_page=per_page)
     page = Page(items=items, page=number, pages=max(1, -(-total // per_page)), total=total)
-    statuses = [("open", _("未办结")), ("all", _("全部状态")), (queue.TO_RATE, _("待我评价"))] + choices(RepairStatus)
+    statuses = [("open", _("未办结")), ("all", _("全部状态")), ("waiting", _("待派单")), (queue.TO_RATE, _("待我评价"))] + choices(RepairStatus)
     resident = scope.is_household_bound
     return render_template(
         "repairs/index.html", page=page, now=now, filters=filters, mine=mine, station_id=station_id,

@@ -59,12 +59,15 @@ def index():
     """Officials pick a station; station users see their teams and members."""
     require(current_user, "stations.view")
     scope = current_scope()
+    no_log = local_today() if request.args.get("no_log") == "today" else None  # the home page's 今日未填日志
     if current_user.role not in teams.STATION_ROLES and "station_id" not in request.args:
-        return render_template("stations/stations.html", stations=teams.stations_in_area(scope))
+        return render_template("stations/stations.html", stations=teams.stations_in_area(scope, without_log_on=no_log),
+                               no_log=no_log)
     station = _station()
     staff = teams.assignable_staff(station, scope) if current_user.role == Role.STATION_MANAGER else []
-    return render_template("stations/index.html", station=station, teams=teams.teams_of(station, scope), staff=staff,
-                           member_form=MemberForm(), station_arg=_station_arg())
+    return render_template("stations/index.html", station=station, staff=staff, member_form=MemberForm(),
+                           teams=teams.teams_of(station, scope, without_log_on=no_log), no_log=no_log,
+                           station_arg=_station_arg())
 
 
 @bp.route("/teams/setup", methods=["POST"])

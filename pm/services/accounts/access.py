@@ -11,8 +11,8 @@ from pm.access import (
     register_rules,
     rule_of,
 )
-from pm.models import Person, Role, User
-from pm.models.accounts import RANK
+from pm.models import AccountGrant, ClaimCode, Person, Role, User
+from pm.models.accounts import PERSON_ROLES, RANK
 
 
 def _user_rule(s: Scope):
@@ -30,10 +30,23 @@ def _user_rule(s: Scope):
     )
 
 
-register_rules({User: _user_rule})
+def _claim_code_rule(s: Scope):
+    """Invitations and reset codes of the persons an official sees (never to owners and residents)."""
+    if s.user is None or s.is_household_bound:
+        return false()
+    return ClaimCode.person_id.in_(select(Person.id).where(rule_of(Person)(s)))
+
+
+register_rules({
+    User: _user_rule,
+    ClaimCode: _claim_code_rule,
+    AccountGrant: lambda s: AccountGrant.user_id.in_(select(User.id).where(_user_rule(s))),
+})
 
 register_capabilities({
     "accounts.manage": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER},
+    # Invite owners and residents to claim their accounts; send them password-reset codes.
+    "accounts.invite": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER},
 })
 
 
@@ -42,3 +55,8 @@ def assignable_roles(user: User) -> list[Role]:
     if not can(user, "accounts.manage"):
         return []
     return [r for r in Role if RANK[r] < RANK[user.role]]
+
+
+def creatable_roles(user: User) -> list[Role]:
+    """Roles of accounts this user may create directly: not owners and residents, who claim theirs."""
+    return [r for r in assignable_roles(user) if r not in PERSON_ROLES]

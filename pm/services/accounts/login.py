@@ -81,7 +81,9 @@ def authenticate(username: str | None, password: str | None, *, address: str | N
     try:
         throttle.check(rows, now)
     except throttle.TooManyAttempts as err:
-        audit_login(user, "login.failure", {"reason": "throttled", "wait_seconds": err.retry_after})
+        # Only logged: the wait itself was audited when it began ("login.throttled"), and a flood of refused
+        # tries must not flood the append-only audit log.
+        logger.warning("login refused for %s s: %s", err.retry_after, sorted(rows))
         raise
     if user is None:
         check_against_dummy(password)  # the same work as a real check: timing does not reveal the name

@@ -10,7 +10,7 @@ from pm.access import Scope, authorise
 from pm.errors import DomainError, Forbidden
 from pm.extensions import db
 from pm.models import Role, User
-from pm.models.accounts import OFFICIAL_ROLES
+from pm.models.accounts import OFFICIAL_ROLES, PERSON_ROLES
 from pm.services import audit
 from pm.services.accounts.access import assignable_roles
 from pm.services.accounts.bindings import binding_node
@@ -64,6 +64,8 @@ def set_password(user: User, new_password: str, *, scope: Scope, actor: User | N
             raise DomainError("原密码不正确", field="old_password")
     else:
         permit_manage(scope, actor, user)
+        if user.role in PERSON_ROLES:
+            raise Forbidden("业主和住户的密码只能由本人设置；可以向其登记的手机发送重设密码验证码")
     check_password_policy(new_password, user.role)
     user.password_hash = hash_password(new_password)
     db.session.flush()

@@ -12,6 +12,7 @@ from pm.access import Scope, authorise
 from pm.errors import DomainError, Forbidden
 from pm.extensions import db
 from pm.models import ApiToken, User
+from pm.models.accounts import PERSON_ROLES
 from pm.services import audit
 from pm.services.accounts.bindings import binding_node
 from pm.services.text import N_
@@ -37,6 +38,8 @@ def create_api_token(user: User, name: str, *, scope: Scope, actor: User | None,
                      days: int | None = 365) -> tuple[ApiToken, str]:
     """Issue a bearer token; the raw value is returned once and never stored."""
     _permit_own(scope, actor, user.id, N_("只能为自己创建令牌"))
+    if user.role in PERSON_ROLES:  # their accounts are for the person on the phone, not for other systems
+        raise Forbidden("业主和住户的账号不能创建 API 令牌")
     name = (name or "").strip()
     if not name:
         raise DomainError("请为令牌起一个名字", field="name")

@@ -10,6 +10,7 @@ from pm.access import Scope, authorise
 from pm.errors import DomainError, Forbidden
 from pm.extensions import db
 from pm.models import Person, Role, User
+from pm.models.accounts import PERSON_ROLES
 from pm.services import audit
 from pm.services.accounts.access import assignable_roles
 from pm.services.accounts.bindings import (
@@ -22,9 +23,11 @@ from pm.services.accounts.hashing import hash_password
 from pm.services.accounts.loginnames import check_login_names
 from pm.services.accounts.sessions import new_session_token, revoke_everywhere
 from pm.services.accounts.passwords import check_password_policy, permit_manage
-from pm.services.text import check_phone
+from pm.services.text import N_, check_phone
 
 logger = logging.getLogger(__name__)
+
+CLAIM_ONLY = N_("业主和住户的账号由本人凭邀请码认领并自设密码，不能由工作人员创建；请在人员页面向其发放认领邀请（邀请函或短信）")
 
 # Every binding relationship is loaded with the user (LEFT JOINs), so a page of accounts is one query.
 USER_OPTIONS = tuple(
@@ -34,10 +37,13 @@ USER_OPTIONS = tuple(
 
 def create_user(*, scope: Scope, actor: User | None, username: str, display_name: str, password: str,
                 role: Role | str, binding_id: int | None, phone: str | None = None) -> User:
-    """Create an account. A person may create roles below theirs bound inside their scope; SYSTEM (the CLI, the
-    demo loader) any. The phone (a second login name) follows the one phone rule and is stored as digits; usernames
-    and phones never collide across accounts (pm.services.accounts.loginnames)."""
+    """Create an account. A person may create roles below theirs bound inside their scope; SYSTEM (the CLI) any —
+    except owners and residents, whose accounts only the person claims (accounts.claims). The phone (a second
+    login name) follows the one phone rule and is stored as digits; usernames and phones never collide across
+    accounts (pm.services.accounts.loginnames)."""
     role = Role(role)
+    if role in PERSON_ROLES:
+        raise DomainError(CLAIM_ONLY, field="role")
     username, phone = check_login_names(username, phone)  # never another account's phone, nor it theirs
     column = validate_binding(role, binding_id)
     authorise(scope, actor, "accounts.manage")
@@ -74,6 +80,10 @@ def update_user(user: User, *, scope: Scope, actor: User | None, display_name: s
         changes["display_name"] = [user.display_name, display_name.strip()]
         user.display_name = display_name.strip()
     new_role = Role(role) if role is not None else user.role
+    if (role is not None or binding_id is not None) and (new_role in PERSON_ROLES or user.role in PERSON_ROLES) \
+            and (new_role != user.role or binding_id not in (None, user.binding_id)):
+        # Binding an account to a person (or a person's account elsewhere) would let an official act as them.
+        raise DomainError(CLAIM_ONLY, field="role")
     if not scope.is_system and new_role not in assignable_roles(actor):
         raise Forbidden("不能授予与您同级或更高级别的角色")
     if role is not None or binding_id is not None:

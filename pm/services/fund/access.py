@@ -32,8 +32,8 @@ from pm.services.text import N_
 
 
 def _account_rule(s: Scope):
-    if s.household_ids is not None:
-        return SubAccount.household_id.in_(s.household_ids)
+    if s.household_ids is not None:  # the owner's money: a tenant sees the home, not its fund account
+        return SubAccount.household_id.in_(s.owned_household_ids)
     return SubAccount.compound_id.in_(s.compound_ids)
 
 
@@ -48,7 +48,8 @@ def _visible_plans(s: Scope):
 register_rules({
     SubAccount: _account_rule,
     LedgerEntry: lambda s: LedgerEntry.account_id.in_(_visible_accounts(s)),
-    PublicHousingTerms: lambda s: PublicHousingTerms.household_id.in_(s.visible_households),
+    PublicHousingTerms: lambda s: PublicHousingTerms.household_id.in_(
+        s.owned_household_ids if s.is_household_bound else s.visible_households),
     UsePlan: lambda s: UsePlan.compound_id.in_(s.compound_ids),
     PlanScope: lambda s: PlanScope.plan_id.in_(_visible_plans(s)),
     PlanDocument: lambda s: PlanDocument.plan_id.in_(_visible_plans(s)),

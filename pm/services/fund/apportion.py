@@ -7,6 +7,7 @@
 # order of the input, and a larger weight never gets a smaller part.
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -24,28 +25,35 @@ def largest_remainder(total_fen: int, weights: Sequence[tuple[Hashable, Decimal 
         if total_fen:
             raise DomainError("分摊范围内没有户", field="scope")
         return {}
-    exact: list[tuple[Hashable, Fraction]] = []
+    exact: list[tuple[Hashable, int, int]] = []  # (key, numerator, denominator), in lowest terms
     for key, weight in weights:
         if isinstance(weight, float):
             raise DomainError("权重不能是浮点数", field="weights")
-        w = Fraction(weight)
-        if w < 0:
+        if isinstance(weight, Decimal):
+            num, den = weight.as_integer_ratio()
+        else:
+            f = Fraction(weight)
+            num, den = f.numerator, f.denominator
+        if num < 0:
             raise DomainError("权重不能为负", field="weights")
-        exact.append((key, w))
-    if len({k for k, _ in exact}) != len(exact):
+        exact.append((key, num, den))
+    if len({k for k, _, _ in exact}) != len(exact):
         raise DomainError("分摊对象重复", field="weights")
-    whole = sum((w for _, w in exact), Fraction(0))
+    # Exact integer arithmetic: every weight over one common denominator (the same comparisons as with
+    # Fractions, without building thousands of them).
+    common = math.lcm(*(den for _, _, den in exact))
+    scaled = [(key, num * (common // den)) for key, num, den in exact]
+    whole = sum(w for _, w in scaled)
     if whole == 0:
         if total_fen:
             raise DomainError("分摊范围的总面积（权重）为零", field="weights")
-        return {k: 0 for k, _ in exact}
+        return {k: 0 for k, _ in scaled}
     parts: dict = {}
     remainders = []
-    for key, w in exact:
-        share = total_fen * w / whole
-        floor = share.numerator // share.denominator
+    for key, w in scaled:
+        floor, remainder = divmod(total_fen * w, whole)  # share = floor + remainder / whole
         parts[key] = floor
-        remainders.append((share - floor, w, key))
+        remainders.append((remainder, w, key))
     left = total_fen - sum(parts.values())
     # Largest remainder first; then larger weight; then lower key (keys must be comparable, e.g. ids).
     remainders.sort(key=lambda r: (-r[0], -r[1], r[2]))

@@ -42,20 +42,33 @@ def _by_door(stmt, compound_id: int | None, building_id: int | None):
     return stmt
 
 
+def _unpaid(scope: Scope):
+    """The 追缴 condition: (the paid-amount subquery to outer-join, the paid expression, the WHERE terms)."""
+    paid = first_deposit_paid_subquery(None if scope.is_system else scope.filter(select(SubAccount.id), SubAccount))
+    paid_fen = func.coalesce(paid.c.paid, 0)
+    return paid, paid_fen, (SubAccount.status == SubAccountStatus.OPEN, SubAccount.first_deposit_due_fen.is_not(None),
+                            SubAccount.first_deposit_due_fen > paid_fen)
+
+
 def arrears_select(scope: Scope, *, compound_id: int | None = None, building_id: int | None = None):
     """追缴: open sub-accounts whose first deposit is unpaid or partly paid; rows (subaccount, paid_fen, owed_fen).
 
     Paid = 首期 + 补交 net of their reversals (续交 does not count)."""
-    paid = first_deposit_paid_subquery()
-    paid_fen = func.coalesce(paid.c.paid, 0)
+    paid, paid_fen, where = _unpaid(scope)
     owed = (SubAccount.first_deposit_due_fen - paid_fen).label("owed_fen")
     stmt = (
         scope.filter(select(SubAccount, paid_fen.label("paid_fen"), owed), SubAccount)
         .outerjoin(paid, paid.c.account_id == SubAccount.id)
-        .where(SubAccount.status == SubAccountStatus.OPEN, SubAccount.first_deposit_due_fen.is_not(None),
-               SubAccount.first_deposit_due_fen > paid_fen)
+        .where(*where)
     )
     return _by_door(stmt, compound_id, building_id)
+
+
+def arrears_count(scope: Scope) -> int:
+    """How many rows arrears_select(scope) yields, counted without the joins to the door it is ordered by."""
+    paid, _paid_fen, where = _unpaid(scope)
+    return db.session.scalar(scope.filter(select(func.count(SubAccount.id)), SubAccount)
+                             .outerjoin(paid, paid.c.account_id == SubAccount.id).where(*where))
 
 
 def replenishment_select(scope: Scope, *, compound_id: int | None = None, building_id: int | None = None):

@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from pm.access import Scope
-from pm.errors import DomainError
+from pm.errors import DomainError, NotFound
 from pm.extensions import db
 from pm.models import (
     Building,
@@ -331,6 +331,9 @@ def household_statement(scope: Scope, household_id: int, year: int, *, now=None)
     household = scope.get(Household, household_id, options=(
         joinedload(Household.building), joinedload(Household.unit), joinedload(Household.compound),
     ))
+    if scope.is_household_bound and not db.session.scalar(
+            select(Household.id).where(Household.id == household.id, Household.id.in_(scope.owned_household_ids))):
+        raise NotFound("房屋不存在或不在您的权限范围内")  # a tenant's home: its fund statement is the owner's
     start, end = period.first_day, period.last_day
     subaccounts = db.session.scalars(
         scope.select(SubAccount).where(SubAccount.household_id == household.id).order_by(SubAccount.holder)

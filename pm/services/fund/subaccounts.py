@@ -49,9 +49,13 @@ def _paid_select():
     )
 
 
-def first_deposit_paid_subquery():
-    """The paid amounts of every sub-account as a subquery (columns account_id, paid), to outer-join."""
-    return _paid_select().subquery()
+def first_deposit_paid_subquery(account_ids=None):
+    """The paid amounts as a subquery (columns account_id, paid), to outer-join: of every sub-account, or only of
+    `account_ids` (a scoped subquery of ids), so that a street's list sums its own entries, not the county's."""
+    stmt = _paid_select()
+    if account_ids is not None:
+        stmt = stmt.where(LedgerEntry.account_id.in_(account_ids))
+    return stmt.subquery()
 
 
 def first_deposit_paid(subaccount_ids) -> dict[int, int]:
@@ -137,7 +141,7 @@ def my_subaccounts(scope: Scope) -> list[HouseholdSubAccounts]:
     officials)."""
     require_household_bound(scope)
     households = db.session.scalars(
-        scope.select(Household)
+        scope.select(Household).where(Household.id.in_(scope.owned_household_ids))  # a tenant's are not theirs
         .options(joinedload(Household.building), joinedload(Household.unit), joinedload(Household.compound))
         .order_by(Household.compound_id, Household.id)
     ).all()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pm.services.imports.layout import NO, OWNER_SEPARATORS, YES
@@ -68,13 +68,23 @@ def integer(value: Any) -> int | None:
 
 
 def area(value: Any) -> Decimal:
-    """An exact area by the registry's one rule (floats from Excel through their shortest repr)."""
+    """An exact area by the registry's one rule (floats from Excel through their shortest repr). A huge number
+    ("1e99", forty digits) is "too large" before any rounding, which would overflow the decimal context."""
     if is_blank(value):
         raise CellError(E_REQUIRED)
+    raw = repr(value) if isinstance(value, float) else str(value).strip()
+    try:
+        number = Decimal(raw) if not isinstance(value, bool) else None
+    except (InvalidOperation, ValueError):
+        number = None
+    if number is not None and number.is_finite() and number > areas.AREA_MAX:  # (comparing needs no rounding)
+        raise CellError(areas.E_TOO_LARGE)
     try:
         return areas.exact_area(value)
     except areas.AreaError as err:
         raise CellError(E_NOT_NUMBER if err.msgid == areas.E_NOT_NUMBER else err.msgid) from None
+    except ArithmeticError:  # an exponent or precision the decimal context cannot round (e.g. "1e-999999")
+        raise CellError(E_NOT_NUMBER) from None
 
 
 def choice(value: Any, yes: str, no: str, message: str) -> bool | None:

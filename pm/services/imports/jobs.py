@@ -12,17 +12,23 @@ from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
 from pm.access import Scope, authorise, scope_for
-from pm.errors import DomainError, Forbidden
+from pm.errors import Conflict, DomainError, Forbidden
 from pm.extensions import db
 from pm.models import Compound, ImportJob, ImportStatus, User
 from pm.services import audit
+from pm.services.imports import preview, slots
 from pm.services.imports.messages import (
     E_NOT_SUPPORTED,
     E_XLS,
     M_CANNOT_STORE,
     M_FAILED,
     M_FILE_MISSING,
+    M_NOT_PLANNED,
+    M_NOT_YOURS,
+    M_PLAN_EXPIRED,
+    M_REGISTRY_CHANGED,
     M_REJECTED,
+    M_SCOPE_CHANGED,
     M_UPLOADER_DISABLED,
     ImportRejected,
     sorted_errors,
@@ -51,8 +57,10 @@ def file_extension(filename: str | None) -> str:
     raise DomainError(E_NOT_SUPPORTED, field="file")
 
 
-def create_job(compound_id: int, upload: Any, *, scope: Scope, actor: User, upload_dir: str) -> ImportJob:
-    """Store an uploaded file for a compound in the user's scope and queue its import.
+def create_job(compound_id: int, upload: Any, *, scope: Scope, actor: User, upload_dir: str,
+               max_running: int) -> ImportJob:
+    """Store an uploaded file for a compound in the user's scope and queue its dry run, in one of the
+    max_running import slots (ImportsBusy when all are taken; the caller commits at once).
 
     The workbook is stored as uploaded (xlsx and csv are not the images and PDFs the shared store sniffs), under
     a random name, never the user's."""
@@ -74,6 +82,11 @@ def create_job(compound_id: int, upload: Any, *, scope: Scope, actor: User, uplo
     )
     db.session.add(job)
     db.session.flush()
+    try:
+        slots.acquire(job, limit=max_running, now=utcnow())
+    except slots.ImportsBusy:
+        os.remove(stored)
+        raise
     logger.info("import job %r queued by %r for %r", job.id, actor, compound)
     return job
 
@@ -94,30 +107,41 @@ def _reject(job: ImportJob, errors: list[dict]) -> None:
             message=M_REJECTED)
 
 
-def run_import(job: ImportJob, *, checkpoint: Callable[[], None], max_rows: int, max_bytes: int,
-               today: date | None = None) -> None:
-    """Validate the job's file, then write it (one transaction) or reject it; progress via checkpoint().
-
-    The job acts for its uploader, within the uploader's scope as it is when the job runs. checkpoint() is
-    called after job progress changes and before any registry data is written; the caller commits there.
-    When this returns the job is DONE or REJECTED and the caller commits once more.
-    """
-    today = today or local_today()
+def _context(job: ImportJob) -> tuple[User, Scope, Compound]:
+    """The job acts for its uploader, within the uploader's scope as it is now."""
     actor = job.user
     if not actor.is_active:
         raise Forbidden(M_UPLOADER_DISABLED)
     scope = scope_for(actor)
     authorise(scope, actor, "registry.import")
-    compound = scope.get(Compound, job.compound_id)
-    job.status = ImportStatus.VALIDATING
-    checkpoint()
+    return actor, scope, scope.get(Compound, job.compound_id)
+
+
+def _read(job: ImportJob, max_rows: int, max_bytes: int) -> dict | None:
+    """The stored file's tables, or None when the job ended (file gone: FAILED; unreadable: REJECTED)."""
     if not job.stored_path or not os.path.exists(job.stored_path):
         _finish(job, ImportStatus.FAILED, message=M_FILE_MISSING)
-        return
+        return None
     try:
-        tables = read_file(job.stored_path, max_rows=max_rows, max_bytes=max_bytes)
+        return read_file(job.stored_path, max_rows=max_rows, max_bytes=max_bytes)
     except ImportRejected as exc:
         _reject(job, exc.errors)
+        return None
+
+
+def run_dry_run(job: ImportJob, *, checkpoint: Callable[[], None], max_rows: int, max_bytes: int,
+                plan_ttl: timedelta, today: date | None = None, now: datetime | None = None) -> None:
+    """Read and validate the job's file and plan it against the registry, writing nothing to the registry.
+
+    Ends REJECTED (every error listed) or PLANNED: the plan (counts and changes), the registry's fingerprint,
+    the uploader's scope and an expiry are kept for the confirmation. checkpoint() is called after progress
+    changes; the caller commits there and once more at the end."""
+    today = today or local_today()
+    _actor, scope, compound = _context(job)
+    job.status = ImportStatus.VALIDATING
+    checkpoint()
+    tables = _read(job, max_rows, max_bytes)
+    if tables is None:
         return
     job.total_rows = sum(len(t.rows) for t in tables.values())
     checkpoint()
@@ -127,16 +151,67 @@ def run_import(job: ImportJob, *, checkpoint: Callable[[], None], max_rows: int,
         checkpoint()
 
     parsed, errors = parse(tables, today=today, progress=progress)
-    _plan, more = plan(parsed, load_snapshot(compound, scope), today=today)
+    snap = load_snapshot(compound, scope)
+    result, more = plan(parsed, snap, today=today)
     if errors or more:
         _reject(job, sorted_errors(errors + more))
         return
+    job.plan = preview.describe(result, parsed, snap, on=today)
+    job.fingerprint = preview.fingerprint(snap)
+    job.scope_key = preview.scope_key(job.user)
+    job.expires_at = (now or utcnow()) + plan_ttl
+    job.processed_rows = job.total_rows
+    job.status = ImportStatus.PLANNED
+
+
+def confirm(job_id: int, *, scope: Scope, actor: User, max_running: int, now: datetime | None = None) -> ImportJob:
+    """The uploader confirms a dry run: refused (Conflict) when it is not waiting for confirmation, has
+    expired, was made under another scope, or the registry changed since; another user's dry run is
+    Forbidden; ImportsBusy when every import slot is taken. The job is then CONFIRMED and holds a slot (the
+    caller commits at once and runs the write)."""
+    now = now or utcnow()
+    job = get_job(scope, actor, job_id)
+    if job.user_id != actor.id:
+        raise Forbidden(M_NOT_YOURS)
+    if job.status != ImportStatus.PLANNED:
+        raise Conflict(M_NOT_PLANNED)
+    if job.scope_key != preview.scope_key(actor):
+        raise Conflict(M_SCOPE_CHANGED)
+    if is_expired(job, now):
+        raise Conflict(M_PLAN_EXPIRED)
+    if preview.fingerprint(load_snapshot(scope.get(Compound, job.compound_id), scope)) != job.fingerprint:
+        raise Conflict(M_REGISTRY_CHANGED)
+    job.status = ImportStatus.CONFIRMED
+    job.confirmed_at = now
+    db.session.flush()
+    slots.acquire(job, limit=max_running, now=now)
+    return job
+
+
+def is_expired(job: ImportJob, now: datetime | None = None) -> bool:
+    """A plan past its expiry (the housekeeping then marks it EXPIRED)."""
+    return job.status == ImportStatus.PLANNED and (job.expires_at is None or (now or utcnow()) >= job.expires_at)
+
+
+def run_write(job: ImportJob, *, checkpoint: Callable[[], None], max_rows: int, max_bytes: int) -> None:
+    """Write a confirmed job (one transaction): read the file again, check the registry is still the one the
+    plan was made on (else EXPIRED, nothing written), plan for the plan's day and write exactly that."""
+    actor, scope, compound = _context(job)
     job.status = ImportStatus.WRITING
     checkpoint()
-    # From here on one transaction: re-plan on fresh data (someone may have edited meanwhile), then write.
-    result, errors = plan(parsed, load_snapshot(compound, scope), today=today)
-    if errors:
-        _reject(job, sorted_errors(errors))
+    # From here on one transaction: the fingerprint is checked on the data the write plans on.
+    tables = _read(job, max_rows, max_bytes)
+    if tables is None:
+        return
+    on = date.fromisoformat((job.plan or {}).get("on") or local_today().isoformat())
+    parsed, errors = parse(tables, today=on)
+    snap = load_snapshot(compound, scope)
+    if preview.fingerprint(snap) != job.fingerprint or preview.scope_key(actor) != job.scope_key:
+        _finish(job, ImportStatus.EXPIRED, message=M_REGISTRY_CHANGED)
+        return
+    result, more = plan(parsed, snap, today=on)
+    if errors or more:
+        _reject(job, sorted_errors(errors + more))
         return
     counts = apply_plan(result, compound, actor=actor)
     audit.record("registry.import", compound, actor=actor,
@@ -158,8 +233,8 @@ def error_count(job: ImportJob) -> int:
 
 
 def is_stalled(job: ImportJob, now: datetime | None = None) -> bool:
-    """An unfinished job this old was interrupted (its transaction was never committed)."""
-    return not job.is_finished and (now or utcnow()) - job.created_at > STALL_AFTER
+    """A running job this old was interrupted (its transaction was never committed)."""
+    return job.is_running and (now or utcnow()) - job.created_at > STALL_AFTER
 
 
 def job_status(job: ImportJob, now: datetime | None = None) -> dict[str, Any]:
@@ -172,7 +247,7 @@ def job_status(job: ImportJob, now: datetime | None = None) -> dict[str, Any]:
         "total_rows": job.total_rows,
         "counts": job.counts if job.status == ImportStatus.DONE else None,
         "error_count": error_count(job),
-        "finished": job.is_finished,
+        "finished": not job.is_running,  # (a plan waiting for confirmation is shown, not polled)
         "stalled": is_stalled(job, now),
     }
 

@@ -4,6 +4,8 @@
 #   (an empty slot for an owner without one) or none at all.
 # - sheet 楼栋 (optional): 楼栋 | 层数 | 电梯(有/无).
 # - sheet 说明: instructions, ignored by the importer.
+# - The template's example rows carry 示例 in an extra last column (示例) and are grey and italic; the importer
+#   skips every row marked so, and the 房屋 example by its content too (should the column be deleted).
 # A CSV file is the 房屋 sheet alone, in UTF-8 (with or without BOM) or GB18030 (Excel on Chinese Windows).
 from __future__ import annotations
 
@@ -34,6 +36,14 @@ LIMITS = {"building": 40, "unit": 40, "room": 20, "note": 200, "name": 64}
 OWNER_SEPARATORS = re.compile(r"[、,，;；]")
 YES, NO = "是", "否"
 HAS, HAS_NOT = "有", "无"
+EXAMPLE_COLUMN = ("example", "示例")  # optional in a file: a non-blank cell there marks a row as an example
+EXAMPLE_MARK = "示例（不会导入）"
+EXAMPLE_BUILDING = ["1号楼", 6, HAS_NOT]
+EXAMPLE_HOUSEHOLD = ["1号楼", "1单元", "101", 1, Decimal("65.32"), NO, "张三、李四", "13900000001、13900000002",
+                     "2010-05-01", ""]
+# The 房屋 example is also recognised by these cells (names and phones nobody really has together).
+EXAMPLE_KEYS = {"building": "1号楼", "unit": "1单元", "room": "101", "owners": "张三、李四",
+                "phones": "13900000001、13900000002"}
 
 HELP_LINES = [
     "小区台账导入说明",
@@ -50,26 +60,33 @@ HELP_LINES = [
     "8. 同一楼栋、单元、房号视为同一户：再次导入只更新有变化的楼层、面积、房改房、备注和业主，不会删除任何房屋。",
     "9. 任何一行有错误时整份文件都不会导入，页面会列出每处错误所在的工作表、行号、列和原因。",
     "10. 也可以上传只含“房屋”表的 CSV 文件（UTF-8 或 GBK 编码）。",
+    "11. 灰色斜体、最后一列标有“示例”的行只是填写示例，导入时一律忽略；可以删除，也可以保留。",
+    "12. 上传后先显示将要进行的修改（新建的房屋、面积和楼层的变化、结束和新登记的业主），确认后才会写入。",
 ]
 TEXT = "@"  # room numbers and phones stay text: Excel would drop a leading 0 or show 1.39E+10
-HOUSEHOLD_WIDTHS = {"area": 14, "owners": 20, "phones": 28, "registered_on": 14, "note": 24, "sold": 14}
+HOUSEHOLD_WIDTHS = {"example": 18, "area": 14, "owners": 20, "phones": 28, "registered_on": 14, "note": 24, "sold": 14}
 HOUSEHOLD_TEXT = {"building", "unit", "room", "owners", "phones", "note"}
 
 
-def registry_workbook(building_rows: list[list], household_rows: list[list]) -> bytes:
-    """The registry layout as xlsx bytes: 房屋, 楼栋 and 说明 sheets, banner headers, text columns, drop-downs."""
+def registry_workbook(building_rows: list[list], household_rows: list[list], *, examples: bool = False) -> bytes:
+    """The registry layout as xlsx bytes: 房屋, 楼栋 and 说明 sheets, banner headers, text columns, drop-downs.
+    With `examples`, each sheet starts with its example row, marked in an extra 示例 column, grey and italic."""
     keys = [key for key, _header in HOUSEHOLD_COLUMNS]
+    mark = [EXAMPLE_COLUMN[1]] if examples else []
     households = Sheet(
-        SHEET_HOUSEHOLDS, header=[header for _key, header in HOUSEHOLD_COLUMNS], rows=household_rows,
-        header_style=BANNER, freeze_header=True,
-        widths={i: HOUSEHOLD_WIDTHS.get(key, 12) for i, key in enumerate(keys)},
+        SHEET_HOUSEHOLDS, header=[header for _key, header in HOUSEHOLD_COLUMNS] + mark,
+        rows=([EXAMPLE_HOUSEHOLD + [EXAMPLE_MARK]] if examples else []) + household_rows,
+        header_style=BANNER, freeze_header=True, muted_rows=1 if examples else 0,
+        widths={i: HOUSEHOLD_WIDTHS.get(key, 12) for i, key in enumerate(keys + ["example"] * bool(examples))},
         formats={i: TEXT if key in HOUSEHOLD_TEXT else "0.00" for i, key in enumerate(keys)
                  if key in HOUSEHOLD_TEXT or key == "area"},
         choices={keys.index("sold"): [YES, NO]},
     )
     buildings = Sheet(
-        SHEET_BUILDINGS, header=[header for _key, header in BUILDING_COLUMNS], rows=building_rows,
-        header_style=BANNER, freeze_header=True, widths={0: 12, 1: 12, 2: 14}, formats={0: TEXT},
+        SHEET_BUILDINGS, header=[header for _key, header in BUILDING_COLUMNS] + mark,
+        rows=([EXAMPLE_BUILDING + [EXAMPLE_MARK]] if examples else []) + building_rows,
+        header_style=BANNER, freeze_header=True, muted_rows=1 if examples else 0,
+        widths={0: 12, 1: 12, 2: 14, **({3: 18} if examples else {})}, formats={0: TEXT},
         choices={2: [HAS, HAS_NOT]},
     )
     help_sheet = Sheet(SHEET_HELP, title_line=HELP_LINES[0], title_size=14, rows=[[line] for line in HELP_LINES[1:]],
@@ -78,9 +95,10 @@ def registry_workbook(building_rows: list[list], household_rows: list[list]) -> 
 
 
 def template_workbook() -> bytes:
-    """The empty template with one example row in each sheet."""
-    return registry_workbook(
-        [["1号楼", 6, HAS_NOT]],
-        [["1号楼", "1单元", "101", 1, Decimal("65.32"), NO, "张三、李四", "13900000001、13900000002",
-          "2010-05-01", ""]],
-    )
+    """The empty template: one example row in each sheet, marked as an example (never imported)."""
+    return registry_workbook([], [], examples=True)
+
+
+def is_example_content(cells: dict[str, str]) -> bool:
+    """Whether a 房屋 row (its cells as text, by column key) is the template's example, marked or not."""
+    return all(cells.get(key) == value for key, value in EXAMPLE_KEYS.items())

@@ -38,6 +38,7 @@ E_DEMOLISHED = N_("该房屋已灭失，不能修改")
 E_MISSING_HEADER = N_("缺少列“%(column)s”")
 E_DUP_HEADER = N_("列名重复：“%(column)s”")
 E_NO_ROWS = N_("文件中没有房屋数据")
+E_ONLY_EXAMPLES = N_("文件中只有模板的示例行（示例行不会导入），没有房屋数据")
 # File-level refusals come from the shared reader (pm.services.spreadsheets), with the same wording.
 E_TOO_MANY_ROWS = spreadsheets.E_TOO_MANY_ROWS
 E_MISSING_SHEET = spreadsheets.E_MISSING_SHEET
@@ -52,6 +53,11 @@ M_FILE_MISSING = N_("上传的文件已不存在，请重新上传")
 M_STALLED = N_("导入已中断（可能是服务重启），没有导入任何数据。请重新上传。")
 M_UPLOADER_DISABLED = N_("上传人的账号已停用，导入未执行")
 M_CANNOT_STORE = N_("服务器无法保存上传的文件，请稍后重试")
+M_NOT_YOURS = N_("只有上传人本人可以确认这次导入")
+M_NOT_PLANNED = N_("这次导入不在等待确认的状态，不能确认")
+M_PLAN_EXPIRED = N_("导入预览已过期，没有导入任何数据。请重新上传。")
+M_REGISTRY_CHANGED = N_("预览之后小区台账已被修改，预览已失效，没有导入任何数据。请重新上传以查看新的预览。")
+M_SCOPE_CHANGED = N_("您的账号权限在预览之后发生了变化，预览已失效。请重新上传。")
 
 
 def error(sheet: str | None, row: int | None, column: str | None, message: str, /, **params: Any) -> dict:

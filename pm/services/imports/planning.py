@@ -33,7 +33,7 @@ from pm.services.imports.validating import (
 
 COUNT_KEYS = (
     "buildings_created", "buildings_updated", "units_created", "households_created", "households_updated",
-    "households_unchanged", "owners_added", "owners_changed",
+    "households_unchanged", "owners_added", "owners_changed", "examples_skipped",
 )
 
 
@@ -85,14 +85,17 @@ def plan(parsed: Parsed, snap: Snapshot, *, today: date) -> tuple[Plan, list[dic
 
     for spec in parsed.households:
         key = (spec.building, spec.unit, spec.room)
+        row_errors: list[dict] = []  # every rule the row breaks, not only the first
         floors = floors_of(spec.building)
         if floors is not None and spec.floor > floors:
-            errors.append(error(htable.sheet, spec.row, htable.header("floor"), E_FLOOR_ABOVE, floors=floors))
-            continue
+            row_errors.append(error(htable.sheet, spec.row, htable.header("floor"), E_FLOOR_ABOVE, floors=floors))
         brec = snap.buildings.get(spec.building)
         unit_id = snap.units.get((brec.id, spec.unit)) if brec else None
         rec = snap.households.get((unit_id, spec.room)) if unit_id else None
         if rec is None:
+            errors.extend(row_errors)
+            if row_errors:
+                continue
             result.households_create.append(spec)
             c["households_created"] += 1
             if spec.owners:
@@ -110,18 +113,18 @@ def plan(parsed: Parsed, snap: Snapshot, *, today: date) -> tuple[Plan, list[dic
             if current:
                 latest = max(o.started_on for o in current)
                 if on < latest:
-                    errors.append(error(htable.sheet, spec.row, htable.header("registered_on"), E_OWNER_DATE_EARLY,
-                                        date=latest.isoformat()))
-                    continue
+                    row_errors.append(error(htable.sheet, spec.row, htable.header("registered_on"),
+                                            E_OWNER_DATE_EARLY, date=latest.isoformat()))
             else:
                 ended = snap.last_ended.get(rec.id)
                 if ended is not None and on < ended:
-                    errors.append(error(htable.sheet, spec.row, htable.header("registered_on"),
-                                        E_OWNER_DATE_AFTER_END, date=ended.isoformat()))
-                    continue
+                    row_errors.append(error(htable.sheet, spec.row, htable.header("registered_on"),
+                                            E_OWNER_DATE_AFTER_END, date=ended.isoformat()))
             owner_change = OwnerChange(rec.id, key, spec.owners, on, list(current))
         if (changes or owner_change) and rec.status == HouseholdStatus.DEMOLISHED:
-            errors.append(error(htable.sheet, spec.row, htable.header("room"), E_DEMOLISHED))
+            row_errors.append(error(htable.sheet, spec.row, htable.header("room"), E_DEMOLISHED))
+        if row_errors:
+            errors.extend(row_errors)
             continue
         if changes:
             result.households_update.append((rec.id, changes))
@@ -166,6 +169,7 @@ def plan(parsed: Parsed, snap: Snapshot, *, today: date) -> tuple[Plan, list[dic
     c["buildings_created"] = len(result.buildings_create)
     c["buildings_updated"] = len(result.buildings_update)
     c["units_created"] = len(result.units_create)
+    c["examples_skipped"] = parsed.example_rows
     result.counts = {key: c.get(key, 0) for key in COUNT_KEYS}
     return result, errors
 

@@ -8,9 +8,12 @@ from typing import Any
 
 from pm.services.imports.layout import (
     BUILDING_COLUMNS,
+    EXAMPLE_COLUMN,
+    EXAMPLE_KEYS,
     HOUSEHOLD_COLUMNS,
     SHEET_BUILDINGS,
     SHEET_HOUSEHOLDS,
+    is_example_content,
 )
 from pm.services.imports.messages import (
     E_DUP_HEADER,
@@ -19,7 +22,7 @@ from pm.services.imports.messages import (
     ImportRejected,
     error,
 )
-from pm.services.spreadsheets import SpreadsheetError, read_sheets
+from pm.services.spreadsheets import SpreadsheetError, cell_text, read_sheets
 
 HEADER_SCAN_ROWS = 10  # a title line or two above the header row is tolerated
 MAX_COLUMNS = 100  # cells further right are ignored
@@ -32,6 +35,7 @@ class Table:
     sheet: str
     columns: dict[str, tuple[int, str]]
     rows: list[tuple[int, tuple]] = field(default_factory=list)
+    examples: list[int] = field(default_factory=list)  # rows skipped as the template's examples
 
     def header(self, key: str) -> str:
         """The column's header as the file wrote it (errors name it so)."""
@@ -41,6 +45,14 @@ class Table:
         """The cell of a row in that column (None past the row's end)."""
         index = self.columns[key][0]
         return values[index] if index < len(values) else None
+
+    def is_example(self, values: tuple) -> bool:
+        """Marked in the 示例 column, or (房屋) the template's example row itself."""
+        if EXAMPLE_COLUMN[0] in self.columns and not is_blank(self.value(values, EXAMPLE_COLUMN[0])):
+            return True
+        if self.sheet != SHEET_HOUSEHOLDS:
+            return False
+        return is_example_content({key: cell_text(self.value(values, key)) for key in EXAMPLE_KEYS})
 
 
 def _norm_header(value: Any) -> str:
@@ -55,7 +67,7 @@ def is_blank(value: Any) -> bool:
 def find_table(sheet: str, rows: Iterable[tuple], columns: list[tuple[str, str]], max_rows: int,
                problems: list[dict]) -> Table | None:
     """Find the header row, map the columns, collect the non-blank data rows (numbered as Excel shows them)."""
-    wanted = {_norm_header(header): (key, header) for key, header in columns}
+    wanted = {_norm_header(header): (key, header) for key, header in [*columns, EXAMPLE_COLUMN]}
     markers = {_norm_header(columns[0][1]), _norm_header(columns[1][1])}
     iterator = iter(rows)
     scanned: list[tuple] = []
@@ -86,7 +98,7 @@ def find_table(sheet: str, rows: Iterable[tuple], columns: list[tuple[str, str]]
             bad = True
             continue
         mapping[key] = (index, str(raw).strip())
-    for key, header in columns:
+    for key, header in columns:  # (the 示例 column is optional)
         if key not in mapping:
             problems.append(error(sheet, header_row, header, E_MISSING_HEADER, column=header))
             bad = True
@@ -97,6 +109,9 @@ def find_table(sheet: str, rows: Iterable[tuple], columns: list[tuple[str, str]]
     for number, values in enumerate(iterator, start=header_row + 1):
         values = tuple(values)[:width]
         if all(is_blank(v) for v in values):
+            continue
+        if table.is_example(values):
+            table.examples.append(number)
             continue
         if len(table.rows) >= max_rows:
             problems.append(error(sheet, number, None, E_TOO_MANY_ROWS, max=max_rows))

@@ -28,6 +28,7 @@ from pm.services.imports.messages import (
     E_FLOORS_RANGE,
     E_HAS_NOT,
     E_NO_ROWS,
+    E_ONLY_EXAMPLES,
     E_PHONE_WITHOUT_NAME,
     E_REQUIRED,
     E_TOO_LONG,
@@ -79,6 +80,11 @@ class Parsed:
     building_table: Table | None
     household_table: Table
 
+    @property
+    def example_rows(self) -> int:
+        """Rows skipped as the template's examples (both sheets)."""
+        return len(self.household_table.examples) + len(self.building_table.examples if self.building_table else [])
+
 
 def _cells(table: Table, number: int, values: tuple, parsers: list[tuple[str, Callable[[Any], Any]]],
            errors: list[dict]) -> tuple[dict[str, Any], bool]:
@@ -101,13 +107,14 @@ def _building(table: Table, number: int, values: tuple, errors: list[dict]) -> B
         ("floors", cells.integer),
         ("elevator", lambda v: cells.choice(v, HAS, HAS_NOT, E_HAS_NOT)),
     ], errors)
-    if ok and parsed["floors"] is not None and not (FLOORS_MIN <= parsed["floors"] <= FLOORS_MAX):
+    if parsed.get("floors") is not None and not (FLOORS_MIN <= parsed["floors"] <= FLOORS_MAX):
         errors.append(error(table.sheet, number, table.header("floors"), E_FLOORS_RANGE))
         ok = False
     return BuildingSpec(number, parsed["building"], parsed["floors"], parsed["elevator"]) if ok else None
 
 
 def _phone(raw: str) -> str | None:
+    """A phone by the shared rule (pm.services.text), normalised; None when it breaks the rule."""
     try:
         return check_phone(raw)
     except DomainError:
@@ -115,46 +122,52 @@ def _phone(raw: str) -> str | None:
 
 
 def _owners(table: Table, number: int, values: tuple, errors: list[dict]) -> tuple[list, bool] | None:
-    """(name, phone) pairs of the 业主姓名 and 业主电话 cells, and whether phones were given; None if bad."""
+    """(name, phone) pairs of the 业主姓名 and 业主电话 cells, and whether phones were given; None if bad.
+    Every problem of the two cells is reported, not only the first."""
     names_header, phones_header = table.header("owners"), table.header("phones")
-    names = cells.split(cells.text(table.value(values, "owners")), keep_empty=False)
-    phones_text = cells.text(table.value(values, "phones"))
+    try:
+        names = cells.split(cells.text(table.value(values, "owners")), keep_empty=False)
+        phones_text = cells.text(table.value(values, "phones"))
+    except CellError as exc:  # (not text at all; cannot happen with the reader's types, kept for safety)
+        errors.append(error(table.sheet, number, names_header, exc.message, **exc.params))
+        return None
     phones_raw = cells.split(phones_text, keep_empty=True)
-    if not names:
-        if phones_text:
-            errors.append(error(table.sheet, number, phones_header, E_PHONE_WITHOUT_NAME))
-            return None
-        return [], False
     ok = True
+    if not names and phones_text:
+        errors.append(error(table.sheet, number, phones_header, E_PHONE_WITHOUT_NAME))
+        ok = False
     for name in names:
         if len(name) > LIMITS["name"]:
             errors.append(error(table.sheet, number, names_header, E_TOO_LONG, max=LIMITS["name"]))
             ok = False
-    phones: list[str | None] = [None] * len(names)
-    if phones_text:
-        if len(phones_raw) != len(names):
-            errors.append(error(table.sheet, number, phones_header, E_COUNT_MISMATCH,
-                                phones=len(phones_raw), names=len(names)))
-            return None
-        for i, raw in enumerate(phones_raw):
-            if raw:
-                phones[i] = _phone(raw)
-                if phones[i] is None:
-                    errors.append(error(table.sheet, number, phones_header, E_BAD_PHONE, phone=raw))
-                    ok = False
-    if not ok:
-        return None
+    if names and phones_text and len(phones_raw) != len(names):
+        errors.append(error(table.sheet, number, phones_header, E_COUNT_MISMATCH,
+                            phones=len(phones_raw), names=len(names)))
+        ok = False
+    phones: list[str | None] = [None] * max(len(names), len(phones_raw))
+    for i, raw in enumerate(phones_raw if phones_text else []):
+        if raw:
+            phones[i] = _phone(raw)
+            if phones[i] is None:
+                errors.append(error(table.sheet, number, phones_header, E_BAD_PHONE, phone=raw[:40]))
+                ok = False
     owners = list(zip(names, phones))
     seen = set()
     for name, phone in owners:
         if (name, phone) in seen:
             errors.append(error(table.sheet, number, names_header, E_DUP_OWNER, name=name))
-            return None
+            ok = False
+            break
         seen.add((name, phone))
+    if not ok:
+        return None
     return owners, bool(phones_text)
 
 
-def _household(table: Table, number: int, values: tuple, today: date, errors: list[dict]) -> HouseholdSpec | None:
+def _household(table: Table, number: int, values: tuple, today: date,
+               errors: list[dict]) -> tuple[HouseholdSpec | None, tuple[str, str, str] | None]:
+    """The row as a spec (None if any cell is bad: every bad cell is an error) and its (楼栋, 单元, 房号) key
+    whenever those three cells are good (so a duplicate room is reported even on an otherwise bad row)."""
     parsed, ok = _cells(table, number, values, [
         ("building", lambda v: cells.required_text(v, LIMITS["building"])),
         ("unit", lambda v: cells.required_text(v, LIMITS["unit"])),
@@ -173,13 +186,16 @@ def _household(table: Table, number: int, values: tuple, today: date, errors: li
             errors.append(error(table.sheet, number, table.header("floor"), E_FLOOR_RANGE))
             ok = False
     owners = _owners(table, number, values, errors)
+    key = None
+    if all(k in parsed for k in ("building", "unit", "room")):
+        key = (parsed["building"], parsed["unit"], parsed["room"])
     if owners is None or not ok:
-        return None
+        return None, key
     return HouseholdSpec(
         row=number, building=parsed["building"], unit=parsed["unit"], room=parsed["room"], floor=parsed["floor"],
         area=parsed["area"], sold=bool(parsed["sold"]), owners=owners[0], has_phones=owners[1],
         registered_on=parsed["registered_on"], note=parsed["note"],
-    )
+    ), key
 
 
 def parse(tables: dict[str, Table], *, today: date,
@@ -208,20 +224,19 @@ def parse(tables: dict[str, Table], *, today: date,
 
     htable = tables[SHEET_HOUSEHOLDS]
     if not htable.rows:
-        errors.append(error(htable.sheet, None, None, E_NO_ROWS))
+        errors.append(error(htable.sheet, None, None, E_ONLY_EXAMPLES if htable.examples else E_NO_ROWS))
     households: list[HouseholdSpec] = []
     seen: dict[tuple[str, str, str], int] = {}
     for number, values in htable.rows:
-        spec = _household(htable, number, values, today, errors)
+        spec, key = _household(htable, number, values, today, errors)
         tick()
-        if spec is None:
-            continue
-        key = (spec.building, spec.unit, spec.room)
-        if key in seen:
+        if key is not None and key in seen:
             errors.append(error(htable.sheet, number, htable.header("room"), E_DUP_ROOM, first=seen[key]))
             continue
-        seen[key] = number
-        households.append(spec)
+        if key is not None:
+            seen[key] = number
+        if spec is not None:
+            households.append(spec)
     if progress is not None:
         progress(done)
     return Parsed(buildings, households, btable, htable), errors

@@ -19,6 +19,7 @@ from pm.models import (
     Person,
     Relation,
     Residency,
+    Role,
     User,
 )
 from pm.services import audit
@@ -199,3 +200,13 @@ def person_page(scope: Scope, person_id: int, *, actor: User | None) -> PersonPa
         .order_by(Ownership.started_on)
     ))
     return PersonPage(person, ownerships)
+
+
+def shown_phone(scope: Scope, person: Person | None) -> str | None:
+    """A person's phone as the caller may see it: a resident (tenant, family) sees only their own; the owner's
+    and other residents' phones stay with officials and the owners of the home."""
+    if person is None:
+        return None
+    if scope.role == Role.RESIDENT and person.id != scope.user.person_id:
+        return None
+    return person.phone

@@ -4,7 +4,7 @@
 # matching row of a station before the LIMIT. This is the one list that does not use db.paginate.
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -25,10 +25,13 @@ from pm.models import (
 from pm.models.repairs import OPEN_STATUSES
 from pm.services.repairs.filing import enum_value
 from pm.services.text import N_
+from pm.timeutil import LOCAL_TZ
 
 STATION_ROLES = (Role.STATION_MANAGER, Role.STATION_STAFF)
 TO_RATE = "to_rate"  # completed requests the user filed, waiting for their rating
-STATUS_FILTERS = ("open", "all", TO_RATE, *(s.value for s in RepairStatus))
+STATUS_FILTERS = ("open", "all", "waiting", TO_RATE, *(s.value for s in RepairStatus))
+# 待派单: filed or accepted, nobody sent yet.
+WAITING_STATUSES = (RepairStatus.SUBMITTED, RepairStatus.ACCEPTED)
 
 LIST_OPTIONS = (
     joinedload(RepairRequest.compound),
@@ -68,10 +71,12 @@ def own_station(scope: Scope) -> int | None:
 
 def queue_stmt(scope: Scope, *, now: datetime, station_id: int | None = None, compound_id: int | None = None,
                status: str | None = None, urgency: str | None = None, category: str | None = None,
-               overdue: bool = False, assignee_id: int | None = None, q: str | None = None):
+               overdue: bool = False, assignee_id: int | None = None, q: str | None = None,
+               created_on: date | None = None):
     """The scoped queue: open requests by default, most urgent and nearest deadline first (no eager loads:
     fetch a page with queue_page). A station user always sees their own station's queue. A resident's own list is
-    open before closed, newest first; status "to_rate" is what the user filed that waits for their rating."""
+    open before closed, newest first; status "to_rate" is what the user filed that waits for their rating.
+    `created_on`: filed on that Beijing day."""
     stmt = scope.select(RepairRequest)
     station_id = own_station(scope) or station_id
     if station_id is not None:
@@ -83,6 +88,8 @@ def queue_stmt(scope: Scope, *, now: datetime, station_id: int | None = None, co
     elif status == TO_RATE:
         stmt = stmt.where(RepairRequest.status == RepairStatus.COMPLETED,
                           RepairRequest.filer_user_id == (scope.user.id if scope.user is not None else -1))
+    elif status == "waiting":
+        stmt = stmt.where(RepairRequest.status.in_(WAITING_STATUSES))
     elif status != "all":
         stmt = stmt.where(RepairRequest.status == enum_value(RepairStatus, status, "status", N_("状态无效")))
     if urgency:
@@ -93,6 +100,9 @@ def queue_stmt(scope: Scope, *, now: datetime, station_id: int | None = None, co
         stmt = stmt.where(overdue_clause(now))
     if assignee_id is not None:
         stmt = stmt.where(RepairRequest.assignee_id == assignee_id)
+    if created_on is not None:
+        start = datetime.combine(created_on, time(0), tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+        stmt = stmt.where(RepairRequest.submitted_at >= start, RepairRequest.submitted_at < start + timedelta(days=1))
     q = (q or "").strip()
     if q:
         if q.lstrip("#").isdigit() and len(q) <= 9:

@@ -5,13 +5,15 @@ import logging
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from pm.access import Scope, require
 from pm.errors import Conflict, DomainError, Forbidden, NotFound
 from pm.extensions import db
-from pm.models import Role, Station, Team, TeamKind, User
+from pm.models import Role, Station, Team, TeamKind, User, WorkLog
 from pm.services import audit
 from pm.services.labels import label
 
@@ -45,16 +47,41 @@ def station_for(user: User, scope: Scope, station_id: int) -> Station:
     return station
 
 
-def stations_in_area(scope: Scope) -> list[Station]:
+def station_without_log(day: date):
+    """SQL condition: no team of the station has written a work log for `day`."""
+    return ~exists().where(WorkLog.station_id == Station.id, WorkLog.log_on == day)
+
+
+def team_without_log(day: date):
+    """SQL condition: the team has written no work log for `day`."""
+    return ~exists().where(WorkLog.team_id == Team.id, WorkLog.log_on == day)
+
+
+def stations_in_area_stmt(scope: Scope, *, without_log_on: date | None = None):
+    """SELECT of the stations an official oversees (optionally those without any work log on a day), by name."""
+    stmt = scope.select(Station).where(Station.id.in_(scope.within_stations))
+    if without_log_on is not None:
+        stmt = stmt.where(station_without_log(without_log_on))
+    return stmt.order_by(Station.name, Station.id)
+
+
+def stations_in_area(scope: Scope, *, without_log_on: date | None = None) -> list[Station]:
     """The stations an official oversees, by name."""
-    return list(db.session.scalars(
-        scope.select(Station).where(Station.id.in_(scope.within_stations)).order_by(Station.name)))
+    return list(db.session.scalars(stations_in_area_stmt(scope, without_log_on=without_log_on)))
 
 
-def teams_of(station: Station, scope: Scope) -> list[Team]:
+def teams_stmt(station: Station, scope: Scope, *, without_log_on: date | None = None):
+    """SELECT of the station's teams (optionally those without a work log on a day)."""
+    stmt = scope.select(Team).where(Team.station_id == station.id)
+    if without_log_on is not None:
+        stmt = stmt.where(team_without_log(without_log_on))
+    return stmt.order_by(Team.id)
+
+
+def teams_of(station: Station, scope: Scope, *, without_log_on: date | None = None) -> list[Team]:
     """The station's teams with their members."""
     return list(db.session.scalars(
-        scope.select(Team).options(selectinload(Team.members)).where(Team.station_id == station.id).order_by(Team.id)))
+        teams_stmt(station, scope, without_log_on=without_log_on).options(selectinload(Team.members))))
 
 
 def assignable_staff(station: Station, scope: Scope) -> list[User]:

@@ -167,7 +167,8 @@ def pay(account_id: int):
     def action():
         return payments.record_payment(
             acc, kind=form.kind.data, amount_fen=parse_yuan(form.amount.data), value_on=form.value_on.data,
-            memo=form.memo.data, key=payments.caller_key(current_user, "form", form.idempotency_key.data), actor=current_user, scope=scope)
+            memo=form.memo.data, key=payments.caller_key(current_user, "form", form.idempotency_key.data),
+            actor=current_user, scope=scope)
 
     return submit_form(form, action, done=_("已入账"), redirect_to=url_for("funds.subaccount", account_id=acc.id),
                        template="fund/ledger/pay.html", aliases={"amount_fen": "amount", "idempotency_key": "amount"},
