@@ -20,7 +20,7 @@ from pm.errors import register_errors
 from pm.extensions import api, babel, bootstrap, csrf, db, login_manager, migrate
 from pm.guards import clean_request_id, register_converters, register_guards
 from pm.services.accounts.sessions import load_login
-from pm.services.labels import label
+from pm.services.labels import label, place_label
 from pm.services.money import format_fen
 from pm.services.notifications import unread_count
 from pm.timeutil import to_local
@@ -155,6 +155,7 @@ def register_template_helpers(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "scope": current_scope,
             "label": label,
+            "place_label": place_label,
             "has_endpoint": lambda name: name in app.view_functions,
             "unread_notifications": _unread,
         }

@@ -24,6 +24,8 @@ from functools import cached_property
 from typing import Any, Callable
 
 from flask import g, has_request_context
+from flask_babel import gettext
+from flask_babel import lazy_pgettext as pgettext  # extracted with its context ("thing")
 from flask_login import current_user
 from sqlalchemy import Integer, Select, false, literal, or_, select
 
@@ -209,7 +211,7 @@ class Scope:
             stmt = stmt.options(*options)
         obj = db.session.scalar(stmt)
         if obj is None:
-            raise NotFound("%(what)s %(id)s 不存在或不在您的权限范围内", what=model.__name__, id=ident)
+            raise NotFound("%(what)s（编号 %(id)s）不存在或不在您的权限范围内", what=noun(model), id=ident)
         return obj
 
     def contains(self, model: Any, ident: int | None) -> bool:
@@ -220,6 +222,43 @@ class Scope:
 
 
 RULES: dict[Any, Callable[[Scope], Any]] = {}
+
+# The word a user knows for each model, for "not found" messages (never the class name).
+NOUNS: dict[str, Any] = {
+    "ApiToken": pgettext("thing", "接口令牌"), "AuditLog": pgettext("thing", "操作记录"), "Ballot": pgettext("thing", "表决票"),
+    "BankImport": pgettext("thing", "银行流水导入"), "Building": pgettext("thing", "楼栋"),
+    "Community": pgettext("thing", "社区"), "Compound": pgettext("thing", "小区"), "County": pgettext("thing", "区县"),
+    "DeadlineRule": pgettext("thing", "时限规则"), "Decision": pgettext("thing", "表决"),
+    "DepositRate": pgettext("thing", "交存标准"), "ElectorateEntry": pgettext("thing", "表决名册条目"),
+    "Finding": pgettext("thing", "检查问题"), "FindingPhoto": pgettext("thing", "照片"),
+    "FundPolicy": pgettext("thing", "资金政策"), "Household": pgettext("thing", "房屋"),
+    "ImportJob": pgettext("thing", "导入任务"), "Inspection": pgettext("thing", "检查记录"),
+    "JobRun": pgettext("thing", "后台任务"), "LedgerEntry": pgettext("thing", "账目"),
+    "LoginSession": pgettext("thing", "登录会话"), "LoginThrottle": pgettext("thing", "登录记录"),
+    "Notification": pgettext("thing", "通知"), "Ownership": pgettext("thing", "产权登记"),
+    "PatrolCheckin": pgettext("thing", "巡查打卡"), "PatrolPoint": pgettext("thing", "巡查点"),
+    "PatrolRoute": pgettext("thing", "巡查路线"), "Person": pgettext("thing", "人员"),
+    "PlanDocument": pgettext("thing", "方案文件"), "PlanScope": pgettext("thing", "方案范围"),
+    "PlanShare": pgettext("thing", "分摊份额"), "PublicHousingTerms": pgettext("thing", "公房条款"),
+    "RectificationEvent": pgettext("thing", "整改记录"), "RectificationOrder": pgettext("thing", "整改单"),
+    "RectificationPhoto": pgettext("thing", "照片"), "RenovationItem": pgettext("thing", "改造项目"),
+    "RepairEvent": pgettext("thing", "工单记录"), "RepairPhoto": pgettext("thing", "照片"),
+    "RepairPortal": pgettext("thing", "报修页面"), "RepairRequest": pgettext("thing", "报修工单"),
+    "Residency": pgettext("thing", "居住登记"), "ReturnsDistribution": pgettext("thing", "收益分配"),
+    "Station": pgettext("thing", "服务站"), "StreetOffice": pgettext("thing", "街道"),
+    "SubAccount": pgettext("thing", "维修资金账户"), "Team": pgettext("thing", "班组"), "Unit": pgettext("thing", "单元"),
+    "UsePlan": pgettext("thing", "使用方案"), "User": pgettext("thing", "用户"),
+    "WorkCalendarDay": pgettext("thing", "工作日历"), "WorkLog": pgettext("thing", "工作日志"),
+    "WorkLogPhoto": pgettext("thing", "照片"),
+}
+
+
+def noun(model: Any) -> str:
+    """The user's word for a model (in the request's language); "记录" for one not listed."""
+    word = NOUNS.get(getattr(model, "__name__", ""))
+    if word is None:
+        return gettext("记录") if has_request_context() else "记录"
+    return str(word)
 
 
 def register_rules(rules: dict[Any, Callable[[Scope], Any]]) -> None:

@@ -13,7 +13,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, missing, validat
 from webargs.flaskparser import FlaskParser, is_json_request
 
 import pm.blueprints.apimessages  # noqa: F401  (Chinese default messages)
-from pm.access import Scope
+from pm.access import Scope, noun
 from pm.errors import DomainError, NotFound, envelope
 from pm.extensions import db
 from pm.services.accounts.tokens import user_for_token
@@ -90,7 +90,7 @@ def get_in_scope(model: Any, ident: int, *, field: str | None = None, options: t
     """Load one row in the API user's scope, or 404 (naming the body field the id came from, if any)."""
     try:
         if not 1 <= int(ident) <= MAX_ID:
-            raise NotFound(gettext("%(what)s %(id)s 不存在或不在您的权限范围内", what=model.__name__, id=ident))
+            raise NotFound("%(what)s（编号 %(id)s）不存在或不在您的权限范围内", what=noun(model), id=ident)
         return api_scope().get(model, ident, options=options)
     except NotFound as err:
         if field:

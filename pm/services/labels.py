@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from enum import Enum
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from pm.models import (
@@ -224,3 +225,16 @@ def register_vocabulary(name: str, labels: Mapping[str, object]) -> None:
     if name in _VOCABULARIES:
         raise ValueError(f"vocabulary {name!r} is already registered")
     _VOCABULARIES[name] = dict(labels)
+
+
+def place_label(node) -> str:
+    """A community or compound named so that two of the same name can be told apart: "育才社区（东城街道）",
+    "幸福小区（育才社区，东城街道）" (in English "Xingfu (Yucai, Dongcheng)"). Names are data, never translated."""
+    community = getattr(node, "community", None)
+    if community is not None:  # a compound
+        return gettext("%(name)s（%(community)s，%(street)s）", name=node.name, community=community.name,
+                       street=community.street.name)
+    street = getattr(node, "street", None)
+    if street is not None:  # a community
+        return gettext("%(name)s（%(street)s）", name=node.name, street=street.name)
+    return node.name

@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from pm.access import SYSTEM
@@ -72,7 +72,7 @@ def _door_list(items, doors, limit: int = 30) -> str:
     names = [doors[s.subaccount.household_id] for s in items[:limit]]
     more = len(items) - len(names)
     text = "、".join(names)
-    return text + (gettext("等，共 %(n)s 户", n=len(items)) if more > 0 else "")
+    return text + (ngettext("等，共 %(num)d 户", "等，共 %(num)d 户", len(items)) if more > 0 else "")
 
 
 def low_balance(now: datetime) -> dict[str, int]:
@@ -86,7 +86,7 @@ def low_balance(now: datetime) -> dict[str, int]:
         owner_body=lambda s: gettext(
             "%(holder)s余额 %(balance)s 元，首期交存额 %(due)s 元。", holder=s.holder_label,
             balance=yuan(s.subaccount.balance_fen), due=yuan(s.due_fen)),
-        summary_title=lambda items: gettext("本小区有 %(n)s 户维修资金余额低于首期交存额的 30%%", n=len(items)),
+        summary_title=lambda items: ngettext("本小区有 %(num)d 户维修资金余额低于首期交存额的 30%%", "本小区有 %(num)d 户维修资金余额低于首期交存额的 30%%", len(items)),
         summary_body=lambda items, doors: _door_list(items, doors),
     )
 
@@ -102,8 +102,9 @@ def unpaid_first_deposit(now: datetime) -> dict[str, int]:
         owner_body=lambda s: gettext(
             "%(holder)s首期应交 %(due)s 元，已交 %(paid)s 元，尚欠 %(unpaid)s 元。", holder=s.holder_label,
             due=yuan(s.due_fen), paid=yuan(s.paid_fen), unpaid=yuan(s.unpaid_fen)),
-        summary_title=lambda items: gettext(
-            "本小区有 %(n)s 户维修资金首期未交足，合计欠交 %(total)s 元", n=len(items),
+        summary_title=lambda items: ngettext(
+            "本小区有 %(num)d 户维修资金首期未交足，合计欠交 %(total)s 元",
+            "本小区有 %(num)d 户维修资金首期未交足，合计欠交 %(total)s 元", len(items),
             total=yuan(sum(s.unpaid_fen for s in items))),
         summary_body=lambda items, doors: _door_list(items, doors),
     )

@@ -17,6 +17,8 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
+from flask import session
+from flask_babel import ngettext, refresh
 
 from pm.models import Relation, Role
 from tests.factories import (
@@ -46,6 +48,25 @@ BRACE = re.compile(r"(?<!\{)\{(\w*)\}(?!\})")
 TYPED_VALUES = {"是", "否", "有", "无", "房屋", "楼栋"}
 
 
+class InContext(str):
+    """A msgid extracted with a context (pgettext): looked up in the catalogue under that context."""
+    context: str | None = None
+
+    def __eq__(self, other):
+        return str.__eq__(self, other) and getattr(other, "context", None) == self.context
+
+    def __hash__(self):
+        return hash((str(self), self.context))
+
+
+def _in_context(message: str, context: str | None):
+    if not context:
+        return message
+    keyed = InContext(message)
+    keyed.context = context
+    return keyed
+
+
 def _makefile_keywords() -> list[str]:
     """The -k keywords the Makefile's `messages` target passes to `pybabel extract`."""
     for line in (ROOT / "Makefile").read_text(encoding="utf-8").splitlines():
@@ -62,11 +83,13 @@ def _extracted_msgids() -> dict[str | tuple[str, ...], str]:
     keywords = dict(DEFAULT_KEYWORDS)
     keywords.update(parse_keywords(_makefile_keywords()))
     found: dict[str | tuple[str, ...], str] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    for filename, lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=keywords
     ):
         if isinstance(message, tuple):  # plural forms: (singular, plural)
             message = tuple(m for m in message if m is not None)
+        else:
+            message = _in_context(message, context)
         found.setdefault(message, f"{filename}:{lineno}")
     return found
 
@@ -114,7 +137,7 @@ def test_every_extracted_msgid_has_an_english_translation(catalog, extracted):
     problems = []
     for msgid, where in extracted.items():
         key = msgid[0] if isinstance(msgid, tuple) else msgid
-        message = catalog.get(key)
+        message = catalog.get(str(key), context=getattr(msgid, "context", None))
         if message is None:
             problems.append(f"{where}: missing from messages.po: {key!r}")
         elif message.fuzzy:
@@ -274,3 +297,41 @@ def test_error_page_in_english(client):
     resp = client.get("/no-such-page")
     assert resp.status_code == 404
     assert _han_outside_switch(resp.get_data(as_text=True)) == []
+
+
+COUNTED_PLURAL = re.compile(r"%\((?:n|num|count)\)[sd] (?:more )?(?:households|repairs|checkpoints|issues|owners|compounds)\b")
+
+
+def test_counts_of_things_use_plural_forms(catalog):
+    """"1 households" cannot happen: an English count of households, repairs, checkpoints or issues is an
+    ngettext entry with a singular form, never a plain msgstr."""
+    plain = [m.id for m in catalog if m.id and not m.pluralizable and isinstance(m.string, str)
+             and COUNTED_PLURAL.search(m.string)]
+    assert not plain, plain
+
+
+def test_one_household_is_singular(app):
+    """ngettext picks the English singular for one household and the plural for two."""
+    with app.test_request_context("/"):
+        session["lang"] = "en"
+        refresh()
+        assert ngettext("共 %(num)d 户", "共 %(num)d 户", 1) == "1 household"
+        assert ngettext("共 %(num)d 户", "共 %(num)d 户", 2) == "2 households"
+
+
+OWNER_PAGES = ["/repairs/", "/repairs/new", "/plans/", "/notifications/", "/plans/987654"]
+
+
+@pytest.mark.parametrize("path", OWNER_PAGES)
+def test_owner_pages_in_english(client, db, auth, path):
+    """An owner's phone pages (repairs, plans, bell, a missing plan's 404) in English, in large-text mode,
+    show no Chinese UI text and no internal class names."""
+    _ascii_world(db)
+    assert auth.login("owner1", PASSWORD).status_code == 302
+    _english(client)
+    client.post("/auth/text-size", data={"size": "large", "next": "/dashboard"})
+    resp = client.get(path)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code in (200, 404) and 'class="large-text"' in html
+    assert _han_outside_switch(html) == [], path
+    assert "UsePlan" not in html

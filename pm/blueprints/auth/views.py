@@ -102,6 +102,25 @@ def set_language(code: str):
     return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
 
 
+TEXT_SIZE_COOKIE = "pm_text"
+TEXT_SIZE_MAX_AGE = 5 * 365 * 24 * 3600  # a phone keeps its large text across logins and logouts
+
+
+@bp.route("/text-size", methods=["POST"])
+def set_text_size():
+    """大字模式: switch large text on or off for this browser (a cookie, kept across logins), then go back."""
+    size = request.form.get("size")
+    if size not in ("large", "normal"):
+        abort(400)
+    response = redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+    if size == "large":
+        response.set_cookie(TEXT_SIZE_COOKIE, "large", max_age=TEXT_SIZE_MAX_AGE, samesite="Lax", httponly=True,
+                            secure=request.is_secure)
+    else:
+        response.delete_cookie(TEXT_SIZE_COOKIE, samesite="Lax", httponly=True, secure=request.is_secure)
+    return response
+
+
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def password():

@@ -26,7 +26,7 @@ from pm.extensions import db
 from pm.models import ImportJob, ImportStatus
 from pm.services.imports import exporting, jobs, layout, preview
 from pm.services.imports.messages import M_STALLED
-from pm.services.labels import label
+from pm.services.labels import label, place_label
 from pm.tasks import imports as import_tasks
 from pm.transactions import commit_now
 
@@ -57,7 +57,7 @@ def _max_size() -> str:
 def _forms(scope, form: ImportForm | None = None) -> tuple[ImportForm, ExportForm]:
     """Both forms with the compounds of the user's scope as choices."""
     compounds = jobs.importable_compounds(scope)
-    choices = [(c.id, f"{c.community.name} · {c.name}") for c in compounds]
+    choices = [(c.id, place_label(c)) for c in compounds]
     form = form or ImportForm()
     form.compound_id.choices = choices
     export_form = ExportForm(formdata=None)

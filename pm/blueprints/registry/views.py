@@ -49,6 +49,7 @@ def compound(compound_id: int):
     page = compounds.overview(current_scope(), compound_id, actor=current_user)
     return render_template(
         "registry/compound.html", c=page.compound, buildings=page.buildings, stats=page.stats, stations=page.stations,
+        registered=page.registered,
         item_form=RenovationItemForm(),
     )
 

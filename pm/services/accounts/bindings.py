@@ -19,6 +19,7 @@ from pm.models import (
     User,
 )
 from pm.models.accounts import BINDING
+from pm.services.labels import place_label
 
 BINDING_MODELS = {
     "county_id": County,
@@ -77,6 +78,10 @@ def bindable_nodes(scope: Scope) -> list[tuple[str, int, str]]:
     out = []
     for column in NODE_COLUMNS:
         model = BINDING_MODELS[column]
+        if column in ("community_id", "compound_id"):  # same names recur: say the street (and community)
+            nodes = db.session.scalars(select(model).where(model.id.in_(within[column])).order_by(model.name))
+            out.extend((column, node.id, place_label(node)) for node in nodes)
+            continue
         rows = db.session.execute(select(model.id, model.name).where(model.id.in_(within[column])).order_by(model.name))
         out.extend((column, node_id, name) for node_id, name in rows)
     return out

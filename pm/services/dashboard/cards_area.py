@@ -3,6 +3,7 @@ and orders, stations without logs, inspections due, fund arrears and low account
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from pm.access import OFFICIALS_ABOVE_STATION
 from pm.models import OrderStatus, PlanStatus, Role
@@ -64,7 +65,7 @@ def area_inspections(home: Home) -> Card:
     links = [Link(_("记录检查"), "inspections.new")] if home.user.role in AREA else []
     return Card(_("本周督查"), key="area_inspections", figures=[
         Figure(_("本周未检查的小区"), due.due, "dashboard.inspections_due", tone="warn", key="inspections_due",
-               note=_("共 %(n)s 个小区", n=due.compounds)),
+               note=ngettext("共 %(num)d 个小区", "共 %(num)d 个小区", due.compounds)),
     ], links=links)
 
 
@@ -78,7 +79,7 @@ def area_fund(home: Home) -> Card:
     return Card(_("维修资金"), key="area_fund", chart=chart, chart_caption=_("分户账余额构成"), figures=[
         Figure(_("首期欠缴"), fund.arrears, "funds.arrears", tone="warn", key="arrears"),
         Figure(_("余额不足30%"), fund.low, "funds.replenishment", tone="alert", key="low_balance",
-               note=_("共 %(n)s 户", n=fund.accounts)),
+               note=ngettext("共 %(num)d 户", "共 %(num)d 户", fund.accounts)),
     ])
 
 

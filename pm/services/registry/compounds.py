@@ -164,6 +164,13 @@ class CompoundOverview:
     stats: dict[int, BuildingStats]
     stations: list[Station]
 
+    @property
+    def registered(self) -> BuildingStats:
+        """All registered households of the compound (after an import too): how many and their total area."""
+        areas = [s.area_m2 for s in self.stats.values() if s.area_m2 is not None]
+        return BuildingStats(sum(s.households for s in self.stats.values()), sum(areas) if areas else None,
+                             sum(s.units for s in self.stats.values()))
+
 
 def overview(scope: Scope, compound_id: int, *, actor: User | None) -> CompoundOverview:
     """A compound with its buildings (households, area and units of each) and its stations, for registry viewers."""

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
@@ -45,7 +46,7 @@ from pm.services.fund import (
     returns,
     subaccounts,
 )
-from pm.services.labels import label, label_of
+from pm.services.labels import label, label_of, place_label
 from pm.services.money import format_fen, parse_yuan
 from pm.timeutil import local_today
 
@@ -199,7 +200,7 @@ def bank_import():
     require(current_user, "fund.cashier")
     scope = current_scope()
     form = BankImportForm()
-    form.compound_id.choices = options((c.id, c.name) for c in overview.compounds_in_scope(scope))
+    form.compound_id.choices = options((c.id, place_label(c)) for c in overview.compounds_in_scope(scope))
     problems = []
     if form.validate_on_submit():
         compound = scope.get(Compound, form.compound_id.data)
@@ -242,7 +243,7 @@ def _rate_form(rate: DepositRate | None):
     require(current_user, "fund.rates")
     scope = current_scope()
     form = RateForm(obj=rate)
-    form.compound_id.choices = options([(0, _("全县默认"))] + [(c.id, c.name)
+    form.compound_id.choices = options([(0, _("全县默认"))] + [(c.id, place_label(c))
                                                              for c in overview.compounds_in_scope(scope)])
     if request.method == "GET" and rate is not None:
         form.compound_id.data = rate.compound_id or 0
@@ -330,7 +331,7 @@ def open_subaccounts(compound_id: int):
     for h, reason in result.missing[:50]:
         flash(_("未开户：%(place)s（%(reason)s）", place=h.label, reason=reason), "warning")
     if len(result.missing) > 50:
-        flash(_("另有 %(n)s 户未开户", n=len(result.missing) - 50), "warning")
+        flash(ngettext("另有 %(num)d 户未开户", "另有 %(num)d 户未开户", len(result.missing) - 50), "warning")
     return redirect(url_for("funds.index"))
 
 
@@ -352,7 +353,7 @@ def returns_page():
     scope = _viewer()
     form = ReturnsForm()
     compounds = overview.compounds_in_scope(scope)
-    form.compound_id.choices = options((c.id, c.name) for c in compounds)
+    form.compound_id.choices = options((c.id, place_label(c)) for c in compounds)
 
     def action():
         compound = scope.get(Compound, form.compound_id.data)
