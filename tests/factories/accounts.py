@@ -67,16 +67,23 @@ def make_user(role: Role | str, node, *, grants=None, **kw) -> User:
     return user
 
 
-def api_client(app, user: User):
-    """A test client whose requests carry a fresh bearer token of `user`.
-
-    Owners and residents cannot create tokens (accounts.tokens); their token is put in the database directly, so
-    the API's scoping for them is still tested (a defence in depth should one ever exist)."""
+def issue_token(user: User, name: str | None = None) -> tuple[ApiToken, str]:
+    """A bearer token of `user` and its raw value. Owners and residents cannot create tokens (accounts.tokens):
+    theirs is put in the database directly, so the API's scoping for them is still tested (a defence in depth
+    should one ever exist)."""
+    name = name or f"test{_n()}"
     if user.role in PERSON_ROLES:
         raw = PREFIX + secrets.token_urlsafe(32)
-        db.session.add(ApiToken(user_id=user.id, name=f"test{_n()}", token_hash=_token_hash(raw), prefix=raw[:10]))
-    else:
-        _token, raw = create_api_token(user, f"test{_n()}", scope=scope_for(user), actor=user)
+        token = ApiToken(user_id=user.id, name=name, token_hash=_token_hash(raw), prefix=raw[:10])
+        db.session.add(token)
+        db.session.flush()
+        return token, raw
+    return create_api_token(user, name, scope=scope_for(user), actor=user)
+
+
+def api_client(app, user: User):
+    """A test client whose requests carry a fresh bearer token of `user` (issue_token)."""
+    _token, raw = issue_token(user)
     db.session.commit()
     client = app.test_client()
 

@@ -36,18 +36,22 @@ def test_backfill_subject_and_done(app, db):
     migrate = app.extensions["migrate"]
     script = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
     before = script.get_revision("0013").down_revision  # whatever 0013 follows once re-chained
-    downgrade(revision=before)
-    with db.engine.begin() as conn:
-        assert "subject" not in {c["name"] for c in sa.inspect(conn).get_columns("notifications")}
-        conn.execute(sa.text("INSERT INTO notifications (user_id, kind, title, link, created_at) "
-                             "VALUES (:u, 'repair.new', 'x', :link, :at)"),
-                     {"u": owner.id, "link": f"/repairs/{rated.id}", "at": utcnow()})
-    upgrade(revision="0013")
-    db.session.expire_all()
-    notes = db.session.scalars(sa.select(Notification).order_by(Notification.id)).all()
-    by_subject = {n.subject: n for n in notes if n.kind == "repair.completed"}
-    assert set(by_subject) == {f"repair:{rated.id}", f"repair:{waiting.id}"}
-    assert by_subject[f"repair:{rated.id}"].done_at is not None and by_subject[f"repair:{rated.id}"].read_at
-    assert by_subject[f"repair:{waiting.id}"].done_at is None
-    others = [n.subject for n in notes if n.kind == "repair.new"]
-    assert len(others) == 3 and set(others) == {None}  # two sent at filing, one inserted: not to-dos
+    try:
+        downgrade(revision=before)
+        with db.engine.begin() as conn:
+            assert "subject" not in {c["name"] for c in sa.inspect(conn).get_columns("notifications")}
+            conn.execute(sa.text("INSERT INTO notifications (user_id, kind, title, link, created_at) "
+                                 "VALUES (:u, 'repair.new', 'x', :link, :at)"),
+                         {"u": owner.id, "link": f"/repairs/{rated.id}", "at": utcnow()})
+        upgrade(revision="0013")
+        db.session.expire_all()
+        notes = db.session.scalars(sa.select(Notification).order_by(Notification.id)).all()
+        by_subject = {n.subject: n for n in notes if n.kind == "repair.completed"}
+        assert set(by_subject) == {f"repair:{rated.id}", f"repair:{waiting.id}"}
+        assert by_subject[f"repair:{rated.id}"].done_at is not None and by_subject[f"repair:{rated.id}"].read_at
+        assert by_subject[f"repair:{waiting.id}"].done_at is None
+        others = [n.subject for n in notes if n.kind == "repair.new"]
+        assert len(others) == 3 and set(others) == {None}  # two sent at filing, one inserted: not to-dos
+    finally:
+        db.session.rollback()
+        upgrade()  # back to head: the migrations after 0013 (import slots, indexes) are this worker's schema too

@@ -214,4 +214,5 @@ def test_registry_labels_as_before(app):
     assert [label(m) for m in HouseholdStatus] == ["正常", "已灭失"]
     assert [label(m) for m in OwnershipEnd] == ["转让", "灭失", "登记更正"]
     assert [label(m) for m in Relation] == ["家庭成员", "租户", "其他"]
-    assert [label(m) for m in ImportStatus] == ["排队中", "校验中", "写入中", "已完成", "有错误，未导入", "失败，未导入"]
+    assert [label(m) for m in ImportStatus] == ["排队中", "校验中", "待确认（预览）", "已确认，排队写入", "写入中", "已完成",
+                                                "有错误，未导入", "失败，未导入", "预览失效，未导入"]

@@ -46,6 +46,7 @@ from pm.services.repairs import portal
 from pm.timeutil import local_today, utcnow
 from tests.conftest import IsolatedClient
 from tests.databases import testing_app
+from tests.factories.accounts import issue_token
 from tests.factories import (
     make_building,
     make_community,
@@ -189,7 +190,7 @@ class SecurityWorld:
             tokens = {}
             for username in PASSWORDS:
                 user = db.session.scalar(select(User).where(User.username == username))
-                token, tokens[username] = create_api_token(user, "security", scope=scope_for(user), actor=user)
+                token, tokens[username] = issue_token(user, "security")
                 # "last used" is recorded at most once a minute: dated ahead, no request of the suite writes it,
                 # so any commit during a sweep is the app's doing (see changed_tables).
                 token.last_used_at = utcnow() + timedelta(days=1)
