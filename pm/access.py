@@ -110,17 +110,19 @@ class Scope:
         return _none()
 
     @cached_property
-    def granted_compounds(self) -> Select:
+    def granted_compounds(self) -> list[int]:
         """Owners and residents: the compounds under the nodes their account was granted when the person claimed
         an invitation (the inviting official's scope). A person owning a home elsewhere does not see it through
-        this account until an official there invites them too."""
+        this account until an official there invites them too. Read once per scope into a list of ids: every
+        household, fund and repair query of the person nests it, and as a subquery it made those statements
+        deeper than SQLite's parser allows."""
         if self.user is None or self.role not in (Role.OWNER, Role.RESIDENT):
-            return _none()
+            return []
 
         def granted(column):
             return select(column).where(AccountGrant.user_id == self.user.id, column.is_not(None))
 
-        return select(Compound.id).where(or_(
+        return list(db.session.scalars(select(Compound.id).where(or_(
             Compound.id.in_(granted(AccountGrant.compound_id)),
             Compound.community_id.in_(granted(AccountGrant.community_id)),
             Compound.community_id.in_(select(Community.id).where(or_(
@@ -130,7 +132,7 @@ class Scope:
             ))),
             Compound.id.in_(select(station_compounds.c.compound_id).where(
                 station_compounds.c.station_id.in_(granted(AccountGrant.station_id)))),
-        ))
+        ))))
 
     def _owned(self) -> Select:
         return select(Ownership.household_id).join(Household, Household.id == Ownership.household_id).where(

@@ -1,13 +1,14 @@
 """The operations of the app, read from its URL map, and the URL of one with a side's ids filled in."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from werkzeug.routing import Rule
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # Path variables that are not object ids: the value used for them on both sides.
-FIXED = {"code": "en", "action": "accept", "filename": None}
+FIXED = {"code": "en", "action": "accept", "filename": None, "step": "start"}
 # Files served from a package: one file that exists, per endpoint.
 FILES = {"static": "css/pm.css", "bootstrap.static": "css/bootstrap.min.css",
          "apidocs.asset": "swagger-ui.css"}
@@ -60,7 +61,5 @@ def url_for_side(op: Operation, ids: dict, year: int, kinds: dict[str, str] | No
             value = ids[kinds.get(name, name)]
             if override is not None and name not in ("kind", "token"):
                 value = override
-        path = path.replace(f"<{name}>", str(value))
-        for converter in ("int", "path", "string"):
-            path = path.replace(f"<{converter}:{name}>", str(value))
+        path = re.sub(rf"<(?:[^<>:]+:)?{name}>", lambda _m, v=str(value): v, path)  # any converter: int, any(...)
     return path

@@ -16,7 +16,7 @@ from tests.security.expectations import EXPECTATIONS, KNOWN_DEVIATIONS, KNOWN_RO
 from tests.security.routes import Operation, operations, url_for_side
 from tests.security.world import ANONYMOUS, FOREIGN_MARK, FOREIGN_PHONE, MISSING_ID, ROLES
 
-NOT_OBJECT_IDS = {"year", "filename", "code", "action", "kind", "token"}
+NOT_OBJECT_IDS = {"year", "filename", "code", "action", "kind", "token", "step"}
 REFUSED = {403, 404}
 
 
