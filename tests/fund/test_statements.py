@@ -244,7 +244,7 @@ def test_latest_movements_per_account_in_one_query(world, count_queries):
         deposit(a1, 100 + i, date(Y, 1, 1 + i))
     db.session.commit()
     account_id, scope = a1.id, scope_for(world.users[Role.OWNER])
-    scope.user.person_id
+    scope.user.person_id, scope.granted_compounds  # the scope's own reads, once per request
     with count_queries() as counter:
         latest = subaccounts.latest_movements(scope, [account_id], per_subaccount=5)
     assert counter.count == 1
