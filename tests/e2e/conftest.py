@@ -1,11 +1,52 @@
-"""Fixtures shared by the browser tests: a headless Chromium page at phone width."""
+"""Shared by the browser tests: a headless Chromium page at phone width, the real app on a copy of the migrated
+SQLite template served on a free localhost port, and logging in through the login form."""
 from __future__ import annotations
 
 import os
+import shutil
+import threading
+from contextlib import contextmanager
 
 import pytest
+from werkzeug.serving import make_server
+
+from pm import create_app
+from pm.extensions import db
+from tests.factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+def e2e_app(sqlite_template, tmp_path):
+    """The app with CSRF on, on its own copy of the migrated SQLite template."""
+    path = tmp_path / "e2e.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    return create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", INSTANCE_DIR=str(tmp_path),
+                      UPLOAD_DIR=str(tmp_path / "uploads"), WTF_CSRF_ENABLED=True)
+
+
+@contextmanager
+def serving(app):
+    """Serve `app` on a free localhost port in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+def login(page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Log in through the form and wait for the home page."""
+    page.goto(f"{base}/auth/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#submit")
+    page.wait_for_url(f"{base}/dashboard")
 
 
 @pytest.fixture

@@ -2,28 +2,19 @@
 rating (CSS-only radio buttons) and sees it saved; the station prints the work order. No horizontal overflow."""
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from datetime import timedelta
 
 import pytest
-from werkzeug.serving import make_server
 
-from pm import create_app
 from pm.access import scope_for
 from pm.extensions import db
 from pm.models import Role
 from pm.services.repairs import filing, workflow
 from pm.timeutil import utcnow
+from tests.e2e.conftest import e2e_app, login, serving
+from tests.factories.repairs import repair_world
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.e2e
-
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("CI"):
-        raise RuntimeError("CI needs Debian's chromium (installed by .ci/run)")
-    pytest.skip("chromium not installed", allow_module_level=True)
+pytestmark = pytest.mark.e2e  # the page fixture skips without chromium (and fails on CI)
 
 
 def by(user):
@@ -33,13 +24,8 @@ def by(user):
 @pytest.fixture
 def live_server(sqlite_template, tmp_path):
     """The real app on a free localhost port, with a completed repair of the owner's home waiting for a rating."""
-    path = tmp_path / "e2e.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", INSTANCE_DIR=str(tmp_path),
-                     UPLOAD_DIR=str(tmp_path / "uploads"), WTF_CSRF_ENABLED=True)
+    app = e2e_app(sqlite_template, tmp_path)
     with app.app_context():
-        from tests.factories.repairs import repair_world
-
         w = repair_world()
         w.stations["a"].phone = "0371-66668888"
         owner, staff = w.users[Role.OWNER], w.users[Role.STATION_STAFF]
@@ -52,22 +38,8 @@ def live_server(sqlite_template, tmp_path):
         db.session.commit()
         request_id = req.id
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", request_id
-    server.shutdown()
-    thread.join(5)
-    with app.app_context():
-        db.engine.dispose()
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/auth/login")
-    page.fill("#username", username)
-    page.fill("#password", "correct horse battery")
-    page.click("#submit")
-    page.wait_for_url(f"{base}/dashboard")
+    with serving(app) as base:
+        yield base, request_id
 
 
 def _no_overflow(page):
@@ -76,7 +48,7 @@ def _no_overflow(page):
 
 def test_resident_rates_with_stars_and_station_prints_work_order(live_server, page, tmp_path):
     base, request_id = live_server
-    _login(page, base, "owner")
+    login(page, base, "owner")
     page.goto(f"{base}/repairs/")
     page.click("#to-rate-banner")
     page.wait_for_url(f"{base}/repairs/?status=to_rate")
@@ -97,7 +69,7 @@ def test_resident_rates_with_stars_and_station_prints_work_order(live_server, pa
     page.screenshot(path=str(tmp_path / "bell.png"), full_page=True)
     page.click("form[action='/auth/logout'] button") if page.locator("form[action='/auth/logout'] button").is_visible() \
         else page.context.clear_cookies()
-    _login(page, base, "staff")
+    login(page, base, "staff")
     page.goto(f"{base}/repairs/{request_id}")
     _no_overflow(page)
     page.screenshot(path=str(tmp_path / "station-request.png"), full_page=True)

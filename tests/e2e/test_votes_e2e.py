@@ -2,15 +2,10 @@
 gets a receipt; the tally's bars and the committee's list of households that have not voted fit 390 px."""
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from datetime import date, timedelta
 
 import pytest
-from werkzeug.serving import make_server
 
-from pm import create_app
 from pm.access import SYSTEM, scope_for
 from pm.extensions import db
 from pm.models import Role
@@ -18,25 +13,17 @@ from pm.models.fund import PlanStatus
 from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import CONFIRMATIONS
 from pm.timeutil import local_today
-from tests.factories import PASSWORD, make_owner, make_person, make_world
+from tests.e2e.conftest import e2e_app, login, serving
+from tests.factories import make_owner, make_person, make_world
 from tests.factories.fund import deposit, open_account
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.e2e
-
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("CI"):
-        raise RuntimeError("CI needs Debian's chromium (installed by .ci/run)")
-    pytest.skip("chromium not installed", allow_module_level=True)
+pytestmark = pytest.mark.e2e  # the page fixture skips without chromium (and fails on CI)
 
 
 @pytest.fixture
 def voting_server(sqlite_template, tmp_path):
     """The real app on a free localhost port with the two-street world and a plan in voting over compound a1."""
-    path = tmp_path / "e2e.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", INSTANCE_DIR=str(tmp_path),
-                     UPLOAD_DIR=str(tmp_path / "uploads"), WTF_CSRF_ENABLED=True)
+    app = e2e_app(sqlite_template, tmp_path)
     with app.app_context():
         world = make_world()
         make_owner(world.households["a"][1], make_person(name="二号业主", phone="13900000002"))
@@ -53,22 +40,8 @@ def voting_server(sqlite_template, tmp_path):
         db.session.commit()
         plan_id = plan.id
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", plan_id
-    server.shutdown()
-    thread.join(5)
-    with app.app_context():
-        db.engine.dispose()
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/auth/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(f"{base}/dashboard")
+    with serving(app) as base:
+        yield base, plan_id
 
 
 def _fits(page) -> bool:
@@ -79,7 +52,7 @@ def test_owner_votes_with_confirmation_and_receipt(voting_server, page, tmp_path
     """Vote page → 同意 → confirmation (nothing recorded yet) → 确认投票 → receipt, then the tally and the
     committee's list of households that have not voted: every page fits 390 px."""
     base, plan_id = voting_server
-    _login(page, base, "owner")
+    login(page, base, "owner")
     page.goto(f"{base}/plans/{plan_id}/vote")
     assert page.locator("[data-field=my_share]").first.is_visible() and _fits(page)
     page.screenshot(path=str(tmp_path / "vote.png"), full_page=True)
@@ -110,7 +83,7 @@ def test_owner_votes_with_confirmation_and_receipt(voting_server, page, tmp_path
     page.screenshot(path=str(tmp_path / "vote-en.png"), full_page=True)
     # The committee's door-to-door list shows the other owner's phone as a link and fits 390 px.
     page.context.clear_cookies()
-    _login(page, base, "committee")
+    login(page, base, "committee")
     page.goto(f"{base}/plans/{plan_id}/unvoted")
     assert page.locator("a[href='tel:13900000002']").is_visible() and _fits(page)
     assert "1号楼1单元101" not in page.locator("#unvoted").inner_text()
