@@ -101,3 +101,4 @@ from pm.models.votes import (  # noqa: F401
     ElectorateEntry,
     VoteChoice,
 )
+from pm.models.inspections import RectificationDeadline  # noqa: F401,E402
