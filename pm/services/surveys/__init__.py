@@ -95,3 +95,28 @@ def satisfaction(compound_ids: list[int], month: Month) -> dict[int, Satisfactio
     return {compound_id: Satisfaction(score=score_of(int(points or 0), int(answers or 0)),
                                       responses=int(responses or 0), households=int(households or 0))
             for compound_id, households, responses, points, answers in db.session.execute(stmt)}
+
+
+def survey_results(survey_ids: list[int]) -> dict[int, Satisfaction]:
+    """survey id → Satisfaction (for lists of surveys of several months); one SQL statement."""
+    ids = sorted({int(i) for i in survey_ids})
+    if not ids:
+        return {}
+    homes = (select(Household.compound_id.label("compound_id"), func.count(Household.id).label("n"))
+             .where(Household.compound_id.in_(select(Survey.compound_id).where(Survey.id.in_(ids))),
+                    Household.status == HouseholdStatus.ACTIVE)
+             .group_by(Household.compound_id).subquery("homes"))
+    answered = (select(SurveyResponse.survey_id.label("survey_id"),
+                       func.count(func.distinct(SurveyResponse.id)).label("responses"),
+                       func.coalesce(func.sum(SurveyAnswer.value - 1), 0).label("points"),
+                       func.count(SurveyAnswer.id).label("answers"))
+                .outerjoin(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+                .where(SurveyResponse.survey_id.in_(ids))
+                .group_by(SurveyResponse.survey_id).subquery("answered"))
+    stmt = (select(Survey.id, homes.c.n, answered.c.responses, answered.c.points, answered.c.answers)
+            .outerjoin(homes, homes.c.compound_id == Survey.compound_id)
+            .outerjoin(answered, answered.c.survey_id == Survey.id)
+            .where(Survey.id.in_(ids)))
+    return {survey_id: Satisfaction(score=score_of(int(points or 0), int(answers or 0)),
+                                    responses=int(responses or 0), households=int(households or 0))
+            for survey_id, households, responses, points, answers in db.session.execute(stmt)}
