@@ -361,4 +361,7 @@ EXPECTATIONS: dict[str, object] = {
     "POST surveys_api.SurveyClose": Write(),
     "GET surveys_api.Responses": Get(ABOVE | STATION | HOME),
     "POST surveys_api.Responses": Write(body={"household_id": "{household_id}", "answers": [5]}),
+    # -- job runs (定时任务运行记录) -----------------------------------------------------------------------------------
+    "GET jobs.runs": Get(frozenset({"county"})),
+    "GET jobs_api.JobRuns": Get(frozenset({"county"})),
 }
