@@ -35,6 +35,9 @@ def _parse_at(value: str | None) -> datetime:
         raise click.BadParameter(f"无法识别的时间 {value!r}，请用 ISO 格式，如 2026-03-01T03:00") from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=LOCAL_TZ)  # operators type Beijing time
+    if at > utcnow():
+        # Running a future period now would claim it, and the real run at its time would then be skipped.
+        raise click.BadParameter(f"时间 {value} 在将来：任务只能按现在或过去的时间运行", param_hint="--at")
     return at
 
 

@@ -97,6 +97,43 @@ class Monthly:
 
 
 @dataclass(frozen=True)
+class Weekly:
+    """Every week on `weekday` (0 = Monday) at hour:minute Beijing time; the period is the local ISO week the run
+    belongs to ("2026-W48"). A job about the week before (e.g. a Monday reminder) reads the week before its `now`."""
+
+    weekday: int
+    hour: int
+    minute: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.weekday <= 6:
+            raise ValueError("weekday is 0 (Monday) to 6 (Sunday)")
+
+    def trigger(self) -> CronTrigger:
+        return CronTrigger(day_of_week=self.weekday, hour=self.hour, minute=self.minute, timezone=LOCAL_TZ)
+
+    @staticmethod
+    def week_key(day: date) -> str:
+        year, week, _weekday = day.isocalendar()
+        return f"{year:04d}-W{week:02d}"
+
+    def period(self, at: datetime) -> str:
+        return self.week_key(to_local(at).date())
+
+    def recent(self, now: datetime, count: int) -> list[tuple[str, datetime]]:
+        """The last `count` (period, fire time) pairs at or before now, oldest first."""
+        today = to_local(now).date()
+        day = today - timedelta(days=(today.weekday() - self.weekday) % 7)
+        if _local(day, self.hour, self.minute) > now:
+            day -= timedelta(days=7)
+        days = [day - timedelta(days=7 * i) for i in range(count)]
+        return [(self.week_key(d), _local(d, self.hour, self.minute)) for d in reversed(days)]
+
+    def describe(self) -> str:
+        return f"每周{'一二三四五六日'[self.weekday]} {self.hour:02d}:{self.minute:02d}（北京时间）"
+
+
+@dataclass(frozen=True)
 class EveryMinutes:
     """Every `minutes` minutes (a divisor of 60) on the clock; the period is the local slot (2026-03-01T10:15)."""
 
@@ -131,7 +168,7 @@ class JobSpec:
     """One periodic job: what runs, when, how late it may still start, what it does."""
 
     func: Callable[[datetime], dict[str, int]]
-    cadence: Daily | Monthly | EveryMinutes
+    cadence: Daily | Weekly | Monthly | EveryMinutes
     misfire_grace_time: int  # seconds; APScheduler's default of 1 s would silently skip a late run
     description: str
     catch_up: int = 1  # past periods without a run record that the scheduler runs when it starts
@@ -194,6 +231,12 @@ JOBS: tuple[JobSpec, ...] = (
         cadence=Daily(hour=3, minute=45),
         misfire_grace_time=6 * 3600,
         description="登录记录清理：删除结束或过期超过 30 天的登录会话，以及一天内没有失败的登录限速记录",
+    ),
+    JobSpec(
+        func=inspections.remind_weekly_inspections,
+        cadence=Weekly(weekday=0, hour=8),
+        misfire_grace_time=24 * 3600,
+        description="街道每周督查提醒：上一个自然周（ISO 周）没有街道每周督查记录的街道，提醒其街道干部",
     ),
 )
 

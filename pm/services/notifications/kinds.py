@@ -26,6 +26,8 @@ register_vocabulary("notification_kind", {
     "plan.voting": _l("请投票"),
     "plan.emergency": _l("应急使用维修资金"),
     "plan.charged": _l("维修资金分摊列支"),
+    "survey.open": _l("请参加满意度测评"),
+    "inspection.weekly_missing": _l("上周未督查"),
 })
 
 
