@@ -60,6 +60,7 @@ CREDIT_KINDS = frozenset(
 )
 DEBIT_KINDS = frozenset({EntryKind.CHARGE, EntryKind.REFUND})
 DEPOSIT_KINDS = frozenset({EntryKind.FIRST_DEPOSIT, EntryKind.BACK_PAYMENT, EntryKind.REPLENISHMENT})
+FIRST_DEPOSIT_KINDS = (EntryKind.FIRST_DEPOSIT, EntryKind.BACK_PAYMENT)  # what pays the first deposit due (首期)
 
 
 class SubAccount(db.Model):
@@ -84,6 +85,9 @@ class SubAccount(db.Model):
     balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     # 首期应交: floor area × the deposit standard (or the sold-public-housing rule), fixed when the account opens.
     first_deposit_due_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # 首期已交: cached sum of the first deposits and back-payments net of their reversals, changed only by
+    # pm.services.fund.ledger with the entry (as balance_fen is), so that 追缴 counts need not read the ledger.
+    first_deposit_paid_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     rate_id: Mapped[int | None] = mapped_column(ForeignKey("deposit_rates.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from pm.extensions import db
 from pm.models import PlanStatus, Role, SubAccount, SubAccountStatus, UsePlan
@@ -27,13 +27,14 @@ class FundCounts:
 
 @fact("fund")
 def fund_counts(home: Home) -> FundCounts:
-    """The 追缴 and 续交 lists' sizes, and the open sub-accounts they are shares of (two statements)."""
-    arrears_count = arrears.arrears_count(home.scope)
+    """The 追缴 and 续交 lists' sizes, and the open sub-accounts they are shares of: one statement of conditional
+    counts over the open sub-accounts in scope with a first deposit due (追缴 reads the 首期已交 the ledger keeps on
+    each sub-account, not the ledger)."""
     due = SubAccount.first_deposit_due_fen
     row = db.session.execute(home.scope.filter(select(
-        count_if(SubAccount.balance_fen * 10 < due * 3), func.count()), SubAccount).where(
-        SubAccount.status == SubAccountStatus.OPEN, due.is_not(None))).one()
-    return FundCounts(arrears=arrears_count, low=int(row[0]), accounts=int(row[1]))
+        count_if(and_(*arrears.unpaid_terms())), count_if(SubAccount.balance_fen * 10 < due * 3), func.count()),
+        SubAccount).where(SubAccount.status == SubAccountStatus.OPEN, due.is_not(None))).one()
+    return FundCounts(arrears=int(row[0]), low=int(row[1]), accounts=int(row[2]))
 
 
 @fact("plans")

@@ -10,11 +10,7 @@ from pm.access import Scope
 from pm.extensions import db
 from pm.models import Building, Household, SubAccount, SubAccountStatus, Unit
 from pm.models.fund import Holder
-from pm.services.fund.subaccounts import (
-    WITH_HOUSEHOLD,
-    SubAccountSummary,
-    first_deposit_paid_subquery,
-)
+from pm.services.fund.subaccounts import WITH_HOUSEHOLD, SubAccountSummary
 from pm.services.money import format_fen
 from pm.services.spreadsheets import PLAIN, Sheet, write_xlsx
 
@@ -42,33 +38,26 @@ def _by_door(stmt, compound_id: int | None, building_id: int | None):
     return stmt
 
 
-def _unpaid(scope: Scope):
-    """The 追缴 condition: (the paid-amount subquery to outer-join, the paid expression, the WHERE terms)."""
-    paid = first_deposit_paid_subquery(None if scope.is_system else scope.filter(select(SubAccount.id), SubAccount))
-    paid_fen = func.coalesce(paid.c.paid, 0)
-    return paid, paid_fen, (SubAccount.status == SubAccountStatus.OPEN, SubAccount.first_deposit_due_fen.is_not(None),
-                            SubAccount.first_deposit_due_fen > paid_fen)
+def unpaid_terms():
+    """The 追缴 condition as WHERE terms: open, a first deposit due, and less paid than due (the cached 首期已交 the
+    ledger keeps on each sub-account, so no list or count reads the ledger)."""
+    return (SubAccount.status == SubAccountStatus.OPEN, SubAccount.first_deposit_due_fen.is_not(None),
+            SubAccount.first_deposit_due_fen > SubAccount.first_deposit_paid_fen)
 
 
 def arrears_select(scope: Scope, *, compound_id: int | None = None, building_id: int | None = None):
     """追缴: open sub-accounts whose first deposit is unpaid or partly paid; rows (subaccount, paid_fen, owed_fen).
 
     Paid = 首期 + 补交 net of their reversals (续交 does not count)."""
-    paid, paid_fen, where = _unpaid(scope)
+    paid_fen = SubAccount.first_deposit_paid_fen
     owed = (SubAccount.first_deposit_due_fen - paid_fen).label("owed_fen")
-    stmt = (
-        scope.filter(select(SubAccount, paid_fen.label("paid_fen"), owed), SubAccount)
-        .outerjoin(paid, paid.c.account_id == SubAccount.id)
-        .where(*where)
-    )
+    stmt = scope.filter(select(SubAccount, paid_fen.label("paid_fen"), owed), SubAccount).where(*unpaid_terms())
     return _by_door(stmt, compound_id, building_id)
 
 
 def arrears_count(scope: Scope) -> int:
     """How many rows arrears_select(scope) yields, counted without the joins to the door it is ordered by."""
-    paid, _paid_fen, where = _unpaid(scope)
-    return db.session.scalar(scope.filter(select(func.count(SubAccount.id)), SubAccount)
-                             .outerjoin(paid, paid.c.account_id == SubAccount.id).where(*where))
+    return db.session.scalar(scope.filter(select(func.count(SubAccount.id)), SubAccount).where(*unpaid_terms()))
 
 
 def replenishment_select(scope: Scope, *, compound_id: int | None = None, building_id: int | None = None):
