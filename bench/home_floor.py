@@ -48,12 +48,8 @@ def _area(compounds: str, communities: str, orders_where: str) -> list[str]:
 
 def _fund(compounds: str) -> list[str]:
     return [
-        "SELECT COUNT(*) FROM fund_accounts a LEFT JOIN (SELECT account_id, SUM(amount_fen) AS paid FROM ledger_entries"
-        " WHERE kind IN ('first_deposit', 'back_payment') AND account_id IN (SELECT id FROM fund_accounts"
-        f" WHERE compound_id IN ({compounds})) GROUP BY account_id) p ON p.account_id = a.id"
-        f" WHERE a.compound_id IN ({compounds}) AND a.status = 'open' AND a.first_deposit_due_fen IS NOT NULL"
-        " AND a.first_deposit_due_fen > COALESCE(p.paid, 0)",
-        "SELECT SUM(CASE WHEN balance_fen * 10 < first_deposit_due_fen * 3 THEN 1 ELSE 0 END), COUNT(*)"
+        "SELECT SUM(CASE WHEN first_deposit_due_fen > first_deposit_paid_fen THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN balance_fen * 10 < first_deposit_due_fen * 3 THEN 1 ELSE 0 END), COUNT(*)"
         f" FROM fund_accounts WHERE compound_id IN ({compounds}) AND status = 'open'"
         " AND first_deposit_due_fen IS NOT NULL",
     ]
@@ -103,7 +99,8 @@ FLOOR_SQL: dict[str, list[str]] = {
         " 'voting') GROUP BY status",
     ],
     "owner": [
-        _repairs(f"(filer_user_id = :user_id OR household_id IN ({MY_HOMES}))"),
+        _repairs(f"id IN (SELECT id FROM repair_requests WHERE filer_user_id = :user_id UNION"
+                 f" SELECT id FROM repair_requests WHERE household_id IN ({MY_HOMES}))"),
         "SELECT p.id, p.title FROM use_plans p JOIN decisions d ON d.id = p.decision_id WHERE p.status = 'voting'"
         f" AND d.status = 'open' AND EXISTS (SELECT 1 FROM decision_electorate e WHERE e.decision_id = d.id AND"
         f" e.household_id IN ({MY_HOMES}) AND NOT EXISTS (SELECT 1 FROM ballots b WHERE b.decision_id = d.id"
@@ -114,7 +111,8 @@ FLOOR_SQL: dict[str, list[str]] = {
         f"SELECT h.id, h.room_no FROM households h WHERE h.id IN ({MY_HOMES})",
     ],
     "resident": [
-        _repairs(f"(filer_user_id = :user_id OR household_id IN ({MY_PLACES}))"),
+        _repairs(f"id IN (SELECT id FROM repair_requests WHERE filer_user_id = :user_id UNION"
+                 f" SELECT id FROM repair_requests WHERE household_id IN ({MY_PLACES}))"),
         *NOTICES,
         f"SELECT h.id, h.room_no FROM households h WHERE h.id IN ({MY_PLACES})",
     ],

@@ -4,9 +4,9 @@ Against DATABASE_URL (SQLite under PM_INSTANCE_DIR by default). Applies the migr
 registry if the database is empty (as bench/city_seed.py does), then, once, adds a city's worth of work: four
 teams per station with 30 days of work logs (gaps included), --requests repair requests over a year (a few
 percent open, some overdue, some filed today, the demo staff member's jobs), rectification orders, inspections,
-a fund sub-account with a first deposit for every household (5% unpaid, 5% partly paid) and plans in publicity
-and voting. It then times, through the Flask test client (the whole Flask/SQLAlchemy/Jinja stack, one process,
-no network), each demo login's home page, and beside it the same figures computed by hand-written SQL behind a
+a fund sub-account with a first deposit for every household (5% unpaid, 5% partly paid; the cached 首期已交 set as
+the ledger sets it) and plans in publicity and voting. It then times, through the Flask test client (the whole
+Flask/SQLAlchemy/Jinja stack, one process, no network), each demo login's home page, and beside it the same figures computed by hand-written SQL behind a
 bare Flask route (no login, no ORM, no template): the floor. Prints p50/p95 in ms and SQL statements per page.
 Usage: see bench/README.md.
 """
@@ -147,11 +147,12 @@ def generate(requests: int, seed: int) -> None:
     print(f"  rectification orders {len(orders):,}, inspections {len(inspections):,}", file=sys.stderr)
 
     # A sub-account for every household: due 50 yuan/m²; 90% paid in full, 5% half, 5% nothing.
+    paid = ("CASE WHEN id % 20 = 0 THEN 0 WHEN id % 20 = 1 THEN CAST(area_m2 * 2500 AS INTEGER)"
+            " ELSE CAST(area_m2 * 5000 AS INTEGER) END")
     db.session.execute(text(
-        "INSERT INTO fund_accounts (household_id, compound_id, holder, status, balance_fen, first_deposit_due_fen,"
-        " opened_at) SELECT id, compound_id, 'owner', 'open', CASE WHEN id % 20 = 0 THEN 0 WHEN id % 20 = 1 THEN"
-        " CAST(area_m2 * 2500 AS INTEGER) ELSE CAST(area_m2 * 5000 AS INTEGER) END, CAST(area_m2 * 5000 AS INTEGER),"
-        " :now FROM households"), {"now": now})
+        "INSERT INTO fund_accounts (household_id, compound_id, holder, status, balance_fen, first_deposit_paid_fen,"
+        f" first_deposit_due_fen, opened_at) SELECT id, compound_id, 'owner', 'open', {paid}, {paid},"
+        " CAST(area_m2 * 5000 AS INTEGER), :now FROM households"), {"now": now})
     db.session.execute(text(
         "INSERT INTO ledger_entries (account_id, kind, amount_fen, balance_after_fen, created_at, value_on,"
         " source_type) SELECT id, 'first_deposit', balance_fen, balance_fen, :now, :day, 'manual'"

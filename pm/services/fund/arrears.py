@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from pm.access import Scope
 from pm.extensions import db
@@ -38,11 +38,23 @@ def _by_door(stmt, compound_id: int | None, building_id: int | None):
     return stmt
 
 
+def open_with_due_terms():
+    """WHERE terms: open sub-accounts with a first deposit due (the accounts 追缴 and 续交 are shares of)."""
+    return SubAccount.status == SubAccountStatus.OPEN, SubAccount.first_deposit_due_fen.is_not(None)
+
+
 def unpaid_terms():
     """The 追缴 condition as WHERE terms: open, a first deposit due, and less paid than due (the cached 首期已交 the
-    ledger keeps on each sub-account, so no list or count reads the ledger)."""
-    return (SubAccount.status == SubAccountStatus.OPEN, SubAccount.first_deposit_due_fen.is_not(None),
-            SubAccount.first_deposit_due_fen > SubAccount.first_deposit_paid_fen)
+    ledger keeps on each sub-account, so no list or count reads the ledger; the partial index
+    ix_fund_accounts_arrears holds exactly these rows)."""
+    return (*open_with_due_terms(), SubAccount.first_deposit_due_fen > SubAccount.first_deposit_paid_fen)
+
+
+def low_balance_terms():
+    """The 续交 condition as WHERE terms: open, a first deposit due, and balance × 10 < due × 3 (integers; the
+    constants are written into the SQL so that the partial index ix_fund_accounts_low can serve it)."""
+    return (*open_with_due_terms(),
+            SubAccount.balance_fen * literal_column("10") < SubAccount.first_deposit_due_fen * literal_column("3"))
 
 
 def arrears_select(scope: Scope, *, compound_id: int | None = None, building_id: int | None = None):
@@ -62,11 +74,7 @@ def arrears_count(scope: Scope) -> int:
 
 def replenishment_select(scope: Scope, *, compound_id: int | None = None, building_id: int | None = None):
     """续交: open sub-accounts whose balance is below 30% of the first deposit due (balance×10 < due×3, integers)."""
-    stmt = scope.select(SubAccount).where(
-        SubAccount.status == SubAccountStatus.OPEN, SubAccount.first_deposit_due_fen.is_not(None),
-        SubAccount.balance_fen * 10 < SubAccount.first_deposit_due_fen * 3,
-    )
-    return _by_door(stmt, compound_id, building_id)
+    return _by_door(scope.select(SubAccount).where(*low_balance_terms()), compound_id, building_id)
 
 
 def arrears_rows(scope: Scope, *, compound_id: int | None = None, building_id: int | None = None,
