@@ -86,9 +86,13 @@ class RepairRequest(db.Model):
         Index("ix_repair_requests_assignee_status", "assignee_id", "status"),
         Index("ix_repair_requests_phone_submitted", "filer_phone", "submitted_at"),
         Index("ix_repair_requests_ip_submitted", "filer_ip", "submitted_at"),
-        # The home pages' counts over an area: per compound, open requests by status, the last days' by filing time.
-        Index("ix_repair_requests_compound_status", "compound_id", "status"),
+        # The home pages' counts over an area, read from the indexes alone: open requests by status and compound
+        # (with the deadlines and the filer the counts test), the last days' requests per compound (a small area)
+        # or by filing time (a county's).
+        Index("ix_repair_requests_status_compound_due", "status", "compound_id", "completion_due_at", "response_due_at",
+              "onsite_due_at", "filer_user_id"),
         Index("ix_repair_requests_compound_submitted", "compound_id", "submitted_at"),
+        Index("ix_repair_requests_submitted_compound", "submitted_at", "compound_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), index=True)
