@@ -5,7 +5,7 @@ repair indexes by status and compound covering the deadlines and the filer the c
 and compound.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0016
 Create Date: 2026-11-29 23:00:00
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0011'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
