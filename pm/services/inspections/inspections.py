@@ -27,6 +27,7 @@ from pm.models import (
     User,
 )
 from pm.models.inspections import ITEMS_BY_CODE
+from pm.services.inspections.words import item_label
 from pm.services import audit, storage
 from pm.services.inspections.rectification import open_order
 from pm.services.inspections.rules import (
@@ -180,7 +181,7 @@ def add_finding(inspection: Inspection, actor: User, *, scope: Scope, item_code:
         Finding.inspection_id == inspection.id, Finding.item_code == item.code)), start=Decimal("0.00"))
     if already + points > item.max_points:
         raise DomainError("“%(item)s”满分 %(max)s 分，本次检查已扣 %(already)s 分，最多还能扣 %(left)s 分",
-                          field="deduction", item=gettext(item.name), max=item.max_points, already=already,
+                          field="deduction", item=item_label(item.code), max=item.max_points, already=already,
                           left=item.max_points - already)
     note = text(note, "note", N_("问题描述"))
     measure = text(measure, "measure", N_("整改要求"))
