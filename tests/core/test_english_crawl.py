@@ -40,12 +40,14 @@ from pm.models import (
     WorkLog,
 )
 from pm.models.fund import LedgerEntry
+from pm.services.fund import bank
+from tests.core.test_translations import TYPED_VALUES
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]+")
 HREF = re.compile(r'href="([^"]+)"')
 TAG = re.compile(r"<[^>]*>")
 MAX_PAGES = 150  # per role
-PER_PATTERN = 2  # URLs that differ only in their numbers: the first two are enough
+PER_PATTERN = 1  # URLs that differ only in their numbers and query values: the first one is enough
 # Links that are not pages to read: downloads, the API, logging out, printing and the language switch.
 SKIP = re.compile(r"^/(api/|files/|auth/logout|auth/lang)|/static/|\.(xlsx|pdf|png|jpe?g|svg|csv)(\?|$)|/export|/download"
                   r"|/template|/qr")
@@ -57,6 +59,7 @@ TYPED = (
     Person.name, User.display_name, Station.name, Station.operator, Team.name, DepositRate.name,
     RepairRequest.description, RepairRequest.location_note, RepairRequest.completion_note,
     RepairRequest.reject_reason, RepairRequest.rating_comment, RepairRequest.followup_note, RepairRequest.filer_name,
+    RepairEvent.note,
     WorkLog.content, PatrolRoute.name, PatrolPoint.name, PatrolCheckin.note,
     Inspection.target_name, Inspection.summary, Finding.note, RectificationOrder.responsible_name,
     RectificationOrder.problem, RectificationOrder.measure, RectificationEvent.note,
@@ -72,11 +75,9 @@ def _typed_runs(session) -> set[str]:
         for value in session.scalars(select(column).where(column.is_not(None)).distinct()):
             for run in HAN.findall(str(value)):
                 runs.update(run[:n] for n in range(1, len(run) + 1))
-    # A system-written repair note quotes what a user typed after a colon; RepairEvent notes are typed reasons.
-    for value in session.scalars(select(RepairEvent.note).where(RepairEvent.note.is_not(None)).distinct()):
-        for run in HAN.findall(value):
-            runs.update(run[:n] for n in range(1, len(run) + 1))
-    return runs
+    # The bank statement's column names, which its file must carry as written (listed on the import page).
+    quoted = {run for column in bank.BANK_COLUMNS for run in HAN.findall(column)}
+    return runs | TYPED_VALUES | quoted
 
 
 def _visible(page: str) -> str:
@@ -85,8 +86,11 @@ def _visible(page: str) -> str:
     return htmllib.unescape(page)
 
 
-def _pattern(path: str) -> str:
-    return re.sub(r"\d+", "#", path)
+def _pattern(link: str) -> str:
+    """/repairs/12?status=open → /repairs/#?status: numbers and query values do not make another kind of page."""
+    parts = urlsplit(link)
+    keys = sorted({pair.split("=")[0] for pair in parts.query.split("&") if pair})
+    return re.sub(r"\d+", "#", parts.path) + "?" + "&".join(keys)
 
 
 def _links(page: str, here: str) -> list[str]:
@@ -119,7 +123,7 @@ def crawl(client, start: str = "/dashboard", limit: int = MAX_PAGES):
             if link in seen:
                 continue
             seen.add(link)
-            key = _pattern(urlsplit(link).path)
+            key = _pattern(link)
             if per_pattern[key] >= PER_PATTERN:
                 continue
             per_pattern[key] += 1

@@ -56,7 +56,7 @@ def new():
     scope = current_scope()
     form = InspectionForm()
     form.level.choices = options((lv.value, label(lv)) for lv in levels_for(current_user))
-    form.target.choices = options((f"{kind.value}:{ident}", f"{label(kind)}：{name}")
+    form.target.choices = options((f"{kind.value}:{ident}", _("%(kind)s：%(name)s", kind=label(kind), name=name))
                                   for kind, ident, name in inspections.targets_for(current_user, scope))
     form.inspector_ids.choices = options((u.id, u.display_name) for u in inspections.colleagues(current_user, scope))
     if request.method == "GET":
