@@ -64,8 +64,11 @@ TYPED = (
     Inspection.target_name, Inspection.summary, Finding.note, RectificationOrder.responsible_name,
     RectificationOrder.problem, RectificationOrder.measure, RectificationEvent.note,
     UsePlan.title, UsePlan.shared_part, UsePlan.reason, UsePlan.contractor, UsePlan.rejected_reason,
-    PlanDocument.filename, LedgerEntry.memo,
+    PlanDocument.filename,
 )
+# Ledger memos people typed (the cashier, a bank statement's 备注, a reversal's reason, a demolition refund's note);
+# the system's own postings (plan charges, returns) carry no words of the platform in theirs.
+TYPED_MEMOS = ("manual", "bank_import", "reversal", "demolition", "demo")  # demo: what a cashier would type
 
 
 def _typed_runs(session) -> set[str]:
@@ -75,6 +78,11 @@ def _typed_runs(session) -> set[str]:
         for value in session.scalars(select(column).where(column.is_not(None)).distinct()):
             for run in HAN.findall(str(value)):
                 runs.update(run[:n] for n in range(1, len(run) + 1))
+    memos = select(LedgerEntry.memo).where(LedgerEntry.memo.is_not(None),
+                                           LedgerEntry.source_type.in_(TYPED_MEMOS)).distinct()
+    for value in session.scalars(memos):
+        for run in HAN.findall(value):
+            runs.update(run[:n] for n in range(1, len(run) + 1))
     # The bank statement's column names, which its file must carry as written (listed on the import page).
     quoted = {run for column in bank.BANK_COLUMNS for run in HAN.findall(column)}
     return runs | TYPED_VALUES | quoted
