@@ -13,7 +13,7 @@ from flask_babel import force_locale, gettext, ngettext
 
 from pm.services.labels import label, label_of, labelled_enum
 
-__all__ = ["Message", "message", "counted", "render", "stored", "platform_text", "event_note"]
+__all__ = ["Message", "counted", "render", "stored", "platform_text", "event_note"]
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,6 @@ class Message:
 
     def __str__(self) -> str:
         return render(self.as_json())
-
-
-def message(msgid: str, **params) -> Message:
-    """A message (mark `msgid` with N_ where it is written, unless it is a literal here)."""
-    return Message(msgid, params)
 
 
 def counted(singular: str, plural: str, num: int, **params) -> Message:
