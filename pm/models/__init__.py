@@ -101,3 +101,12 @@ from pm.models.votes import (  # noqa: F401
     ElectorateEntry,
     VoteChoice,
 )
+from pm.models.motions import (  # noqa: F401
+    Motion,
+    MotionAffected,
+    MotionCoefficient,
+    MotionKind,
+    MotionPolicy,
+    MotionShare,
+    MotionStatus,
+)
