@@ -13,12 +13,6 @@ from pm.services import votes
 from tests.votes.test_engine import T0, cast, flats, open_over
 
 
-@pytest.fixture
-def world(db):
-    from tests.factories import make_world
-    return make_world()
-
-
 def _four_votes(world, choice_of_first):
     homes = flats(world, 4)
     decision = open_over(world, [h for h, _ in homes], rule="rebuild")

@@ -8,7 +8,7 @@ engine (pm.services.votes).
 - workflow: publicity → voting → closed (the result published), cancel, ballots, tally with the consent rule;
 - policy: the county's settings; reads: the lists and the owner's dwellings.
 """
-from pm.services.motions.costs import CostRow, cost_table, my_rows, parse_coefficients  # noqa: F401
+from pm.services.motions.costs import CostRow, cost_table, my_rows, parse_coefficients, unit_households  # noqa: F401,E501
 from pm.services.motions.drafts import create_motion, load, set_affected, set_costs  # noqa: F401
 from pm.services.motions.policy import county_of, policy_for, set_policy  # noqa: F401
 from pm.services.motions.reads import (  # noqa: F401
