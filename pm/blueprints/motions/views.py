@@ -50,6 +50,8 @@ def _compounds(scope) -> list[Compound]:
 @login_required
 def new():
     """提出表决事项: choose the compound, then kind, title, text (and the unit for an elevator motion)."""
+    if not can(current_user, "motions.file"):
+        abort(403)
     scope = current_scope()
     raw = request.form.get("compound_id") or request.args.get("compound_id")
     compound = None
