@@ -10,6 +10,7 @@ from pm.extensions import db
 from pm.models import Role
 from pm.models.motions import MotionPolicy
 from pm.services import motions
+from pm.timeutil import local_today, utcnow
 from tests.factories.accounts import make_user
 from tests.factories.registry import make_household, make_owner, make_person, make_unit
 
@@ -55,5 +56,25 @@ def elevator_motion(w, unit, *, stage="voting", actor=None, total_fen=300_000, c
     if stage == "voting":
         motions.open_voting(motion, closes_on=DAY0 + timedelta(days=8 + voting_days), actor=actor, scope=scope,
                             now=T0 + timedelta(days=8))
+    db.session.commit()
+    return motion
+
+
+def live_elevator_motion(w, unit, *, affected=(), total_fen=300_000, coefficients=None):
+    """An elevator motion on `unit` in voting now (publicised 10 days ago, voting since yesterday, 10 days left),
+    for page and API tests that act at the real clock."""
+    actor = w.users[Role.COMMITTEE_MEMBER]
+    scope = scope_for(actor)
+    motion = motions.create_motion(w.compounds["a"][0], kind="elevator", title="加装电梯", body="一单元加装电梯",
+                                   unit_id=unit.id, actor=actor, scope=scope)
+    coefficients = coefficients or {1: "0.2", 2: "1", 3: "1.5"}
+    motions.set_costs(motion, total_cost_fen=total_fen, coefficients=coefficients.items(), actor=actor, scope=scope)
+    if affected:
+        motions.set_affected(motion, [h.id for h in affected], actor=actor, scope=scope)
+    now = utcnow()
+    motions.publish(motion, publicity_until=local_today(now - timedelta(days=9)), actor=actor, scope=scope,
+                    now=now - timedelta(days=10))
+    motions.open_voting(motion, closes_on=local_today(now) + timedelta(days=10), actor=actor, scope=scope,
+                        now=now - timedelta(days=1))
     db.session.commit()
     return motion
