@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from pm.access import can, current_scope
 from pm.blueprints.motions import voting
-from pm.blueprints.motions.common import labels, load_motion, tally_context
+from pm.blueprints.motions.common import form_id, labels, load_motion, tally_context
 from pm.blueprints.motions.forms import AffectedForm, CostForm, MotionForm, MotionTransitionForm, PolicyForm
 from pm.blueprints.fund.plans.forms import yuan_to_fen
 from pm.blueprints.webutil import errors_to_form, options, paginate
@@ -67,14 +67,14 @@ def new():
         (str(u.id), f"{u.building.name}{u.name}") for u in motions.units_of(compound.id, scope)])
     if form.validate_on_submit():
         try:
-            unit_id = int(form.unit_id.data) if form.unit_id.data else None
-            if form.kind.data != MotionKind.ELEVATOR.value:
-                unit_id = None
+            unit_id = None
+            if form.kind.data == MotionKind.ELEVATOR.value and form.unit_id.data:
+                unit_id = form_id(form.unit_id.data, field="unit_id")
             motion = motions.create_motion(compound, kind=form.kind.data, title=form.title.data, body=form.body.data,
                                            unit_id=unit_id, actor=current_user, scope=scope)
-        except (DomainError, ValueError) as err:
+        except DomainError as err:
             db.session.rollback()
-            errors_to_form(form, err if isinstance(err, DomainError) else DomainError("提交无效", field="unit_id"))
+            errors_to_form(form, err)
         else:
             flash(_("表决事项草稿已保存"), "success")
             return redirect(url_for("motions.show", motion_id=motion.id))

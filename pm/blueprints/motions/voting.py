@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pm.access import can, current_scope
-from pm.blueprints.motions.common import labels, load_motion
+from pm.blueprints.motions.common import form_id, labels, load_motion
 from pm.blueprints.motions.forms import BallotForm, PaperBallotForm
 from pm.blueprints.webutil import options
 from pm.errors import DomainError, Forbidden
@@ -42,7 +42,7 @@ def _chosen(motion: Motion, form: BallotForm) -> tuple[Household, VoteChoice]:
         raise DomainError("该事项不在表决期", field="motion_id")
     try:
         choice = VoteChoice(form.choice.data)
-        household_id = int(form.household_id.data)
+        household_id = form_id(form.household_id.data, field="household_id")
     except (TypeError, ValueError):
         raise DomainError("提交无效，请重试", field="choice") from None
     mine = {h.id: h for h in motions.my_households(motion, current_user)}
@@ -83,7 +83,7 @@ def vote_confirm(motion_id: int):
         flash(_("提交无效，请重试"), "danger")
         return redirect(url_for("motions.vote", motion_id=motion_id))
     try:
-        household = scope.get(Household, int(form.household_id.data))
+        household = scope.get(Household, form_id(form.household_id.data, field="household_id"))
         ballot = motions.cast_ballot(motion, household, form.choice.data, actor=current_user, scope=scope)
     except (DomainError, ValueError) as err:
         db.session.rollback()
@@ -144,8 +144,8 @@ def paper_ballots(motion_id: int):
         return redirect(url_for("motions.paper_ballots", motion_id=motion_id))
     hh_raw, _sep, person_raw = form.voter.data.partition(":")
     try:
-        household = scope.get(Household, int(hh_raw))
-        person = scope.get(Person, int(person_raw))
+        household = scope.get(Household, form_id(hh_raw, field="voter"))
+        person = scope.get(Person, form_id(person_raw, field="voter"))
         motions.cast_ballot(motion, household, form.choice.data, actor=current_user, scope=scope, person=person,
                             paper=True)
     except DomainError as err:
