@@ -283,3 +283,14 @@ def test_policy_is_set_by_the_county_only(world, db):
     with pytest.raises(Forbidden):
         motions.set_policy(world.county.id, affected_consent=False, cost_by_area=False, actor=street,
                            scope=scope_for(street))
+
+
+def test_a_ballot_on_another_decision_does_not_hide_a_motion_due(world, db):
+    """The vote engine's awaiting_ballot: a dwelling that voted on one decision still owes a ballot on another."""
+    unit, flats = owners_unit(world)
+    first = elevator_motion(world, unit)
+    second = elevator_motion(world, unit)
+    hh, owner = flats[0]
+    vote(first, hh, owner, "yes")
+    due = db.session.scalars(motions.motions_stmt(scope_for(owner), due_for=owner)).all()
+    assert [m.id for m in due] == [second.id]
