@@ -8,7 +8,7 @@ import re
 from sqlalchemy import func, select
 
 from pm.models import Role
-from pm.models.motions import Motion, MotionCoefficient
+from pm.models.motions import Motion, MotionCoefficient, MotionPolicy
 from pm.models.votes import Ballot
 from pm.services import motions
 from pm.services.money import format_fen
@@ -132,3 +132,27 @@ def test_index_queries_do_not_grow(world, db, client, auth, count_queries):
     with count_queries() as six:
         assert client.get("/motions/").status_code == 200
     assert six.count == one.count
+
+
+def test_show_page_queries_do_not_grow_with_the_unit(world, db, client, auth, count_queries):
+    small, _ = owners_unit(world, floors=3, per_floor=1, name="小单元")
+    large, _ = owners_unit(world, floors=3, per_floor=6, name="大单元")
+    a, b = live_elevator_motion(world, small), live_elevator_motion(world, large)
+    auth.login("committee")
+    client.get(f"/motions/{a.id}")
+    with count_queries() as few:
+        client.get(f"/motions/{a.id}")
+    with count_queries() as many:
+        assert client.get(f"/motions/{b.id}").status_code == 200
+    assert many.count == few.count
+
+
+def test_county_sets_the_policy_on_its_page(world, db, client, auth):
+    auth.login("county")
+    assert client.get("/motions/policy").status_code == 200
+    resp = client.post("/motions/policy", data={"affected_consent": "y"})
+    assert resp.status_code == 302
+    assert db.session.get(MotionPolicy, world.county.id).affected_consent is True
+    auth.logout()
+    auth.login("street")
+    assert client.get("/motions/policy").status_code == 403
