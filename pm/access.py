@@ -344,7 +344,7 @@ def authorise_in(scope: Scope, actor: User | None, capability: str, model: Any, 
 
 
 DOMAINS = ("registry", "accounts", "audit", "imports", "notifications", "fund", "votes", "repairs", "stations",
-           "inspections", "surveys", "jobs")
+           "inspections", "surveys", "jobs", "motions")
 
 
 def load_domain_rules() -> None:

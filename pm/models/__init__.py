@@ -103,3 +103,12 @@ from pm.models.votes import (  # noqa: F401
 )
 from pm.models.inspections import RectificationDeadline  # noqa: F401,E402
 from pm.models.surveys import Survey, SurveyAnswer, SurveyResponse, SurveyStatus  # noqa: F401,E402
+from pm.models.motions import (  # noqa: F401
+    Motion,
+    MotionAffected,
+    MotionCoefficient,
+    MotionKind,
+    MotionPolicy,
+    MotionShare,
+    MotionStatus,
+)

@@ -42,6 +42,7 @@ from pm.models import (
     Urgency,
     VoteChoice,
 )
+from pm.models.motions import MotionKind, MotionStatus
 
 # One dict per enum class: members of different StrEnums with the same value compare and hash equal
 # (RepairStatus.CLOSED == OrderStatus.CLOSED == "closed"), so they must never share one plain dict.
@@ -118,6 +119,13 @@ _BY_ENUM: dict[type[Enum], dict[Enum, object]] = {
     EventKind: {EventKind.OPENED: _l("下发"), EventKind.REPORTED: _l("报告整改完成"), EventKind.RETURNED: _l("复查退回"),
                 EventKind.CLOSED: _l("复查合格，闭合"), EventKind.ESCALATED: _l("逾期督办")},
     SurveyStatus: {SurveyStatus.OPEN: _l("测评中"), SurveyStatus.CLOSED: _l("已结束")},
+    # -- motions (业主表决事项) -------------------------------------------------------------------------
+    MotionKind: {MotionKind.ORDINARY: _l("一般事项（过半数）"), MotionKind.SPECIAL: _l("重大事项（四分之三以上）"),
+                 MotionKind.PROPERTY_SERVICE: _l("选聘或更换物业服务企业"),
+                 MotionKind.COMMON_INCOME: _l("利用共有部分经营及其收益"), MotionKind.ELEVATOR: _l("加装电梯（单元表决）")},
+    MotionStatus: {MotionStatus.DRAFT: _l("草稿"), MotionStatus.PUBLICITY: _l("公示中"),
+                   MotionStatus.VOTING: _l("表决中"), MotionStatus.CLOSED: _l("结果已公布"),
+                   MotionStatus.CANCELLED: _l("已撤销")},
 }
 
 # Coded vocabularies stored as plain strings (not enums): name → {code: label}.

@@ -37,6 +37,7 @@ from pm.models import (
 from pm.models.fund import DepositRate, LedgerEntry, SubAccount, UsePlan
 from pm.models.imports import ImportJob, ImportStatus
 from pm.models.votes import Ballot, Decision
+from pm.models.motions import Motion
 from pm.models.inspections import Inspection, RectificationOrder
 from pm.models.notifications import Notification
 from pm.models.repairs import PhotoStage, RepairPhoto, RepairRequest
@@ -154,6 +155,10 @@ def _side(county: County, upload_dir: Path) -> Side:
         "plan_id": _first(select(UsePlan.id).where(UsePlan.compound_id == compound.id).order_by(UsePlan.id)),
         "ballot_id": _first(select(Ballot.id).join(Decision, Decision.id == Ballot.decision_id)
                             .where(Decision.compound_id == compound.id).order_by(Ballot.id)),
+        "county_id": county.id,
+        "motion_id": _first(select(Motion.id).where(Motion.compound_id == compound.id).order_by(Motion.id)),
+        "motion_ballot_id": _first(select(Ballot.id).join(Motion, Motion.decision_id == Ballot.decision_id)
+                                   .where(Motion.compound_id == compound.id).order_by(Ballot.id)),
         "inspection_id": _first(select(Inspection.id).where(Inspection.station_id == station.id)),
         "order_id": _first(select(RectificationOrder.id).where(RectificationOrder.station_id == station.id)
                            .order_by(RectificationOrder.id)),

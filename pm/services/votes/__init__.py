@@ -16,6 +16,7 @@ from pm.services.votes.ballots import (  # noqa: F401
     my_households,
     owners_without_ballot,
 )
+from pm.services.votes.consent import Consent, consent  # noqa: F401
 from pm.services.votes.canvass import PaperEntry, Unvoted, paper_entries, unvoted  # noqa: F401
 from pm.services.votes.decisions import cancel_decision, close_decision, open_decision  # noqa: F401
 from pm.services.votes.progress import Bar, bars  # noqa: F401

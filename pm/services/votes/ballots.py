@@ -146,7 +146,10 @@ def awaiting_ballot(user: User) -> Select:
     unvoted = and_(
         ElectorateEntry.decision_id == Decision.id,
         ElectorateEntry.household_id.in_(mine),
-        ~exists().where(Ballot.decision_id == Decision.id, Ballot.household_id == ElectorateEntry.household_id),
+        # correlated on the electorate row (Decision is two levels up and would not correlate: a ballot on any
+        # other decision would hide this one)
+        ~exists().where(Ballot.decision_id == ElectorateEntry.decision_id,
+                        Ballot.household_id == ElectorateEntry.household_id),
         exists().where(Household.id == ElectorateEntry.household_id, Household.status == HouseholdStatus.ACTIVE),
     )
     return select(Decision.id).where(Decision.status == DecisionStatus.OPEN, exists().where(unvoted))

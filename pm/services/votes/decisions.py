@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import Select, func, insert, literal, select
@@ -18,6 +19,7 @@ from pm.models.votes import (
     VoteChoice,
 )
 from pm.services import audit
+from pm.services.votes.consent import consent as consent_of
 from pm.services.votes.rules import Rule, as_rule
 from pm.services.votes.tally import Tally, live_tally
 from pm.timeutil import local_today, utcnow
@@ -97,9 +99,12 @@ def close_decision(
     now: datetime | None = None,
     expect_pass: bool | None = None,
     field: str = "decision",
+    consent: Collection[int] | None = None,
 ) -> Tally:
     """Count and close: after the closing date, or earlier once every dwelling has voted. The outcome and the
-    final figures are stored. With expect_pass, a different outcome is refused and nothing changes."""
+    final figures are stored. With expect_pass, a different outcome is refused and nothing changes. With
+    consent (household ids; pm.services.votes.consent), a decision where any of those dwellings did not vote yes
+    is rejected even when the tally passes (no consent given: the tally alone decides, as always)."""
     _check_scope(scope, decision.compound_id)
     _lock(decision)
     if decision.status != DecisionStatus.OPEN:
@@ -109,11 +114,13 @@ def close_decision(
     if not (local_today(now) > decision.closes_on or result.everyone_voted):
         raise Conflict("表决期至 %(date)s，期满后（或全部业主投票后）方可结束表决", field=field,
                        date=decision.closes_on.isoformat())
-    if expect_pass is True and not result.passes:
+    agreed = consent_of(decision, consent) if consent is not None else None
+    passes = result.passes and (agreed is None or agreed.met)
+    if expect_pass is True and not passes:
         raise Conflict("计票结果为“未通过”", field=field)
-    if expect_pass is False and result.passes:
+    if expect_pass is False and passes:
         raise Conflict("计票结果为“通过”", field=field)
-    if result.passes:
+    if passes:
         decision.outcome = DecisionOutcome.PASSED
     else:
         decision.outcome = DecisionOutcome.REJECTED if result.quorum_met else DecisionOutcome.NO_QUORUM
@@ -126,8 +133,10 @@ def close_decision(
         setattr(decision, f"{choice.value}_area", result.area[choice])
         setattr(decision, f"{choice.value}_heads", result.heads[choice])
     db.session.flush()
-    audit.record("vote.close", decision, actor=actor, place=_place(decision),
-                 changes={"outcome": decision.outcome.value, "tally": result.as_dict()})
+    changes = {"outcome": decision.outcome.value, "tally": result.as_dict()}
+    if agreed is not None:
+        changes["consent"] = agreed.as_dict()
+    audit.record("vote.close", decision, actor=actor, place=_place(decision), changes=changes)
     logger.info("decision %r closed by %r: %s", decision, actor, decision.outcome)
     return result
 
