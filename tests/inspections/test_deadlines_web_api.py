@@ -1,11 +1,12 @@
 """整改期限 on the order page and in the API: an inspector extends it with a reason; the history is shown."""
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
 from pm.access import scope_for
 from pm.models import RectificationDeadline, Role
 from pm.services.inspections import inspections
 from pm.timeutil import local_today
-from sqlalchemy import func, select
 from tests.asserts import assert_error
 from tests.factories import make_world
 

@@ -1,13 +1,12 @@
 """满意度测评 pages and API: the community opens and closes, residents answer, bad input a clear error."""
-import pytest
 from sqlalchemy import func, select
 
 from pm.models import Role, SurveyResponse
+from pm.services.periods import Month
+from pm.timeutil import utcnow
 from tests.asserts import assert_error, ids
 from tests.factories import make_world
 from tests.factories.surveys import answer, open_survey
-from pm.services.periods import Month
-from pm.timeutil import utcnow
 
 SIX = [5, 4, 4, 3, 5, 5]
 
@@ -60,6 +59,7 @@ def test_paper_entry_and_bad_input_reshow_the_form(client, auth, db):
     assert "纸质问卷" in page and "2 / 2" in page
     assert client.post(f"/surveys/{survey.id}/close", data={}).status_code == 302
     resp = client.post(url, data=form_answers(SIX, w.households["a"][1].id))
+    assert resp.status_code == 400 and "该测评已经结束" in resp.get_data(as_text=True)
     assert count(db) == 2
 
 
