@@ -5,7 +5,7 @@ from pm.models import Role, SurveyResponse
 from pm.services.periods import Month
 from pm.timeutil import utcnow
 from tests.asserts import assert_error, ids
-from tests.factories import make_world
+from tests.factories import make_building, make_household, make_unit, make_world
 from tests.factories.surveys import answer, open_survey
 
 SIX = [5, 4, 4, 3, 5, 5]
@@ -107,4 +107,24 @@ def test_the_list_is_scoped_and_has_a_fixed_number_of_queries(api, world, db, co
     db.session.commit()
     with count_queries() as many:
         assert len(ids(client.get("/api/v1/surveys"))) == 7
+    assert len(many.statements) == len(few.statements)
+
+
+def test_the_survey_page_runs_a_fixed_number_of_queries(client, auth, db, count_queries):
+    """The survey page with 1 or 3 responses (answers, households, who entered them) runs the same queries."""
+    w = make_world()
+    survey = open_survey(w)
+    worker = w.users[Role.COMMUNITY_WORKER]
+    answer(survey, w.households["a"][0], SIX, user=worker, paper=True)
+    db.session.commit()
+    auth.login("community")
+    client.get(f"/surveys/{survey.id}")
+    with count_queries() as few:
+        assert client.get(f"/surveys/{survey.id}").status_code == 200
+    unit = make_unit(make_building(w.compounds["a"][0], name="2号楼"), name="1单元")
+    for room in ("201", "202"):
+        answer(survey, make_household(unit, room_no=room), SIX, user=worker, paper=True)
+    db.session.commit()
+    with count_queries() as many:
+        assert client.get(f"/surveys/{survey.id}").status_code == 200
     assert len(many.statements) == len(few.statements)
