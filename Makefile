@@ -22,7 +22,7 @@ translations: $(STAMP)
 # locations and sorted by message id, so moving code does not churn the catalogue and parallel work merges cleanly.
 POT := $(or $(TMPDIR),/tmp)/pm-messages.pot
 messages: $(STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k DomainError -k NotFound -k Forbidden -k Conflict --project=pm --no-wrap --no-location --sort-output -o $(POT) .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k counted:1,2 -k DomainError -k NotFound -k Forbidden -k Conflict --project=pm --no-wrap --no-location --sort-output -o $(POT) .
 	$(BIN)/pybabel update -i $(POT) -d pm/translations -l en --no-wrap --ignore-obsolete
 	rm -f $(POT)
 

@@ -151,7 +151,7 @@ def generate(url: str, households: int | None, per_account: int, seed: int) -> N
                                                       next_entry)
                 next_entry += len(rows)
                 entries.extend(rows)
-                accounts.append((account_id, hid, cid, "owner", "open", balance, due, now))
+                accounts.append((account_id, hid, cid, "owner", "open", balance, due, due, now))
                 shares.append((plan_ids[cid], account_id, hid, area, share, charged, share - charged))
                 plan_cost[cid] = plan_cost.get(cid, 0) + share
                 if len(entries) >= 200_000:
@@ -162,7 +162,7 @@ def generate(url: str, households: int | None, per_account: int, seed: int) -> N
         flush_entries()
         print(f"\r  {written:,} entries")
         _copy(cur, "fund_accounts", ("id", "household_id", "compound_id", "holder", "status", "balance_fen",
-                                     "first_deposit_due_fen", "opened_at"), accounts)
+                                     "first_deposit_due_fen", "first_deposit_paid_fen", "opened_at"), accounts)
         _copy(cur, "plan_shares", ("plan_id", "account_id", "household_id", "area_m2", "share_fen", "charged_fen",
                                    "shortfall_fen"), shares)
         for cid, cost in plan_cost.items():

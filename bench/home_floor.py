@@ -18,11 +18,17 @@ TREND = ", ".join(f"SUM(CASE WHEN submitted_at >= :d{i} AND submitted_at < :d{i 
                   for i in range(14))
 
 
-def _repairs(where: str) -> str:
-    return (f"SELECT SUM(CASE WHEN submitted_at >= :d13 THEN 1 ELSE 0 END), SUM(CASE WHEN {OVERDUE} THEN 1 ELSE 0 END),"
-            f" SUM(CASE WHEN status IN ('submitted', 'accepted') THEN 1 ELSE 0 END),"
-            f" SUM(CASE WHEN status IN {OPEN} THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END),"
-            f" {TREND} FROM repair_requests WHERE {where}")
+def _repairs(where: str) -> list[str]:
+    """The open and completed requests' counts, and the last 14 days' requests by day (two statements, each reading
+    only the rows it counts, as the page does)."""
+    return [
+        f"SELECT SUM(CASE WHEN {OVERDUE} THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN status IN ('submitted', 'accepted') THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN status IN {OPEN} THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END)"
+        f" FROM repair_requests WHERE {where} AND status IN ('submitted', 'accepted', 'dispatched', 'in_progress',"
+        " 'completed')",
+        f"SELECT {TREND} FROM repair_requests WHERE {where} AND submitted_at >= :d0 AND submitted_at < :d14",
+    ]
 
 
 def _orders(where: str) -> str:
@@ -34,7 +40,7 @@ def _orders(where: str) -> str:
 
 def _area(compounds: str, communities: str, orders_where: str) -> list[str]:
     return [
-        _repairs(f"compound_id IN ({compounds})"),
+        *_repairs(f"compound_id IN ({compounds})"),
         _orders(orders_where),
         "SELECT SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM work_logs w WHERE w.station_id = s.id AND w.log_on = :today)"
         f" THEN 1 ELSE 0 END), COUNT(*) FROM stations s WHERE s.community_id IN ({communities})",
@@ -48,12 +54,8 @@ def _area(compounds: str, communities: str, orders_where: str) -> list[str]:
 
 def _fund(compounds: str) -> list[str]:
     return [
-        "SELECT COUNT(*) FROM fund_accounts a LEFT JOIN (SELECT account_id, SUM(amount_fen) AS paid FROM ledger_entries"
-        " WHERE kind IN ('first_deposit', 'back_payment') AND account_id IN (SELECT id FROM fund_accounts"
-        f" WHERE compound_id IN ({compounds})) GROUP BY account_id) p ON p.account_id = a.id"
-        f" WHERE a.compound_id IN ({compounds}) AND a.status = 'open' AND a.first_deposit_due_fen IS NOT NULL"
-        " AND a.first_deposit_due_fen > COALESCE(p.paid, 0)",
-        "SELECT SUM(CASE WHEN balance_fen * 10 < first_deposit_due_fen * 3 THEN 1 ELSE 0 END), COUNT(*)"
+        "SELECT SUM(CASE WHEN first_deposit_due_fen > first_deposit_paid_fen THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN balance_fen * 10 < first_deposit_due_fen * 3 THEN 1 ELSE 0 END), COUNT(*)"
         f" FROM fund_accounts WHERE compound_id IN ({compounds}) AND status = 'open'"
         " AND first_deposit_due_fen IS NOT NULL",
     ]
@@ -75,7 +77,7 @@ METRICS = ("SELECT COUNT(*), SUM(CASE WHEN completed_at IS NOT NULL AND complete
 
 FLOOR_SQL: dict[str, list[str]] = {
     "manager": [
-        _repairs(f"station_id = :station_id AND compound_id IN ({STATION_COMPOUNDS})"),
+        *_repairs(f"station_id = :station_id AND compound_id IN ({STATION_COMPOUNDS})"),
         "SELECT SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM work_logs w WHERE w.team_id = t.id AND w.log_on = :today)"
         " THEN 1 ELSE 0 END), COUNT(*) FROM teams t WHERE t.station_id = :station_id",
         _orders("station_id = :station_id"),
@@ -98,12 +100,13 @@ FLOOR_SQL: dict[str, list[str]] = {
                     COMMUNITIES_OF_COUNTY,
                     "street_id IN (SELECT id FROM street_offices WHERE county_id = :county_id)"),
     "committee": [
-        _repairs("compound_id = :compound_id"), *_fund("SELECT :compound_id"),
+        *_repairs("compound_id = :compound_id"), *_fund("SELECT :compound_id"),
         "SELECT status, COUNT(*) FROM use_plans WHERE compound_id = :compound_id AND status IN ('publicised',"
         " 'voting') GROUP BY status",
     ],
     "owner": [
-        _repairs(f"(filer_user_id = :user_id OR household_id IN ({MY_HOMES}))"),
+        *_repairs(f"id IN (SELECT id FROM repair_requests WHERE filer_user_id = :user_id UNION"
+                  f" SELECT id FROM repair_requests WHERE household_id IN ({MY_HOMES}))"),
         "SELECT p.id, p.title FROM use_plans p JOIN decisions d ON d.id = p.decision_id WHERE p.status = 'voting'"
         f" AND d.status = 'open' AND EXISTS (SELECT 1 FROM decision_electorate e WHERE e.decision_id = d.id AND"
         f" e.household_id IN ({MY_HOMES}) AND NOT EXISTS (SELECT 1 FROM ballots b WHERE b.decision_id = d.id"
@@ -114,7 +117,8 @@ FLOOR_SQL: dict[str, list[str]] = {
         f"SELECT h.id, h.room_no FROM households h WHERE h.id IN ({MY_HOMES})",
     ],
     "resident": [
-        _repairs(f"(filer_user_id = :user_id OR household_id IN ({MY_PLACES}))"),
+        *_repairs(f"id IN (SELECT id FROM repair_requests WHERE filer_user_id = :user_id UNION"
+                  f" SELECT id FROM repair_requests WHERE household_id IN ({MY_PLACES}))"),
         *NOTICES,
         f"SELECT h.id, h.room_no FROM households h WHERE h.id IN ({MY_PLACES})",
     ],

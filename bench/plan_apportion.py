@@ -118,7 +118,8 @@ def build(n: int, seed: int = 7):
     db.session.execute(insert(LedgerEntry), entries)
     from sqlalchemy import case, update
     db.session.execute(update(SubAccount).where(SubAccount.compound_id == compound.id).values(
-        balance_fen=case(balances, value=SubAccount.id)).execution_options(synchronize_session=False))
+        balance_fen=case(balances, value=SubAccount.id), first_deposit_paid_fen=case(balances, value=SubAccount.id),
+    ).execution_options(synchronize_session=False))
     admin = User(username="bench_county", display_name="基准", password_hash="x", role=Role.COUNTY_ADMIN,
                  county_id=county.id, session_token="bench-county-token")
     worker = User(username="bench_community", display_name="基准社区", password_hash="x",

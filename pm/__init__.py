@@ -22,7 +22,9 @@ from pm.guards import clean_request_id, register_converters, register_guards
 from pm.services.accounts.sessions import load_login
 from pm.services.labels import label, place_label
 from pm.services.money import format_fen
-from pm.services.notifications import unread_count
+from pm.services.messages import render as render_message
+from pm.services.notifications import body_of, title_of, unread_count
+from pm.services.stations.teams import team_name
 from pm.timeutil import to_local
 from pm.transactions import PMFlask
 
@@ -158,4 +160,8 @@ def register_template_helpers(app: Flask) -> None:
             "place_label": place_label,
             "has_endpoint": lambda name: name in app.view_functions,
             "unread_notifications": _unread,
+            "note_title": title_of,
+            "note_body": body_of,
+            "team_name": team_name,
+            "render_message": render_message,
         }

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,6 +61,14 @@ CREDIT_KINDS = frozenset(
 )
 DEBIT_KINDS = frozenset({EntryKind.CHARGE, EntryKind.REFUND})
 DEPOSIT_KINDS = frozenset({EntryKind.FIRST_DEPOSIT, EntryKind.BACK_PAYMENT, EntryKind.REPLENISHMENT})
+FIRST_DEPOSIT_KINDS = (EntryKind.FIRST_DEPOSIT, EntryKind.BACK_PAYMENT)  # what pays the first deposit due (首期)
+
+
+FUND_COUNT_INDEXES = {
+    "ix_fund_accounts_due": "first_deposit_due_fen IS NOT NULL",
+    "ix_fund_accounts_arrears": "first_deposit_due_fen IS NOT NULL AND first_deposit_due_fen > first_deposit_paid_fen",
+    "ix_fund_accounts_low": "first_deposit_due_fen IS NOT NULL AND balance_fen * 10 < first_deposit_due_fen * 3",
+}
 
 
 class SubAccount(db.Model):
@@ -74,6 +83,10 @@ class SubAccount(db.Model):
         UniqueConstraint("household_id", "holder"),
         CheckConstraint("balance_fen >= 0", name="balance_not_negative"),
         CheckConstraint("first_deposit_due_fen IS NULL OR first_deposit_due_fen >= 0", name="due_not_negative"),
+        # The home pages' fund counts over an area (pm.services.fund.arrears' conditions), each from the few rows
+        # it counts: open-with-a-due, 追缴 (less paid than due) and 续交 (balance below 30% of the due).
+        *(Index(name, "compound_id", "status", sqlite_where=text(where), postgresql_where=text(where))
+          for name, where in FUND_COUNT_INDEXES.items()),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
@@ -84,6 +97,9 @@ class SubAccount(db.Model):
     balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     # 首期应交: floor area × the deposit standard (or the sold-public-housing rule), fixed when the account opens.
     first_deposit_due_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # 首期已交: cached sum of the first deposits and back-payments net of their reversals, changed only by
+    # pm.services.fund.ledger with the entry (as balance_fen is), so that 追缴 counts need not read the ledger.
+    first_deposit_paid_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     rate_id: Mapped[int | None] = mapped_column(ForeignKey("deposit_rates.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

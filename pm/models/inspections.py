@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     Column,
     Date,
     ForeignKey,
@@ -201,7 +202,8 @@ class RectificationEvent(db.Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("rectification_orders.id"), index=True)
     kind: Mapped[EventKind] = mapped_column(str_enum(EventKind))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # what the actor typed
+    message: Mapped[dict | None] = mapped_column(JSON)  # what the system wrote: a msgid and parameters (pm.services.messages)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     order: Mapped[RectificationOrder] = relationship(back_populates="events")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pm.extensions import db
@@ -33,3 +33,6 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # what it asked for was done (also read then)
+    # The title and body as msgids with parameters (pm.services.messages), shown in the reader's language; title and
+    # body keep the platform language's text (the API's, and what rows from before messages show).
+    message: Mapped[dict | None] = mapped_column(JSON)

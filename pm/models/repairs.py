@@ -5,6 +5,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -86,9 +87,13 @@ class RepairRequest(db.Model):
         Index("ix_repair_requests_assignee_status", "assignee_id", "status"),
         Index("ix_repair_requests_phone_submitted", "filer_phone", "submitted_at"),
         Index("ix_repair_requests_ip_submitted", "filer_ip", "submitted_at"),
-        # The home pages' counts over an area: per compound, open requests by status, the last days' by filing time.
-        Index("ix_repair_requests_compound_status", "compound_id", "status"),
+        # The home pages' counts over an area, read from the indexes alone: open requests by status and compound
+        # (with the deadlines and the filer the counts test), the last days' requests per compound (a small area)
+        # or by filing time (a county's).
+        Index("ix_repair_requests_status_compound_due", "status", "compound_id", "completion_due_at", "response_due_at",
+              "onsite_due_at", "filer_user_id"),
         Index("ix_repair_requests_compound_submitted", "compound_id", "submitted_at"),
+        Index("ix_repair_requests_submitted_compound", "submitted_at", "compound_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), index=True)
@@ -191,7 +196,8 @@ class RepairEvent(db.Model):
     from_status: Mapped[str | None] = mapped_column(String(32))
     to_status: Mapped[str | None] = mapped_column(String(32))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # what the actor typed (a reason, a completion note)
+    message: Mapped[dict | None] = mapped_column(JSON)  # what the system wrote: a msgid and parameters (pm.services.messages)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     request: Mapped[RepairRequest] = relationship(back_populates="events")

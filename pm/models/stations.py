@@ -77,7 +77,7 @@ class Team(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
     kind: Mapped[TeamKind] = mapped_column(str_enum(TeamKind))
-    name: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str | None] = mapped_column(String(80))  # None: the kind's label, in the reader's language
 
     station: Mapped[Station] = relationship()
     members: Mapped[list[User]] = relationship("User", secondary=team_members, order_by="User.display_name")

@@ -240,3 +240,14 @@ def place_label(node) -> str:
     if street is not None:  # a community
         return gettext("%(name)s（%(street)s）", name=node.name, street=street.name)
     return node.name
+
+
+def labelled_enum(enum_name: str, value: str) -> Enum | None:
+    """The member of a labelled enum named by its class name (for messages stored as JSON); None if unknown."""
+    for enum_cls in _BY_ENUM:
+        if enum_cls.__name__ == enum_name:
+            try:
+                return enum_cls(value)
+            except ValueError:
+                return None
+    return None

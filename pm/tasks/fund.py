@@ -11,7 +11,6 @@ import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from pm.access import SYSTEM
@@ -21,9 +20,11 @@ from pm.models.fund import PlanStatus
 from pm.services import recipients
 from pm.services.fund import arrears
 from pm.services.fund.subaccounts import SubAccountSummary
+from pm.services.messages import Message, counted
 from pm.services.money import format_fen
 from pm.services.notifications import notify
 from pm.services.periods import Month
+from pm.services.text import N_
 from pm.timeutil import local_today
 
 logger = logging.getLogger(__name__)
@@ -68,11 +69,12 @@ def _remind(kind: str, period: str, summaries: list[SubAccountSummary], owner_ti
     return counts
 
 
-def _door_list(items, doors, limit: int = 30) -> str:
+def _door_list(items, doors, limit: int = 30) -> Message:
+    """The first doors, in the reader's list style, and how many there are when the list is cut."""
     names = [doors[s.subaccount.household_id] for s in items[:limit]]
-    more = len(items) - len(names)
-    text = "、".join(names)
-    return text + (ngettext("等，共 %(num)d 户", "等，共 %(num)d 户", len(items)) if more > 0 else "")
+    if len(items) > len(names):
+        return counted("%(doors)s等，共 %(num)d 户", "%(doors)s等，共 %(num)d 户", len(items), doors=names)
+    return Message(N_("%(doors)s"), {"doors": names})
 
 
 def low_balance(now: datetime) -> dict[str, int]:
@@ -82,11 +84,11 @@ def low_balance(now: datetime) -> dict[str, int]:
     yuan = format_fen
     return _remind(
         "fund.low_balance", period, summaries,
-        owner_title=lambda s, door: gettext("维修资金余额不足首期交存额的 30%%，请续交：%(door)s", door=door),
-        owner_body=lambda s: gettext(
-            "%(holder)s余额 %(balance)s 元，首期交存额 %(due)s 元。", holder=s.holder_label,
-            balance=yuan(s.subaccount.balance_fen), due=yuan(s.due_fen)),
-        summary_title=lambda items: ngettext("本小区有 %(num)d 户维修资金余额低于首期交存额的 30%%", "本小区有 %(num)d 户维修资金余额低于首期交存额的 30%%", len(items)),
+        owner_title=lambda s, door: Message(N_("维修资金余额不足首期交存额的 30%%，请续交：%(door)s"), {"door": door}),
+        owner_body=lambda s: Message(N_("%(holder)s余额 %(balance)s 元，首期交存额 %(due)s 元。"), {
+            "holder": s.subaccount.holder, "balance": yuan(s.subaccount.balance_fen), "due": yuan(s.due_fen)}),
+        summary_title=lambda items: counted("本小区有 %(num)d 户维修资金余额低于首期交存额的 30%%",
+                                            "本小区有 %(num)d 户维修资金余额低于首期交存额的 30%%", len(items)),
         summary_body=lambda items, doors: _door_list(items, doors),
     )
 
@@ -98,11 +100,11 @@ def unpaid_first_deposit(now: datetime) -> dict[str, int]:
     yuan = format_fen
     return _remind(
         "fund.unpaid_first_deposit", period, summaries,
-        owner_title=lambda s, door: gettext("维修资金首期交存尚未交足：%(door)s", door=door),
-        owner_body=lambda s: gettext(
-            "%(holder)s首期应交 %(due)s 元，已交 %(paid)s 元，尚欠 %(unpaid)s 元。", holder=s.holder_label,
-            due=yuan(s.due_fen), paid=yuan(s.paid_fen), unpaid=yuan(s.unpaid_fen)),
-        summary_title=lambda items: ngettext(
+        owner_title=lambda s, door: Message(N_("维修资金首期交存尚未交足：%(door)s"), {"door": door}),
+        owner_body=lambda s: Message(N_("%(holder)s首期应交 %(due)s 元，已交 %(paid)s 元，尚欠 %(unpaid)s 元。"), {
+            "holder": s.subaccount.holder, "due": yuan(s.due_fen), "paid": yuan(s.paid_fen),
+            "unpaid": yuan(s.unpaid_fen)}),
+        summary_title=lambda items: counted(
             "本小区有 %(num)d 户维修资金首期未交足，合计欠交 %(total)s 元",
             "本小区有 %(num)d 户维修资金首期未交足，合计欠交 %(total)s 元", len(items),
             total=yuan(sum(s.unpaid_fen for s in items))),
@@ -130,9 +132,9 @@ def plan_publicity_ended(now: datetime) -> dict[str, int]:
         for user_id in told:
             note = notify(
                 user_id, "fund.plan.publicity_ended",
-                gettext("使用方案公示期已满，可以开始业主表决：%(title)s", title=plan.title),
-                body=gettext("公示自 %(start)s 起 %(days)s 天，已于 %(end)s 期满。", start=plan.publicised_on.isoformat(),
-                             days=plan.publicity_days, end=ended_on.isoformat()),
+                Message(N_("使用方案公示期已满，可以开始业主表决：%(title)s"), {"title": plan.title}),
+                body=Message(N_("公示自 %(start)s 起 %(days)s 天，已于 %(end)s 期满。"), {
+                    "start": plan.publicised_on, "days": plan.publicity_days, "end": ended_on}),
                 link=f"/plans/{plan.id}", compound_id=plan.compound_id,
                 key=f"fund.plan.publicity_ended:p{plan.id}:u{user_id}",
             )

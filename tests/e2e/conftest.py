@@ -49,6 +49,30 @@ def login(page, base: str, username: str, password: str = PASSWORD) -> None:
     page.wait_for_url(f"{base}/dashboard")
 
 
+class Taps:
+    """Does what a finger does on the page and counts it: a tap on a link or button, a choice in a select, a tap into
+    a text field (then the keyboard), a photo picked. Typing is not counted; focusing the field is."""
+
+    def __init__(self, page):
+        self.page, self.count = page, 0
+
+    def tap(self, selector: str) -> None:
+        self.count += 1
+        self.page.click(selector)
+
+    def choose(self, selector: str, value: str) -> None:
+        self.count += 1
+        self.page.select_option(selector, value)
+
+    def type(self, selector: str, text: str) -> None:
+        self.count += 1
+        self.page.fill(selector, text)
+
+    def photo(self, selector: str, path) -> None:
+        self.count += 1
+        self.page.set_input_files(selector, str(path))
+
+
 @pytest.fixture
 def page():
     """A 390 px wide (phone) page of Debian's headless Chromium, in Chinese; skipped without chromium."""

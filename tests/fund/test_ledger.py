@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from pm.errors import Conflict, DomainError
 from pm.models import EntryKind, LedgerEntry
-from pm.services.fund import ledger
+from pm.services.fund import ledger, subaccounts
 from tests.factories import make_household
 
 # Append-only triggers, unique idempotency keys, row locks and balance sums: both backends.
@@ -103,3 +103,22 @@ def test_replenishment_line_in_integers(db):
     db.session.commit()
     db.session.refresh(account)
     assert account.needs_replenishment
+
+
+def test_first_deposit_paid_is_kept_with_the_entries(db):
+    """首期已交 on the sub-account moves with first deposits and back-payments and their reversals (batch postings
+    too), not with replenishments or charges, and always equals the sum of those entries."""
+    account, other = _account(db), _account(db)
+    ledger.post(account, EntryKind.FIRST_DEPOSIT, 4_000, actor=None, source_type="manual")
+    back = ledger.post(account, EntryKind.BACK_PAYMENT, 3_000, actor=None, source_type="manual")
+    top_up = ledger.post(account, EntryKind.REPLENISHMENT, 2_000, actor=None, source_type="manual")
+    ledger.post(account, EntryKind.CHARGE, 500, actor=None, source_type="plan", source_id=1)
+    ledger.reverse(back, actor=None, memo="错账")
+    ledger.reverse(top_up, actor=None, memo="错账")
+    ledger.post_batch([(other.id, 6_000, "batch-1")], EntryKind.FIRST_DEPOSIT, actor=None, source_type="demo")
+    ledger.post_batch([(other.id, 700, "batch-2")], EntryKind.RETURNS, actor=None, source_type="returns")
+    db.session.commit()
+    db.session.expire_all()
+    assert (account.first_deposit_paid_fen, account.balance_fen) == (4_000, 3_500)
+    assert (other.first_deposit_paid_fen, other.balance_fen) == (6_000, 6_700)
+    assert subaccounts.first_deposit_paid([account.id, other.id]) == {account.id: 4_000, other.id: 6_000}

@@ -1,5 +1,5 @@
 """Parallel writers on PostgreSQL: 16 threads posting deposits, charges and returns on overlapping accounts
-lose nothing — every balance equals the sum of its entries, the total equals the successful requests, retried
+lose nothing — every balance (and cached 首期已交) equals the sum of its entries, the total equals the successful requests, retried
 keys post once, and no balance goes below zero. (SQLite has one writer and no row locks: skipped there.)"""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pm.access import scope_for
 from pm.errors import DomainError
 from pm.extensions import db as database
 from pm.models import Compound, EntryKind, SubAccount, LedgerEntry, Role, User
-from pm.services.fund import ledger, payments, returns
+from pm.services.fund import ledger, payments, returns, subaccounts
 from tests.factories import (
     make_building,
     make_compound,
@@ -113,6 +113,7 @@ def test_parallel_writers_lose_nothing(app, setup):
     for a in accounts:
         total = database.session.scalar(select(func.sum(LedgerEntry.amount_fen)).where(LedgerEntry.account_id == a.id))
         assert total == a.balance_fen >= 0
+        assert a.first_deposit_paid_fen == subaccounts.first_deposit_paid([a.id])[a.id]  # cached 首期已交 = Σ
     negative = database.session.scalar(select(func.count(LedgerEntry.id)).where(LedgerEntry.balance_after_fen < 0))
     assert negative == 0
     distinct = dict(successes)  # a retried key counts once

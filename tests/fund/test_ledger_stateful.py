@@ -1,5 +1,6 @@
 """A hypothesis state machine over the fund ledger (deposit, charge, returns, reverse, sale): after every step
-each balance equals the sum of its entries and the model's figure, never below zero, and the account stays with
+each balance equals the sum of its entries and the model's figure, never below zero, the cached 首期已交 equals
+the sum of the first deposits and back-payments net of their reversals, and the account stays with
 the dwelling (only its current owners see it)."""
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from pm.access import scope_for
 from pm.errors import Conflict, DomainError
 from pm.extensions import db
 from pm.models import Compound, EntryKind, SubAccount, Household, LedgerEntry, Role
-from pm.services.fund import apportion, ledger, payments, returns
+from pm.services.fund import apportion, ledger, payments, returns, subaccounts
 from pm.services.registry.people import transfer_ownership
 from tests.factories import (
     make_building,
@@ -151,6 +152,8 @@ class LedgerMachine(RuleBasedStateMachine):
             last = db.session.scalar(select(LedgerEntry.balance_after_fen).where(LedgerEntry.account_id == account_id)
                                      .order_by(LedgerEntry.id.desc()).limit(1))
             assert (last or 0) == account.balance_fen
+            paid = subaccounts.first_deposit_paid([account_id]).get(account_id, 0)
+            assert account.first_deposit_paid_fen == paid  # the cached 首期已交 is the ledger's sum
             assert account.household_id == self.households[i].id  # the account stays with the dwelling
 
 

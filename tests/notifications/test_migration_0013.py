@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
+from sqlalchemy.orm import load_only
 
 from pm.access import scope_for
 from pm.models import Notification, RepairCategory, Role, Urgency
@@ -45,7 +46,9 @@ def test_backfill_subject_and_done(app, db):
                          {"u": owner.id, "link": f"/repairs/{rated.id}", "at": utcnow()})
         upgrade(revision="0013")
         db.session.expire_all()
-        notes = db.session.scalars(sa.select(Notification).order_by(Notification.id)).all()
+        columns = (Notification.id, Notification.kind, Notification.subject, Notification.done_at, Notification.read_at)
+        notes = db.session.scalars(sa.select(Notification).options(load_only(*columns))  # 0013's columns only
+                                   .order_by(Notification.id)).all()
         by_subject = {n.subject: n for n in notes if n.kind == "repair.completed"}
         assert set(by_subject) == {f"repair:{rated.id}", f"repair:{waiting.id}"}
         assert by_subject[f"repair:{rated.id}"].done_at is not None and by_subject[f"repair:{rated.id}"].read_at

@@ -20,6 +20,7 @@ from pm.extensions import db
 from pm.models import ASSESSMENT_ITEMS, InspectionLevel, OrderStatus, RectificationOrder
 from pm.services.inspections import inspections, rectification
 from pm.services.inspections.rules import is_inspector, levels_for
+from pm.services.inspections.words import item_label
 from pm.services.labels import choices, label
 from pm.timeutil import local_today
 
@@ -34,7 +35,7 @@ def _helpers():
 def _page_context() -> dict:
     """What the inspection templates share: the filter choices and the assessment items by code."""
     return {"level_choices": choices(InspectionLevel), "status_choices": choices(OrderStatus),
-            "items": {i.code: i for i in ASSESSMENT_ITEMS}}
+            "items": {i.code: item_label(i.code) for i in ASSESSMENT_ITEMS}}
 
 
 @bp.route("/")
@@ -56,7 +57,7 @@ def new():
     scope = current_scope()
     form = InspectionForm()
     form.level.choices = options((lv.value, label(lv)) for lv in levels_for(current_user))
-    form.target.choices = options((f"{kind.value}:{ident}", f"{label(kind)}：{name}")
+    form.target.choices = options((f"{kind.value}:{ident}", _("%(kind)s：%(name)s", kind=label(kind), name=name))
                                   for kind, ident, name in inspections.targets_for(current_user, scope))
     form.inspector_ids.choices = options((u.id, u.display_name) for u in inspections.colleagues(current_user, scope))
     if request.method == "GET":

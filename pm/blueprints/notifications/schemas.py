@@ -21,6 +21,8 @@ class NotificationOut(BaseSchema):
     created_at = fields.DateTime()
     read_at = fields.DateTime(allow_none=True)
     done_at = fields.DateTime(allow_none=True, metadata={"description": "所要求的事已办（评价、复查）"})
+    message = fields.Dict(allow_none=True, metadata={
+        "description": "系统所写的标题和正文：消息 ID（msgid）与参数，{title: {msgid, params}, body: …}；title 和 body 为平台语言的文字"})
 
 
 NotificationPage = page_schema(NotificationOut, "NotificationPage")

@@ -5,6 +5,7 @@ from marshmallow import fields, validate
 
 from pm.blueprints.apiutil import BaseSchema, PageArgs, id_field, page_schema, text
 from pm.models import RepairCategory, RepairStatus, Urgency
+from pm.services.messages import event_note
 
 STATUS_FILTERS = ["open", "all", "to_rate"] + [s.value for s in RepairStatus]
 ACTIONS = ["accept", "reject", "dispatch", "transfer", "start", "complete", "confirm", "reopen", "followup", "agree"]
@@ -58,7 +59,9 @@ class EventOut(BaseSchema):
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
     actor_id = fields.Integer(allow_none=True)
-    note = fields.String(allow_none=True)
+    note = fields.Function(lambda e: event_note(e.note, e.message), allow_none=True,
+                           metadata={"description": "说明（系统所写的部分为平台语言）"})
+    message = fields.Dict(allow_none=True, metadata={"description": "系统所写的说明：消息 ID（msgid）与参数"})
     at = fields.DateTime()
 
 

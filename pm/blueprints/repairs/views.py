@@ -30,6 +30,7 @@ from pm.extensions import db
 from pm.models import Compound, RepairCategory, RepairStatus, Station, Urgency
 from pm.services.labels import choices, label, label_of
 from pm.services.periods import Month
+from pm.services.stations.teams import team_name
 from pm.services.repairs import (
     deadlines,
     filing,
@@ -133,7 +134,7 @@ def _detail_context(req) -> dict:
     members, proposed = [], None
     if actions & {"dispatch", "transfer"}:
         teams = workflow.dispatch_teams(req)
-        members = [(f"{t.id}:{m.id}", f"{t.name} · {m.display_name}") for t in teams for m in t.members]
+        members = [(f"{t.id}:{m.id}", f"{team_name(t)} · {m.display_name}") for t in teams for m in t.members]
         chosen = workflow.proposed_member(req, teams)
         proposed = f"{chosen[0]}:{chosen[1]}" if chosen else None
     return {"req": req, "now": now, "location": queue.location_label(req), "actions": actions, "members": members,

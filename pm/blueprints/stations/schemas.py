@@ -5,6 +5,7 @@ from marshmallow import fields, validate
 
 from pm.blueprints.apiutil import BaseSchema, PageArgs, day, id_field, page_schema, text
 from pm.models import CheckinStatus, Shift
+from pm.services.stations.teams import team_name
 
 
 class TeamMemberOut(BaseSchema):
@@ -18,7 +19,7 @@ class TeamOut(BaseSchema):
     id = fields.Integer()
     station_id = fields.Integer()
     kind = fields.String()
-    name = fields.String()
+    name = fields.Function(team_name, metadata={"description": "队伍名称（未命名的队伍为其类别名称）"})
     members = fields.List(fields.Nested(TeamMemberOut))
 
 
@@ -41,7 +42,7 @@ class WorkLogOut(BaseSchema):
     id = fields.Integer()
     station_id = fields.Integer()
     team_id = fields.Integer()
-    team_name = fields.String(attribute="team.name")
+    team_name = fields.Function(lambda obj: team_name(obj.team))
     log_on = fields.Date()
     shift = fields.String()
     content = fields.String()
@@ -77,7 +78,7 @@ class WorkLogGapArgs(BaseSchema):
 
 class WorkLogTeamGapOut(BaseSchema):
     team_id = fields.Integer(attribute="team.id")
-    team_name = fields.String(attribute="team.name")
+    team_name = fields.Function(lambda obj: team_name(obj.team))
     logged_days = fields.Integer(attribute="logged")
     missing = fields.List(fields.Date())
 

@@ -123,7 +123,7 @@ def new_log():
     station = _station()
     station_teams = teams.teams_of(station, scope)
     form = LogForm()
-    form.team_id.choices = options((t.id, t.name) for t in station_teams)
+    form.team_id.choices = options((t.id, teams.team_name(t)) for t in station_teams)
     if request.method == "GET":
         form.log_on.data = local_today()
         if request.args.get("team_id", type=int):

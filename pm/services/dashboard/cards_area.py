@@ -54,7 +54,7 @@ def area_logs(home: Home) -> Card:
     gaps = home.fact("log_gaps")
     return Card(_("今日工作日志"), key="area_logs", figures=[
         Figure(_("未填日志的服务站"), gaps.stations_without, "stations.index", {"no_log": "today"}, tone="warn",
-               key="stations_without_log", note=_("共 %(n)s 个服务站", n=gaps.stations)),
+               key="stations_without_log", note=ngettext("共 %(num)d 个服务站", "共 %(num)d 个服务站", gaps.stations)),
     ])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from pm.models import OrderStatus, Role
 from pm.services.dashboard import charts
@@ -42,7 +43,7 @@ def station_logs(home: Home) -> Card:
     gaps = home.fact("log_gaps")
     return Card(_("今日工作日志"), key="station_logs", figures=[
         Figure(_("未填日志的队伍"), gaps.teams_without, "stations.index", {"no_log": "today"}, tone="warn",
-               key="teams_without_log", note=_("共 %(n)s 支队伍", n=gaps.teams)),
+               key="teams_without_log", note=ngettext("共 %(num)d 支队伍", "共 %(num)d 支队伍", gaps.teams)),
     ], links=[Link(_("填写工作日志"), "stations.new_log"), Link(_("缺日志日历"), "stations.month_calendar")])
 
 

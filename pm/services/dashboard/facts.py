@@ -59,8 +59,8 @@ class RepairCounts:
 @fact("repairs")
 def repair_counts(home: Home) -> RepairCounts:
     """The repair queue in scope (a station user's own station), counted in two statements that read only the
-    rows they count (by the status and the filing-time indexes): the open and completed requests, and the
-    requests of the last TREND_DAYS days."""
+    rows they count, from the indexes alone (per compound: by status with the deadlines, and by filing time): the
+    open and completed requests, and the requests of the last TREND_DAYS days by day."""
     base = queue.queue_stmt(home.scope, now=home.now, status="all").order_by(None)
     days = [home.today - timedelta(days=n) for n in range(TREND_DAYS - 1, -1, -1)]
     starts = [home.day_start(d) for d in days] + [home.day_start(home.today + timedelta(days=1))]
@@ -73,11 +73,12 @@ def repair_counts(home: Home) -> RepairCounts:
         count_if(RepairRequest.status == RepairStatus.COMPLETED),
         count_if((RepairRequest.status == RepairStatus.COMPLETED) & (RepairRequest.filer_user_id == home.user.id)),
     )).one()
-    recent = db.session.execute(base.where(submitted >= starts[0]).with_only_columns(
-        *(count_if(submitted < starts[i + 1]) if i == 0 else
-          count_if((submitted >= starts[i]) & (submitted < starts[i + 1])) for i in range(len(days))),
-    )).one()
-    trend = [int(v or 0) for v in recent]
+    # The day of each request of the last TREND_DAYS days (a CASE of the day boundaries), counted by day: one
+    # comparison chain per row instead of a conditional sum per day (half the work on a county's requests).
+    day = case(*((submitted < starts[i + 1], i) for i in range(len(days))))
+    per_day = dict(db.session.execute(base.where(submitted >= starts[0], submitted < starts[-1]).with_only_columns(
+        day, func.count()).group_by(day)).all())
+    trend = [int(per_day.get(i, 0)) for i in range(len(days))]
     overdue, waiting, open_, completed, to_rate = (int(v or 0) for v in live)
     return RepairCounts(new_today=trend[-1], overdue=overdue, waiting=waiting, open=open_, completed=completed,
                         to_rate=to_rate,

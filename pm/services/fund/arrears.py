@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from pm.access import Scope
 from pm.extensions import db
 from pm.models import Building, Household, SubAccount, SubAccountStatus, Unit
 from pm.models.fund import Holder
-from pm.services.fund.subaccounts import (
-    WITH_HOUSEHOLD,
-    SubAccountSummary,
-    first_deposit_paid_subquery,
-)
+from pm.services.fund.subaccounts import WITH_HOUSEHOLD, SubAccountSummary
 from pm.services.money import format_fen
 from pm.services.spreadsheets import PLAIN, Sheet, write_xlsx
 
@@ -42,42 +38,43 @@ def _by_door(stmt, compound_id: int | None, building_id: int | None):
     return stmt
 
 
-def _unpaid(scope: Scope):
-    """The 追缴 condition: (the paid-amount subquery to outer-join, the paid expression, the WHERE terms)."""
-    paid = first_deposit_paid_subquery(None if scope.is_system else scope.filter(select(SubAccount.id), SubAccount))
-    paid_fen = func.coalesce(paid.c.paid, 0)
-    return paid, paid_fen, (SubAccount.status == SubAccountStatus.OPEN, SubAccount.first_deposit_due_fen.is_not(None),
-                            SubAccount.first_deposit_due_fen > paid_fen)
+def open_with_due_terms():
+    """WHERE terms: open sub-accounts with a first deposit due (the accounts 追缴 and 续交 are shares of)."""
+    return SubAccount.status == SubAccountStatus.OPEN, SubAccount.first_deposit_due_fen.is_not(None)
+
+
+def unpaid_terms():
+    """The 追缴 condition as WHERE terms: open, a first deposit due, and less paid than due (the cached 首期已交 the
+    ledger keeps on each sub-account, so no list or count reads the ledger; the partial index
+    ix_fund_accounts_arrears holds exactly these rows)."""
+    return (*open_with_due_terms(), SubAccount.first_deposit_due_fen > SubAccount.first_deposit_paid_fen)
+
+
+def low_balance_terms():
+    """The 续交 condition as WHERE terms: open, a first deposit due, and balance × 10 < due × 3 (integers; the
+    constants are written into the SQL so that the partial index ix_fund_accounts_low can serve it)."""
+    return (*open_with_due_terms(),
+            SubAccount.balance_fen * literal_column("10") < SubAccount.first_deposit_due_fen * literal_column("3"))
 
 
 def arrears_select(scope: Scope, *, compound_id: int | None = None, building_id: int | None = None):
     """追缴: open sub-accounts whose first deposit is unpaid or partly paid; rows (subaccount, paid_fen, owed_fen).
 
     Paid = 首期 + 补交 net of their reversals (续交 does not count)."""
-    paid, paid_fen, where = _unpaid(scope)
+    paid_fen = SubAccount.first_deposit_paid_fen
     owed = (SubAccount.first_deposit_due_fen - paid_fen).label("owed_fen")
-    stmt = (
-        scope.filter(select(SubAccount, paid_fen.label("paid_fen"), owed), SubAccount)
-        .outerjoin(paid, paid.c.account_id == SubAccount.id)
-        .where(*where)
-    )
+    stmt = scope.filter(select(SubAccount, paid_fen.label("paid_fen"), owed), SubAccount).where(*unpaid_terms())
     return _by_door(stmt, compound_id, building_id)
 
 
 def arrears_count(scope: Scope) -> int:
     """How many rows arrears_select(scope) yields, counted without the joins to the door it is ordered by."""
-    paid, _paid_fen, where = _unpaid(scope)
-    return db.session.scalar(scope.filter(select(func.count(SubAccount.id)), SubAccount)
-                             .outerjoin(paid, paid.c.account_id == SubAccount.id).where(*where))
+    return db.session.scalar(scope.filter(select(func.count(SubAccount.id)), SubAccount).where(*unpaid_terms()))
 
 
 def replenishment_select(scope: Scope, *, compound_id: int | None = None, building_id: int | None = None):
     """续交: open sub-accounts whose balance is below 30% of the first deposit due (balance×10 < due×3, integers)."""
-    stmt = scope.select(SubAccount).where(
-        SubAccount.status == SubAccountStatus.OPEN, SubAccount.first_deposit_due_fen.is_not(None),
-        SubAccount.balance_fen * 10 < SubAccount.first_deposit_due_fen * 3,
-    )
-    return _by_door(stmt, compound_id, building_id)
+    return _by_door(scope.select(SubAccount).where(*low_balance_terms()), compound_id, building_id)
 
 
 def arrears_rows(scope: Scope, *, compound_id: int | None = None, building_id: int | None = None,

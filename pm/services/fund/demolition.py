@@ -50,10 +50,9 @@ def demolish(household: Household, *, on: date, memo: str | None, actor: User | 
             continue
         db.session.refresh(subaccount)
         if subaccount.balance_fen > 0:
-            # Stored memo: written in Chinese whatever the cashier's language.
             refunds.append(ledger.post(subaccount, EntryKind.REFUND, subaccount.balance_fen, actor=actor,
                                        source_type="demolition", source_id=household.id, value_on=on,
-                                       memo="灭失退还" + (f"：{memo}" if memo else ""),
+                                       memo=memo,  # as typed; the refund's source (demolition) says why
                                        key=f"demolition:{subaccount.id}"))
         ledger.close_subaccount(subaccount, actor=actor)
     for o in owners:

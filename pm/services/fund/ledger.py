@@ -3,6 +3,8 @@
 # - entries are append-only (the database refuses UPDATE/DELETE); a mistake is corrected by reverse();
 # - the cached balance changes only together with an entry, by a guarded UPDATE (… WHERE balance + amount >= 0)
 #   that also takes the row lock on PostgreSQL, so parallel writers serialise per sub-account and never overdraw;
+#   the same UPDATE moves the cached 首期已交 (first_deposit_paid_fen) by the entries that pay the first deposit
+#   (首期, 补交, and the reversals of either), so it always equals their sum;
 # - a posting with an idempotency key posts once: a replay with the same payload returns the first entry,
 #   the same key with a different payload is a 409;
 # - credits are positive, debits negative, by kind; zero and non-integer amounts are refused.
@@ -19,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from pm.errors import Conflict, DomainError, NotFound
 from pm.extensions import db
 from pm.models import Household, LedgerEntry, SubAccount, SubAccountStatus, User
-from pm.models.fund import CREDIT_KINDS, DEBIT_KINDS, EntryKind, Holder
+from pm.models.fund import CREDIT_KINDS, DEBIT_KINDS, FIRST_DEPOSIT_KINDS, EntryKind, Holder
 from pm.services import audit
 from pm.services.money import MAX_FEN
 from pm.timeutil import local_today, utcnow
@@ -96,7 +98,8 @@ def post(
     try:
         with db.session.begin_nested():
             entry = _apply(account, kind, signed, actor=actor, source_type=source_type, source_id=source_id,
-                           value_on=value_on, memo=memo, key=key, digest=digest)
+                           value_on=value_on, memo=memo, key=key, digest=digest,
+                           pays_first_deposit=kind in FIRST_DEPOSIT_KINDS)
     except IntegrityError:
         if not key:
             raise
@@ -129,8 +132,10 @@ def was_replayed(entry: LedgerEntry) -> bool:
 
 
 def _apply(account: SubAccount, kind: EntryKind, signed: int, *, actor, source_type, source_id, value_on, memo,
-           key, digest, reverses_id: int | None = None) -> LedgerEntry:
-    """The guarded balance update and the entry insert, in the caller's savepoint."""
+           key, digest, pays_first_deposit: bool, reverses_id: int | None = None) -> LedgerEntry:
+    """The guarded balance update and the entry insert, in the caller's savepoint. `pays_first_deposit`: the
+    entry also moves 首期已交 (a first deposit or back-payment, or the reversal of one)."""
+    paid = {"first_deposit_paid_fen": SubAccount.first_deposit_paid_fen + signed} if pays_first_deposit else {}
     row = db.session.execute(
         update(SubAccount)
         .where(
@@ -138,7 +143,7 @@ def _apply(account: SubAccount, kind: EntryKind, signed: int, *, actor, source_t
             SubAccount.status == SubAccountStatus.OPEN,
             SubAccount.balance_fen + signed >= 0,
         )
-        .values(balance_fen=SubAccount.balance_fen + signed)
+        .values(balance_fen=SubAccount.balance_fen + signed, **paid)
         .returning(SubAccount.balance_fen)
         .execution_options(synchronize_session=False)
     ).first()
@@ -158,7 +163,7 @@ def _apply(account: SubAccount, kind: EntryKind, signed: int, *, actor, source_t
     )
     db.session.add(entry)
     db.session.flush()
-    db.session.expire(account, ["balance_fen"])
+    db.session.expire(account, ["balance_fen", "first_deposit_paid_fen"])
     return entry
 
 
@@ -180,7 +185,7 @@ def reverse(entry: LedgerEntry, *, actor: User | None, memo: str, key: str | Non
         with db.session.begin_nested():
             reversal = _apply(account, EntryKind.REVERSAL, -entry.amount_fen, actor=actor, source_type="reversal",
                               source_id=entry.id, value_on=None, memo=memo.strip(), key=key, digest=digest,
-                              reverses_id=entry.id)
+                              pays_first_deposit=entry.kind in FIRST_DEPOSIT_KINDS, reverses_id=entry.id)
     except IntegrityError:
         raise Conflict("该笔记录已冲正过", field="entry_id") from None
     audit.record(
@@ -255,11 +260,13 @@ def post_batch(
                 db.session.execute(select(SubAccount.id).where(SubAccount.id.in_(chunk))
                                    .order_by(SubAccount.id).with_for_update())
                 delta = case({a: rows[a][0] for a in chunk}, value=SubAccount.id)
+                paid = ({"first_deposit_paid_fen": SubAccount.first_deposit_paid_fen + delta}
+                        if kind in FIRST_DEPOSIT_KINDS else {})
                 after = dict(db.session.execute(
                     update(SubAccount)
                     .where(SubAccount.id.in_(chunk), SubAccount.status == SubAccountStatus.OPEN,
                            SubAccount.balance_fen + delta >= 0)
-                    .values(balance_fen=SubAccount.balance_fen + delta)
+                    .values(balance_fen=SubAccount.balance_fen + delta, **paid)
                     .returning(SubAccount.id, SubAccount.balance_fen)
                     .execution_options(synchronize_session=False)
                 ).all())
@@ -277,6 +284,6 @@ def post_batch(
     posted = set(ids)
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, SubAccount) and obj.id in posted:
-            db.session.expire(obj, ["balance_fen"])
+            db.session.expire(obj, ["balance_fen", "first_deposit_paid_fen"])
     logger.info("batch of %d %s postings (%s %r) by %r", len(ids), kind.value, source_type, source_id, actor)
     return len(ids)

@@ -29,8 +29,6 @@ logger = logging.getLogger(__name__)
 RETURN_KINDS = (EntryKind.RETURNS, EntryKind.COMMON_INCOME)
 HISTORY = 50
 _PERIOD = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff\-_/]{1,16}$")
-# The memo stored on each entry: stored text, so written in Chinese whatever the cashier's language.
-MEMO_WORDS = {EntryKind.RETURNS: "增值收益", EntryKind.COMMON_INCOME: "经营收益"}
 
 
 def returns_history(scope: Scope) -> list[ReturnsDistribution]:
@@ -92,7 +90,7 @@ def distribute_returns(compound: Compound, *, period: str, amount_fen: int, acto
         fen = shares[subaccount.id]
         if fen > 0:
             ledger.post(subaccount, kind, fen, actor=actor, source_type="returns", source_id=dist.id,
-                        value_on=value_on, memo=f"{period} {MEMO_WORDS[kind]}", audited=False)
+                        value_on=value_on, memo=period, audited=False)  # the entry's kind names it, in any language
     audit.record(f"fund.distribute.{kind.value}", dist, actor=actor, place=compound, changes={
         "period": period, "amount_fen": amount_fen, "key": key, "accounts": sum(1 for v in shares.values() if v),
     })

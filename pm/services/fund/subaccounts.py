@@ -13,13 +13,12 @@ from pm.access import Scope
 from pm.errors import Forbidden
 from pm.extensions import db
 from pm.models import Household, LedgerEntry, SubAccount
-from pm.models.fund import EntryKind
+from pm.models.fund import FIRST_DEPOSIT_KINDS, EntryKind
 from pm.services.labels import label
 from pm.services.registry.search import search_households
 
 logger = logging.getLogger(__name__)
 
-FIRST_DEPOSIT_KINDS = (EntryKind.FIRST_DEPOSIT, EntryKind.BACK_PAYMENT)  # what pays the first deposit due
 MOVEMENTS_PER_PAGE = 20
 SEARCH_LIMIT = 100
 WITH_HOUSEHOLD = (joinedload(SubAccount.household).joinedload(Household.building),
@@ -49,17 +48,9 @@ def _paid_select():
     )
 
 
-def first_deposit_paid_subquery(account_ids=None):
-    """The paid amounts as a subquery (columns account_id, paid), to outer-join: of every sub-account, or only of
-    `account_ids` (a scoped subquery of ids), so that a street's list sums its own entries, not the county's."""
-    stmt = _paid_select()
-    if account_ids is not None:
-        stmt = stmt.where(LedgerEntry.account_id.in_(account_ids))
-    return stmt.subquery()
-
-
 def first_deposit_paid(subaccount_ids) -> dict[int, int]:
-    """首期已交 of the given sub-accounts (a list or a scoped subquery of ids), in one query."""
+    """首期已交 of the given sub-accounts (a list or a scoped subquery of ids) summed from the ledger, in one query:
+    what the cached SubAccount.first_deposit_paid_fen (which the pages read) must always equal."""
     rows = db.session.execute(_paid_select().where(LedgerEntry.account_id.in_(subaccount_ids)))
     return {subaccount_id: int(total or 0) for subaccount_id, total in rows}
 
@@ -94,7 +85,7 @@ class SubAccountSummary:
 def subaccount_in_scope(scope: Scope, subaccount_id: int) -> SubAccountSummary:
     """One sub-account in scope (404 otherwise), with its household loaded and its first deposit paid."""
     subaccount = scope.get(SubAccount, subaccount_id, options=WITH_HOUSEHOLD)
-    return SubAccountSummary(subaccount, first_deposit_paid([subaccount.id]).get(subaccount.id, 0))
+    return SubAccountSummary(subaccount, subaccount.first_deposit_paid_fen)
 
 
 def subaccounts_select(scope: Scope, *, compound_id: int | None = None, household_id: int | None = None):
@@ -137,7 +128,7 @@ def require_household_bound(scope: Scope) -> Scope:
 
 
 def my_subaccounts(scope: Scope) -> list[HouseholdSubAccounts]:
-    """An owner's or resident's households in scope, each with its sub-accounts (three queries in all; 403 for
+    """An owner's or resident's households in scope, each with its sub-accounts (two queries in all; 403 for
     officials)."""
     require_household_bound(scope)
     households = db.session.scalars(
@@ -152,9 +143,8 @@ def my_subaccounts(scope: Scope) -> list[HouseholdSubAccounts]:
         scope.select(SubAccount).where(SubAccount.household_id.in_(list(out)))
         .order_by(SubAccount.household_id, SubAccount.holder)
     ).all()
-    paid = first_deposit_paid([a.id for a in subaccounts]) if subaccounts else {}
     for subaccount in subaccounts:
-        out[subaccount.household_id].subaccounts.append(SubAccountSummary(subaccount, paid.get(subaccount.id, 0)))
+        out[subaccount.household_id].subaccounts.append(SubAccountSummary(subaccount, subaccount.first_deposit_paid_fen))
     return list(out.values())
 
 

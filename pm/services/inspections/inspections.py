@@ -5,8 +5,6 @@ import logging
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import current_app
-from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -40,7 +38,9 @@ from pm.services.inspections.rules import (
     place_of,
     text,
 )
-from pm.services.labels import LABELS, label
+from pm.services.inspections.words import item_label
+from pm.services.labels import LABELS
+from pm.services.messages import Message
 from pm.services.numbers import NumberError, bounded_decimal
 from pm.services.text import N_
 from pm.timeutil import local_today, utcnow
@@ -180,7 +180,7 @@ def add_finding(inspection: Inspection, actor: User, *, scope: Scope, item_code:
         Finding.inspection_id == inspection.id, Finding.item_code == item.code)), start=Decimal("0.00"))
     if already + points > item.max_points:
         raise DomainError("“%(item)s”满分 %(max)s 分，本次检查已扣 %(already)s 分，最多还能扣 %(left)s 分",
-                          field="deduction", item=gettext(item.name), max=item.max_points, already=already,
+                          field="deduction", item=item_label(item.code), max=item.max_points, already=already,
                           left=item.max_points - already)
     note = text(note, "note", N_("问题描述"))
     measure = text(measure, "measure", N_("整改要求"))
@@ -195,8 +195,7 @@ def add_finding(inspection: Inspection, actor: User, *, scope: Scope, item_code:
                  changes={"item": [None, item.code], "deduction": [None, points], "photos": [None, len(stored)]},
                  place=audit_place(inspection))
     place = {k: getattr(inspection, k) for k in ("street_id", "community_id", "compound_id", "station_id")}
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # notices are stored in the platform's language
-        title = f"{label(inspection.level)}：{inspection.target_name}"
+    title = Message(N_("%(level)s：%(target)s"), {"level": inspection.level, "target": inspection.target_name})
     open_order(OrderSource.INSPECTION, place, actor=actor, problem=note, measure=measure, due_on=due_on, now=now,
                finding_id=finding.id, title_prefix=title)
     return finding

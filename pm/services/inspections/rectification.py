@@ -42,6 +42,8 @@ from pm.services.inspections.rules import (
     responsible,
     text,
 )
+from pm.services.messages import Message, counted
+from pm.services.messages import stored as stored_message
 from pm.services.notifications import TO_RECHECK, mark_done, notify, rectification_subject
 from pm.services.text import N_
 from pm.timeutil import local_today, utcnow
@@ -63,8 +65,10 @@ def _link(order: RectificationOrder) -> str:
 
 
 def _event(order: RectificationOrder, kind: EventKind, actor: User | None, note: str | None, now: datetime,
-           photos: list | None = None) -> RectificationEvent:
-    event = RectificationEvent(order_id=order.id, kind=kind, actor_id=actor.id if actor else None, note=note, at=now)
+           photos: list | None = None, message: Message | None = None) -> RectificationEvent:
+    """A step of the order's timeline: `note` as the actor typed it, `message` what the system says."""
+    event = RectificationEvent(order_id=order.id, kind=kind, actor_id=actor.id if actor else None, note=note,
+                               message=stored_message(message), at=now)
     event.photos = [RectificationPhoto(path=s.path, content_type=s.content_type, created_at=now) for s in photos or []]
     order.events.append(event)
     return event
@@ -112,7 +116,7 @@ def supervisors(orders: Iterable[RectificationOrder]) -> dict[int, list[int]]:
 
 # -- opening ----------------------------------------------------------------------------------------------
 def open_order(source: OrderSource, place: dict, *, actor: User, problem: str, measure: str, due_on: date,
-               now: datetime, title_prefix: str, finding_id: int | None = None,
+               now: datetime, title_prefix: Message, finding_id: int | None = None,
                checkin_id: int | None = None) -> RectificationOrder:
     """Open an order with the body responsible for `place` and tell its accounts."""
     kind, name = responsible(place)
@@ -130,8 +134,9 @@ def open_order(source: OrderSource, place: dict, *, actor: User, problem: str, m
                  place=audit_place(order))
     for user_id in responsible_users([order])[order.id]:
         if user_id != actor.id:
-            notify(user_id, "rectification.new", f"新整改单：{title_prefix}",
-                   body=f"{problem}\n整改要求：{measure}\n期限：{due_on}", link=_link(order),
+            notify(user_id, "rectification.new", Message(N_("新整改单：%(what)s"), {"what": title_prefix}),
+                   body=Message(N_("%(problem)s\n整改要求：%(measure)s\n期限：%(due)s"),
+                                {"problem": problem, "measure": measure, "due": due_on}), link=_link(order),
                    key=f"rectification.new:{order.id}:{user_id}", compound_id=order.compound_id)
     logger.info("rectification order %r opened by %r", order, actor)
     return order
@@ -154,7 +159,7 @@ def order_from_checkin(checkin: PatrolCheckin, actor: User, *, scope: Scope, mea
     point = checkin.point
     return open_order(OrderSource.PATROL, place, actor=actor, problem=f"{point.name}：{checkin.note or ''}",
                       measure=measure, due_on=due_on, now=now or utcnow(), checkin_id=checkin.id,
-                      title_prefix=f"巡查发现问题：{point.name}")
+                      title_prefix=Message(N_("巡查发现问题：%(point)s"), {"point": point.name}))
 
 
 # -- the order's life -------------------------------------------------------------------------------------
@@ -219,7 +224,8 @@ def report_done(order: RectificationOrder, actor: User, *, scope: Scope, note: s
                  place=audit_place(order))
     for user_id in recipients.enabled([order.issued_by_id]):
         if user_id != actor.id:
-            notify(user_id, "rectification.reported", f"整改单待复查：{order.responsible_name}", body=note,
+            notify(user_id, "rectification.reported",
+                   Message(N_("整改单待复查：%(name)s"), {"name": order.responsible_name}), body=note,
                    link=_link(order), key=f"rectification.reported:{order.id}:{order.return_count}",
                    compound_id=order.compound_id, subject=rectification_subject(order.id))
     return order
@@ -259,8 +265,10 @@ def recheck(order: RectificationOrder, actor: User, *, scope: Scope, passed: boo
     mark_done([TO_RECHECK], [rectification_subject(order.id)], now=now)
     if not passed:
         for user_id in responsible_users([order])[order.id]:
-            notify(user_id, "rectification.returned", f"整改单被退回：{order.responsible_name}",
-                   body=f"原因：{reason}\n期限：{order.due_on}", link=_link(order),
+            notify(user_id, "rectification.returned", Message(N_("整改单被退回：%(name)s"),
+                                                               {"name": order.responsible_name}),
+                   body=Message(N_("原因：%(reason)s\n期限：%(due)s"), {"reason": reason, "due": order.due_on}),
+                   link=_link(order),
                    key=f"rectification.returned:{order.id}:{order.return_count}:{user_id}",
                    compound_id=order.compound_id)
     return order
@@ -328,18 +336,25 @@ def escalate_overdue(now: datetime, *, scope: Scope) -> dict[str, int]:
     for order in orders:
         sent = 0
         for user_id in above[order.id]:
-            note = notify(user_id, "rectification.overdue", f"整改单逾期：{order.responsible_name}",
-                          body=f"{order.problem}\n整改期限：{order.due_on}", link=_link(order),
+            note = notify(user_id, "rectification.overdue",
+                          Message(N_("整改单逾期：%(name)s"), {"name": order.responsible_name}),
+                          body=Message(N_("%(problem)s\n整改期限：%(due)s"), {"problem": order.problem,
+                                                                          "due": order.due_on}),
+                          link=_link(order),
                           key=f"rectification.overdue:{order.id}:{order.due_on}:{user_id}",
                           compound_id=order.compound_id)
             sent += note is not None
         for user_id in owing[order.id]:  # and the body that owes the fix
-            notify(user_id, "rectification.overdue.own", f"您的整改单已逾期：{order.problem[:60]}",
-                   body=f"整改要求：{order.measure}\n整改期限：{order.due_on}", link=_link(order),
+            notify(user_id, "rectification.overdue.own",
+                   Message(N_("您的整改单已逾期：%(problem)s"), {"problem": order.problem[:60]}),
+                   body=Message(N_("整改要求：%(measure)s\n整改期限：%(due)s"), {"measure": order.measure,
+                                                                          "due": order.due_on}),
+                   link=_link(order),
                    key=f"rectification.overdue.own:{order.id}:{order.due_on}:{user_id}",
                    compound_id=order.compound_id)
         if sent:
-            _event(order, EventKind.ESCALATED, None, f"已逾期，通知上级 {sent} 人", now)
+            _event(order, EventKind.ESCALATED, None, None, now,
+                   message=counted("已逾期，通知上级 %(num)d 人", "已逾期，通知上级 %(num)d 人", sent))
             notified += sent
     db.session.flush()
     return {"overdue_orders": len(orders), "notified": notified}

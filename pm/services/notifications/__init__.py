@@ -14,6 +14,7 @@ from pm.access import Scope
 from pm.extensions import db
 from pm.models import Notification, User
 from pm.services.labels import label_of
+from pm.services.messages import Message, platform_text, render, stored
 from pm.services.notifications.kinds import (
     TO_RATE,
     TO_RECHECK,
@@ -23,26 +24,40 @@ from pm.services.notifications.kinds import (
 from pm.timeutil import utcnow
 
 __all__ = ["TO_RATE", "TO_RECHECK", "rectification_subject", "repair_subject", "notify", "unread_count", "inbox",
-           "mark_read", "mark_done", "open_note", "grouped_inbox", "KindGroup"]
+           "mark_read", "mark_done", "title_of", "body_of", "open_note", "grouped_inbox", "KindGroup"]
 
 GROUP_SIZE = 5  # notifications shown per kind on the grouped page (the rest behind "more")
 
 
-def notify(user: User | int, kind: str, title: str, *, body: str | None = None, link: str | None = None,
-           key: str | None = None, compound_id: int | None = None, subject: str | None = None) -> Notification | None:
+def notify(user: User | int, kind: str, title: str | Message, *, body: str | Message | None = None,
+           link: str | None = None, key: str | None = None, compound_id: int | None = None,
+           subject: str | None = None) -> Notification | None:
     """Send one notification; with `key`, a second call with the same key sends nothing (returns None).
-    `subject` names what a to-do is about, so that mark_done can clear it."""
+    `subject` names what a to-do is about, so that mark_done can clear it. A title or body the system writes is a
+    Message (shown in each reader's language); text someone typed is passed as it is."""
     user_id = user if isinstance(user, int) else user.id
     if key and db.session.scalar(select(Notification.id).where(Notification.dedupe_key == key)):
         return None
-    note = Notification(user_id=user_id, kind=kind, title=title[:200], body=body, link=link, dedupe_key=key,
-                        compound_id=compound_id, subject=subject, created_at=utcnow())
+    message = {part: data for part, data in (("title", stored(title)), ("body", stored(body))) if data}
+    note = Notification(user_id=user_id, kind=kind, title=platform_text(title)[:200], body=platform_text(body),
+                        link=link, dedupe_key=key, compound_id=compound_id, subject=subject, created_at=utcnow(),
+                        message=message or None)
     try:
         with db.session.begin_nested():
             db.session.add(note)
     except IntegrityError:  # the same key sent by a parallel run
         return None
     return note
+
+
+def title_of(note: Notification) -> str:
+    """A notification's title in the reader's language."""
+    return render((note.message or {}).get("title"), note.title)
+
+
+def body_of(note: Notification) -> str | None:
+    """A notification's body in the reader's language."""
+    return render((note.message or {}).get("body"), note.body)
 
 
 def mark_done(kinds: Iterable[str], subjects: Iterable[str], *, now: datetime | None = None) -> int:

@@ -3,7 +3,7 @@
 # A request's photos are served by the one download endpoint (/files/repair_photo/<id>) under the same rule.
 from __future__ import annotations
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import false, select
 
 from pm.access import (
     OFFICIALS_ABOVE_STATION,
@@ -27,7 +27,11 @@ def _request_rule(s: Scope):
     if s.user is None:
         return false()
     if s.household_ids is not None:
-        return or_(RepairRequest.filer_user_id == s.user.id, RepairRequest.household_id.in_(s.household_ids))
+        # A UNION of two indexed lookups (the requests I filed, those of my homes): as an OR of the two, neither
+        # SQLite nor PostgreSQL could use the indexes and read every request of the city.
+        return RepairRequest.id.in_(
+            select(RepairRequest.id).where(RepairRequest.filer_user_id == s.user.id)
+            .union(select(RepairRequest.id).where(RepairRequest.household_id.in_(s.household_ids))))
     return RepairRequest.compound_id.in_(s.compound_ids)
 
 

@@ -11,11 +11,13 @@ from pm.access import Scope
 from pm.extensions import db
 from pm.models import Community, Compound, RepairRequest, RepairStatus
 from pm.services import recipients
+from pm.services.messages import Message
 from pm.services.notifications import TO_RATE, mark_done, notify, repair_subject
 from pm.services.repairs.deadlines import first_missed_deadline
 from pm.services.repairs.queue import overdue_clause
 from pm.services.repairs.settings import setting
 from pm.services.repairs.workflow import move, record_event
+from pm.services.text import N_
 
 
 def escalate_overdue(now: datetime, *, scope: Scope, batch: int = 1000) -> dict[str, int]:
@@ -38,23 +40,27 @@ def escalate_overdue(now: datetime, *, scope: Scope, batch: int = 1000) -> dict[
         by_street = recipients.street_officials({r[2] for r in rows})
         for req, community_id, street_id, compound_name in rows:
             due = first_missed_deadline(req, now)
-            title = f"报修超时：{compound_name} #{req.id}"
+            title = {"compound": compound_name, "id": req.id}
             if req.escalation_level < 1:
                 for user_id in by_community.get(community_id, []):
-                    notify(user_id, "repair.overdue", title, body=req.description[:200], link=f"/repairs/{req.id}",
+                    notify(user_id, "repair.overdue", Message(N_("报修超时：%(compound)s #%(id)s"), title),
+                           body=req.description[:200], link=f"/repairs/{req.id}",
                            key=f"repair.overdue.{req.id}.{req.reopen_count}.community.{user_id}",
                            compound_id=req.compound_id)
                 req.escalation_level = 1
-                record_event(req, "escalated", req.status, req.status, None, now, "超时，已通知社区")
+                record_event(req, "escalated", req.status, req.status, None, now,
+                             message=Message(N_("超时，已通知社区")))
                 counts["community"] += 1
             elif due is not None and now - due >= street_after:
                 for user_id in by_street.get(street_id, []):
-                    notify(user_id, "repair.overdue", title + "（社区督办后仍未办结）", body=req.description[:200],
-                           link=f"/repairs/{req.id}",
+                    notify(user_id, "repair.overdue",
+                           Message(N_("报修超时：%(compound)s #%(id)s（社区督办后仍未办结）"), title),
+                           body=req.description[:200], link=f"/repairs/{req.id}",
                            key=f"repair.overdue.{req.id}.{req.reopen_count}.street.{user_id}",
                            compound_id=req.compound_id)
                 req.escalation_level = 2
-                record_event(req, "escalated", req.status, req.status, None, now, "超时，已通知街道办事处")
+                record_event(req, "escalated", req.status, req.status, None, now,
+                             message=Message(N_("超时，已通知街道办事处")))
                 counts["street"] += 1
         db.session.flush()
         if len(rows) < batch:
@@ -68,6 +74,7 @@ def auto_close(now: datetime, *, scope: Scope) -> dict[str, int]:
     rows = db.session.scalars(scope.select(RepairRequest).where(
         RepairRequest.status == RepairStatus.COMPLETED, RepairRequest.completed_at < limit)).all()
     for req in rows:
-        move(req, RepairStatus.CLOSED, "auto_closed", None, now, "报修人未在规定时间内确认，系统自动关闭", closed_at=now)
+        move(req, RepairStatus.CLOSED, "auto_closed", None, now, closed_at=now,
+             message=Message(N_("报修人未在规定时间内确认，系统自动关闭")))
     mark_done([TO_RATE], [repair_subject(req.id) for req in rows], now=now)  # nothing left to rate
     return {"closed": len(rows)}

@@ -27,6 +27,7 @@ from pm.models import (
 from pm.models.repairs import OPEN_STATUSES
 from pm.services import audit, locks, recipients
 from pm.services.labels import label
+from pm.services.messages import Message
 from pm.services.notifications import notify
 from pm.services.registry.tree import county_id_of
 from pm.services.repairs.deadlines import compute_deadlines
@@ -171,8 +172,9 @@ def _create(compound: Compound, *, actor: User | None, category: RepairCategory,
     })
     managers = recipients.station_managers([req.station_id]).get(req.station_id, []) if req.station_id else []
     for user_id in managers:
-        notify(user_id, "repair.new", f"新报修：{compound.name} #{req.id}", body=description[:200],
-               link=f"/repairs/{req.id}", key=f"repair.new.{req.id}.{user_id}", compound_id=compound.id)
+        notify(user_id, "repair.new", Message(N_("新报修：%(compound)s #%(id)s"), {"compound": compound.name,
+                                                                                   "id": req.id}),
+               body=description[:200], link=f"/repairs/{req.id}", key=f"repair.new.{req.id}.{user_id}", compound_id=compound.id)
     logger.info("repair filed %r by %r", req, actor)
     return req
 

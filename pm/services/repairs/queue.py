@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
+from flask_babel import gettext
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -159,4 +160,4 @@ def location_label(req: RepairRequest) -> str:
     if req.household is not None:
         return req.household.label
     parts = [p.name for p in (req.building, req.unit) if p is not None]
-    return "公共区域" + (" · " + "".join(parts) if parts else "") + (f" · {req.location_note}" if req.location_note else "")
+    return gettext("公共区域") + (" · " + "".join(parts) if parts else "") + (f" · {req.location_note}" if req.location_note else "")

@@ -28,6 +28,7 @@ from pm.models import (
 from pm.models.repairs import OPEN_STATUSES
 from pm.services import audit, recipients
 from pm.services.labels import label
+from pm.services.messages import Message, stored
 from pm.services.notifications import TO_RATE, mark_done, notify, repair_subject
 from pm.services.repairs.photos import attach_photos
 from pm.services.repairs.settings import setting
@@ -155,24 +156,25 @@ def require_step(action: str, req: RepairRequest, actor: User, scope: Scope, now
 
 # -- the timeline ------------------------------------------------------------------------------------------
 def record_event(req: RepairRequest, kind: str, from_status, to_status, actor: User | None, now: datetime,
-                 note: str | None = None) -> RepairEvent:
-    """Append a step to the request's timeline (actor None: the system)."""
+                 note: str | None = None, message: Message | None = None) -> RepairEvent:
+    """Append a step to the request's timeline (actor None: the system): `note` is what the actor typed, `message`
+    what the system says (shown in the reader's language)."""
     event = RepairEvent(request=req, kind=kind, from_status=from_status and str(from_status),
                         to_status=to_status and str(to_status), actor_id=actor.id if actor else None,
-                        note=note, at=now)
+                        note=note, message=stored(message), at=now)
     db.session.add(event)
     return event
 
 
 def move(req: RepairRequest, to: RepairStatus, kind: str, actor: User | None, now: datetime,
-         note: str | None = None, **changes) -> None:
+         note: str | None = None, *, message: Message | None = None, **changes) -> None:
     """Change the status (with the given column changes), record the event and the audit row."""
     before = req.status
     req.status = to
     req.updated_at = now
     for key, value in changes.items():
         setattr(req, key, value)
-    record_event(req, kind, before, to, actor, now, note)
+    record_event(req, kind, before, to, actor, now, note, message)
     db.session.flush()
     logger.info("repair %r %s by %r", req, kind, actor)
     audit.record(f"repair.{kind}", req, actor=actor, place=db.session.get(Compound, req.compound_id),
@@ -180,7 +182,7 @@ def move(req: RepairRequest, to: RepairStatus, kind: str, actor: User | None, no
                           **({"note": note} if note else {})})
 
 
-def _tell_filer(req: RepairRequest, kind: str, title: str) -> None:
+def _tell_filer(req: RepairRequest, kind: str, title: Message) -> None:
     for user_id in recipients.enabled([req.filer_user_id]):
         notify(user_id, kind, title, link=f"/repairs/{req.id}", key=f"{kind}.{req.id}.{req.reopen_count}",
                compound_id=req.compound_id, subject=repair_subject(req.id))
@@ -205,7 +207,8 @@ def reject(req: RepairRequest, *, actor: User, scope: Scope, reason: str, now: d
     require_step("reject", req, actor, scope, now)
     reason = check_text(reason, field="reason", label=N_("不予受理的理由"), max_len=200, min_len=2)
     move(req, RepairStatus.REJECTED, "rejected", actor, now, reason, rejected_at=now, reject_reason=reason)
-    _tell_filer(req, "repair.rejected", f"您的报修 #{req.id} 未予受理：{reason}")
+    _tell_filer(req, "repair.rejected", Message(N_("您的报修 #%(id)s 未予受理：%(reason)s"),
+                                                {"id": req.id, "reason": reason}))
     return req
 
 
@@ -242,7 +245,12 @@ def _team_and_member(req: RepairRequest, team_id: int | None, assignee_id: int |
     return team, member
 
 
-def _notify_assignee(req: RepairRequest, member: User, title: str) -> None:
+def _to_whom(team: Team, member: User) -> Message:
+    """"运维队 · 张三": the team (its given name, else its kind's label when shown) and the member."""
+    return Message(N_("%(team)s · %(member)s"), {"team": team.name or team.kind, "member": member.display_name})
+
+
+def _notify_assignee(req: RepairRequest, member: User, title: Message) -> None:
     notify(member, "repair.dispatched", title, body=req.description[:200], link=f"/repairs/{req.id}",
            key=f"repair.dispatched.{req.id}.{member.id}.{_event_count(req)}", compound_id=req.compound_id)
 
@@ -255,9 +263,9 @@ def dispatch(req: RepairRequest, *, actor: User, scope: Scope, team_id: int | No
     team, member = _team_and_member(req, team_id, assignee_id)
     if req.status == RepairStatus.SUBMITTED:
         accept(req, actor=actor, scope=scope, now=now)
-    move(req, RepairStatus.DISPATCHED, "dispatched", actor, now, f"{team.name} · {member.display_name}",
+    move(req, RepairStatus.DISPATCHED, "dispatched", actor, now, message=_to_whom(team, member),
          dispatched_at=now, team_id=team.id, assignee_id=member.id)
-    _notify_assignee(req, member, f"新派单：#{req.id}")
+    _notify_assignee(req, member, Message(N_("新派单：#%(id)s"), {"id": req.id}))
     return req
 
 
@@ -270,10 +278,9 @@ def transfer(req: RepairRequest, *, actor: User, scope: Scope, team_id: int | No
     team, member = _team_and_member(req, team_id, assignee_id)
     if team.id == req.team_id and member.id == req.assignee_id:
         raise DomainError("已经派给该人员", field="assignee_id")
-    move(req, RepairStatus.DISPATCHED, "transferred", actor, now,
-         f"{team.name} · {member.display_name}" + (f"：{note}" if note else ""),
+    move(req, RepairStatus.DISPATCHED, "transferred", actor, now, note, message=_to_whom(team, member),
          team_id=team.id, assignee_id=member.id, dispatched_at=now)
-    _notify_assignee(req, member, f"转派工单：#{req.id}")
+    _notify_assignee(req, member, Message(N_("转派工单：#%(id)s"), {"id": req.id}))
     return req
 
 
@@ -293,7 +300,7 @@ def complete(req: RepairRequest, *, actor: User, scope: Scope, note: str, photos
     note = check_text(note, field="note", label=N_("完工说明"), max_len=2000, min_len=2)
     attach_photos(req, photos, PhotoStage.COMPLETION, actor)
     move(req, RepairStatus.COMPLETED, "completed", actor, now, note, completed_at=now, completion_note=note)
-    _tell_filer(req, "repair.completed", f"您的报修 #{req.id} 已完工，请确认并评价")
+    _tell_filer(req, "repair.completed", Message(N_("您的报修 #%(id)s 已完工，请确认并评价"), {"id": req.id}))
     return req
 
 
@@ -324,7 +331,7 @@ def reopen(req: RepairRequest, *, actor: User, scope: Scope, reason: str, now: d
     mark_done([TO_RATE], [repair_subject(req.id)], now=now)  # answered: not fixed, so nothing to rate now
     managers = recipients.station_managers([req.station_id]).get(req.station_id, []) if req.station_id else []
     for user_id in recipients.enabled([*managers, req.assignee_id]):
-        notify(user_id, "repair.reopened", f"工单返工：#{req.id}", body=reason, link=f"/repairs/{req.id}",
+        notify(user_id, "repair.reopened", Message(N_("工单返工：#%(id)s"), {"id": req.id}), body=reason, link=f"/repairs/{req.id}",
                key=f"repair.reopened.{req.id}.{req.reopen_count}.{user_id}", compound_id=req.compound_id)
     return req
 

@@ -127,7 +127,8 @@ def repair_from_checkin(checkin_row: PatrolCheckin, *, actor: User, scope: Scope
     if compound_id not in served:
         raise DomainError("请选择本服务站负责的小区", field="compound_id")
     point = checkin_row.point
-    description = f"巡查发现问题（{point.route.name} · {point.name}）：{(checkin_row.note or '')[:1900]}"
+    # The route, the point and what the patrol wrote: names and text as typed, no words of the platform's own.
+    description = f"{point.route.name} · {point.name} · {(checkin_row.note or '')[:1900]}"
     request = filing.file_request(
         db.session.get(Compound, compound_id), actor=actor, scope=scope, category=category, urgency=urgency,
         description=description, location_note=point.name[:200], now=now,

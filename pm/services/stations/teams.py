@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
-from flask_babel import force_locale
 from datetime import date
 
 from sqlalchemy import exists, select
@@ -96,18 +94,23 @@ def ensure_teams(station: Station, *, actor: User, scope: Scope) -> list[Team]:
     require_station_user(actor, station.id, manager=True)
     scope.get(Station, station.id)
     existing = {t.kind: t for t in db.session.scalars(select(Team).where(Team.station_id == station.id))}
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # team names are stored in the platform's language
-        names = {kind: label(kind) for kind in TeamKind}
     for kind in TeamKind:
         if kind not in existing:
-            team = Team(station_id=station.id, kind=kind, name=names[kind])
+            team = Team(station_id=station.id, kind=kind, name=None)  # named by its kind, in the reader's language
             db.session.add(team)
             db.session.flush()
-            audit.record("team.create", team, actor=actor, changes={"kind": [None, kind], "name": [None, team.name]},
+            audit.record("team.create", team, actor=actor, changes={"kind": [None, kind]},
                          place=audit_place(station))
             existing[kind] = team
             logger.info("team %r created by %r", team, actor)
     return [existing[k] for k in TeamKind]
+
+
+def team_name(team: Team | None) -> str:
+    """A team's name: the one a manager gave it, else its kind's (保洁队 …) in the reader's language."""
+    if team is None:
+        return ""
+    return team.name or label(team.kind)
 
 
 def add_member(team: Team, user: User, *, actor: User, scope: Scope) -> Team:

@@ -219,8 +219,9 @@ def bank_import():
             if result.duplicate:
                 flash(_("该文件已于 %(when)s 导入过，本次未重复入账", when=result.bank_import.created_at.date()), "warning")
             else:
-                flash(_("已入账 %(n)s 笔，合计 %(total)s 元（其中 %(old)s 笔流水号此前已入账，未重复入账）",
-                        n=result.posted, total=_yuan(result.bank_import.total_fen), old=result.replayed),
+                flash(ngettext("已入账 %(num)d 笔，合计 %(total)s 元（其中 %(old)s 笔流水号此前已入账，未重复入账）",
+                               "已入账 %(num)d 笔，合计 %(total)s 元（其中 %(old)s 笔流水号此前已入账，未重复入账）",
+                               result.posted, total=_yuan(result.bank_import.total_fen), old=result.replayed),
                       "success")
             return redirect(url_for("funds.bank_import"))
     status = 400 if request.method == "POST" else 200
@@ -326,8 +327,8 @@ def open_subaccounts(compound_id: int):
         flash(_("请填写开户日期"), "danger")
         return redirect(url_for("funds.index"))
     result = deposits.open_subaccounts(compound, on=form.on.data, actor=current_user, scope=scope)
-    flash(_("%(name)s：新开户 %(n)s 个，已开户 %(old)s 个", name=compound.name, n=len(result.opened),
-            old=result.existing), "success")
+    flash(ngettext("%(name)s：新开户 %(num)d 个，已开户 %(old)s 个", "%(name)s：新开户 %(num)d 个，已开户 %(old)s 个",
+                   len(result.opened), name=compound.name, old=result.existing), "success")
     for h, reason in result.missing[:50]:
         flash(_("未开户：%(place)s（%(reason)s）", place=h.label, reason=reason), "warning")
     if len(result.missing) > 50:

@@ -18,7 +18,7 @@ from pm.models.fund import PlanStatus
 from pm.services import votes
 from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import Targets
-from pm.services.labels import label
+from pm.services.labels import label, label_of
 
 # Transitions that move money or approve it need a fresh login (reliability.md: fresh_login_required).
 bp = Blueprint("plans", __name__, url_prefix="/plans")
@@ -120,7 +120,8 @@ def show(plan_id: int):
     actions = fund_plans.allowed_actions(plan, current_user, scope)
     policy = fund_plans.policy_for(plan.compound_id)
     return render_template(
-        "fund/plans/show.html", plan=plan, scope_words=fund_plans.describe_scope(plan), timeline=fund_plans.timeline(plan),
+        "fund/plans/show.html", plan=plan, timeline=fund_plans.timeline(plan),
+        scope_words=fund_plans.describe_scope(plan, whole=label_of("plan_scope", "whole")),
         documents=fund_plans.documents_of(plan, scope), **(tally_context(plan) if actions.tally else {"tally": None}),
         shares=_shares(plan), costs=fund_plans.my_costs(plan, current_user, scope), actions=actions,
         inputs=fund_plans.TRANSITION_INPUTS, transition_form=TransitionForm(),

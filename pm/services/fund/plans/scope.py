@@ -93,8 +93,9 @@ def scope_household_ids(plan: UsePlan) -> set[int]:
     return set(db.session.scalars(scope_household_ids_stmt(plan)))
 
 
-def describe_scope(plan: UsePlan) -> list[str]:
-    """The scope in words: 整个小区, 3号楼, 3号楼2单元, 3号楼2单元501."""
+def describe_scope(plan: UsePlan, *, whole: str = "整个小区") -> list[str]:
+    """The scope in words: 整个小区, 3号楼, 3号楼2单元, 3号楼2单元501 (pages pass `whole` in the reader's language;
+    the audit log keeps the platform's)."""
     out = []
     for s in plan.scopes:
         if s.household is not None:
@@ -104,5 +105,5 @@ def describe_scope(plan: UsePlan) -> list[str]:
         elif s.building is not None:
             out.append(s.building.name)
         else:
-            out.append("整个小区")
+            out.append(whole)
     return out

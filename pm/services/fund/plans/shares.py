@@ -140,7 +140,7 @@ def charge(plan: UsePlan, *, actor: User, now: datetime | None = None) -> dict:
     if db.session.scalar(select(func.count()).select_from(PlanShare).where(PlanShare.plan_id == plan.id)):
         raise Conflict("该方案已分摊列支", field="to")
     result = apportion(plan)
-    memo = f"使用方案 #{plan.id} {plan.title}"[:200]
+    memo = f"#{plan.id} {plan.title}"[:200]  # the plan as its users named it; the entry's kind says "charge"
     ledger.post_batch(
         [(line.account_id, line.charged_fen, f"plan:{plan.id}:{line.account_id}")
          for line in result.lines if line.charged_fen > 0],

@@ -39,9 +39,10 @@ from pm.services.fund.plans.voting import (
 )
 from pm.services.fund.policy import policy_for
 from pm.services.labels import label
+from pm.services.messages import Message
 from pm.services.money import format_fen
 from pm.services.notifications import notify
-from pm.services.text import check_text
+from pm.services.text import N_, check_text
 from pm.timeutil import local_today, utcnow
 
 logger = logging.getLogger(__name__)
@@ -256,9 +257,11 @@ def transition(
 
 
 OWNER_NOTICES = {
-    "voting": ("plan.voting", "请为维修资金使用方案投票：{title}", "表决截止 {closes}。每户一票，可在手机上投票。"),
-    "passed": ("plan.emergency", "应急使用维修资金：{title}", "因危及房屋安全，已由审核方批准应急维修，事后向业主公示。"),
-    "charged": ("plan.charged", "维修资金已分摊列支：{title}", "实际费用 {cost} 元已按建筑面积分摊，请查看您家的分摊金额。"),
+    "voting": ("plan.voting", N_("请为维修资金使用方案投票：%(title)s"), N_("表决截止 %(closes)s。每户一票，可在手机上投票。")),
+    "passed": ("plan.emergency", N_("应急使用维修资金：%(title)s"),
+               N_("因危及房屋安全，已由审核方批准应急维修，事后向业主公示。")),
+    "charged": ("plan.charged", N_("维修资金已分摊列支：%(title)s"),
+                N_("实际费用 %(cost)s 元已按建筑面积分摊，请查看您家的分摊金额。")),
 }
 
 
@@ -268,10 +271,11 @@ def notify_owners(plan: UsePlan, event: str) -> int:
     by_household = recipients.owners_of(list(db.session.scalars(scope_household_ids_stmt(plan))))
     users = sorted({user_id for ids in by_household.values() for user_id in ids})
     cost = format_fen(plan.actual_cost_fen or 0, grouped=False)
+    body_params = {"closes": plan.vote_closes_on, "cost": cost}
     sent = 0
     for user_id in users:
-        note = notify(user_id, kind, title.format(title=plan.title)[:200],
-                      body=body.format(closes=plan.vote_closes_on, cost=cost), link=f"/plans/{plan.id}",
-                      key=f"{kind}:{plan.id}:{user_id}", compound_id=plan.compound_id)
+        note = notify(user_id, kind, Message(title, {"title": plan.title}),
+                      body=Message(body, {k: v for k, v in body_params.items() if f"%({k})s" in body}),
+                      link=f"/plans/{plan.id}", key=f"{kind}:{plan.id}:{user_id}", compound_id=plan.compound_id)
         sent += note is not None
     return sent
