@@ -186,6 +186,8 @@ class RectificationOrder(PlaceMixin, db.Model):
     checkin: Mapped[PatrolCheckin | None] = relationship()
     issued_by: Mapped[User] = relationship()
     events: Mapped[list[RectificationEvent]] = relationship(order_by="RectificationEvent.id", back_populates="order")
+    deadlines: Mapped[list[RectificationDeadline]] = relationship(
+        order_by="(RectificationDeadline.changed_at, RectificationDeadline.id)", viewonly=True)
 
     def is_overdue(self, today: date) -> bool:
         """Overdue while the responsible body still owes the fix and the deadline has passed (read time)."""

@@ -1,5 +1,5 @@
 """整改期限: every deadline change is kept, and a month's overdue orders are rebuilt from the deadlines at a cut-off."""
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 

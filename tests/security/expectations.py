@@ -336,6 +336,7 @@ EXPECTATIONS: dict[str, object] = {
     "GET inspections.order_detail": Get(OFFICIALS),
     "POST inspections.recheck": Write(),
     "POST inspections.report": Write(),
+    "POST inspections.deadline": Write(),
     "GET inspections_api.Items": Get(OFFICIALS),
     "GET inspections_api.Inspections": Get(OFFICIALS),
     "POST inspections_api.Inspections": Write(roles=ABOVE, body={
@@ -347,6 +348,7 @@ EXPECTATIONS: dict[str, object] = {
     "GET inspections_api.OrderDetail": Get(OFFICIALS),
     "POST inspections_api.OrderRecheck": Write(body={"decision": "close"}),
     "POST inspections_api.OrderReport": Write(body={"note": "sec"}),
+    "POST inspections_api.OrderDeadline": Write(body={"due_on": YEAR_ZERO, "reason": "sec"}),
     # -- surveys (群众满意度测评) -------------------------------------------------------------------------------------
     "GET surveys.index": Get(ABOVE | STATION | HOME),
     "GET surveys.new": Get(frozenset({"community"})),

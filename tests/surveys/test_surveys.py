@@ -1,5 +1,4 @@
 """群众满意度测评: opening, one response per household, paper entry, bad input refused, and the score."""
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -11,7 +10,7 @@ from pm.models import Notification, Role, SurveyAnswer, SurveyResponse, SurveySt
 from pm.services import surveys
 from pm.services.periods import Month
 from pm.services.surveys import operations
-from tests.factories import make_household, make_unit, make_building, make_user, make_world
+from tests.factories import make_building, make_household, make_unit, make_world
 from tests.factories.surveys import MONTH, NOW, answer, open_survey
 
 SIX = [5, 5, 5, 5, 5, 5]

@@ -1,13 +1,12 @@
 """满意度测评 pages and API: the community opens and closes, residents answer, bad input a clear error."""
-import pytest
 from sqlalchemy import func, select
 
 from pm.models import Role, SurveyResponse
-from tests.asserts import assert_error, ids
-from tests.factories import make_world
-from tests.factories.surveys import answer, open_survey
 from pm.services.periods import Month
 from pm.timeutil import utcnow
+from tests.asserts import assert_error, ids
+from tests.factories import make_building, make_household, make_unit, make_world
+from tests.factories.surveys import answer, open_survey
 
 SIX = [5, 4, 4, 3, 5, 5]
 
@@ -60,6 +59,7 @@ def test_paper_entry_and_bad_input_reshow_the_form(client, auth, db):
     assert "纸质问卷" in page and "2 / 2" in page
     assert client.post(f"/surveys/{survey.id}/close", data={}).status_code == 302
     resp = client.post(url, data=form_answers(SIX, w.households["a"][1].id))
+    assert resp.status_code == 400 and "该测评已经结束" in resp.get_data(as_text=True)
     assert count(db) == 2
 
 
@@ -107,4 +107,24 @@ def test_the_list_is_scoped_and_has_a_fixed_number_of_queries(api, world, db, co
     db.session.commit()
     with count_queries() as many:
         assert len(ids(client.get("/api/v1/surveys"))) == 7
+    assert len(many.statements) == len(few.statements)
+
+
+def test_the_survey_page_runs_a_fixed_number_of_queries(client, auth, db, count_queries):
+    """The survey page with 1 or 3 responses (answers, households, who entered them) runs the same queries."""
+    w = make_world()
+    survey = open_survey(w)
+    worker = w.users[Role.COMMUNITY_WORKER]
+    answer(survey, w.households["a"][0], SIX, user=worker, paper=True)
+    db.session.commit()
+    auth.login("community")
+    client.get(f"/surveys/{survey.id}")
+    with count_queries() as few:
+        assert client.get(f"/surveys/{survey.id}").status_code == 200
+    unit = make_unit(make_building(w.compounds["a"][0], name="2号楼"), name="1单元")
+    for room in ("201", "202"):
+        answer(survey, make_household(unit, room_no=room), SIX, user=worker, paper=True)
+    db.session.commit()
+    with count_queries() as many:
+        assert client.get(f"/surveys/{survey.id}").status_code == 200
     assert len(many.statements) == len(few.statements)

@@ -141,3 +141,15 @@ class OrderRecheck(MethodView):
         rectification.recheck(order, api_user(), scope=api_scope(), passed=data["decision"] == "close",
                               reason=data.get("reason"), due_on=data.get("due_on"))
         return _order(order_id)
+
+
+@blp.route("/rectifications/<int:order_id>/deadline")
+class OrderDeadline(MethodView):
+    @blp.arguments(s.RectificationDeadlineIn)
+    @blp.response(200, s.RectificationOrderDetailOut)
+    def post(self, data, order_id):
+        """延期: an inspector gives a new deadline (not in the past) with a reason, while the order is owed."""
+        order = _order(order_id)
+        rectification.extend_deadline(order, api_user(), scope=api_scope(), due_on=data["due_on"],
+                                      reason=data["reason"])
+        return _order(order_id)

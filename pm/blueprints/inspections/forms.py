@@ -49,3 +49,9 @@ class RecheckForm(FlaskForm):
     reason = TextAreaField(_l("复查意见（退回时必填）"), validators=[Optional(), Length(max=4000)])
     due_on = DateField(_l("新的整改期限（退回时可填）"), validators=[Optional()])
     submit = SubmitField(_l("提交复查结果"))
+
+
+class DeadlineForm(FlaskForm):
+    due_on = DateField(_l("新的整改期限"), validators=[DataRequired()])
+    reason = TextAreaField(_l("调整原因"), validators=[DataRequired(), Length(max=4000)])
+    submit = SubmitField(_l("调整整改期限"))

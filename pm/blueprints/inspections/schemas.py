@@ -146,8 +146,18 @@ class RectificationOrderOut(BaseSchema):
     return_count = fields.Integer()
 
 
+class RectificationDeadlineOut(BaseSchema):
+    """整改期限记录: the original deadline first, then every change with who, when and why."""
+
+    due_on = fields.Date()
+    changed_at = fields.DateTime()
+    changed_by = fields.String(attribute="changed_by.display_name", allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
 class RectificationOrderDetailOut(RectificationOrderOut):
     events = fields.List(fields.Nested(RectificationEventOut))
+    deadlines = fields.List(fields.Nested(RectificationDeadlineOut))
 
 
 OrderPage = page_schema(RectificationOrderOut, "RectificationOrderPage")
@@ -167,3 +177,8 @@ class RectificationRecheckIn(BaseSchema):
     decision = fields.String(required=True, validate=validate.OneOf(["close", "return"]))
     reason = text(4000, allow_none=True)
     due_on = day(allow_none=True)
+
+
+class RectificationDeadlineIn(BaseSchema):
+    due_on = day(required=True)
+    reason = text(4000, required=True)

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from pm.access import current_scope, require
 from pm.blueprints.inspections.forms import (
+    DeadlineForm,
     FindingForm,
     InspectionForm,
     RecheckForm,
@@ -120,11 +121,13 @@ def _order(order_id: int) -> RectificationOrder:
     return rectification.load_order(current_scope(), order_id)
 
 
-def _render_order(order: RectificationOrder, report_form=None, recheck_form=None, status: int = 200):
+def _render_order(order: RectificationOrder, report_form=None, recheck_form=None, deadline_form=None,
+                  status: int = 200):
     actions = rectification.allowed_actions(order, current_user, current_scope())
     return render_template(
         "inspections/order.html", order=order, today=local_today(),
         report_form=report_form or ReportForm(), recheck_form=recheck_form or RecheckForm(),
+        deadline_form=deadline_form or DeadlineForm(), may_extend=rectification.may_extend(order, current_user),
         may_report="report" in actions, may_recheck="recheck" in actions, **_page_context(),
     ), status
 
@@ -174,3 +177,14 @@ def recheck(order_id: int):
                                                             passed=form.decision.data == "close",
                                                             reason=form.reason.data, due_on=form.due_on.data),
                  _("复查结果已保存"), recheck_form=form)
+
+
+@bp.route("/rectifications/<int:order_id>/deadline", methods=["POST"])
+@login_required
+def deadline(order_id: int):
+    """延期: an inspector gives the order a new deadline with a reason (kept in its deadline history)."""
+    order = _order(order_id)
+    form = DeadlineForm()
+    return _post(order, form, lambda: rectification.extend_deadline(order, current_user, scope=current_scope(),
+                                                                    due_on=form.due_on.data, reason=form.reason.data),
+                 _("整改期限已调整"), deadline_form=form)

@@ -1,6 +1,7 @@
 """Forms for 满意度测评: open a survey; answer one (the question fields are added per survey)."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
@@ -29,7 +30,7 @@ class AnswerBase(FlaskForm):
 
 def answer_form(questions: list[str], *, paper: bool) -> FlaskForm:
     """A form with one 1–5 choice per question (q0, q1, …) and the household it is for."""
-    fields = {f"q{i}": SelectField(text, coerce=int, choices=options(SCALE), validators=[DataRequired()])
+    fields = {f"q{i}": SelectField(gettext(text), coerce=int, choices=options(SCALE), validators=[DataRequired()])
               for i, text in enumerate(questions)}
     fields["submit"] = SubmitField(_l("录入纸质问卷") if paper else _l("提交"))
     return type("AnswerForm", (AnswerBase,), fields)()

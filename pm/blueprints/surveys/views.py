@@ -72,8 +72,10 @@ def _render(survey: Survey, form=None, status: int = 200):
     if form is not None:
         form.household_id.choices = options((h.id, f"{h.building.name} {h.unit.name} {h.room_no}") for h in homes)
     page = paginate(reading.responses_stmt(scope, survey))
+    # A form sent back with its errors is shown even when nothing is left to answer (e.g. the survey just closed).
+    shown = form if homes or (form is not None and status >= 400) else None
     return render_template("surveys/detail.html", survey=survey, result=surveys.survey_results([survey.id])[survey.id],
-                           form=form if homes else None, paper=paper, page=page, close_form=CloseSurveyForm()), status
+                           form=shown, paper=paper, page=page, close_form=CloseSurveyForm()), status
 
 
 @bp.route("/<int:survey_id>")

@@ -52,6 +52,7 @@ def record_deadline(order: RectificationOrder, due_on: date, *, actor: User | No
     db.session.add(row)
     order.due_on = due_on
     db.session.flush()
+    db.session.expire(order, ["deadlines"])  # the order's history, if loaded, now has one more row
     logger.info("deadline of %r set to %s by %r", order, due_on, actor)
     return row
 

@@ -20,6 +20,7 @@ from pm.models import (
     OrderSource,
     OrderStatus,
     PatrolCheckin,
+    RectificationDeadline,
     RectificationEvent,
     RectificationOrder,
     RectificationPhoto,
@@ -55,6 +56,7 @@ DETAIL_OPTIONS = ORDER_OPTIONS + (
     selectinload(RectificationOrder.events).joinedload(RectificationEvent.actor),
     selectinload(RectificationOrder.events).selectinload(RectificationEvent.photos),
     joinedload(RectificationOrder.finding),
+    selectinload(RectificationOrder.deadlines).joinedload(RectificationDeadline.changed_by),
 )
 
 
@@ -190,6 +192,11 @@ def allowed_actions(order: RectificationOrder, user: User, scope: Scope) -> froz
     if order.status == OrderStatus.REPORTED and can_recheck(order, user):
         actions.add("recheck")
     return frozenset(actions)
+
+
+def may_extend(order: RectificationOrder, user: User) -> bool:
+    """An inspector of the order may change its deadline while it is owed (extend_deadline checks the same)."""
+    return order.status in OWED and can_recheck(order, user)
 
 
 def _require_in_scope(order: RectificationOrder, scope: Scope) -> None:

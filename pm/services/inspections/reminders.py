@@ -10,7 +10,9 @@ from pm.access import Scope
 from pm.extensions import db
 from pm.models import Inspection, InspectionLevel, StreetOffice
 from pm.services import recipients
+from pm.services.messages import Message
 from pm.services.notifications import notify
+from pm.services.text import N_
 from pm.timeutil import local_today
 
 logger = logging.getLogger(__name__)
@@ -40,8 +42,10 @@ def remind_missing_weekly(now: datetime, *, scope: Scope) -> dict[str, int]:
     notified = 0
     for street in streets:
         for user_id in officers.get(street.id, []):
-            note = notify(user_id, "inspection.weekly_missing", f"{street.name}上周（{week}）没有每周督查记录",
-                          body=f"{start} 至 {end} 没有登记街道每周督查，请尽快安排督查并录入。",
+            note = notify(user_id, "inspection.weekly_missing",
+                          Message(N_("%(street)s上周（%(week)s）没有每周督查记录"), {"street": street.name, "week": week}),
+                          body=Message(N_("%(start)s 至 %(end)s 没有登记街道每周督查，请尽快安排督查并录入。"),
+                                       {"start": start, "end": end}),
                           link="/inspections/new", key=f"inspection.weekly_missing:{street.id}:{week}:{user_id}")
             notified += note is not None
     db.session.flush()

@@ -25,15 +25,18 @@ from pm.models import (
     SurveyResponse,
 )
 from pm.services.periods import Month
+from pm.services.text import N_
 
 # 群众满意度测评 questions a survey copies when it is opened (until the county's assessment scheme supplies its own).
+# They are msgids: a survey stores them as written and pages show them in the reader's language (a question the
+# county typed itself has no translation and is shown as typed).
 DEFAULT_QUESTIONS: tuple[str, ...] = (
-    "您对小区环境卫生（保洁、垃圾清运）是否满意？",
-    "您对小区秩序维护（门岗、巡逻、停车）是否满意？",
-    "您对公共设施设备维护（照明、管道、电梯、门禁）是否满意？",
-    "您对绿化养护是否满意？",
-    "您对报事报修的响应和处理是否满意？",
-    "您对服务站工作人员的服务态度是否满意？",
+    N_("您对小区环境卫生（保洁、垃圾清运）是否满意？"),
+    N_("您对小区秩序维护（门岗、巡逻、停车）是否满意？"),
+    N_("您对公共设施设备维护（照明、管道、电梯、门禁）是否满意？"),
+    N_("您对绿化养护是否满意？"),
+    N_("您对报事报修的响应和处理是否满意？"),
+    N_("您对服务站工作人员的服务态度是否满意？"),
 )
 
 

@@ -26,6 +26,7 @@ from pm.models import (
     User,
 )
 from pm.services import audit
+from pm.services.messages import Message
 from pm.services.notifications import mark_done, notify
 from pm.services.periods import Month
 from pm.services.surveys import default_questions
@@ -95,8 +96,9 @@ def open_survey(compound: Compound, month: Month, *, actor: User, scope: Scope, 
     audit.record("survey.open", survey, actor=actor, place=compound,
                  changes={"month": [None, str(month)], "questions": [None, len(survey.questions)]})
     for user_id, household_id in _residents(compound.id):
-        notify(user_id, SURVEY_NOTE, f"请参加{compound.name} {month} 群众满意度测评",
-               body="请用手机回答几个问题（每户一份），您的意见将计入物业服务考核。", link=link(survey),
+        notify(user_id, SURVEY_NOTE, Message(N_("请参加%(compound)s %(month)s 群众满意度测评"),
+                                             {"compound": compound.name, "month": str(month)}),
+               body=Message(N_("请用手机回答几个问题（每户一份），您的意见将计入物业服务考核。")), link=link(survey),
                key=f"{SURVEY_NOTE}:{survey.id}:{household_id}:{user_id}", compound_id=compound.id,
                subject=survey_subject(survey.id, household_id))
     logger.info("survey %r opened by %r", survey, actor)
