@@ -41,6 +41,7 @@ from pm.models import (
     Urgency,
     VoteChoice,
 )
+from pm.services.labels_community import COMMUNITY_LABELS
 
 # One dict per enum class: members of different StrEnums with the same value compare and hash equal
 # (RepairStatus.CLOSED == OrderStatus.CLOSED == "closed"), so they must never share one plain dict.
@@ -174,6 +175,7 @@ class EnumLabels(Mapping):
         return len(self._labels)
 
 
+_BY_ENUM.update(COMMUNITY_LABELS)  # joint meetings, notices, volunteers, common-part income
 LABELS: Mapping[Enum, object] = EnumLabels(_BY_ENUM)
 
 
