@@ -25,6 +25,7 @@ from datetime import datetime
 
 from pm.demo import fund, inspections, repairs, stations
 from pm.demo import meetings as demo_meetings
+from pm.demo import notices as demo_notices
 from pm.demo.city import (
     DEMO,
     DataSetResult,
@@ -110,5 +111,6 @@ def populate_modules(county: County, users: dict[Role, User], *, seed: int, now:
     counts.update(stations.populate(station, users, rng, now))
     counts.update(inspections.populate(station, users, now))
     counts.update(demo_meetings.populate(station, compound, users, now))
+    counts.update(demo_notices.populate(compound, users, now))
     logger.info("demo modules filled: %r", counts)
     return counts

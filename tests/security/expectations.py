@@ -91,6 +91,18 @@ COMMUNITY_WORK: dict[str, object] = {
     "GET meetings_api.ItemDetail": Get(VIEWERS),
     "POST meetings_api.ItemReport": Write(body={"note": "sec"}),
     "POST meetings_api.ItemConfirm": Write(body={"decision": "confirm"}),
+    "GET notices.index": Get(ALL),
+    "GET notices.new": Get(VIEWERS),
+    "POST notices.new": Write(roles=VIEWERS, form={"kind": "notice", "compound_id": "{compound_id}", "title": "sec",
+                                                   "starts_on": YEAR_ZERO}),
+    "GET notices.detail": Get(ALL),
+    "POST notices.mark_read": Write(),
+    "GET notices.unread": Get(VIEWERS),
+    "GET notices_api.Notices": Get(ALL),
+    "POST notices_api.Notices": Write(roles=VIEWERS, body={"compound_id": "{compound_id}", "title": "sec"}),
+    "GET notices_api.NoticeDetail": Get(ALL),
+    "POST notices_api.NoticeRead": Write(),
+    "GET notices_api.Unread": Get(VIEWERS),
 }
 EXPECTATIONS: dict[str, object] = {
     # -- accounts -------------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from pm.models.imports import ImportJob, ImportStatus
 from pm.models.votes import Ballot, Decision
 from pm.models.inspections import Inspection, RectificationOrder
 from pm.models.meetings import ActionItem, JointMeeting
+from pm.models.notices import Notice
 from pm.models.notifications import Notification
 from pm.models.repairs import PhotoStage, RepairPhoto, RepairRequest
 from pm.models.stations import PatrolPoint, PatrolRoute, Team
@@ -164,6 +165,8 @@ def _side(county: County, upload_dir: Path) -> Side:
         "job_id": job.id,
         "meeting_id": _first(select(JointMeeting.id).where(JointMeeting.compound_id == compound.id)
                              .order_by(JointMeeting.id)),
+        "notice_id": _first(select(Notice.id).where(Notice.compound_id == compound.id, Notice.building_id.is_(None))
+                            .order_by(Notice.id)),
         "item_id": _first(select(ActionItem.id).where(ActionItem.compound_id == compound.id).order_by(ActionItem.id)),
         "note_id": note.id,
         "token_id": token.id,

@@ -27,7 +27,7 @@ class AttendeeOut(BaseSchema):
     names = fields.String()
 
 
-class FileOut(BaseSchema):
+class MeetingFileOut(BaseSchema):
     id = fields.Integer()
     name = fields.String()
     content_type = fields.String()
@@ -51,7 +51,7 @@ class ActionItemOut(BaseSchema):
     report_note = fields.String(allow_none=True)
     reported_at = fields.DateTime(allow_none=True)
     confirmed_at = fields.DateTime(allow_none=True)
-    evidence = fields.List(fields.Nested(FileOut))
+    evidence = fields.List(fields.Nested(MeetingFileOut))
 
 
 class MeetingOut(BaseSchema):
@@ -63,7 +63,7 @@ class MeetingOut(BaseSchema):
     topics = fields.String()
     minutes = fields.String(allow_none=True)
     attendees = fields.List(fields.Nested(AttendeeOut))
-    attachments = fields.List(fields.Nested(FileOut))
+    attachments = fields.List(fields.Nested(MeetingFileOut))
     items = fields.List(fields.Nested(ActionItemOut))
 
 
