@@ -26,6 +26,8 @@ from datetime import datetime
 from pm.demo import fund, inspections, repairs, stations
 from pm.demo import meetings as demo_meetings
 from pm.demo import notices as demo_notices
+from pm.demo import volunteers as demo_volunteers
+from pm.demo import commonincome as demo_income
 from pm.demo.city import (
     DEMO,
     DataSetResult,
@@ -112,5 +114,7 @@ def populate_modules(county: County, users: dict[Role, User], *, seed: int, now:
     counts.update(inspections.populate(station, users, now))
     counts.update(demo_meetings.populate(station, compound, users, now))
     counts.update(demo_notices.populate(compound, users, now))
+    counts.update(demo_volunteers.populate(compound, users, now))
+    counts.update(demo_income.populate(compound, users, now))
     logger.info("demo modules filled: %r", counts)
     return counts
