@@ -102,3 +102,21 @@ def test_api_and_web_record(api, client, auth, world, db):
     assert resp.status_code == 302
     page = client.get("/common-income/").get_data(as_text=True)
     assert "62.50" in page and "广告收入" in page
+
+
+def test_income_page_runs_a_fixed_number_of_queries(client, auth, world, db, count_queries):
+    """The disclosure page does not grow with the number of entries and periods."""
+    record(world)
+    db.session.commit()
+    auth.login("owner")
+    counts = []
+    for n in range(2):
+        client.get("/common-income/")
+        with count_queries() as q:
+            assert client.get("/common-income/").status_code == 200
+        counts.append(q.count)
+        if n == 0:
+            for period in ("2024", "2025", "2026-Q1"):
+                record(world, "advertising", 1_000, period=period)
+            db.session.commit()
+    assert counts[0] == counts[1]

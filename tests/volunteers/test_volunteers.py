@@ -126,3 +126,25 @@ def test_web_join_from_the_phone_and_log_hours(client, auth, world, db):
                                                     "hours": "1.5"}).status_code == 302
     page = client.get("/volunteers/tally").get_data(as_text=True)
     assert "1.5" in page and "一网格" in page
+
+
+def test_register_and_tally_pages_run_a_fixed_number_of_queries(client, auth, world, db, count_queries):
+    """The register list and the tally do not grow with the number of volunteers and hours."""
+    grid(world)
+    worker = world.users[Role.COMMUNITY_WORKER]
+    v = join(world)
+    db.session.commit()
+    auth.login("community")
+    counts = []
+    for n in range(2):
+        client.get("/volunteers/")
+        with count_queries() as q:
+            assert client.get("/volunteers/").status_code == 200
+            assert client.get("/volunteers/tally").status_code == 200
+        counts.append(q.count)
+        if n == 0:
+            join(world, Role.RESIDENT, "elderly_help")
+            for day in range(3):
+                volunteers.log_hours(v, worker, **by(worker), served_on=local_today() - timedelta(days=day), hours="1")
+            db.session.commit()
+    assert counts[0] == counts[1]
