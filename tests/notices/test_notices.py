@@ -74,6 +74,8 @@ def test_read_counts_and_unread_households(world, db):
     notice = post_notice(**by(world.users[Role.STATION_MANAGER]), compound_id=compound.id, title="通知")
     owner = world.users[Role.OWNER]
     assert notices.mark_read(notice, owner, scope=scope_for(owner)) == 1
+    bell = db.session.scalars(select(Notification).where(Notification.kind == "notice.new")).all()
+    assert {n.user_id for n in bell if n.read_at} == {owner.id}  # the reader's bell entry only
     assert notices.mark_read(notice, owner, scope=scope_for(owner)) == 0
     assert notices.mark_read(notice, world.users[Role.STATION_STAFF], scope=scope_for(world.users[Role.STATION_STAFF])) == 0
     assert notices.read_counts([notice.id])[notice.id] == (1, 2)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -25,6 +25,7 @@ from pm.models import (
     NoticeAttachment,
     NoticeKind,
     NoticeRead,
+    Notification,
     Ownership,
     Person,
     Residency,
@@ -166,6 +167,9 @@ def mark_read(notice: Notice, user: User, *, scope: Scope, now: datetime | None 
             added += 1
         except IntegrityError:  # read at the same moment by another member of the household
             pass
+    db.session.execute(update(Notification).where(  # the reader's own bell entry about it is read too
+        Notification.user_id == user.id, Notification.subject == f"notice:{notice.id}",
+        Notification.read_at.is_(None)).values(read_at=now or utcnow()).execution_options(synchronize_session=False))
     return added
 
 
