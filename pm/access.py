@@ -344,7 +344,8 @@ def authorise_in(scope: Scope, actor: User | None, capability: str, model: Any, 
 
 
 DOMAINS = ("registry", "accounts", "audit", "imports", "notifications", "fund", "votes", "repairs", "stations",
-           "inspections", "surveys", "jobs", "motions")
+           "inspections", "surveys", "jobs", "motions", "meetings", "notices", "volunteers",
+           "commonincome")
 
 
 def load_domain_rules() -> None:

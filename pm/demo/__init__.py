@@ -25,6 +25,10 @@ from datetime import datetime
 
 from pm.demo import fund, inspections, motions, repairs, stations
 from pm.demo import surveys as demo_surveys
+from pm.demo import meetings as demo_meetings
+from pm.demo import notices as demo_notices
+from pm.demo import volunteers as demo_volunteers
+from pm.demo import commonincome as demo_income
 from pm.demo.city import (
     DEMO,
     DataSetResult,
@@ -111,5 +115,9 @@ def populate_modules(county: County, users: dict[Role, User], *, seed: int, now:
     counts.update(inspections.populate(station, users, now))
     counts.update(demo_surveys.populate(compound, users, rng, now))
     counts.update(motions.populate(county, compound, users, rng, now))
+    counts.update(demo_meetings.populate(station, compound, users, now))
+    counts.update(demo_notices.populate(compound, users, now))
+    counts.update(demo_volunteers.populate(compound, users, now))
+    counts.update(demo_income.populate(compound, users, now))
     logger.info("demo modules filled: %r", counts)
     return counts

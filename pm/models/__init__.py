@@ -112,3 +112,27 @@ from pm.models.motions import (  # noqa: F401
     MotionShare,
     MotionStatus,
 )
+from pm.models.meetings import (  # noqa: F401,E402
+    ActionEvidence,
+    ActionItem,
+    BodyKind,
+    ItemStatus,
+    JointMeeting,
+    MeetingAttachment,
+    MeetingAttendee,
+)
+from pm.models.notices import Notice, NoticeAttachment, NoticeKind, NoticeRead  # noqa: F401,E402
+from pm.models.volunteers import (  # noqa: F401,E402
+    Grid,
+    Volunteer,
+    VolunteerActivity,
+    VolunteerHours,
+    grid_buildings,
+    grid_compounds,
+)
+from pm.models.commonincome import (  # noqa: F401,E402
+    INCOME_CATEGORIES,
+    CommonIncomeEntry,
+    IncomeCategory,
+    IncomeDirection,
+)

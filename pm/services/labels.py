@@ -43,6 +43,7 @@ from pm.models import (
     VoteChoice,
 )
 from pm.models.motions import MotionKind, MotionStatus
+from pm.services.labels_community import COMMUNITY_LABELS
 
 # One dict per enum class: members of different StrEnums with the same value compare and hash equal
 # (RepairStatus.CLOSED == OrderStatus.CLOSED == "closed"), so they must never share one plain dict.
@@ -184,6 +185,7 @@ class EnumLabels(Mapping):
         return len(self._labels)
 
 
+_BY_ENUM.update(COMMUNITY_LABELS)  # joint meetings, notices, volunteers, common-part income
 LABELS: Mapping[Enum, object] = EnumLabels(_BY_ENUM)
 
 

@@ -17,7 +17,7 @@ from typing import Callable, Protocol
 
 from apscheduler.triggers.cron import CronTrigger
 
-from pm.tasks import accounts, fund, imports, inspections, repairs
+from pm.tasks import accounts, fund, imports, inspections, meetings, repairs
 from pm.timeutil import LOCAL_TZ, to_local
 
 
@@ -237,6 +237,12 @@ JOBS: tuple[JobSpec, ...] = (
         cadence=Weekly(weekday=0, hour=8),
         misfire_grace_time=24 * 3600,
         description="街道每周督查提醒：上一个自然周（ISO 周）没有街道每周督查记录的街道，提醒其街道干部",
+    ),
+    JobSpec(
+        func=meetings.escalate_overdue,
+        cadence=Daily(hour=8, minute=45),
+        misfire_grace_time=6 * 3600,
+        description="联席会议督办：逾期未办结的决定事项通知责任单位及其上级（每天一次）",
     ),
 )
 

@@ -254,7 +254,8 @@ def test_demo_fund_has_policy_standards_accounts_and_both_worklists(db, loaded):
     arrears = db.session.execute(fund_arrears.arrears_select(scope)).all()
     assert 0 < len(arrears) < len(accounts) // 5
     assert db.session.execute(fund_arrears.replenishment_select(scope)).all()
-    assert _count(db, select(ReturnsDistribution.id)) == 2
+    # last year's two distributions, and the common-part income the 以区养区 step credits (pm/demo/commonincome.py)
+    assert _count(db, select(ReturnsDistribution.id)) == 3
 
 
 def test_owner_sees_an_account_with_history_and_can_vote_on_the_open_plan(db, loaded):

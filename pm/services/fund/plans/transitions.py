@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from pm.access import Scope, can
+from pm.access import SYSTEM, Scope, can
 from pm.errors import Conflict, DomainError, Forbidden
 from pm.extensions import db
-from pm.models import Compound, User
+from pm.models import Compound, NoticeKind, User
 from pm.models.fund import PlanStatus, UsePlan
 from pm.services import recipients
 from pm.services.fund.plans.documents import may_add_document
@@ -41,6 +41,7 @@ from pm.services.fund.policy import policy_for
 from pm.services.labels import label
 from pm.services.messages import Message
 from pm.services.money import format_fen
+from pm.services.notices import post_notice
 from pm.services.notifications import notify
 from pm.services.text import N_, check_text
 from pm.timeutil import local_today, utcnow
@@ -187,6 +188,13 @@ def transition(
         plan.status = PlanStatus.PUBLICISED
         changes["publicised_on"] = today
         changes["publicity_days"] = plan.publicity_days
+        # 公示: a notice to the compound links to the plan's page (the plan stays where it is); posted for the
+        # proposer, whose right to publicise was checked above, whatever their notices capability.
+        changes["notice_id"] = post_notice(
+            actor, scope=SYSTEM, compound_id=plan.compound_id, kind=NoticeKind.PUBLICITY,
+            title=f"维修资金使用方案公示：{plan.title}"[:200], starts_on=today,
+            ends_on=today + timedelta(days=plan.publicity_days), link=f"/plans/{plan.id}", source="plan",
+            source_id=plan.id, body=f"公示期 {plan.publicity_days} 天，请业主查看方案内容并提出意见。", now=now).id
     elif to == "voting":
         need_proposer()
         need(s == PlanStatus.PUBLICISED, "只有公示中的方案可以开始表决")

@@ -1,0 +1,1 @@
+"""以区养区 pages and API."""

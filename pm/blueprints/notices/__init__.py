@@ -1,0 +1,1 @@
+"""公告 pages and API."""

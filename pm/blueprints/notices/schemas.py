@@ -1,0 +1,66 @@
+"""公告 API schemas."""
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from pm.blueprints.apiutil import BaseSchema, PageArgs, day, id_field, page_schema, text
+from pm.models import NoticeKind
+
+
+class NoticeFileOut(BaseSchema):
+    id = fields.Integer()
+    name = fields.String()
+    content_type = fields.String()
+
+
+class NoticeOut(BaseSchema):
+    """A notice; `read_households`/`households` are given to those who post notices."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    compound_id = fields.Integer()
+    building_id = fields.Integer(allow_none=True)
+    unit_id = fields.Integer(allow_none=True)
+    title = fields.String()
+    body = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date(allow_none=True)
+    link = fields.String(allow_none=True)
+    source = fields.String(allow_none=True)
+    source_id = fields.Integer(allow_none=True)
+    attachments = fields.List(fields.Nested(NoticeFileOut))
+    read_households = fields.Integer(allow_none=True)
+    households = fields.Integer(allow_none=True)
+
+
+NoticePage = page_schema(NoticeOut, "NoticePage")
+
+
+class NoticeArgs(PageArgs):
+    current = fields.Boolean(load_default=False)
+
+
+class NoticeIn(BaseSchema):
+    """A notice to a compound, or one building or unit of it (files are uploaded on the web page)."""
+
+    kind = fields.String(load_default=NoticeKind.NOTICE.value, validate=validate.OneOf([k.value for k in NoticeKind]))
+    compound_id = id_field(allow_none=True, load_default=None)
+    building_id = id_field(allow_none=True, load_default=None)
+    unit_id = id_field(allow_none=True, load_default=None)
+    title = text(200, required=True)
+    body = text(20000, allow_none=True)
+    starts_on = day(allow_none=True, load_default=None)
+    ends_on = day(allow_none=True, load_default=None)
+
+
+class NoticeReadOut(BaseSchema):
+    households = fields.Integer(metadata={"description": "households newly recorded as having read it"})
+
+
+class UnreadHouseholdOut(BaseSchema):
+    id = fields.Integer()
+    label = fields.String()
+    owners = fields.String()
+
+
+UnreadPage = page_schema(UnreadHouseholdOut, "UnreadHouseholdPage")

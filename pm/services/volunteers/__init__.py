@@ -1,0 +1,1 @@
+"""网格与志愿者 services: grids, the volunteer register, hours and the yearly tally."""
