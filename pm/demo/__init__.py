@@ -39,6 +39,7 @@ from pm.errors import Conflict
 from pm.extensions import db
 from pm.models import Community, County, Role, StreetOffice, User
 from pm.services import audit
+from pm.services.governance import firms
 from pm.timeutil import utcnow
 
 __all__ = ["DEMO", "DEMO_LOGINS", "build_data_set", "city_spec", "has_county", "populate_modules"]
@@ -82,6 +83,7 @@ def build_data_set(
         if progress is not None:
             progress(len(batch))
     sync_sequences(writer.next_ids)
+    firms.adopt_operator_names(county.id)  # the stations' firm names become firm records
     db.session.flush()
     counts = {"streets": len(streets), "communities": len(communities), **writer.counts}
     result = DataSetResult(county=county, counts=counts)

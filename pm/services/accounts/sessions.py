@@ -24,7 +24,8 @@ from pm.models import LoginSession, User
 from pm.services import audit
 from pm.services.accounts.bindings import binding_node
 from pm.services.accounts.tokens import revoke_all_tokens
-from pm.timeutil import utcnow
+from pm.services.accounts.terms import term_ended_on
+from pm.timeutil import local_today, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ def load_login(raw: str | None, *, now: datetime | None = None) -> User | None:
     if user is None or not user.is_enabled or row.epoch != user.session_token:
         return None
     if now - row.last_seen_at > idle_limit(user):
+        return None
+    if term_ended_on(user, local_today(now)) is not None:  # a committee member's term ended: no more requests
         return None
     if now - row.last_seen_at >= SEEN_EVERY:
         # Bookkeeping, not the request's change: its own short transaction (a GET never writes).

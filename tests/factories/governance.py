@@ -1,0 +1,34 @@
+"""Governance factories: bodies with members, an owners' committee with a login tied to its term."""
+from __future__ import annotations
+
+from datetime import date
+
+from pm.access import SYSTEM
+from pm.models import Body, BodyKind, Compound, Membership, Position
+from pm.services.governance import bodies
+
+
+def make_body(kind: BodyKind, *, community=None, compound: Compound | None = None, station=None, **kw) -> Body:
+    return bodies.ensure_body(kind, community=community, compound=compound, station=station, actor=None,
+                              scope=SYSTEM, **kw)
+
+
+def make_member(body: Body, name: str = "张三", *, position: Position = Position.MEMBER,
+                started_on: date = date(2024, 1, 1), ends_on: date | None = None, **kw) -> Membership:
+    return bodies.add_member(body, name=name, position=position, started_on=started_on, ends_on=ends_on,
+                             actor=None, scope=SYSTEM, **kw)
+
+
+def four_bodies(community, compound, station, *, started_on: date = date(2024, 1, 1)) -> dict:
+    """A party branch, residents' committee, owners' committee and a station body, each with one member."""
+    out = {
+        "party": make_body(BodyKind.PARTY, community=community),
+        "residents": make_body(BodyKind.RESIDENTS, community=community),
+        "owners": make_body(BodyKind.OWNERS, compound=compound),
+        "station": make_body(BodyKind.STATION, station=station),
+    }
+    make_member(out["party"], "党书记", position=Position.SECRETARY, started_on=started_on, is_party_member=True)
+    make_member(out["residents"], "居委主任", position=Position.DIRECTOR, started_on=started_on)
+    make_member(out["owners"], "业委主任", position=Position.CHAIR, started_on=started_on,
+                ends_on=date(started_on.year + 4, 12, 31))
+    return out
