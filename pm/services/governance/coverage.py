@@ -17,6 +17,7 @@ from pm.models import (
     BodyKind,
     Community,
     Compound,
+    GovernancePolicy,
     Membership,
     StreetOffice,
     SubAccount,
@@ -26,8 +27,8 @@ from pm.models import (
 )
 from pm.services.fund.subaccounts import first_deposit_paid_subquery
 from pm.services.governance import meetings
-from pm.services.governance.policy import policy_for
 
+DEFAULT_FUND_PERCENT = 90
 CRITERIA = ("service", "committee", "fund", "bodies")
 
 
@@ -85,27 +86,29 @@ class Report:
     compounds: list[CompoundCoverage] = field(default_factory=list)
 
 
-def _compounds(scope: Scope, street_id: int | None, community_id: int | None) -> list[CompoundCoverage]:
+def _compounds(scope: Scope, street_id: int | None, community_id: int | None) -> tuple[list[CompoundCoverage], int]:
+    """The compounds in scope with their place, whether a station serves them, and the county's fund percentage
+    (one statement)."""
+    served = select(station_compounds.c.compound_id).where(station_compounds.c.compound_id == Compound.id).exists()
     stmt = (scope.filter(select(Compound.id, Compound.name, Community.id, Community.name, StreetOffice.id,
-                                StreetOffice.name, Compound.owners_committee_formed_on), Compound)
+                                StreetOffice.name, Compound.owners_committee_formed_on, served,
+                                GovernancePolicy.fund_collected_percent), Compound)
             .join(Community, Community.id == Compound.community_id)
             .join(StreetOffice, StreetOffice.id == Community.street_id)
+            .outerjoin(GovernancePolicy, GovernancePolicy.county_id == StreetOffice.county_id)
             .order_by(StreetOffice.name, StreetOffice.id, Community.name, Community.id, Compound.name, Compound.id))
     if street_id:
         stmt = stmt.where(Community.street_id == street_id)
     if community_id:
         stmt = stmt.where(Compound.community_id == community_id)
-    out = []
-    for cid, name, mid, mname, sid, sname, formed_on in db.session.execute(stmt):
+    out, percent = [], DEFAULT_FUND_PERCENT
+    for cid, name, mid, mname, sid, sname, formed_on, is_served, county_percent in db.session.execute(stmt):
         c = CompoundCoverage(cid, name, mid, mname, sid, sname)
         c.committee = formed_on is not None  # the registry's date (kept true by elections) counts as formed
+        c.service = bool(is_served)
+        percent = county_percent or DEFAULT_FUND_PERCENT
         out.append(c)
-    return out
-
-
-def _served(ids: Select) -> set[int]:
-    return set(db.session.scalars(select(station_compounds.c.compound_id).distinct()
-                                  .where(station_compounds.c.compound_id.in_(ids))))
+    return out, percent
 
 
 def _bodies_in_place(ids: Select, today: date) -> tuple[set, set]:
@@ -143,22 +146,18 @@ def _fund_collected(ids: Select, percent: int) -> set[int]:
 def evaluate(scope: Scope, *, today: date, street_id: int | None = None,
              community_id: int | None = None) -> tuple[list[CompoundCoverage], int, bool]:
     """Each compound in scope with its four criteria; the county's fund percentage; whether meetings are known."""
-    rows = _compounds(scope, street_id, community_id)
+    rows, percent = _compounds(scope, street_id, community_id)
     if not rows:
-        return rows, 90, meetings.KNOWN
-    county_id = db.session.scalar(select(StreetOffice.county_id).where(StreetOffice.id == rows[0].street_id))
-    percent = policy_for(county_id).fund_collected_percent
+        return rows, percent, meetings.KNOWN
     ids = scope.filter(select(Compound.id), Compound)
     if street_id:
         ids = ids.where(Compound.community_id.in_(select(Community.id).where(Community.street_id == street_id)))
     if community_id:
         ids = ids.where(Compound.community_id == community_id)
-    served = _served(ids)
     community_bodies, owners = _bodies_in_place(ids, today)
     collected = _fund_collected(ids, percent)
     met = meetings.compounds_with_joint_meeting(ids, since=meetings.quarter_before(today), until=today)
     for c in rows:
-        c.service = c.id in served
         c.committee = c.committee or c.id in owners or (BodyKind.STAND_IN, c.community_id) in community_bodies
         c.fund = c.id in collected
         c.bodies = (c.service and c.committee and (BodyKind.PARTY, c.community_id) in community_bodies
