@@ -17,7 +17,7 @@ from typing import Callable, Protocol
 
 from apscheduler.triggers.cron import CronTrigger
 
-from pm.tasks import accounts, fund, imports, inspections, repairs
+from pm.tasks import accounts, fund, governance, imports, inspections, repairs
 from pm.timeutil import LOCAL_TZ, to_local
 
 
@@ -194,6 +194,12 @@ JOBS: tuple[JobSpec, ...] = (
         cadence=Daily(hour=3, minute=45),
         misfire_grace_time=6 * 3600,
         description="登录记录清理：删除结束或过期超过 30 天的登录会话，以及一天内没有失败的登录限速记录",
+    ),
+    JobSpec(
+        func=governance.term_reminders,
+        cadence=Daily(hour=8, minute=45),
+        misfire_grace_time=12 * 3600,
+        description="业主委员会换届提醒：任期届满前 6 个月和 3 个月通知街道、社区和业委会组织换届选举",
     ),
 )
 

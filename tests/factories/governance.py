@@ -32,3 +32,24 @@ def four_bodies(community, compound, station, *, started_on: date = date(2024, 1
     make_member(out["owners"], "业委主任", position=Position.CHAIR, started_on=started_on,
                 ends_on=date(started_on.year + 4, 12, 31))
     return out
+
+
+def election_world():
+    """The two-street world plus four more owned dwellings in compound a-one (five owned dwellings in all)."""
+    from tests.factories import make_world
+    from tests.factories.registry import make_household, make_owner
+
+    w = make_world()
+    compound = w.compounds["a"][0]
+    unit = w.households["a"][0].unit
+    w.owned = [w.households["a"][0]]
+    for i in range(4):
+        hh = make_household(unit, room_no=f"2{i}1", area_m2=80)
+        make_owner(hh)
+        w.owned.append(hh)
+    w.compound = compound
+    return w
+
+
+def group() -> list[dict]:
+    return [{"name": "王代表", "side": "owner"}, {"name": "街道李", "side": "street"}]
