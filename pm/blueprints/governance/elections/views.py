@@ -224,12 +224,11 @@ def paper(election_id: int):
     """Enter a paper ballot for the preparatory group (marked as paper, with who entered it)."""
     require(current_user, "governance.paper")
     election = _election(election_id)
-    if election.status != ElectionStatus.VOTING:
-        abort(404)
-    decision = db.session.get(Decision, election.decision_id)
+    decision = db.session.get(Decision, election.decision_id) if election.decision_id else None
     form = f.PaperForm()
     form.owner.choices = [(f"{h.id}:{p.id}", f"{h.label} {p.name}")
-                          for h, p in votes.owners_without_ballot(decision, current_scope())]
+                          for h, p in votes.owners_without_ballot(decision, current_scope())] \
+        if election.status == ElectionStatus.VOTING else []
     form.candidate_ids.choices = [(c.id, c.person.name) for c in election.candidates]
 
     def action():
