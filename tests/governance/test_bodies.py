@@ -87,7 +87,8 @@ def test_committee_login_stops_when_term_ends(app, client, auth, db):
     assert client.get(page).status_code == 200
     bodies.end_term(member, ends_on=today - timedelta(days=1), actor=None, scope=SYSTEM)
     db.session.commit()
-    assert client.get(page).status_code == 302  # the open session is refused
+    assert client.get(page).status_code == 302  # the open session is refused, with the reason
+    assert "任期已于" in client.get("/auth/login").get_data(as_text=True)
     auth.logout()
     page = auth.login("committee").get_data(as_text=True)
     assert "任期已于" in page

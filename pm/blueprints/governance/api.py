@@ -122,4 +122,5 @@ class CoverageCompounds(MethodView):
         """The compounds behind a coverage figure: meeting `criterion`, or (missing=true) not meeting it."""
         require(api_user(), "governance.coverage")
         return {"items": coverage.compounds(api_scope(), today=local_today(), street_id=args["street_id"],
-                                            criterion=args["criterion"], missing=args["missing"])}
+                                            community_id=args["community_id"], criterion=args["criterion"],
+                                            missing=args["missing"])}

@@ -101,6 +101,7 @@ class GovLoginIn(BaseSchema):
 
 class CoverageArgs(BaseSchema):
     street_id = id_field(load_default=None)
+    community_id = id_field(load_default=None)
     criterion = fields.String(load_default=None, validate=validate.OneOf(
         ["service", "committee", "fund", "bodies"]))
     missing = fields.Boolean(load_default=False)

@@ -65,8 +65,9 @@ def start_login(user: User, *, remember: bool, now: datetime | None = None) -> s
     return raw
 
 
-def load_login(raw: str | None, *, now: datetime | None = None) -> User | None:
-    """The user of a valid login session id (from the session or the remember-me cookie), else None."""
+def load_login(raw: str | None, *, now: datetime | None = None, why: dict | None = None) -> User | None:
+    """The user of a valid login session id (from the session or the remember-me cookie), else None. A refusal
+    the user should be told about is put in `why` (a committee member's term ended: {"term_ended": date})."""
     if not raw:
         return None
     now = now or utcnow()
@@ -78,7 +79,10 @@ def load_login(raw: str | None, *, now: datetime | None = None) -> User | None:
         return None
     if now - row.last_seen_at > idle_limit(user):
         return None
-    if term_ended_on(user, local_today(now)) is not None:  # a committee member's term ended: no more requests
+    ended = term_ended_on(user, local_today(now))
+    if ended is not None:  # a committee member's term ended: no more requests
+        if why is not None:
+            why["term_ended"] = ended
         return None
     if now - row.last_seen_at >= SEEN_EVERY:
         # Bookkeeping, not the request's change: its own short transaction (a GET never writes).
