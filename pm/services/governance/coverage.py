@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy import Select, and_, func, or_, select
 
-from pm.access import Scope, authorise
+from pm.access import Scope
 from pm.extensions import db
 from pm.models import (
     Body,
@@ -22,7 +22,6 @@ from pm.models import (
     StreetOffice,
     SubAccount,
     SubAccountStatus,
-    User,
     station_compounds,
 )
 from pm.services.fund.subaccounts import first_deposit_paid_subquery
@@ -165,7 +164,7 @@ def evaluate(scope: Scope, *, today: date, street_id: int | None = None,
     return rows, percent, meetings.KNOWN
 
 
-def coverage(scope: Scope, *, today: date, street_id: int | None = None, actor: User | None = None) -> Report:
+def coverage(scope: Scope, *, today: date, street_id: int | None = None) -> Report:
     """The report: a row per street and per community and the total (a fixed number of queries)."""
     rows, percent, known = evaluate(scope, today=today, street_id=street_id)
     total = Row("total", 0, "")
@@ -187,6 +186,3 @@ def compounds(scope: Scope, *, today: date, street_id: int | None = None, commun
         return rows
     return [c for c in rows if c.has(criterion) != missing]
 
-
-def check(scope: Scope, actor: User | None) -> None:
-    authorise(scope, actor, "governance.coverage")
