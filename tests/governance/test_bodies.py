@@ -140,8 +140,18 @@ def test_compound_page_shows_the_four_bodies(client, auth, db, count_queries):
     assert "党书记" in page and "居委主任" in page and "业委主任" in page and "a服务站" in page
     auth.logout()
     auth.login("community")
-    with count_queries() as q:
-        page = client.get(f"/registry/compounds/{compound.id}").get_data(as_text=True)
+    url = f"/governance/compounds/{compound.id}"
+    client.get(url)
+    with count_queries() as small:
+        client.get(url)
+    for i in range(5):
+        make_member(make_body(BodyKind.RESIDENTS, community=w.communities["a"]), f"委员{i}",
+                    started_on=local_today() - timedelta(days=3))
+    db.session.commit()
+    with count_queries() as big:
+        assert "委员4" in client.get(url).get_data(as_text=True)
+    assert big.count == small.count  # no query per member
+    page = client.get(f"/registry/compounds/{compound.id}").get_data(as_text=True)
     assert "业委主任" in page
     assert client.get(f"/governance/communities/{w.communities['a'].id}").status_code == 200
     assert client.get(f"/governance/communities/{w.communities['b'].id}").status_code == 404
