@@ -6,6 +6,8 @@ from datetime import date
 from pm.access import SYSTEM
 from pm.models import Body, BodyKind, Compound, Membership, Position
 from pm.services.governance import bodies
+from tests.factories.registry import make_household, make_owner
+from tests.factories.world import make_world
 
 
 def make_body(kind: BodyKind, *, community=None, compound: Compound | None = None, station=None, **kw) -> Body:
@@ -36,9 +38,6 @@ def four_bodies(community, compound, station, *, started_on: date = date(2024, 1
 
 def election_world():
     """The two-street world plus four more owned dwellings in compound a-one (five owned dwellings in all)."""
-    from tests.factories import make_world
-    from tests.factories.registry import make_household, make_owner
-
     w = make_world()
     compound = w.compounds["a"][0]
     unit = w.households["a"][0].unit

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from pm.access import scope_for
 from pm.errors import Conflict
 from pm.extensions import db as _db
-from pm.models import Ballot, Election, ElectionChoice, Household, Membership, Person, User
+from pm.models import Ballot, Election, ElectionChoice, Household, Membership, Person, Role, User
 from pm.services.governance import elections
 from pm.timeutil import utcnow
 from tests.factories.governance import election_world
@@ -57,8 +57,7 @@ def test_parallel_ballots_for_one_dwelling_count_once(app, db, backend):
     w = election_world()
     e = voting_election(w)
     _db.session.commit()
-    ids = (e.id, w.owned[1].id, owner_of(w.owned[1]).id, w.users[next(iter(w.users))].id)
-    from pm.models import Role
+    ids = (e.id, w.owned[1].id, owner_of(w.owned[1]).id)
     clerk_id = w.users[Role.COMMUNITY_WORKER].id
 
     class Work:
@@ -85,7 +84,6 @@ def test_closing_twice_at_once_gives_one_result(app, db, backend):
     for hh in w.owned:
         paper(w, e, hh, e.candidates[:3])
     _db.session.commit()
-    from pm.models import Role
     eid, uid = e.id, w.users[Role.STREET_OFFICER].id
 
     class Work:
