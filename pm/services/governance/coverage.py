@@ -63,8 +63,10 @@ class Row:
 
     def add(self, c: CompoundCoverage) -> None:
         self.compounds += 1
-        for criterion in CRITERIA:
-            setattr(self, criterion, getattr(self, criterion) + int(c.has(criterion)))
+        self.service += c.service
+        self.committee += c.committee
+        self.fund += c.fund
+        self.bodies += c.bodies
 
     def percent(self, criterion: str) -> int:
         """A whole percentage for display (rounded half up, exact integers)."""
@@ -88,12 +90,14 @@ class Report:
 def _compounds(scope: Scope, street_id: int | None, community_id: int | None) -> tuple[list[CompoundCoverage], int]:
     """The compounds in scope with their place, whether a station serves them, and the county's fund percentage
     (one statement)."""
-    served = select(station_compounds.c.compound_id).where(station_compounds.c.compound_id == Compound.id).exists()
+    # An outer join on the served compounds (a hash join), not a correlated EXISTS per compound.
+    served = select(station_compounds.c.compound_id).distinct().subquery()
     stmt = (scope.filter(select(Compound.id, Compound.name, Community.id, Community.name, StreetOffice.id,
-                                StreetOffice.name, Compound.owners_committee_formed_on, served,
+                                StreetOffice.name, Compound.owners_committee_formed_on, served.c.compound_id,
                                 GovernancePolicy.fund_collected_percent), Compound)
             .join(Community, Community.id == Compound.community_id)
             .join(StreetOffice, StreetOffice.id == Community.street_id)
+            .outerjoin(served, served.c.compound_id == Compound.id)
             .outerjoin(GovernancePolicy, GovernancePolicy.county_id == StreetOffice.county_id)
             .order_by(StreetOffice.name, StreetOffice.id, Community.name, Community.id, Compound.name, Compound.id))
     if street_id:
@@ -104,7 +108,7 @@ def _compounds(scope: Scope, street_id: int | None, community_id: int | None) ->
     for cid, name, mid, mname, sid, sname, formed_on, is_served, county_percent in db.session.execute(stmt):
         c = CompoundCoverage(cid, name, mid, mname, sid, sname)
         c.committee = formed_on is not None  # the registry's date (kept true by elections) counts as formed
-        c.service = bool(is_served)
+        c.service = is_served is not None
         percent = county_percent or DEFAULT_FUND_PERCENT
         out.append(c)
     return out, percent
