@@ -345,7 +345,7 @@ def authorise_in(scope: Scope, actor: User | None, capability: str, model: Any, 
 
 
 DOMAINS = ("registry", "accounts", "audit", "imports", "notifications", "fund", "votes", "repairs", "stations",
-           "inspections", "governance")
+           "inspections", "meetings", "governance")
 
 
 def load_domain_rules() -> None:

@@ -3,7 +3,7 @@ compounds' free-text firm names), the four bodies and their members' terms, the 
 term reminders, and owners' committee elections (preparatory group, candidates, multi-candidate choices).
 
 Revision ID: 0017
-Revises: 0011
+Revises: 0018 (0011 on its own branch; re-chained after the joint meetings' 0018)
 Create Date: 2026-11-29 22:33:34
 """
 from datetime import UTC, datetime
@@ -17,7 +17,7 @@ COUNTY_OF_COMMUNITY = ("SELECT so.county_id FROM communities c JOIN street_offic
 
 # revision identifiers, used by Alembic.
 revision = '0017'
-down_revision = '0011'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from pm.demo import fund, governance, inspections, repairs, stations
+from pm.demo import meetings as demo_meetings
 from pm.demo.city import (
     DEMO,
     DataSetResult,
@@ -110,6 +111,7 @@ def populate_modules(county: County, users: dict[Role, User], *, seed: int, now:
     counts.update(repairs.populate(station, compound, users, now))
     counts.update(stations.populate(station, users, rng, now))
     counts.update(inspections.populate(station, users, now))
+    counts.update(demo_meetings.populate(station, compound, users, now))
     counts.update(governance.populate(station, compound, users, now))
     logger.info("demo modules filled: %r", counts)
     return counts

@@ -12,7 +12,7 @@ from pm.access import SYSTEM
 from pm.demo.names import ago
 from pm.extensions import db
 from pm.models import (
-    BodyKind,
+    BodyType,
     Compound,
     Household,
     HouseholdStatus,
@@ -54,13 +54,13 @@ def populate(station, compound, users, now) -> dict[str, int]:
     today = local_today(now)
     community = compound.community
     since = today - timedelta(days=800)
-    party = bodies.ensure_body(BodyKind.PARTY, community=community, actor=None, scope=SYSTEM)
-    residents = bodies.ensure_body(BodyKind.RESIDENTS, community=community, actor=None, scope=SYSTEM)
+    party = bodies.ensure_body(BodyType.PARTY, community=community, actor=None, scope=SYSTEM)
+    residents = bodies.ensure_body(BodyType.RESIDENTS, community=community, actor=None, scope=SYSTEM)
     for body, people in ((party, PARTY), (residents, RESIDENTS)):
         for name, position, is_party in people:
             bodies.add_member(body, name=name, position=position, is_party_member=is_party, started_on=since,
                               ends_on=since + timedelta(days=5 * 365), actor=None, scope=SYSTEM)
-    station_body = bodies.ensure_body(BodyKind.STATION, station=station, actor=None, scope=SYSTEM)
+    station_body = bodies.ensure_body(BodyType.STATION, station=station, actor=None, scope=SYSTEM)
     manager = users[Role.STATION_MANAGER]
     bodies.add_member(station_body, name=manager.display_name, position=Position.STATION_HEAD, phone=manager.phone,
                       started_on=since, actor=None, scope=SYSTEM)

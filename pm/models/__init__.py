@@ -31,7 +31,7 @@ from pm.models.fund import (  # noqa: F401
 )
 from pm.models.governance import (  # noqa: F401
     Body,
-    BodyKind,
+    BodyType,
     Candidate,
     Election,
     ElectionChoice,
@@ -116,4 +116,28 @@ from pm.models.votes import (  # noqa: F401
     DecisionStatus,
     ElectorateEntry,
     VoteChoice,
+)
+from pm.models.meetings import (  # noqa: F401,E402
+    ActionEvidence,
+    ActionItem,
+    BodyKind,
+    ItemStatus,
+    JointMeeting,
+    MeetingAttachment,
+    MeetingAttendee,
+)
+from pm.models.notices import Notice, NoticeAttachment, NoticeKind, NoticeRead  # noqa: F401,E402
+from pm.models.volunteers import (  # noqa: F401,E402
+    Grid,
+    Volunteer,
+    VolunteerActivity,
+    VolunteerHours,
+    grid_buildings,
+    grid_compounds,
+)
+from pm.models.commonincome import (  # noqa: F401,E402
+    INCOME_CATEGORIES,
+    CommonIncomeEntry,
+    IncomeCategory,
+    IncomeDirection,
 )

@@ -42,7 +42,7 @@ class PropertyFirm(db.Model):
         return f"<PropertyFirm {self.id} {self.name}>"
 
 
-class BodyKind(enum.StrEnum):
+class BodyType(enum.StrEnum):
     """The four bodies (四位一体)."""
 
     PARTY = "party"  # 社区党组织 (党支部/党总支)
@@ -84,7 +84,7 @@ class Body(db.Model):
                         name="term_in_order"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[BodyKind] = mapped_column(str_enum(BodyKind))
+    kind: Mapped[BodyType] = mapped_column(str_enum(BodyType))
     place_key: Mapped[str] = mapped_column(String(40))  # "party:<community>", "owners:<compound>", ...
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id"), index=True)

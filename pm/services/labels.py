@@ -9,7 +9,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from pm.models import (
-    BodyKind,
+    BodyType,
     ElectionKind,
     ElectionStatus,
     PartyLevel,
@@ -46,6 +46,7 @@ from pm.models import (
     Urgency,
     VoteChoice,
 )
+from pm.services.labels_community import COMMUNITY_LABELS
 
 # One dict per enum class: members of different StrEnums with the same value compare and hash equal
 # (RepairStatus.CLOSED == OrderStatus.CLOSED == "closed"), so they must never share one plain dict.
@@ -122,8 +123,8 @@ _BY_ENUM: dict[type[Enum], dict[Enum, object]] = {
     EventKind: {EventKind.OPENED: _l("下发"), EventKind.REPORTED: _l("报告整改完成"), EventKind.RETURNED: _l("复查退回"),
                 EventKind.CLOSED: _l("复查合格，闭合"), EventKind.ESCALATED: _l("逾期督办")},
     # -- governance (四位一体) -------------------------------------------------------------------------
-    BodyKind: {BodyKind.PARTY: _l("社区党组织"), BodyKind.RESIDENTS: _l("社区居民委员会"), BodyKind.OWNERS: _l("业主委员会"),
-               BodyKind.STAND_IN: _l("物业管理委员会"), BodyKind.STATION: _l("物业服务站")},
+    BodyType: {BodyType.PARTY: _l("社区党组织"), BodyType.RESIDENTS: _l("社区居民委员会"), BodyType.OWNERS: _l("业主委员会"),
+               BodyType.STAND_IN: _l("物业管理委员会"), BodyType.STATION: _l("物业服务站")},
     PartyLevel: {PartyLevel.BRANCH: _l("党支部"), PartyLevel.GENERAL: _l("党总支"), PartyLevel.COMMITTEE: _l("党委")},
     Position: {Position.SECRETARY: _l("书记"), Position.DEPUTY_SECRETARY: _l("副书记"), Position.DIRECTOR: _l("主任"),
                Position.DEPUTY_DIRECTOR: _l("副主任"), Position.CHAIR: _l("主任委员"), Position.VICE_CHAIR: _l("副主任委员"),
@@ -192,6 +193,7 @@ class EnumLabels(Mapping):
         return len(self._labels)
 
 
+_BY_ENUM.update(COMMUNITY_LABELS)  # joint meetings, notices, volunteers, common-part income
 LABELS: Mapping[Enum, object] = EnumLabels(_BY_ENUM)
 
 

@@ -25,6 +25,7 @@ ROWS = (
     ("/dashboard/inspections-due", r'data-compound="(\d+)"'),
     ("/notifications/", r'action="/notifications/(\d+)/open"'),
     ("/statements/my", None),
+    ("/meetings/items/", r'href="/meetings/\d+#item-(\d+)"'),
     ("/governance/coverage/compounds", r'href="/governance/compounds/(\d+)"'),
 )
 

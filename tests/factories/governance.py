@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import date
 
 from pm.access import SYSTEM
-from pm.models import Body, BodyKind, Compound, Membership, Position
+from pm.models import Body, BodyType, Compound, Membership, Position
 from pm.services.governance import bodies
 from tests.factories.registry import make_household, make_owner
 from tests.factories.world import make_world
 
 
-def make_body(kind: BodyKind, *, community=None, compound: Compound | None = None, station=None, **kw) -> Body:
+def make_body(kind: BodyType, *, community=None, compound: Compound | None = None, station=None, **kw) -> Body:
     return bodies.ensure_body(kind, community=community, compound=compound, station=station, actor=None,
                               scope=SYSTEM, **kw)
 
@@ -24,10 +24,10 @@ def make_member(body: Body, name: str = "张三", *, position: Position = Positi
 def four_bodies(community, compound, station, *, started_on: date = date(2024, 1, 1)) -> dict:
     """A party branch, residents' committee, owners' committee and a station body, each with one member."""
     out = {
-        "party": make_body(BodyKind.PARTY, community=community),
-        "residents": make_body(BodyKind.RESIDENTS, community=community),
-        "owners": make_body(BodyKind.OWNERS, compound=compound),
-        "station": make_body(BodyKind.STATION, station=station),
+        "party": make_body(BodyType.PARTY, community=community),
+        "residents": make_body(BodyType.RESIDENTS, community=community),
+        "owners": make_body(BodyType.OWNERS, compound=compound),
+        "station": make_body(BodyType.STATION, station=station),
     }
     make_member(out["party"], "党书记", position=Position.SECRETARY, started_on=started_on, is_party_member=True)
     make_member(out["residents"], "居委主任", position=Position.DIRECTOR, started_on=started_on)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from pm.access import SYSTEM, scope_for
 from pm.errors import Conflict, DomainError, Forbidden
-from pm.models import BodyKind, Membership, PropertyFirm, Role, Station
+from pm.models import BodyType, Membership, PropertyFirm, Role, Station
 from pm.services.governance import bodies, firms
 from pm.services.registry import tree
 from pm.timeutil import local_today
@@ -22,16 +22,16 @@ pytestmark = pytest.mark.postgres
 def test_one_body_per_kind_and_place(db):
     """Setting up a body twice at one place answers the same body."""
     w = make_world()
-    a = make_body(BodyKind.PARTY, community=w.communities["a"])
-    assert make_body(BodyKind.PARTY, community=w.communities["a"]).id == a.id
+    a = make_body(BodyType.PARTY, community=w.communities["a"])
+    assert make_body(BodyType.PARTY, community=w.communities["a"]).id == a.id
     assert a.name == "a社区党支部"
-    assert make_body(BodyKind.OWNERS, compound=w.compounds["a"][0]).id != a.id
+    assert make_body(BodyType.OWNERS, compound=w.compounds["a"][0]).id != a.id
 
 
 def test_overlapping_terms_on_one_seat_are_refused(db):
     """A term on a seat that overlaps another is refused; a term right after the previous one is fine."""
     w = make_world()
-    body = make_body(BodyKind.RESIDENTS, community=w.communities["a"])
+    body = make_body(BodyType.RESIDENTS, community=w.communities["a"])
     first = make_member(body, "甲", seat=1, started_on=date(2021, 1, 1), ends_on=date(2023, 12, 31))
     with pytest.raises(Conflict):
         make_member(body, "乙", seat=1, started_on=date(2023, 6, 1), ends_on=date(2026, 12, 31))
@@ -45,7 +45,7 @@ def test_overlapping_terms_on_one_seat_are_refused(db):
 def test_seat_defaults_to_the_lowest_free_one(db):
     """Without a seat the lowest seat free for the whole term is taken."""
     w = make_world()
-    body = make_body(BodyKind.RESIDENTS, community=w.communities["a"])
+    body = make_body(BodyType.RESIDENTS, community=w.communities["a"])
     assert make_member(body, "甲").seat == 1
     assert make_member(body, "乙").seat == 2
 
@@ -53,7 +53,7 @@ def test_seat_defaults_to_the_lowest_free_one(db):
 def test_owners_committee_term_at_most_five_years(db):
     """An owners' committee term needs an end, at most five years after its start."""
     w = make_world()
-    body = make_body(BodyKind.OWNERS, compound=w.compounds["a"][0])
+    body = make_body(BodyType.OWNERS, compound=w.compounds["a"][0])
     with pytest.raises(DomainError) as err:
         make_member(body, "甲", started_on=date(2024, 1, 1))
     assert "ends_on" in err.value.fields
@@ -65,7 +65,7 @@ def test_owners_committee_term_at_most_five_years(db):
 def test_only_managers_in_scope_add_members(db):
     """A station manager cannot add members; a community worker of another community cannot either."""
     w = make_world()
-    body = make_body(BodyKind.RESIDENTS, community=w.communities["b"])
+    body = make_body(BodyType.RESIDENTS, community=w.communities["b"])
     for role in (Role.STATION_MANAGER, Role.COMMUNITY_WORKER):
         user = w.users[role]
         with pytest.raises(Forbidden):
@@ -77,7 +77,7 @@ def test_committee_login_stops_when_term_ends(app, client, auth, db):
     """A committee login tied to a term logs in during the term; after it, login and the open session are refused."""
     w = make_world()
     user = w.users[Role.COMMITTEE_MEMBER]
-    body = make_body(BodyKind.OWNERS, compound=w.compounds["a"][0])
+    body = make_body(BodyType.OWNERS, compound=w.compounds["a"][0])
     today = local_today()
     member = make_member(body, "委员", started_on=today - timedelta(days=30), ends_on=today + timedelta(days=30))
     bodies.link_login(member, user, actor=None, scope=SYSTEM)
@@ -98,7 +98,7 @@ def test_committee_login_refused_for_api_after_term(api, db):
     """The API token of a committee login whose term ended is refused."""
     w = make_world()
     user = w.users[Role.COMMITTEE_MEMBER]
-    body = make_body(BodyKind.OWNERS, compound=w.compounds["a"][0])
+    body = make_body(BodyType.OWNERS, compound=w.compounds["a"][0])
     today = local_today()
     member = make_member(body, "委员", started_on=today - timedelta(days=300), ends_on=today - timedelta(days=1))
     bodies.link_login(member, user, actor=None, scope=SYSTEM)
@@ -145,7 +145,7 @@ def test_compound_page_shows_the_four_bodies(client, auth, db, count_queries):
     with count_queries() as small:
         client.get(url)
     for i in range(5):
-        make_member(make_body(BodyKind.RESIDENTS, community=w.communities["a"]), f"委员{i}",
+        make_member(make_body(BodyType.RESIDENTS, community=w.communities["a"]), f"委员{i}",
                     started_on=local_today() - timedelta(days=3))
     db.session.commit()
     with count_queries() as big:
@@ -160,7 +160,7 @@ def test_compound_page_shows_the_four_bodies(client, auth, db, count_queries):
 def test_member_form_refuses_overlap(client, auth, db):
     """The member form re-shows an overlapping term with its error and stores nothing."""
     w = make_world()
-    body = make_body(BodyKind.RESIDENTS, community=w.communities["a"])
+    body = make_body(BodyType.RESIDENTS, community=w.communities["a"])
     make_member(body, "甲", seat=1, started_on=date(2024, 1, 1))
     db.session.commit()
     auth.login("community")
@@ -173,7 +173,7 @@ def test_member_form_refuses_overlap(client, auth, db):
 def test_api_members(api, db):
     """The API adds a member, refuses an overlapping term (409) and ends a term."""
     w = make_world()
-    body = make_body(BodyKind.PARTY, community=w.communities["a"])
+    body = make_body(BodyType.PARTY, community=w.communities["a"])
     db.session.commit()
     client = api(w.users[Role.STREET_OFFICER])
     r = client.post(f"/api/v1/governance/bodies/{body.id}/members", json={

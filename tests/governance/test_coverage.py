@@ -10,9 +10,10 @@ from openpyxl import load_workbook
 
 from pm.access import SYSTEM, scope_for
 from pm.extensions import db as _db
-from pm.models import BodyKind, GovernancePolicy, Role
+from pm.models import BodyType, GovernancePolicy, Role
 from pm.services.governance import coverage
-from pm.timeutil import local_today
+from pm.timeutil import local_today, utcnow
+from tests.factories.meetings import make_meeting
 from tests.factories import make_world
 from tests.factories.fund import deposit, open_account
 from tests.factories.governance import four_bodies, make_body, make_member
@@ -43,13 +44,26 @@ def test_each_criterion_per_compound(db):
     one, two = (rows[c.id] for c in w.compounds["a"])
     assert (one.service, one.committee, one.fund) == (True, True, True)
     assert (two.service, two.committee, two.fund) == (False, False, False)
-    assert not one.bodies  # no joint meetings are known yet (the govmeet work)
+    assert not one.bodies  # every body in place, but no joint meeting last quarter
+
+
+def test_four_bodies_need_a_joint_meeting_last_quarter(db):
+    """With a community joint meeting in the last quarter the compound with all four bodies counts; an older one
+    does not."""
+    w = setup_world()
+    today = local_today()
+    make_meeting(w, held_on=today - timedelta(days=120), now=utcnow())
+    rows = {c.id: c for c in coverage.compounds(SYSTEM, today=today)}
+    assert not rows[w.compounds["a"][0].id].bodies
+    make_meeting(w, compound=w.compounds["a"][0], held_on=today - timedelta(days=10), now=utcnow())
+    rows = {c.id: c for c in coverage.compounds(SYSTEM, today=today)}
+    assert rows[w.compounds["a"][0].id].bodies and not rows[w.compounds["a"][1].id].bodies
 
 
 def test_stand_in_counts_as_committee(db):
     """A community's stand-in committee with a current member covers its compounds without an owners' committee."""
     w = setup_world()
-    make_member(make_body(BodyKind.STAND_IN, community=w.communities["a"]), "物管会主任",
+    make_member(make_body(BodyType.STAND_IN, community=w.communities["a"]), "物管会主任",
                 started_on=local_today() - timedelta(days=5))
     rows = {c.id: c for c in coverage.compounds(SYSTEM, today=local_today())}
     assert rows[w.compounds["a"][1].id].committee
@@ -84,7 +98,7 @@ def test_fixed_number_of_queries(db, count_queries):
     _db.session.flush()
     with count_queries() as big:
         coverage.coverage(SYSTEM, today=local_today())
-    assert big.count == small.count <= 4
+    assert big.count == small.count <= 4  # compounds, bodies, fund, meetings
 
 
 def test_scope_of_the_report(db):
@@ -118,7 +132,7 @@ def test_api_coverage(api, db):
     w = setup_world()
     client = api(w.users[Role.COUNTY_ADMIN])
     body = client.get("/api/v1/governance/coverage").get_json()
-    assert body["total"]["compounds"] == 4 and body["meetings_known"] is False
+    assert body["total"]["compounds"] == 4 and body["meetings_known"] is True
     items = client.get("/api/v1/governance/coverage/compounds?criterion=service").get_json()["items"]
     assert sorted(i["id"] for i in items) == sorted([w.compounds["a"][0].id, w.compounds["b"][0].id])
     street = api(w.users[Role.STREET_OFFICER])

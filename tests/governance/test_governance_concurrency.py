@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from pm.access import SYSTEM
 from pm.errors import Conflict
 from pm.extensions import db as _db
-from pm.models import Body, BodyKind, Membership
+from pm.models import Body, BodyType, Membership
 from pm.services.governance import bodies
 from tests.factories import make_world
 from tests.factories.governance import make_body
@@ -24,7 +24,7 @@ def test_parallel_terms_on_one_seat_do_not_overlap(app, db, backend):
     if backend != "postgresql":
         pytest.skip("row locks need PostgreSQL")
     w = make_world()
-    body_id = make_body(BodyKind.RESIDENTS, community=w.communities["a"]).id
+    body_id = make_body(BodyType.RESIDENTS, community=w.communities["a"]).id
     db.session.commit()
     barrier = threading.Barrier(THREADS)
     outcomes: list[str] = []

@@ -70,6 +70,28 @@ KNOWN_DEVIATIONS = {
 KNOWN_ROLES = frozenset({"county", "street", "community", "manager"})
 
 YEAR_ZERO = "2000-01-01"
+COMMUNITY_WORK: dict[str, object] = {
+    "GET meetings.index": Get(VIEWERS),
+    "GET meetings.new": Get(ABOVE),
+    "POST meetings.new": Write(roles=ABOVE, form={"community_id": "{community_id}", "compound_id": "0",
+                                                  "held_on": YEAR_ZERO, "topics": "sec"}),
+    "GET meetings.detail": Get(VIEWERS),
+    "POST meetings.add_item": Write(),
+    "POST meetings.report": Write(),
+    "POST meetings.confirm": Write(),
+    "GET meetings.items": Get(VIEWERS),
+    "GET meetings_api.Meetings": Get(VIEWERS),
+    "POST meetings_api.Meetings": Write(roles=ABOVE, body={"community_id": "{community_id}", "held_on": YEAR_ZERO,
+                                                           "topics": "sec"}),
+    "GET meetings_api.MeetingDetail": Get(VIEWERS),
+    "POST meetings_api.MeetingItems": Write(body={"decision": "sec", "responsible_kind": "station",
+                                                  "responsible_id": "{station_id}", "person_name": "sec",
+                                                  "due_on": "2100-01-01"}),
+    "GET meetings_api.Items": Get(VIEWERS),
+    "GET meetings_api.ItemDetail": Get(VIEWERS),
+    "POST meetings_api.ItemReport": Write(body={"note": "sec"}),
+    "POST meetings_api.ItemConfirm": Write(body={"decision": "confirm"}),
+}
 EXPECTATIONS: dict[str, object] = {
     # -- accounts -------------------------------------------------------------------------------------------------
     "GET accounts.index": Get(MANAGERS),
@@ -347,6 +369,8 @@ EXPECTATIONS: dict[str, object] = {
     "GET inspections_api.OrderDetail": Get(OFFICIALS),
     "POST inspections_api.OrderRecheck": Write(body={"decision": "close"}),
     "POST inspections_api.OrderReport": Write(body={"note": "sec"}),
+    # -- joint meetings, notices, volunteers, common-part income (issue 11) ---------------------------------------
+    **COMMUNITY_WORK,
     # -- governance: bodies and members, coverage, owners' committee elections -------------------------------------
     "GET governance.compound": Get(ALL),
     "GET governance.community": Get(ALL),

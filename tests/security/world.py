@@ -39,6 +39,7 @@ from pm.models.fund import DepositRate, LedgerEntry, SubAccount, UsePlan
 from pm.models.imports import ImportJob, ImportStatus
 from pm.models.votes import Ballot, Decision
 from pm.models.inspections import Inspection, RectificationOrder
+from pm.models.meetings import ActionItem, JointMeeting
 from pm.models.notifications import Notification
 from pm.models.repairs import PhotoStage, RepairPhoto, RepairRequest
 from pm.models.stations import PatrolPoint, PatrolRoute, Team
@@ -162,6 +163,9 @@ def _side(county: County, upload_dir: Path) -> Side:
         "point_id": _first(select(PatrolPoint.id).where(PatrolPoint.route_id == route_id).order_by(PatrolPoint.id)),
         "team_id": _first(select(Team.id).where(Team.station_id == station.id).order_by(Team.id)),
         "job_id": job.id,
+        "meeting_id": _first(select(JointMeeting.id).where(JointMeeting.compound_id == compound.id)
+                             .order_by(JointMeeting.id)),
+        "item_id": _first(select(ActionItem.id).where(ActionItem.compound_id == compound.id).order_by(ActionItem.id)),
         "note_id": note.id,
         "token_id": token.id,
         "file_id": photo.id,

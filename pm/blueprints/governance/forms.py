@@ -7,12 +7,12 @@ from wtforms import BooleanField, DateField, SelectField, StringField, SubmitFie
 from wtforms.validators import DataRequired, Length, Optional
 
 from pm.blueprints.webutil import BoundedIntegerField, options
-from pm.models import BodyKind, PartyLevel, Position
+from pm.models import BodyType, PartyLevel, Position
 from pm.services.labels import choices
 
 
 class BodyForm(FlaskForm):
-    kind = SelectField(_l("组织"), choices=options(choices(BodyKind, lazy=True)))
+    kind = SelectField(_l("组织"), choices=options(choices(BodyType, lazy=True)))
     name = StringField(_l("名称（可不填）"), validators=[Optional(), Length(max=120)])
     party_level = SelectField(_l("党组织类别"), choices=options(choices(PartyLevel, lazy=True)))
     phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=20)])

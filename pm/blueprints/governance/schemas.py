@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from pm.blueprints.apiutil import BaseSchema, day, id_field, text
-from pm.models import BodyKind, PartyLevel, Position
+from pm.models import BodyType, PartyLevel, Position
 
 
 class GovPersonOut(BaseSchema):
@@ -68,7 +68,7 @@ class GovPanelOut(BaseSchema):
 
 
 class GovBodyIn(BaseSchema):
-    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in BodyKind]))
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in BodyType]))
     community_id = id_field(load_default=None)
     compound_id = id_field(load_default=None)
     station_id = id_field(load_default=None)

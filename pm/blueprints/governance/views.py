@@ -10,7 +10,7 @@ from pm.access import current_scope, require
 from pm.blueprints.governance.forms import BodyForm, LoginForm, MemberForm, TermForm
 from pm.blueprints.webutil import submit_form
 from pm.errors import DomainError
-from pm.models import Body, BodyKind, Community, Compound, Membership, Station, StreetOffice, User
+from pm.models import Body, BodyType, Community, Compound, Membership, Station, StreetOffice, User
 from pm.services.governance import bodies, coverage, coverage_sheets
 from pm.services.labels import label
 from pm.timeutil import local_today
@@ -64,8 +64,8 @@ def body_new():
     form = BodyForm()
 
     def action():
-        kind = BodyKind.OWNERS if compound_ else BodyKind.STATION if station else form.kind.data
-        if community is not None and kind in (BodyKind.OWNERS, BodyKind.STATION):
+        kind = BodyType.OWNERS if compound_ else BodyType.STATION if station else form.kind.data
+        if community is not None and kind in (BodyType.OWNERS, BodyType.STATION):
             raise DomainError("社区层面只能建立党组织、居委会或物业管理委员会", field="kind")
         return bodies.ensure_body(kind, community=community, compound=compound_, station=station, name=form.name.data,
                                   party_level=form.party_level.data, phone=form.phone.data, actor=current_user,

@@ -15,7 +15,7 @@ from pm.errors import Conflict, DomainError, Forbidden
 from pm.extensions import db
 from pm.models import (
     Body,
-    BodyKind,
+    BodyType,
     Community,
     Compound,
     Membership,
@@ -33,33 +33,33 @@ from pm.services.text import check_phone, check_text
 logger = logging.getLogger(__name__)
 
 MAX_TERM_YEARS = 5
-COMMUNITY_KINDS = (BodyKind.PARTY, BodyKind.RESIDENTS, BodyKind.STAND_IN)
+COMMUNITY_KINDS = (BodyType.PARTY, BodyType.RESIDENTS, BodyType.STAND_IN)
 
 
-def _place_key(kind: BodyKind, *, community: Community | None, compound: Compound | None,
+def _place_key(kind: BodyType, *, community: Community | None, compound: Compound | None,
                station: Station | None) -> str:
-    if kind == BodyKind.OWNERS:
+    if kind == BodyType.OWNERS:
         return f"owners:{compound.id}"
-    if kind == BodyKind.STATION:
+    if kind == BodyType.STATION:
         return f"station:{station.id}"
     return f"{kind.value}:{community.id}"
 
 
-def ensure_body(kind: BodyKind | str, *, actor: User | None, scope: Scope, community: Community | None = None,
+def ensure_body(kind: BodyType | str, *, actor: User | None, scope: Scope, community: Community | None = None,
                 compound: Compound | None = None, station: Station | None = None, name: str | None = None,
                 party_level: PartyLevel | str | None = None, phone: str | None = None) -> Body:
     """The body of `kind` at its place, created when missing (a party organisation, residents' committee or
     stand-in per community; an owners' committee per compound; a station's body per station)."""
     authorise(scope, actor, "governance.manage")
     try:
-        kind = BodyKind(kind)
+        kind = BodyType(kind)
     except ValueError:
         raise DomainError("组织类别不正确", field="kind") from None
-    if kind == BodyKind.OWNERS:
+    if kind == BodyType.OWNERS:
         if compound is None:
             raise DomainError("请选择小区", field="compound_id")
         community = db.session.get(Community, compound.community_id)
-    elif kind == BodyKind.STATION:
+    elif kind == BodyType.STATION:
         if station is None:
             raise DomainError("请选择服务站", field="station_id")
         community = db.session.get(Community, station.community_id)
@@ -72,15 +72,15 @@ def ensure_body(kind: BodyKind | str, *, actor: User | None, scope: Scope, commu
     if body is not None:
         return body
     level = None
-    if kind == BodyKind.PARTY:
+    if kind == BodyType.PARTY:
         try:
             level = PartyLevel(party_level or PartyLevel.BRANCH)
         except ValueError:
             raise DomainError("党组织类别不正确", field="party_level") from None
-    default = {BodyKind.PARTY: f"{community.name}党支部", BodyKind.RESIDENTS: f"{community.name}居民委员会",
-               BodyKind.STAND_IN: f"{community.name}物业管理委员会",
-               BodyKind.OWNERS: f"{compound.name if compound else ''}业主委员会",
-               BodyKind.STATION: station.name if station else ""}[kind]
+    default = {BodyType.PARTY: f"{community.name}党支部", BodyType.RESIDENTS: f"{community.name}居民委员会",
+               BodyType.STAND_IN: f"{community.name}物业管理委员会",
+               BodyType.OWNERS: f"{compound.name if compound else ''}业主委员会",
+               BodyType.STATION: station.name if station else ""}[kind]
     name = check_text(name, field="name", label="名称", max_len=120, required=False) or default
     body = Body(kind=kind, place_key=key, community_id=community.id, compound_id=compound.id if compound else None,
                 station_id=station.id if station else None, name=name, party_level=level,
@@ -113,7 +113,7 @@ def _check_term(body: Body, started_on: date | None, ends_on: date | None) -> No
         raise DomainError("请填写任期开始日期", field="started_on")
     if ends_on is not None and ends_on < started_on:
         raise DomainError("任期结束日期不能早于开始日期", field="ends_on")
-    if body.kind == BodyKind.OWNERS:
+    if body.kind == BodyType.OWNERS:
         if ends_on is None:
             raise DomainError("请填写任期结束日期（业主委员会每届任期不超过 5 年）", field="ends_on")
         try:
@@ -194,7 +194,7 @@ def link_login(member: Membership, user: User, *, actor: User | None, scope: Sco
     """Tie a committee-member login to this term: it works while the term runs and stops after it ends."""
     body = db.session.get(Body, member.body_id)
     authorise_in(scope, actor, "governance.manage", Body, body.id, "该组织不在您的管理范围内")
-    if body.kind != BodyKind.OWNERS:
+    if body.kind != BodyType.OWNERS:
         raise DomainError("只有业主委员会委员的任期可以绑定委员账号", field="user_id")
     if user.role != Role.COMMITTEE_MEMBER or user.compound_id != body.compound_id:
         raise DomainError("该账号不是本小区的业主委员会委员账号", field="user_id")
@@ -256,7 +256,7 @@ def compound_panel(compound: Compound, scope: Scope, *, day: date) -> Panel:
                             .where(station_compounds.c.compound_id == compound.id)))))
     panel = Panel(day=day)
     for body in bodies:
-        if body.kind == BodyKind.STATION:
+        if body.kind == BodyType.STATION:
             panel.station_bodies[body.station_id] = body
         else:
             setattr(panel, {"party": "party", "residents": "residents", "owners": "owners",
@@ -280,4 +280,4 @@ def community_panel(community: Community, scope: Scope, *, day: date) -> Panel:
 def owners_bodies(community: Community, scope: Scope) -> list[Body]:
     """The owners' committees of a community's compounds (with members), for the community page."""
     return _bodies(scope.filter(select(Body), Body).where(Body.community_id == community.id,
-                                                          Body.kind == BodyKind.OWNERS))
+                                                          Body.kind == BodyType.OWNERS))

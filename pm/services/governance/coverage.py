@@ -1,8 +1,8 @@
 """长效机制覆盖率: per street and community, the share of compounds with property service (a station serves it),
 with an owners' committee (or the community's stand-in), with the maintenance fund collected (at least the
 county's percentage — default 90 % — of first deposits paid in full), and with all four bodies in place and a
-joint meeting in the last quarter. A fixed number of queries whatever the size: compounds, stations, bodies, fund
-(one grouped statement each) and meetings."""
+joint meeting in the last quarter. A fixed number of queries whatever the size: compounds (with their station flag
+and the county's percentage), bodies with a current member, first deposits paid, and joint meetings."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,7 +14,7 @@ from pm.access import Scope
 from pm.extensions import db
 from pm.models import (
     Body,
-    BodyKind,
+    BodyType,
     Community,
     Compound,
     GovernancePolicy,
@@ -87,14 +87,16 @@ class Report:
     compounds: list[CompoundCoverage] = field(default_factory=list)
 
 
-def _compounds(scope: Scope, street_id: int | None, community_id: int | None) -> tuple[list[CompoundCoverage], int]:
-    """The compounds in scope with their place, whether a station serves them, and the county's fund percentage
-    (one statement)."""
+def _compounds(scope: Scope, street_id: int | None, community_id: int | None,
+               today: date) -> tuple[list[CompoundCoverage], int, set[int]]:
+    """The compounds in scope with their place, whether a station serves them, the county's fund percentage, and
+    the compounds with a joint meeting last quarter (one statement)."""
     # An outer join on the served compounds (a hash join), not a correlated EXISTS per compound.
     served = select(station_compounds.c.compound_id).distinct().subquery()
     stmt = (scope.filter(select(Compound.id, Compound.name, Community.id, Community.name, StreetOffice.id,
                                 StreetOffice.name, Compound.owners_committee_formed_on, served.c.compound_id,
-                                GovernancePolicy.fund_collected_percent), Compound)
+                                GovernancePolicy.fund_collected_percent,
+                                meetings.held_since(meetings.quarter_before(today))), Compound)
             .join(Community, Community.id == Compound.community_id)
             .join(StreetOffice, StreetOffice.id == Community.street_id)
             .outerjoin(served, served.c.compound_id == Compound.id)
@@ -104,14 +106,16 @@ def _compounds(scope: Scope, street_id: int | None, community_id: int | None) ->
         stmt = stmt.where(Community.street_id == street_id)
     if community_id:
         stmt = stmt.where(Compound.community_id == community_id)
-    out, percent = [], DEFAULT_FUND_PERCENT
-    for cid, name, mid, mname, sid, sname, formed_on, is_served, county_percent in db.session.execute(stmt):
+    out, percent, met = [], DEFAULT_FUND_PERCENT, set()
+    for cid, name, mid, mname, sid, sname, formed_on, is_served, county_percent, meeting in db.session.execute(stmt):
         c = CompoundCoverage(cid, name, mid, mname, sid, sname)
         c.committee = formed_on is not None  # the registry's date (kept true by elections) counts as formed
         c.service = is_served is not None
         percent = county_percent or DEFAULT_FUND_PERCENT
+        if meeting:
+            met.add(cid)
         out.append(c)
-    return out, percent
+    return out, percent, met
 
 
 def _bodies_in_place(ids: Select, today: date) -> tuple[set, set]:
@@ -120,14 +124,14 @@ def _bodies_in_place(ids: Select, today: date) -> tuple[set, set]:
     rows = db.session.execute(
         select(Body.kind, Body.community_id, Body.compound_id).distinct()
         .join(Membership, and_(Membership.body_id == Body.id, current))
-        .where(Body.kind != BodyKind.STATION, Body.community_id.in_(
+        .where(Body.kind != BodyType.STATION, Body.community_id.in_(
             select(Compound.community_id).where(Compound.id.in_(ids)))))
     community_bodies, owners = set(), set()
     for kind, community_id, compound_id in rows:
-        if kind == BodyKind.OWNERS:
+        if kind == BodyType.OWNERS:
             owners.add(compound_id)
         else:
-            community_bodies.add((BodyKind(kind), community_id))
+            community_bodies.add((BodyType(kind), community_id))
     return community_bodies, owners
 
 
@@ -149,7 +153,7 @@ def _fund_collected(ids: Select, percent: int) -> set[int]:
 def evaluate(scope: Scope, *, today: date, street_id: int | None = None,
              community_id: int | None = None) -> tuple[list[CompoundCoverage], int, bool]:
     """Each compound in scope with its four criteria; the county's fund percentage; whether meetings are known."""
-    rows, percent = _compounds(scope, street_id, community_id)
+    rows, percent, met = _compounds(scope, street_id, community_id, today)
     if not rows:
         return rows, percent, meetings.KNOWN
     ids = scope.filter(select(Compound.id), Compound)
@@ -159,12 +163,11 @@ def evaluate(scope: Scope, *, today: date, street_id: int | None = None,
         ids = ids.where(Compound.community_id == community_id)
     community_bodies, owners = _bodies_in_place(ids, today)
     collected = _fund_collected(ids, percent)
-    met = meetings.compounds_with_joint_meeting(ids, since=meetings.quarter_before(today), until=today)
     for c in rows:
-        c.committee = c.committee or c.id in owners or (BodyKind.STAND_IN, c.community_id) in community_bodies
+        c.committee = c.committee or c.id in owners or (BodyType.STAND_IN, c.community_id) in community_bodies
         c.fund = c.id in collected
-        c.bodies = (c.service and c.committee and (BodyKind.PARTY, c.community_id) in community_bodies
-                    and (BodyKind.RESIDENTS, c.community_id) in community_bodies and c.id in met)
+        c.bodies = (c.service and c.committee and (BodyType.PARTY, c.community_id) in community_bodies
+                    and (BodyType.RESIDENTS, c.community_id) in community_bodies and c.id in met)
     return rows, percent, meetings.KNOWN
 
 

@@ -20,7 +20,7 @@ from pm.extensions import db
 from pm.models import (
     Ballot,
     Body,
-    BodyKind,
+    BodyType,
     Candidate,
     Compound,
     Election,
@@ -244,7 +244,7 @@ def close(election: Election, *, actor: User | None, scope: Scope, now: datetime
 def _seat_committee(election: Election, compound: Compound, elected: list, today: date, *, actor) -> None:
     """Members with their term; the previous committee's terms end the day before; the compound's date set."""
     starts, ends = today, _add_years(today, election.term_years) - timedelta(days=1)
-    body = bodies.ensure_body(BodyKind.OWNERS, compound=compound, actor=None, scope=SYSTEM)
+    body = bodies.ensure_body(BodyType.OWNERS, compound=compound, actor=None, scope=SYSTEM)
     for member in db.session.scalars(select(Membership).where(
             Membership.body_id == body.id, (Membership.ends_on.is_(None)) | (Membership.ends_on >= starts))):
         if member.started_on >= starts:

@@ -1,12 +1,15 @@
-"""联席会议 as the coverage reads them. Joint meetings are built by the `govmeet` work on issue 11; until it is
-merged no meetings are known, so the "four bodies and a joint meeting last quarter" criterion is never met."""
+"""联席会议 as the coverage reads them: the joint meetings of pm.services.meetings (a compound's own, or its
+community's) in the last quarter — the condition of pm.services.meetings.compounds_with_meeting_since, as a column
+of the coverage's compounds statement (so the home page runs no extra query for it)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Select
+from sqlalchemy import and_, exists, or_
 
-KNOWN = False  # becomes True when this module reads the joint meetings
+from pm.models import Compound, JointMeeting
+
+KNOWN = True  # joint meetings are recorded (pm.services.meetings)
 
 
 def quarter_before(today: date) -> date:
@@ -14,6 +17,8 @@ def quarter_before(today: date) -> date:
     return today - timedelta(days=91)
 
 
-def compounds_with_joint_meeting(compound_ids: Select, *, since: date, until: date) -> set[int]:
-    """The compounds (of the given ids) that had a joint meeting between `since` and `until`: none known yet."""
-    return set()
+def held_since(since: date):
+    """A boolean column for each Compound row: it had a joint meeting (its own or its community's) since `since`."""
+    return exists().where(JointMeeting.held_on >= since, or_(
+        JointMeeting.compound_id == Compound.id,
+        and_(JointMeeting.compound_id.is_(None), JointMeeting.community_id == Compound.community_id)))

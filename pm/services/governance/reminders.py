@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pm.access import SYSTEM, Scope
 from pm.extensions import db
-from pm.models import Body, BodyKind, Compound, Role, TermReminder
+from pm.models import Body, BodyType, Compound, Role, TermReminder
 from pm.services import notifications, recipients
 from pm.timeutil import local_today
 
@@ -46,7 +46,7 @@ def send_term_reminders(now: datetime, *, scope: Scope = SYSTEM) -> dict[str, in
     today = local_today(now)
     horizon = months_before(today, -THRESHOLDS[0])  # the latest term end a reminder may be due for
     bodies = db.session.scalars(select(Body).where(
-        Body.kind == BodyKind.OWNERS, Body.term_ends_on.is_not(None), Body.term_ends_on >= today,
+        Body.kind == BodyType.OWNERS, Body.term_ends_on.is_not(None), Body.term_ends_on >= today,
         Body.term_ends_on <= horizon).order_by(Body.id)).all()
     sent = recorded = 0
     if not bodies:

@@ -26,6 +26,11 @@ register_vocabulary("notification_kind", {
     "plan.voting": _l("请投票"),
     "plan.emergency": _l("应急使用维修资金"),
     "plan.charged": _l("维修资金分摊列支"),
+    "meeting.item": _l("联席会议督办事项"),
+    "meeting.item.reported": _l("督办事项待确认"),
+    "meeting.item.overdue": _l("督办事项逾期"),
+    "meeting.item.overdue.own": _l("我的督办事项逾期"),
+    "notice.new": _l("新公告"),
 })
 
 

@@ -1,0 +1,1 @@
+"""联席会议 pages and API."""
