@@ -44,3 +44,4 @@ def test_firm_names_become_firms(database, tmp_path):  # noqa: F811
         assert b1.firm_id != a1.firm_id
         session.remove()
         downgrade(revision="0011")
+        _db.engine.dispose()
