@@ -5,7 +5,8 @@ import logging
 import os
 from decimal import Decimal
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, flash, g, has_request_context, request, session
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -19,6 +20,7 @@ from pm.cli import register_commands
 from pm.errors import register_errors
 from pm.extensions import api, babel, bootstrap, csrf, db, login_manager, migrate
 from pm.guards import clean_request_id, register_converters, register_guards
+from pm.services.accounts.login import TERM_ENDED
 from pm.services.accounts.sessions import load_login
 from pm.services.labels import label, place_label
 from pm.services.money import format_fen
@@ -94,7 +96,11 @@ def register_extensions(app: Flask) -> None:
     def load_user(token: str):
         # A login session id (from the session or the remember-me cookie), checked against the database on
         # every request: logout, the idle timeout, expiry and revocation end it (pm.services.accounts.sessions).
-        return load_login(token)
+        why: dict = {}
+        user = load_login(token, why=why)
+        if "term_ended" in why:  # tell the member why the login stopped (pm.services.accounts.terms)
+            flash(gettext(TERM_ENDED, date=why["term_ended"].isoformat()), "error")
+        return user
 
     api.init_app(app)
 

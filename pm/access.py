@@ -253,6 +253,8 @@ NOUNS: dict[str, Any] = {
     "UsePlan": pgettext("thing", "使用方案"), "User": pgettext("thing", "用户"),
     "WorkCalendarDay": pgettext("thing", "工作日历"), "WorkLog": pgettext("thing", "工作日志"),
     "WorkLogPhoto": pgettext("thing", "照片"),
+    "Body": pgettext("thing", "组织"), "Membership": pgettext("thing", "任期"), "Election": pgettext("thing", "选举"),
+    "Candidate": pgettext("thing", "候选人"), "PropertyFirm": pgettext("thing", "物业企业"),
 }
 
 
@@ -345,7 +347,7 @@ def authorise_in(scope: Scope, actor: User | None, capability: str, model: Any, 
 
 DOMAINS = ("registry", "accounts", "audit", "imports", "notifications", "fund", "votes", "repairs", "stations",
            "inspections", "surveys", "jobs", "motions", "meetings", "notices", "volunteers",
-           "commonincome")
+           "commonincome", "governance")
 
 
 def load_domain_rules() -> None:

@@ -23,7 +23,7 @@ import random
 from collections.abc import Callable
 from datetime import datetime
 
-from pm.demo import fund, inspections, motions, repairs, stations
+from pm.demo import fund, governance, inspections, motions, repairs, stations
 from pm.demo import surveys as demo_surveys
 from pm.demo import meetings as demo_meetings
 from pm.demo import notices as demo_notices
@@ -44,6 +44,7 @@ from pm.errors import Conflict
 from pm.extensions import db
 from pm.models import Community, County, Role, StreetOffice, User
 from pm.services import audit
+from pm.services.governance import firms
 from pm.timeutil import utcnow
 
 __all__ = ["DEMO", "DEMO_LOGINS", "build_data_set", "city_spec", "has_county", "populate_modules"]
@@ -87,6 +88,7 @@ def build_data_set(
         if progress is not None:
             progress(len(batch))
     sync_sequences(writer.next_ids)
+    firms.adopt_operator_names(county.id)  # the stations' firm names become firm records
     db.session.flush()
     counts = {"streets": len(streets), "communities": len(communities), **writer.counts}
     result = DataSetResult(county=county, counts=counts)
@@ -119,5 +121,6 @@ def populate_modules(county: County, users: dict[Role, User], *, seed: int, now:
     counts.update(demo_notices.populate(compound, users, now))
     counts.update(demo_volunteers.populate(compound, users, now))
     counts.update(demo_income.populate(compound, users, now))
+    counts.update(governance.populate(station, compound, users, now))
     logger.info("demo modules filled: %r", counts)
     return counts

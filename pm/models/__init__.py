@@ -29,6 +29,22 @@ from pm.models.fund import (  # noqa: F401
     SubAccountStatus,
     UsePlan,
 )
+from pm.models.governance import (  # noqa: F401
+    Body,
+    BodyType,
+    Candidate,
+    Election,
+    ElectionChoice,
+    ElectionKind,
+    ElectionStatus,
+    GovernancePolicy,
+    Membership,
+    PartyLevel,
+    Position,
+    PrepMember,
+    PropertyFirm,
+    TermReminder,
+)
 from pm.models.imports import ImportJob, ImportSlot, ImportStatus  # noqa: F401
 from pm.models.inspections import (  # noqa: F401
     ASSESSMENT_ITEMS,

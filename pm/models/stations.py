@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pm.extensions import db
+from pm.models.governance import PropertyFirm
 from pm.models.registry import Community, Compound
 from pm.models.types import PhotoMixin, UTCDateTime, str_enum
 from pm.timeutil import utcnow
@@ -42,10 +43,12 @@ class Station(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     name: Mapped[str] = mapped_column(String(80))
-    operator: Mapped[str | None] = mapped_column(String(120))  # 物业企业 / 街道物业服务公司
+    operator: Mapped[str | None] = mapped_column(String(120))  # a copy of the firm's name (written from firm_id)
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("property_firms.id"), index=True)  # 物业企业
     phone: Mapped[str | None] = mapped_column(String(32))
 
     community: Mapped[Community] = relationship()
+    firm: Mapped[PropertyFirm | None] = relationship()
     compounds: Mapped[list[Compound]] = relationship(secondary=station_compounds, order_by="Compound.name")
 
     def __repr__(self) -> str:

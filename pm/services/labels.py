@@ -9,6 +9,11 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from pm.models import (
+    BodyType,
+    ElectionKind,
+    ElectionStatus,
+    PartyLevel,
+    Position,
     CheckinStatus,
     ClaimMethod,
     ClaimPurpose,
@@ -127,6 +132,19 @@ _BY_ENUM: dict[type[Enum], dict[Enum, object]] = {
     MotionStatus: {MotionStatus.DRAFT: _l("草稿"), MotionStatus.PUBLICITY: _l("公示中"),
                    MotionStatus.VOTING: _l("表决中"), MotionStatus.CLOSED: _l("结果已公布"),
                    MotionStatus.CANCELLED: _l("已撤销")},
+    # -- governance (四位一体) -------------------------------------------------------------------------
+    BodyType: {BodyType.PARTY: _l("社区党组织"), BodyType.RESIDENTS: _l("社区居民委员会"), BodyType.OWNERS: _l("业主委员会"),
+               BodyType.STAND_IN: _l("物业管理委员会"), BodyType.STATION: _l("物业服务站")},
+    PartyLevel: {PartyLevel.BRANCH: _l("党支部"), PartyLevel.GENERAL: _l("党总支"), PartyLevel.COMMITTEE: _l("党委")},
+    Position: {Position.SECRETARY: _l("书记"), Position.DEPUTY_SECRETARY: _l("副书记"), Position.DIRECTOR: _l("主任"),
+               Position.DEPUTY_DIRECTOR: _l("副主任"), Position.CHAIR: _l("主任委员"), Position.VICE_CHAIR: _l("副主任委员"),
+               Position.MEMBER: _l("委员"), Position.GRID_WORKER: _l("网格员"), Position.STATION_HEAD: _l("站长"),
+               Position.STAFF: _l("工作人员")},
+    ElectionKind: {ElectionKind.FIRST: _l("首次成立"), ElectionKind.RE: _l("换届选举")},
+    ElectionStatus: {ElectionStatus.PREPARING: _l("筹备中（提名）"), ElectionStatus.PUBLICITY: _l("候选人公示"),
+                     ElectionStatus.VOTING: _l("投票中"), ElectionStatus.COUNTED: _l("已计票，结果公示"),
+                     ElectionStatus.FILED: _l("已备案"), ElectionStatus.FAILED: _l("选举未成功"),
+                     ElectionStatus.CANCELLED: _l("已撤销")},
 }
 
 # Coded vocabularies stored as plain strings (not enums): name → {code: label}.

@@ -17,7 +17,7 @@ from typing import Callable, Protocol
 
 from apscheduler.triggers.cron import CronTrigger
 
-from pm.tasks import accounts, fund, imports, inspections, meetings, repairs
+from pm.tasks import accounts, fund, governance, imports, inspections, meetings, repairs
 from pm.timeutil import LOCAL_TZ, to_local
 
 
@@ -243,6 +243,12 @@ JOBS: tuple[JobSpec, ...] = (
         cadence=Daily(hour=8, minute=45),
         misfire_grace_time=6 * 3600,
         description="联席会议督办：逾期未办结的决定事项通知责任单位及其上级（每天一次）",
+    ),
+    JobSpec(
+        func=governance.term_reminders,
+        cadence=Daily(hour=8, minute=50),
+        misfire_grace_time=12 * 3600,
+        description="业主委员会换届提醒：任期届满前 6 个月和 3 个月通知街道、社区和业委会组织换届选举",
     ),
 )
 

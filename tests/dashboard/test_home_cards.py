@@ -26,6 +26,7 @@ ROWS = (
     ("/notifications/", r'action="/notifications/(\d+)/open"'),
     ("/statements/my", None),
     ("/meetings/items/", r'href="/meetings/\d+#item-(\d+)"'),
+    ("/governance/coverage/compounds", r'href="/governance/compounds/(\d+)"'),
 )
 
 AREA_A = {"overdue": 2, "open": 4, "new_today": 3, "orders_overdue": 2, "orders_returned": 1, "orders_reported": 1,

@@ -34,6 +34,7 @@ from pm.models import (
     Unit,
     User,
 )
+from pm.models.governance import Body, Election, Membership
 from pm.models.fund import DepositRate, LedgerEntry, SubAccount, UsePlan
 from pm.models.imports import ImportJob, ImportStatus
 from pm.models.votes import Ballot, Decision
@@ -181,6 +182,10 @@ def _side(county: County, upload_dir: Path) -> Side:
         "note_id": note.id,
         "token_id": token.id,
         "file_id": photo.id,
+        "body_id": _first(select(Body.id).where(Body.compound_id == compound.id)),
+        "member_id": _first(select(Membership.id).join(Body, Body.id == Membership.body_id)
+                            .where(Body.compound_id == compound.id).order_by(Membership.id)),
+        "election_id": _first(select(Election.id).where(Election.compound_id == compound.id).order_by(Election.id)),
         "kind": "repair_photo",
         "token": portal.open_portal(compound, actor=manager, scope=scope_for(manager)).token,
     }

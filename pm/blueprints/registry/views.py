@@ -23,6 +23,7 @@ from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import Community, Compound, County, Household, Residency, StreetOffice
 from pm.services import dashboard
+from pm.services.governance import bodies as governance_bodies
 from pm.services.registry import buildings, compounds, households, people
 from pm.services.registry import search as registry_search
 from pm.services.registry import tree as org
@@ -51,6 +52,7 @@ def compound(compound_id: int):
         "registry/compound.html", c=page.compound, buildings=page.buildings, stats=page.stats, stations=page.stations,
         registered=page.registered,
         item_form=RenovationItemForm(),
+        panel=governance_bodies.compound_panel(page.compound, current_scope(), day=local_today()),
     )
 
 

@@ -22,12 +22,14 @@ from pm.services.accounts import throttle
 from pm.services.accounts.bindings import binding_node
 from pm.services.accounts.hashing import check_against_dummy
 from pm.services.accounts.sessions import new_session_token  # noqa: F401  (re-exported: the auth epoch)
+from pm.services.accounts.terms import term_ended_on
 from pm.services.text import N_, normalise_phone
-from pm.timeutil import utcnow
+from pm.timeutil import local_today, utcnow
 
 logger = logging.getLogger(__name__)
 
 WRONG = N_("用户名或密码不正确")
+TERM_ENDED = N_("您的业主委员会委员任期已于 %(date)s 结束，该委员账号不能再登录")
 
 
 def audit_login(user: User | None, action: str, changes: dict | None) -> None:
@@ -99,6 +101,10 @@ def authenticate(username: str | None, password: str | None, *, address: str | N
     if not user.is_enabled:
         audit_login(user, "login.failure", {"reason": "disabled"})
         raise DomainError("该账号已停用，请联系管理员", field="username")
+    ended = term_ended_on(user, local_today(now))
+    if ended is not None:
+        audit_login(user, "login.failure", {"reason": "term_ended"})
+        raise DomainError(TERM_ENDED, field="username", date=ended.isoformat())
     throttle.record_success(rows)
     user.last_login_at = now
     audit_login(user, "login.success", None)

@@ -24,7 +24,8 @@ from pm.models import LoginSession, User
 from pm.services import audit
 from pm.services.accounts.bindings import binding_node
 from pm.services.accounts.tokens import revoke_all_tokens
-from pm.timeutil import utcnow
+from pm.services.accounts.terms import term_ended_on
+from pm.timeutil import local_today, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,9 @@ def start_login(user: User, *, remember: bool, now: datetime | None = None) -> s
     return raw
 
 
-def load_login(raw: str | None, *, now: datetime | None = None) -> User | None:
-    """The user of a valid login session id (from the session or the remember-me cookie), else None."""
+def load_login(raw: str | None, *, now: datetime | None = None, why: dict | None = None) -> User | None:
+    """The user of a valid login session id (from the session or the remember-me cookie), else None. A refusal
+    the user should be told about is put in `why` (a committee member's term ended: {"term_ended": date})."""
     if not raw:
         return None
     now = now or utcnow()
@@ -76,6 +78,11 @@ def load_login(raw: str | None, *, now: datetime | None = None) -> User | None:
     if user is None or not user.is_enabled or row.epoch != user.session_token:
         return None
     if now - row.last_seen_at > idle_limit(user):
+        return None
+    ended = term_ended_on(user, local_today(now))
+    if ended is not None:  # a committee member's term ended: no more requests
+        if why is not None:
+            why["term_ended"] = ended
         return None
     if now - row.last_seen_at >= SEEN_EVERY:
         # Bookkeeping, not the request's change: its own short transaction (a GET never writes).

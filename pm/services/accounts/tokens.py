@@ -15,8 +15,9 @@ from pm.models import ApiToken, User
 from pm.models.accounts import PERSON_ROLES
 from pm.services import audit
 from pm.services.accounts.bindings import binding_node
+from pm.services.accounts.terms import term_ended_on
 from pm.services.text import N_
-from pm.timeutil import utcnow
+from pm.timeutil import local_today, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def user_for_token(raw: str, *, now: datetime | None = None) -> User | None:
     if token.expires_at is not None and token.expires_at <= now:
         return None
     user = db.session.get(User, token.user_id)
-    if user is None or not user.is_enabled:
+    if user is None or not user.is_enabled or term_ended_on(user, local_today(now)) is not None:
         return None
     # Record use at most once a minute, on a connection of its own: the request's transaction stays the
     # handler's (a GET never writes; a failed POST rolls back without losing this bookkeeping).

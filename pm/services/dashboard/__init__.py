@@ -13,7 +13,14 @@ from datetime import datetime
 
 from pm.access import Scope
 from pm.models import User
-from pm.services.dashboard import cards_area, cards_resident, cards_station, facts, facts_fund  # noqa: F401
+from pm.services.dashboard import (  # noqa: F401
+    cards_area,
+    cards_governance,
+    cards_resident,
+    cards_station,
+    facts,
+    facts_fund,
+)
 from pm.services.dashboard import cards_survey  # noqa: F401
 from pm.services.dashboard import cards_motions  # noqa: F401
 from pm.services.dashboard import cards_meetings  # noqa: F401  (joint meetings' action items)

@@ -22,6 +22,7 @@ from pm.models import (
     station_compounds,
 )
 from pm.services import audit
+from pm.services.governance import firms
 from pm.services.registry.common import clean
 from pm.services.text import N_
 
@@ -73,9 +74,11 @@ def create_station(community: Community, *, name: str, compound_ids: list[int], 
         raise DomainError("有小区不存在", field="compound_ids")
     if not scope.is_system and any(not scope.contains(Compound, c.id) for c in compounds):
         raise Forbidden("有小区不在您的管理范围内")
-    station = Station(community_id=community.id, name=name, operator=operator, phone=phone, compounds=list(compounds))
+    station = Station(community_id=community.id, name=name, phone=phone, compounds=list(compounds))
     db.session.add(station)
     db.session.flush()
+    # The firm behind it is one record per name and county (not free text): found or created here.
+    firms.set_firm(station, firms.firm_named(community.street.county_id, operator))
     audit.record(
         "station.create", station, actor=actor, place=community,
         changes={"name": name, "compound_ids": sorted(c.id for c in compounds)},

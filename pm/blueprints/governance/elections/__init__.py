@@ -1,0 +1,1 @@
+"""业主委员会选举: pages and API of owners' committee elections."""

@@ -1,0 +1,195 @@
+"""长效机制覆盖率: per street and community, the share of compounds with property service (a station serves it),
+with an owners' committee (or the community's stand-in), with the maintenance fund collected (at least the
+county's percentage — default 90 % — of first deposits paid in full), and with all four bodies in place and a
+joint meeting in the last quarter. A fixed number of queries whatever the size: compounds (with their station flag
+and the county's percentage), bodies with a current member, first deposits paid, and joint meetings."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, and_, func, or_, select
+
+from pm.access import Scope
+from pm.extensions import db
+from pm.models import (
+    Body,
+    BodyType,
+    Community,
+    Compound,
+    GovernancePolicy,
+    Membership,
+    StreetOffice,
+    SubAccount,
+    SubAccountStatus,
+    station_compounds,
+)
+from pm.services.fund.subaccounts import first_deposit_paid_subquery
+from pm.services.governance import meetings
+
+DEFAULT_FUND_PERCENT = 90
+CRITERIA = ("service", "committee", "fund", "bodies")
+
+
+@dataclass
+class CompoundCoverage:
+    id: int
+    name: str
+    community_id: int
+    community: str
+    street_id: int
+    street: str
+    service: bool = False
+    committee: bool = False
+    fund: bool = False
+    bodies: bool = False
+
+    def has(self, criterion: str) -> bool:
+        return getattr(self, criterion)
+
+
+@dataclass
+class Row:
+    """The counts of one street, community or the whole scope."""
+
+    key: str
+    id: int
+    name: str
+    compounds: int = 0
+    service: int = 0
+    committee: int = 0
+    fund: int = 0
+    bodies: int = 0
+
+    def add(self, c: CompoundCoverage) -> None:
+        self.compounds += 1
+        self.service += c.service
+        self.committee += c.committee
+        self.fund += c.fund
+        self.bodies += c.bodies
+
+    def percent(self, criterion: str) -> int:
+        """A whole percentage for display (rounded half up, exact integers)."""
+        return (200 * getattr(self, criterion) + self.compounds) // (2 * self.compounds) if self.compounds else 0
+
+    @property
+    def percents(self) -> dict[str, int]:
+        return {criterion: self.percent(criterion) for criterion in CRITERIA}
+
+
+@dataclass
+class Report:
+    fund_percent: int
+    meetings_known: bool
+    total: Row
+    streets: list[Row] = field(default_factory=list)
+    communities: list[Row] = field(default_factory=list)
+    compounds: list[CompoundCoverage] = field(default_factory=list)
+
+
+def _compounds(scope: Scope, street_id: int | None, community_id: int | None,
+               today: date) -> tuple[list[CompoundCoverage], int, set[int]]:
+    """The compounds in scope with their place, whether a station serves them, the county's fund percentage, and
+    the compounds with a joint meeting last quarter (one statement)."""
+    # An outer join on the served compounds (a hash join), not a correlated EXISTS per compound.
+    served = select(station_compounds.c.compound_id).distinct().subquery()
+    stmt = (scope.filter(select(Compound.id, Compound.name, Community.id, Community.name, StreetOffice.id,
+                                StreetOffice.name, Compound.owners_committee_formed_on, served.c.compound_id,
+                                GovernancePolicy.fund_collected_percent,
+                                meetings.held_since(meetings.quarter_before(today))), Compound)
+            .join(Community, Community.id == Compound.community_id)
+            .join(StreetOffice, StreetOffice.id == Community.street_id)
+            .outerjoin(served, served.c.compound_id == Compound.id)
+            .outerjoin(GovernancePolicy, GovernancePolicy.county_id == StreetOffice.county_id)
+            .order_by(StreetOffice.name, StreetOffice.id, Community.name, Community.id, Compound.name, Compound.id))
+    if street_id:
+        stmt = stmt.where(Community.street_id == street_id)
+    if community_id:
+        stmt = stmt.where(Compound.community_id == community_id)
+    out, percent, met = [], DEFAULT_FUND_PERCENT, set()
+    for cid, name, mid, mname, sid, sname, formed_on, is_served, county_percent, meeting in db.session.execute(stmt):
+        c = CompoundCoverage(cid, name, mid, mname, sid, sname)
+        c.committee = formed_on is not None  # the registry's date (kept true by elections) counts as formed
+        c.service = is_served is not None
+        percent = county_percent or DEFAULT_FUND_PERCENT
+        if meeting:
+            met.add(cid)
+        out.append(c)
+    return out, percent, met
+
+
+def _bodies_in_place(ids: Select, today: date) -> tuple[set, set]:
+    """({(kind, community_id)}, {compound ids with an owners' committee}) of bodies with a current member."""
+    current = and_(Membership.started_on <= today, or_(Membership.ends_on.is_(None), Membership.ends_on >= today))
+    rows = db.session.execute(
+        select(Body.kind, Body.community_id, Body.compound_id).distinct()
+        .join(Membership, and_(Membership.body_id == Body.id, current))
+        .where(Body.kind != BodyType.STATION, Body.community_id.in_(
+            select(Compound.community_id).where(Compound.id.in_(ids)))))
+    community_bodies, owners = set(), set()
+    for kind, community_id, compound_id in rows:
+        if kind == BodyType.OWNERS:
+            owners.add(compound_id)
+        else:
+            community_bodies.add((BodyType(kind), community_id))
+    return community_bodies, owners
+
+
+def _fund_collected(ids: Select, percent: int) -> set[int]:
+    """Compounds where at least `percent` % of the open sub-accounts with a first deposit due have paid it in full
+    (the fund services' set-based paid amounts; one grouped statement)."""
+    accounts = select(SubAccount.id).where(SubAccount.compound_id.in_(ids))
+    paid = first_deposit_paid_subquery(accounts)
+    full = func.sum(func.cast(func.coalesce(paid.c.paid, 0) >= SubAccount.first_deposit_due_fen, db.Integer))
+    rows = db.session.execute(
+        select(SubAccount.compound_id, func.count(SubAccount.id), full)
+        .outerjoin(paid, paid.c.account_id == SubAccount.id)
+        .where(SubAccount.compound_id.in_(ids), SubAccount.status == SubAccountStatus.OPEN,
+               SubAccount.first_deposit_due_fen.is_not(None))
+        .group_by(SubAccount.compound_id))
+    return {cid for cid, due, done in rows if due and 100 * int(done or 0) >= percent * due}
+
+
+def evaluate(scope: Scope, *, today: date, street_id: int | None = None,
+             community_id: int | None = None) -> tuple[list[CompoundCoverage], int, bool]:
+    """Each compound in scope with its four criteria; the county's fund percentage; whether meetings are known."""
+    rows, percent, met = _compounds(scope, street_id, community_id, today)
+    if not rows:
+        return rows, percent, meetings.KNOWN
+    ids = scope.filter(select(Compound.id), Compound)
+    if street_id:
+        ids = ids.where(Compound.community_id.in_(select(Community.id).where(Community.street_id == street_id)))
+    if community_id:
+        ids = ids.where(Compound.community_id == community_id)
+    community_bodies, owners = _bodies_in_place(ids, today)
+    collected = _fund_collected(ids, percent)
+    for c in rows:
+        c.committee = c.committee or c.id in owners or (BodyType.STAND_IN, c.community_id) in community_bodies
+        c.fund = c.id in collected
+        c.bodies = (c.service and c.committee and (BodyType.PARTY, c.community_id) in community_bodies
+                    and (BodyType.RESIDENTS, c.community_id) in community_bodies and c.id in met)
+    return rows, percent, meetings.KNOWN
+
+
+def coverage(scope: Scope, *, today: date, street_id: int | None = None) -> Report:
+    """The report: a row per street and per community and the total (a fixed number of queries)."""
+    rows, percent, known = evaluate(scope, today=today, street_id=street_id)
+    total = Row("total", 0, "")
+    streets: dict[int, Row] = {}
+    communities: dict[int, Row] = {}
+    for c in rows:
+        total.add(c)
+        streets.setdefault(c.street_id, Row("street", c.street_id, c.street)).add(c)
+        communities.setdefault(c.community_id, Row("community", c.community_id, c.community)).add(c)
+    return Report(fund_percent=percent, meetings_known=known, total=total, streets=list(streets.values()),
+                  communities=list(communities.values()), compounds=rows)
+
+
+def compounds(scope: Scope, *, today: date, street_id: int | None = None, community_id: int | None = None,
+              criterion: str | None = None, missing: bool = False) -> list[CompoundCoverage]:
+    """The compounds behind a figure: those meeting `criterion` (or, with `missing`, those that do not)."""
+    rows, _percent, _known = evaluate(scope, today=today, street_id=street_id, community_id=community_id)
+    if criterion is None:
+        return rows
+    return [c for c in rows if c.has(criterion) != missing]
+
