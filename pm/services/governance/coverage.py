@@ -24,7 +24,6 @@ from pm.models import (
     SubAccountStatus,
     station_compounds,
 )
-from pm.services.fund.subaccounts import first_deposit_paid_subquery
 from pm.services.governance import meetings
 
 DEFAULT_FUND_PERCENT = 90
@@ -137,13 +136,10 @@ def _bodies_in_place(ids: Select, today: date) -> tuple[set, set]:
 
 def _fund_collected(ids: Select, percent: int) -> set[int]:
     """Compounds where at least `percent` % of the open sub-accounts with a first deposit due have paid it in full
-    (the fund services' set-based paid amounts; one grouped statement)."""
-    accounts = select(SubAccount.id).where(SubAccount.compound_id.in_(ids))
-    paid = first_deposit_paid_subquery(accounts)
-    full = func.sum(func.cast(func.coalesce(paid.c.paid, 0) >= SubAccount.first_deposit_due_fen, db.Integer))
+    (each sub-account's 首期已交, kept by the ledger with every posting; one grouped statement)."""
+    full = func.sum(func.cast(SubAccount.first_deposit_paid_fen >= SubAccount.first_deposit_due_fen, db.Integer))
     rows = db.session.execute(
         select(SubAccount.compound_id, func.count(SubAccount.id), full)
-        .outerjoin(paid, paid.c.account_id == SubAccount.id)
         .where(SubAccount.compound_id.in_(ids), SubAccount.status == SubAccountStatus.OPEN,
                SubAccount.first_deposit_due_fen.is_not(None))
         .group_by(SubAccount.compound_id))
