@@ -16,7 +16,7 @@ import pm.blueprints.apimessages  # noqa: F401  (Chinese default messages)
 from pm.access import Scope, noun
 from pm.errors import DomainError, NotFound, envelope
 from pm.extensions import db
-from pm.services.accounts.tokens import user_for_token
+from pm.services.accounts.tokens import token_and_user
 from pm.services.registry.areas import parse_area
 
 # Ids are 32-bit integers in PostgreSQL; larger values cannot exist and would overflow SQLite's binding.
@@ -139,16 +139,47 @@ def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
     return blp
 
 
+# A service account's token (limited to named capabilities) opens an API blueprint only when it holds one of the
+# capabilities listed for it; a blueprint (or endpoint) not listed here is closed to such tokens.
+SERVICE_GATES: dict[str, frozenset[str]] = {
+    name: frozenset(caps) for names, caps in (
+        (("tree_api", "compounds_api", "households_api", "stations_api"),
+         ("registry.view", "compound.edit", "household.edit", "tree.edit")),
+        (("funds_api", "statements_api"), ("fund.view", "fund.cashier", "fund.rates", "fund.returns")),
+        (("plans_api",), ("fund.view", "fund.plan.propose", "fund.ballot.paper")),
+        (("policy_api",), ("fund.view", "fund.rates")),
+        (("repairs_api",), ("repair.handle", "repair.rules", "repair.portal", "repair.metrics")),
+        (("stationwork_api",), ("stations.view", "stations.log", "stations.manage")),
+        (("inspections_api",), ("inspection.view", "inspection.create")),
+        (("imports_api",), ("registry.import",)),
+        (("audit_api",), ("audit.view",)),
+        (("files_api",), ("fund.view", "repair.handle", "stations.view", "inspection.view")),
+    ) for name in names
+}
+SERVICE_OPEN_ENDPOINTS = frozenset({"accounts_api.Me"})  # who am I: any token
+
+
 def require_token():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return envelope(401, "需要 API 令牌：Authorization: Bearer <token>")
-    user = user_for_token(header[7:].strip())
-    if user is None:
+    found = token_and_user(header[7:].strip())
+    if found is None:
         return envelope(401, "API 令牌无效、已过期或已吊销")
+    token, user = found
     # flask-login reads g._login_user; setting it authenticates this request only (no session cookie).
     g._login_user = user
     g._pm_scope = Scope(user)
+    g._pm_api_token = (token.id, token.name)  # every audit row of this call names the token
+    if token.capabilities is not None:
+        limit = frozenset(token.capabilities)
+        g._pm_token_limit = (user.id, limit)
+        if request.endpoint not in SERVICE_OPEN_ENDPOINTS:
+            needed = SERVICE_GATES.get(request.blueprint or "", frozenset())
+            if not needed & limit:
+                return envelope(403, gettext("此令牌无权调用该接口：需要以下权限之一：%(needed)s（令牌有：%(allowed)s）",
+                                             needed="、".join(sorted(needed)) or "—",
+                                             allowed="、".join(sorted(limit)) or "—"))
     return None
 
 

@@ -109,6 +109,24 @@ EXPECTATIONS: dict[str, object] = {
     "GET auth.tokens": Get(ALL - HOME),  # owners and residents never get API tokens
     "POST auth.tokens": Write(roles=ALL - HOME),
     "POST auth.revoke_token": Write(),
+    # API 令牌 and 接口账号 (service accounts: county admins only)
+    "GET tokens_api.Tokens": Get(ALL - HOME),
+    "POST tokens_api.Tokens": Write(roles=ALL - HOME, body={"name": "sec"}),
+    "POST tokens_api.TokenRevoke": Write(),
+    "GET tokens_api.ServiceCapabilities": Get(frozenset({"county"})),
+    "GET tokens_api.ServiceAccounts": Get(frozenset({"county"})),
+    "POST tokens_api.ServiceAccounts": Write(roles=frozenset({"county"}), body={
+        "name": "sec", "node": "street_id", "node_id": "{street_id}", "capabilities": ["fund.view"], "token_name": "sec"}),
+    "POST tokens_api.ServiceTokens": Write(body={"name": "sec", "capabilities": ["fund.view"]},
+                                           kinds={"account_id": "user_id"}),
+    "POST tokens_api.ServiceTokenRevoke": Write(kinds={"account_id": "user_id"}),
+    "POST tokens_api.ServiceAccountDisable": Write(kinds={"account_id": "user_id"}),
+    "GET accounts.services": Get(frozenset({"county"})),
+    "POST accounts.services": Write(roles=frozenset({"county"}), form={"name": "sec", "node": "",
+                                                                       "capabilities": "fund.view", "token_name": "sec"}),
+    "POST accounts.service_token": Write(form={"t0-token_name": "sec"}, kinds={"account_id": "user_id"}),
+    "POST accounts.service_token_revoke": Write(kinds={"account_id": "user_id"}),
+    "POST accounts.service_disable": Write(kinds={"account_id": "user_id"}),
     # -- API documents and files -------------------------------------------------------------------------------------
     "GET api-docs.openapi_json": Public(),
     "GET apidocs.docs": Public(),
