@@ -127,6 +127,17 @@ EXPECTATIONS: dict[str, object] = {
     "POST accounts.service_token": Write(form={"t0-token_name": "sec"}, kinds={"account_id": "user_id"}),
     "POST accounts.service_token_revoke": Write(kinds={"account_id": "user_id"}),
     "POST accounts.service_disable": Write(kinds={"account_id": "user_id"}),
+    # 本县资金使用规则 (versions from a date; county admins edit)
+    "GET fundpolicy.index": Get(frozenset({"county"})),
+    "POST fundpolicy.index": Write(roles=frozenset({"county"}), form={
+        "effective_from": "2100-01-01", "approver": "street_office", "publicity_days": "7", "vote_days": "15",
+        "returns_key": "balance", "emergency_reasons": "elevator_danger"}),
+    "GET policy_api.FundPolicyView": Get(ALL),
+    "GET policy_api.FundPolicyVersions": Get(ALL),
+    "POST policy_api.FundPolicyVersions": Write(body={
+        "effective_from": "2100-01-01", "approver": "street_office", "publicity_days": 7, "vote_days": 15,
+        "returns_key": "balance", "emergency_reasons": [{"code": "elevator_danger"}]}),
+    "GET policy_api.EmergencyReasons": Get(ALL),
     # -- API documents and files -------------------------------------------------------------------------------------
     "GET api-docs.openapi_json": Public(),
     "GET apidocs.docs": Public(),
