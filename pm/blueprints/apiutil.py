@@ -131,11 +131,35 @@ def paginate(stmt, args: dict) -> dict:
     return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
 
 
+# Every operation lists the errors any call may meet (the envelope {code, status, message, errors}): no or a bad
+# token, a role or token without the capability, an id outside the caller's scope; writes also a field error.
+ERROR_RESPONSES = {
+    "401": ("UNAUTHORIZED", "需要有效的 API 令牌"),
+    "403": ("FORBIDDEN", "角色或令牌无此权限（消息写明缺少什么）"),
+    "404": ("NOT_FOUND", "不存在，或不在您的权限范围内"),
+    "422": ("UNPROCESSABLE_ENTITY", "Unprocessable Entity"),
+}
+
+
+def _error_responses(doc: dict, _doc_info: dict, *, spec, method: str, **_kwargs) -> dict:
+    """A flask-smorest doc callback: add the common error responses to each operation of the document."""
+    responses = doc.setdefault("responses", {})
+    for code, (name, description) in ERROR_RESPONSES.items():
+        if code == "422" and method in ("get", "head", "options"):
+            continue
+        if name not in spec.components.responses:
+            spec.components.response(name, {"description": description, "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+        responses.setdefault(code, name)
+    return doc
+
+
 def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
     """A flask-smorest blueprint whose every request needs a valid bearer token."""
     blp = Blueprint(name, import_name, description=description)
     blp.ARGUMENTS_PARSER = ExactJSONParser()
     blp.before_request(require_token)
+    blp._prepare_doc_cbks.append(_error_responses)
     return blp
 
 

@@ -145,6 +145,14 @@ EXPECTATIONS: dict[str, object] = {
     "GET static": Public(),
     "GET bootstrap.static": Public(),
     "GET files.download": Get(VIEWERS | {"resident"}, nf=frozenset({"owner"})),  # a photo of the tenant's repair
+    "GET files_api.Download": Get(VIEWERS | {"resident"}, nf=frozenset({"owner"})),  # the same check as the page
+    # multipart uploads (tests/shared/test_uploads_api.py): the record's scope is checked before the body is read
+    "POST files_api.PlanDocuments": Write(),
+    "POST files_api.PhotoCheckins": Write(),
+    "POST files_api.RectificationEvidence": Write(),
+    "POST files_api.RepairCompletion": Write(),
+    "POST files_api.RepairWithPhotos": Write(roles=ALL, denied=422),
+    "POST files_api.WorkLogWithPhotos": Write(roles=STATION, denied=422),
     # -- dashboard, notifications ------------------------------------------------------------------------------------
     "GET dashboard.index": Public(302),
     "GET dashboard.dashboard": Get(ALL),
