@@ -174,6 +174,8 @@ SERVICE_GATES: dict[str, frozenset[str]] = {
         (("policy_api",), ("fund.view", "fund.rates")),
         (("repairs_api",), ("repair.handle", "repair.rules", "repair.portal", "repair.metrics")),
         (("stationwork_api",), ("stations.view", "stations.log", "stations.manage")),
+        (("teams_api",), ("stations.manage",)),
+        (("repairadmin_api",), ("repair.rules", "repair.portal", "repair.migrate")),
         (("inspections_api",), ("inspection.view", "inspection.create")),
         (("imports_api",), ("registry.import",)),
         (("audit_api",), ("audit.view",)),

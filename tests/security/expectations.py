@@ -153,6 +153,18 @@ EXPECTATIONS: dict[str, object] = {
     "POST files_api.RepairCompletion": Write(),
     "POST files_api.RepairWithPhotos": Write(roles=ALL, denied=422),
     "POST files_api.WorkLogWithPhotos": Write(roles=STATION, denied=422),
+    # teams, deadline rules, work calendar, public filing page, historical repairs (tests/repairs/test_repairs_admin_api.py)
+    "POST teams_api.TeamSetup": Write(roles=frozenset({"manager"})),
+    "POST teams_api.TeamMembers": Write(body={"user_id": "{user_id}"}),
+    "POST teams_api.TeamMemberRemove": Write(),
+    "GET repairadmin_api.Rules": Get(frozenset({"county"})),
+    "POST repairadmin_api.Rules": Write(body={"urgency": "urgent", "response_minutes": 20}),
+    "GET repairadmin_api.Calendar": Get(frozenset({"county"})),
+    "POST repairadmin_api.Calendar": Write(body={"day": "2026-10-01", "is_workday": False}),
+    "POST repairadmin_api.Portal": Write(),
+    "POST repairadmin_api.HistoricalRepairs": Write(roles=frozenset({"county"}), body={
+        "compound_id": "{compound_id}", "category": "leak", "description": "sec sec sec",
+        "submitted_at": "2021-06-01T09:30:00+08:00"}),
     # -- dashboard, notifications ------------------------------------------------------------------------------------
     "GET dashboard.index": Public(302),
     "GET dashboard.dashboard": Get(ALL),
