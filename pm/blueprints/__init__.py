@@ -16,7 +16,8 @@ REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprin
         "pm.blueprints.inspections.api", "pm.blueprints.repairs.api", "pm.blueprints.notifications.api",
         "pm.blueprints.imports.api", "pm.blueprints.accounts.tokens_api",
         "pm.blueprints.fund.policy.api", "pm.blueprints.files.api",
-        "pm.blueprints.stations.teams_api", "pm.blueprints.repairs.admin_api"]
+        "pm.blueprints.stations.teams_api", "pm.blueprints.repairs.admin_api",
+        "pm.blueprints.registry.tree_api"]
 
 
 def register_all(app: Flask) -> None:

@@ -167,6 +167,7 @@ def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
 # capabilities listed for it; a blueprint (or endpoint) not listed here is closed to such tokens.
 SERVICE_GATES: dict[str, frozenset[str]] = {
     name: frozenset(caps) for names, caps in (
+        (("treeedit_api",), ("tree.edit",)),
         (("tree_api", "compounds_api", "households_api", "stations_api"),
          ("registry.view", "compound.edit", "household.edit", "tree.edit")),
         (("funds_api", "statements_api"), ("fund.view", "fund.cashier", "fund.rates", "fund.returns")),

@@ -154,6 +154,9 @@ EXPECTATIONS: dict[str, object] = {
     "POST files_api.RepairWithPhotos": Write(roles=ALL, denied=422),
     "POST files_api.WorkLogWithPhotos": Write(roles=STATION, denied=422),
     # teams, deadline rules, work calendar, public filing page, historical repairs (tests/repairs/test_repairs_admin_api.py)
+    "POST treeedit_api.NewStreet": Write(body={"name": "sec"}),
+    "POST treeedit_api.NewCommunity": Write(body={"name": "sec"}),
+    "POST treeedit_api.NewStation": Write(body={"name": "sec"}),
     "POST teams_api.TeamSetup": Write(roles=frozenset({"manager"})),
     "POST teams_api.TeamMembers": Write(body={"user_id": "{user_id}"}),
     "POST teams_api.TeamMemberRemove": Write(),
