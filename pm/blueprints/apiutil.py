@@ -111,6 +111,21 @@ class PageArgs(BaseSchema):
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
+class PageFields(BaseSchema):
+    """The envelope's counters, for a list schema with more fields than {items, page, per_page, total}."""
+
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+def page_of(rows: list, args: dict) -> dict:
+    """A computed list (not a query) as the same envelope {items, page, per_page, total} as paginate()."""
+    per_page = min(args["per_page"], current_app.config["API_MAX_PAGE_SIZE"])
+    start = (args["page"] - 1) * per_page
+    return {"items": rows[start:start + per_page], "page": args["page"], "per_page": per_page, "total": len(rows)}
+
+
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
     """An envelope schema {items, page, per_page, total} for a paginated list."""
     return Schema.from_dict(
@@ -131,6 +146,17 @@ def paginate(stmt, args: dict) -> dict:
     return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
 
 
+_MERGED: dict[str, type] = {}
+
+
+def multipart(*parts: type) -> dict:
+    """The OpenAPI request body of a multipart operation whose fields come from a form and a files schema (the
+    arguments are read from two locations; the document shows them as one multipart form)."""
+    name = "".join(p.__name__ for p in parts) + "Multipart"
+    merged = _MERGED.setdefault(name, type(name, parts, {}))
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": merged}}}}
+
+
 # Every operation lists the errors any call may meet (the envelope {code, status, message, errors}): no or a bad
 # token, a role or token without the capability, an id outside the caller's scope; writes also a field error.
 ERROR_RESPONSES = {
@@ -143,6 +169,9 @@ ERROR_RESPONSES = {
 
 def _error_responses(doc: dict, _doc_info: dict, *, spec, method: str, **_kwargs) -> dict:
     """A flask-smorest doc callback: add the common error responses to each operation of the document."""
+    if "multipart/form-data" in str(doc.get("requestBody", {}).get("content", {}).keys()):
+        # The form fields are in the multipart request body (multipart()); OpenAPI 3 has no "formData" parameters.
+        doc["parameters"] = [p for p in doc.get("parameters", []) if p.get("in") not in ("formData", "form")]
     responses = doc.setdefault("responses", {})
     for code, (name, description) in ERROR_RESPONSES.items():
         if code == "422" and method in ("get", "head", "options"):

@@ -185,3 +185,7 @@ class CapabilitiesOut(BaseSchema):
     street_id = fields.List(fields.String())
     community_id = fields.List(fields.String())
     compound_id = fields.List(fields.String())
+
+
+class PasswordResetIn(BaseSchema):
+    password = text(128, required=True, metadata={"description": "officials: at least 12 characters"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from pm.blueprints.apiutil import BaseSchema, day, id_field, text
+from pm.blueprints.apiutil import BaseSchema, day, id_field, multipart, text  # noqa: F401  (multipart: api.py)
 from pm.models import CheckinStatus, RepairCategory, Shift, Urgency
 
 PHOTOS = "JPEG, PNG or WebP by content (not by name), at most 8 MB each and 6 in all"
@@ -68,13 +68,3 @@ class UploadedOut(BaseSchema):
     status = fields.String(allow_none=True)
     files = fields.List(fields.Nested(StoredOut))
 
-
-_MERGED: dict[str, type] = {}
-
-
-def multipart(*parts: type) -> dict:
-    """The OpenAPI request body of a multipart operation whose fields come from a form and a files schema (the
-    arguments are read from two locations; the document shows them as one multipart form)."""
-    name = "".join(p.__name__ for p in parts) + "Multipart"
-    merged = _MERGED.setdefault(name, type(name, parts, {}))
-    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": merged}}}}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from pm.blueprints.apiutil import BaseSchema, PageArgs, id_field, page_schema, text
+from pm.blueprints.apiutil import BaseSchema, PageArgs, PageFields, id_field, page_schema, text
 from pm.models import RepairCategory, RepairStatus, Urgency
 
 STATUS_FILTERS = ["open", "all", "to_rate"] + [s.value for s in RepairStatus]
@@ -130,7 +130,7 @@ class RepairDetailOut(RepairOut):
 RepairPage = page_schema(RepairOut, "RepairPage")
 
 
-class MetricsArgs(BaseSchema):
+class MetricsArgs(PageArgs):
     period = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-\d{2}$"),
                            metadata={"example": "2026-03"})
     station_id = id_field(strict=False)
@@ -160,5 +160,5 @@ class MetricsOut(BaseSchema):
     reopen_rate = Ratio()
 
 
-class MetricsList(BaseSchema):
+class MetricsList(PageFields):
     items = fields.List(fields.Nested(MetricsOut))
