@@ -23,7 +23,7 @@ import random
 from collections.abc import Callable
 from datetime import datetime
 
-from pm.demo import fund, inspections, repairs, stations
+from pm.demo import fund, inspections, integrations, repairs, stations
 from pm.demo.city import (
     DEMO,
     DataSetResult,
@@ -108,5 +108,6 @@ def populate_modules(county: County, users: dict[Role, User], *, seed: int, now:
     counts.update(repairs.populate(station, compound, users, now))
     counts.update(stations.populate(station, users, rng, now))
     counts.update(inspections.populate(station, users, now))
+    counts.update(integrations.populate(county, users))
     logger.info("demo modules filled: %r", counts)
     return counts

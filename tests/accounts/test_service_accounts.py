@@ -140,3 +140,17 @@ def test_service_account_page(world, auth, client, db):
     auth.logout()
     auth.login("street")
     assert client.get("/accounts/services").status_code == 403
+
+
+def test_an_admin_resets_an_officials_password_through_the_api(world, api, client, db):
+    """As the page does: the account's tokens end; owners' passwords are never set by officials."""
+    staff = world.users[Role.STATION_STAFF]
+    staff_token = api(staff).post("/api/v1/tokens", json={"name": "phone"}).get_json()["token"]
+    manager = api(world.users[Role.STATION_MANAGER])
+    assert_error(manager.post(f"/api/v1/users/{staff.id}/password", json={"password": "short"}), 422)
+    resp = manager.post(f"/api/v1/users/{staff.id}/password", json={"password": "a-new-password-2026"})
+    assert resp.status_code == 200, resp.get_json()
+    assert_error(client.get("/api/v1/me", headers=_bearer(staff_token)), 401)
+    owner = world.users[Role.OWNER]
+    assert_error(api(world.users[Role.COMMUNITY_WORKER]).post(f"/api/v1/users/{owner.id}/password",
+                                                              json={"password": "a-new-password-2026"}), 403)

@@ -92,6 +92,7 @@ EXPECTATIONS: dict[str, object] = {
     "POST accounts_api.Invitations": Write(body={"method": "letter"}),
     "POST accounts_api.ResetCode": Write(),
     "PATCH accounts_api.UserDetail": Write(body={"display_name": "sec"}),
+    "POST accounts_api.UserPassword": Write(body={"password": "sec-password-123"}),
     "GET audit.index": Get(ABOVE),
     "GET audit_api.AuditLogs": Get(ABOVE),
     # -- auth -------------------------------------------------------------------------------------------------------
