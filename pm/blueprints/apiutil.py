@@ -114,9 +114,9 @@ class PageArgs(BaseSchema):
 class PageFields(BaseSchema):
     """The envelope's counters, for a list schema with more fields than {items, page, per_page, total}."""
 
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+    page = fields.Integer(validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(validate=validate.Range(min=1, max=200))
+    total = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
 
 
 def page_of(rows: list, args: dict) -> dict:
