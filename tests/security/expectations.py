@@ -151,6 +151,7 @@ EXPECTATIONS: dict[str, object] = {
     "POST files_api.PlanDocuments": Write(),
     "POST files_api.PhotoCheckins": Write(),
     "POST files_api.RectificationEvidence": Write(),
+    "POST files_api.FindingWithPhotos": Write(),
     "POST files_api.RepairCompletion": Write(),
     "POST files_api.RepairWithPhotos": Write(roles=ALL, denied=422),
     "POST files_api.WorkLogWithPhotos": Write(roles=STATION, denied=422),

@@ -113,6 +113,13 @@ def test_rectification_evidence(world, api, db):
     order = inspections.add_finding(inspection, **by, item_code="order", deduction="0.5", note="门岗脱岗",
                                     measure="加强值守", due_on=local_today() + timedelta(days=2)).order
     db.session.commit()
+    found = api(street).post(f"/api/v1/inspections/{inspection.id}/findings/with-photos",
+                             content_type="multipart/form-data", data={
+                                 "item_code": "environment", "deduction": "0.5", "note": "楼道堆物", "measure": "清理",
+                                 "due_on": (local_today() + timedelta(days=3)).isoformat(),
+                                 "photos": [_file(PNG, "a.png")]})
+    assert found.status_code == 201, found.get_json()
+    assert found.get_json()["files"][0]["kind"] == "finding_photo"
     manager = api(world.users[Role.STATION_MANAGER])
     resp = manager.post(f"/api/v1/rectifications/{order.id}/evidence", content_type="multipart/form-data",
                         data={"note": "已安排值守", "photos": [_file(PNG, "a.png")]})

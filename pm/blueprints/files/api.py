@@ -12,9 +12,12 @@ from sqlalchemy.orm import joinedload
 from pm.access import require
 from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_scope
 from pm.blueprints.files import schemas as s
+from pm.blueprints.inspections.schemas import FindingIn
 from pm.extensions import db
 from pm.models import (
     Compound,
+    FindingPhoto,
+    Inspection,
     PatrolPoint,
     RectificationEvent,
     RectificationOrder,
@@ -27,7 +30,7 @@ from pm.models import (
 )
 from pm.services import storage
 from pm.services.fund import plans as fund_plans
-from pm.services.inspections import rectification
+from pm.services.inspections import inspections, rectification
 from pm.services.repairs import filing, workflow
 from pm.services.stations import patrols, worklogs
 from pm.timeutil import utcnow
@@ -94,6 +97,23 @@ class PhotoCheckins(MethodView):
         checkin = row.row
         return _out("checkin", checkin.id, checkin.status, _stored("checkin_photo", [checkin], path="photo_path",
                                                                    ctype="photo_type"))
+
+
+@blp.route("/inspections/<int:inspection_id>/findings/with-photos")
+class FindingWithPhotos(MethodView):
+    @blp.doc(**s.multipart(FindingIn, s.Photos))
+    @blp.response(201, s.UploadedOut)
+    def post(self, inspection_id):
+        """检查问题 with photos (multipart: the fields of POST /inspections/{id}/findings, and `photos`); it opens a
+        rectification order, as the page does."""
+        require(api_user(), "inspection.view")
+        inspection = get_in_scope(Inspection, inspection_id)
+        form, files = _parse(FindingIn, "form"), _parse(s.Photos, "files")
+        finding = inspections.add_finding(inspection, api_user(), scope=api_scope(), photos=files["photos"], **form)
+        db.session.flush()
+        photos = db.session.scalars(select(FindingPhoto).where(FindingPhoto.finding_id == finding.id)
+                                    .order_by(FindingPhoto.id))
+        return _out("finding", finding.id, None, _stored("finding_photo", photos))
 
 
 @blp.route("/rectifications/<int:order_id>/evidence")
