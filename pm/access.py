@@ -311,15 +311,33 @@ def register_capabilities(capabilities: dict[str, set[Role] | frozenset[Role]]) 
         CAPABILITIES[name] = frozenset(roles)
 
 
+def token_limit(user: User | None) -> frozenset[str] | None:
+    """The capabilities the request's API token is limited to (a service account's token), for its own user;
+    None when the request is not made with such a token."""
+    if user is None or not has_request_context():
+        return None
+    limit = g.get("_pm_token_limit")
+    if limit is None or limit[0] != getattr(user, "id", None):
+        return None
+    return limit[1]
+
+
 def can(user: User | None, capability: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    limit = token_limit(user)
+    if limit is not None and capability not in limit:
         return False
     return user.role in CAPABILITIES[capability]
 
 
 def require(user: User | None, capability: str) -> None:
-    """Raise Forbidden unless the user's role has the capability."""
+    """Raise Forbidden unless the user's role has the capability (and the request's token, if limited, too)."""
     if not can(user, capability):
+        limit = token_limit(user)
+        if limit is not None and capability not in limit:
+            raise Forbidden("此令牌没有“%(capability)s”权限（它只有：%(allowed)s）", capability=capability,
+                            allowed="、".join(sorted(limit)) or "—")
         raise Forbidden("您的角色无权进行此操作")
 
 

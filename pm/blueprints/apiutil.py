@@ -16,7 +16,7 @@ import pm.blueprints.apimessages  # noqa: F401  (Chinese default messages)
 from pm.access import Scope, noun
 from pm.errors import DomainError, NotFound, envelope
 from pm.extensions import db
-from pm.services.accounts.tokens import user_for_token
+from pm.services.accounts.tokens import token_and_user
 from pm.services.registry.areas import parse_area
 
 # Ids are 32-bit integers in PostgreSQL; larger values cannot exist and would overflow SQLite's binding.
@@ -111,6 +111,21 @@ class PageArgs(BaseSchema):
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
+class PageFields(BaseSchema):
+    """The envelope's counters, for a list schema with more fields than {items, page, per_page, total}."""
+
+    page = fields.Integer(validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(validate=validate.Range(min=1, max=200))
+    total = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
+
+
+def page_of(rows: list, args: dict) -> dict:
+    """A computed list (not a query) as the same envelope {items, page, per_page, total} as paginate()."""
+    per_page = min(args["per_page"], current_app.config["API_MAX_PAGE_SIZE"])
+    start = (args["page"] - 1) * per_page
+    return {"items": rows[start:start + per_page], "page": args["page"], "per_page": per_page, "total": len(rows)}
+
+
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
     """An envelope schema {items, page, per_page, total} for a paginated list."""
     return Schema.from_dict(
@@ -131,24 +146,96 @@ def paginate(stmt, args: dict) -> dict:
     return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
 
 
+_MERGED: dict[str, type] = {}
+
+
+def multipart(*parts: type) -> dict:
+    """The OpenAPI request body of a multipart operation whose fields come from a form and a files schema (the
+    arguments are read from two locations; the document shows them as one multipart form)."""
+    name = "".join(p.__name__ for p in parts) + "Multipart"
+    merged = _MERGED.setdefault(name, type(name, parts, {}))
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": merged}}}}
+
+
+# Every operation lists the errors any call may meet (the envelope {code, status, message, errors}): no or a bad
+# token, a role or token without the capability, an id outside the caller's scope; writes also a field error.
+ERROR_RESPONSES = {
+    "401": ("UNAUTHORIZED", "需要有效的 API 令牌"),
+    "403": ("FORBIDDEN", "角色或令牌无此权限（消息写明缺少什么）"),
+    "404": ("NOT_FOUND", "不存在，或不在您的权限范围内"),
+    "422": ("UNPROCESSABLE_ENTITY", "Unprocessable Entity"),
+}
+
+
+def _error_responses(doc: dict, _doc_info: dict, *, spec, method: str, **_kwargs) -> dict:
+    """A flask-smorest doc callback: add the common error responses to each operation of the document."""
+    if "multipart/form-data" in str(doc.get("requestBody", {}).get("content", {}).keys()):
+        # The form fields are in the multipart request body (multipart()); OpenAPI 3 has no "formData" parameters.
+        doc["parameters"] = [p for p in doc.get("parameters", []) if p.get("in") not in ("formData", "form")]
+    responses = doc.setdefault("responses", {})
+    for code, (name, description) in ERROR_RESPONSES.items():
+        if code == "422" and method in ("get", "head", "options"):
+            continue
+        if name not in spec.components.responses:
+            spec.components.response(name, {"description": description, "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+        responses.setdefault(code, name)
+    return doc
+
+
 def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
     """A flask-smorest blueprint whose every request needs a valid bearer token."""
     blp = Blueprint(name, import_name, description=description)
     blp.ARGUMENTS_PARSER = ExactJSONParser()
     blp.before_request(require_token)
+    blp._prepare_doc_cbks.append(_error_responses)
     return blp
+
+
+# A service account's token (limited to named capabilities) opens an API blueprint only when it holds one of the
+# capabilities listed for it; a blueprint (or endpoint) not listed here is closed to such tokens.
+SERVICE_GATES: dict[str, frozenset[str]] = {
+    name: frozenset(caps) for names, caps in (
+        (("treeedit_api",), ("tree.edit",)),
+        (("tree_api", "compounds_api", "households_api", "stations_api"),
+         ("registry.view", "compound.edit", "household.edit", "tree.edit")),
+        (("funds_api", "statements_api"), ("fund.view", "fund.cashier", "fund.rates", "fund.returns")),
+        (("plans_api",), ("fund.view", "fund.plan.propose", "fund.ballot.paper")),
+        (("policy_api",), ("fund.view", "fund.rates")),
+        (("repairs_api",), ("repair.handle", "repair.rules", "repair.portal", "repair.metrics")),
+        (("stationwork_api",), ("stations.view", "stations.log", "stations.manage")),
+        (("teams_api",), ("stations.manage",)),
+        (("repairadmin_api",), ("repair.rules", "repair.portal", "repair.migrate")),
+        (("inspections_api",), ("inspection.view", "inspection.create")),
+        (("imports_api",), ("registry.import",)),
+        (("audit_api",), ("audit.view",)),
+        (("files_api",), ("fund.view", "repair.handle", "stations.view", "inspection.view")),
+    ) for name in names
+}
+SERVICE_OPEN_ENDPOINTS = frozenset({"accounts_api.Me"})  # who am I: any token
 
 
 def require_token():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return envelope(401, "需要 API 令牌：Authorization: Bearer <token>")
-    user = user_for_token(header[7:].strip())
-    if user is None:
+    found = token_and_user(header[7:].strip())
+    if found is None:
         return envelope(401, "API 令牌无效、已过期或已吊销")
+    token, user = found
     # flask-login reads g._login_user; setting it authenticates this request only (no session cookie).
     g._login_user = user
     g._pm_scope = Scope(user)
+    g._pm_api_token = (token.id, token.name)  # every audit row of this call names the token
+    if token.capabilities is not None:
+        limit = frozenset(token.capabilities)
+        g._pm_token_limit = (user.id, limit)
+        if request.endpoint not in SERVICE_OPEN_ENDPOINTS:
+            needed = SERVICE_GATES.get(request.blueprint or "", frozenset())
+            if not needed & limit:
+                return envelope(403, gettext("此令牌无权调用该接口：需要以下权限之一：%(needed)s（令牌有：%(allowed)s）",
+                                             needed="、".join(sorted(needed)) or "—",
+                                             allowed="、".join(sorted(limit)) or "—"))
     return None
 
 

@@ -23,7 +23,7 @@ import random
 from collections.abc import Callable
 from datetime import datetime
 
-from pm.demo import fund, governance, inspections, motions, repairs, stations
+from pm.demo import fund, governance, inspections, integrations, motions, repairs, stations
 from pm.demo import surveys as demo_surveys
 from pm.demo import meetings as demo_meetings
 from pm.demo import notices as demo_notices
@@ -122,5 +122,6 @@ def populate_modules(county: County, users: dict[Role, User], *, seed: int, now:
     counts.update(demo_volunteers.populate(compound, users, now))
     counts.update(demo_income.populate(compound, users, now))
     counts.update(governance.populate(station, compound, users, now))
+    counts.update(integrations.populate(county, users))
     logger.info("demo modules filled: %r", counts)
     return counts

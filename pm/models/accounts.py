@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pm.extensions import db
@@ -89,6 +89,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # When the person set their own password with an invitation code (owners and residents only).
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # 接口账号: an integration (a bank, a county dashboard), not a person: it never logs in on the web and acts only
+    # through tokens limited to named capabilities (pm.services.accounts.service).
+    is_service: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     county: Mapped[County | None] = relationship()
     street: Mapped[StreetOffice | None] = relationship()
@@ -141,6 +144,8 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A service account's token acts only with these capabilities (pm.access names); None: the user's role's.
+    capabilities: Mapped[list | None] = mapped_column(JSON)
 
     user: Mapped[User] = relationship()
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pm.extensions import db
@@ -34,5 +34,8 @@ class AuditLog(db.Model):
     compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id"), index=True)
     request_id: Mapped[str | None] = mapped_column(String(36))
     ip: Mapped[str | None] = mapped_column(String(45))
+    # The API token the call was made with (None on the web, in jobs and the CLI); its name as it was then.
+    token_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    token_name: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship()

@@ -187,16 +187,21 @@ class PublicHousingTerms(db.Model):
 
 
 class FundPolicy(db.Model):
-    """A county's local rules: who approves payments, publicity days, emergency reasons, returns key."""
+    """A county's local rules: who approves payments, publicity days, emergency reasons, returns key. Versioned: a
+    change is a new row effective from a date; the row in force on a day is the latest one not after it."""
 
     __tablename__ = "fund_policies"
+    __table_args__ = (UniqueConstraint("county_id", "effective_from", name="uq_fund_policies_county_effective"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    county_id: Mapped[int] = mapped_column(ForeignKey("counties.id"), unique=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("counties.id"), index=True)
+    effective_from: Mapped[date] = mapped_column(Date, default=date(2000, 1, 1))
     approver: Mapped[str] = mapped_column(String(32), default="housing_department")
     publicity_days: Mapped[int] = mapped_column(Integer, default=7)
     vote_days: Mapped[int] = mapped_column(Integer, default=15)
     emergency_reasons: Mapped[list | None] = mapped_column(JSON)
     returns_key: Mapped[str] = mapped_column(String(32), default="balance")
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     county: Mapped[County] = relationship()
 

@@ -17,6 +17,7 @@ from flask import current_app, send_file
 from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
 
+from pm.access import require
 from pm.errors import DomainError, NotFound
 from pm.services.text import N_
 
@@ -231,6 +232,21 @@ def kind_of(kind: str) -> FileKind:
         return _KINDS[kind]
     except KeyError:
         raise NotFound(E_NOT_FOUND) from None
+
+
+def serve(scope, user, kind: str, file_id: int):
+    """The one scoped download (the /files page and GET /api/v1/files): 404 when the kind is unknown, the row is
+    outside the user's scope, it has no file, or its stored path leaves UPLOAD_DIR; images inline, documents as
+    attachments. `scope` is the caller's pm.access.Scope (its get() applies the model's rule)."""
+    spec = kind_of(kind)
+    if spec.capability:
+        require(user, spec.capability)
+    row = scope.get(spec.model, file_id)
+    path = getattr(row, spec.path_attr)
+    if not path:
+        raise NotFound(E_NOT_FOUND)
+    name = getattr(row, spec.name_attr) if spec.name_attr else None
+    return send(path, getattr(row, spec.type_attr), download_name=name or None)
 
 
 def kinds() -> dict[str, FileKind]:

@@ -34,6 +34,10 @@ def test_backfill_subject_and_done(app, db):
     rated, waiting = reqs
     rated.status = "closed"  # rated before the migration (as if mark_done had not existed)
     db.session.commit()
+    # Ids read now: while the schema is at 0013, a later migration's columns (users.is_service, ...) are missing,
+    # so no model row may be refreshed from the database until the end.
+    owner_id, rated_id, waiting_id = owner.id, rated.id, waiting.id
+    db.session.commit()  # reading them began a transaction: end it, or PostgreSQL's ALTER TABLEs would wait on it
     migrate = app.extensions["migrate"]
     script = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
     before = script.get_revision("0013").down_revision  # whatever 0013 follows once re-chained
@@ -43,16 +47,16 @@ def test_backfill_subject_and_done(app, db):
             assert "subject" not in {c["name"] for c in sa.inspect(conn).get_columns("notifications")}
             conn.execute(sa.text("INSERT INTO notifications (user_id, kind, title, link, created_at) "
                                  "VALUES (:u, 'repair.new', 'x', :link, :at)"),
-                         {"u": owner.id, "link": f"/repairs/{rated.id}", "at": utcnow()})
+                         {"u": owner_id, "link": f"/repairs/{rated_id}", "at": utcnow()})
         upgrade(revision="0013")
         db.session.expire_all()
         columns = (Notification.id, Notification.kind, Notification.subject, Notification.done_at, Notification.read_at)
         notes = db.session.scalars(sa.select(Notification).options(load_only(*columns))  # 0013's columns only
                                    .order_by(Notification.id)).all()
         by_subject = {n.subject: n for n in notes if n.kind == "repair.completed"}
-        assert set(by_subject) == {f"repair:{rated.id}", f"repair:{waiting.id}"}
-        assert by_subject[f"repair:{rated.id}"].done_at is not None and by_subject[f"repair:{rated.id}"].read_at
-        assert by_subject[f"repair:{waiting.id}"].done_at is None
+        assert set(by_subject) == {f"repair:{rated_id}", f"repair:{waiting_id}"}
+        assert by_subject[f"repair:{rated_id}"].done_at is not None and by_subject[f"repair:{rated_id}"].read_at
+        assert by_subject[f"repair:{waiting_id}"].done_at is None
         others = [n.subject for n in notes if n.kind == "repair.new"]
         assert len(others) == 3 and set(others) == {None}  # two sent at filing, one inserted: not to-dos
     finally:

@@ -155,6 +155,7 @@ EXPECTATIONS: dict[str, object] = {
     "POST accounts_api.Invitations": Write(body={"method": "letter"}),
     "POST accounts_api.ResetCode": Write(),
     "PATCH accounts_api.UserDetail": Write(body={"display_name": "sec"}),
+    "POST accounts_api.UserPassword": Write(body={"password": "sec-password-123"}),
     "GET audit.index": Get(ABOVE),
     "GET audit_api.AuditLogs": Get(ABOVE),
     # -- auth -------------------------------------------------------------------------------------------------------
@@ -172,6 +173,35 @@ EXPECTATIONS: dict[str, object] = {
     "GET auth.tokens": Get(ALL - HOME),  # owners and residents never get API tokens
     "POST auth.tokens": Write(roles=ALL - HOME),
     "POST auth.revoke_token": Write(),
+    # API 令牌 and 接口账号 (service accounts: county admins only)
+    "GET tokens_api.Tokens": Get(ALL - HOME),
+    "POST tokens_api.Tokens": Write(roles=ALL - HOME, body={"name": "sec"}),
+    "POST tokens_api.TokenRevoke": Write(),
+    "GET tokens_api.ServiceCapabilities": Get(frozenset({"county"})),
+    "GET tokens_api.ServiceAccounts": Get(frozenset({"county"})),
+    "POST tokens_api.ServiceAccounts": Write(roles=frozenset({"county"}), body={
+        "name": "sec", "node": "street_id", "node_id": "{street_id}", "capabilities": ["fund.view"], "token_name": "sec"}),
+    "POST tokens_api.ServiceTokens": Write(body={"name": "sec", "capabilities": ["fund.view"]},
+                                           kinds={"account_id": "user_id"}),
+    "POST tokens_api.ServiceTokenRevoke": Write(kinds={"account_id": "user_id"}),
+    "POST tokens_api.ServiceAccountDisable": Write(kinds={"account_id": "user_id"}),
+    "GET accounts.services": Get(frozenset({"county"})),
+    "POST accounts.services": Write(roles=frozenset({"county"}), form={"name": "sec", "node": "",
+                                                                       "capabilities": "fund.view", "token_name": "sec"}),
+    "POST accounts.service_token": Write(form={"t0-token_name": "sec"}, kinds={"account_id": "user_id"}),
+    "POST accounts.service_token_revoke": Write(kinds={"account_id": "user_id"}),
+    "POST accounts.service_disable": Write(kinds={"account_id": "user_id"}),
+    # 本县资金使用规则 (versions from a date; county admins edit)
+    "GET fundpolicy.index": Get(frozenset({"county"})),
+    "POST fundpolicy.index": Write(roles=frozenset({"county"}), form={
+        "effective_from": "2100-01-01", "approver": "street_office", "publicity_days": "7", "vote_days": "15",
+        "returns_key": "balance", "emergency_reasons": "elevator_danger"}),
+    "GET policy_api.FundPolicyView": Get(ALL),
+    "GET policy_api.FundPolicyVersions": Get(ALL),
+    "POST policy_api.FundPolicyVersions": Write(body={
+        "effective_from": "2100-01-01", "approver": "street_office", "publicity_days": 7, "vote_days": 15,
+        "returns_key": "balance", "emergency_reasons": [{"code": "elevator_danger"}]}),
+    "GET policy_api.EmergencyReasons": Get(ALL),
     # -- API documents and files -------------------------------------------------------------------------------------
     "GET api-docs.openapi_json": Public(),
     "GET apidocs.docs": Public(),
@@ -179,6 +209,30 @@ EXPECTATIONS: dict[str, object] = {
     "GET static": Public(),
     "GET bootstrap.static": Public(),
     "GET files.download": Get(VIEWERS | {"resident"}, nf=frozenset({"owner"})),  # a photo of the tenant's repair
+    "GET files_api.Download": Get(VIEWERS | {"resident"}, nf=frozenset({"owner"})),  # the same check as the page
+    # multipart uploads (tests/shared/test_uploads_api.py): the record's scope is checked before the body is read
+    "POST files_api.PlanDocuments": Write(),
+    "POST files_api.PhotoCheckins": Write(),
+    "POST files_api.RectificationEvidence": Write(),
+    "POST files_api.FindingWithPhotos": Write(),
+    "POST files_api.RepairCompletion": Write(),
+    "POST files_api.RepairWithPhotos": Write(roles=ALL, denied=422),
+    "POST files_api.WorkLogWithPhotos": Write(roles=STATION, denied=422),
+    # teams, deadline rules, work calendar, public filing page, historical repairs (tests/repairs/test_repairs_admin_api.py)
+    "POST treeedit_api.NewStreet": Write(body={"name": "sec"}),
+    "POST treeedit_api.NewCommunity": Write(body={"name": "sec"}),
+    "POST treeedit_api.NewStation": Write(body={"name": "sec"}),
+    "POST teams_api.TeamSetup": Write(roles=frozenset({"manager"})),
+    "POST teams_api.TeamMembers": Write(body={"user_id": "{user_id}"}),
+    "POST teams_api.TeamMemberRemove": Write(),
+    "GET repairadmin_api.Rules": Get(frozenset({"county"})),
+    "POST repairadmin_api.Rules": Write(body={"urgency": "urgent", "response_minutes": 20}),
+    "GET repairadmin_api.Calendar": Get(frozenset({"county"})),
+    "POST repairadmin_api.Calendar": Write(body={"day": "2026-10-01", "is_workday": False}),
+    "POST repairadmin_api.Portal": Write(),
+    "POST repairadmin_api.HistoricalRepairs": Write(roles=frozenset({"county"}), body={
+        "compound_id": "{compound_id}", "category": "leak", "description": "sec sec sec",
+        "submitted_at": "2021-06-01T09:30:00+08:00"}),
     # -- dashboard, notifications ------------------------------------------------------------------------------------
     "GET dashboard.index": Public(302),
     "GET dashboard.dashboard": Get(ALL),

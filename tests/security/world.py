@@ -141,6 +141,7 @@ def _side(county: County, upload_dir: Path) -> Side:
     db.session.add_all([photo, job, note])
     db.session.flush()
     ids = {
+        "county_id": county.id,
         "street_id": compound.community.street_id,
         "community_id": compound.community_id,
         "compound_id": compound.id,

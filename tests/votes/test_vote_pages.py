@@ -189,8 +189,8 @@ def test_api_receipt_my_vote_unvoted_and_paper_list(world, db, api):
     assert unvoted["total"] == 1 and unvoted["items"][0]["owners"][0]["phone"] == "13900000002"
     tenant = api(world.users[Role.RESIDENT])
     assert_error(tenant.get(f"{V1}/plans/{plan_id}/ballots/{cast['id']}"), 404)
-    assert committee.get(f"{V1}/plans/{plan_id}/paper-ballots").get_json() == {"plan_id": plan_id, "total": 0,
-                                                                            "items": []}
+    assert committee.get(f"{V1}/plans/{plan_id}/paper-ballots").get_json() == {
+        "plan_id": plan_id, "total": 0, "items": [], "page": 1, "per_page": 50}
 
 
 def test_english_vote_pages(world, db, client, auth):

@@ -14,7 +14,8 @@ from pm.blueprints.apiutil import (
     paginate,
 )
 from pm.models import Person, User
-from pm.services.accounts import bindings, claims, users
+from pm.errors import Forbidden
+from pm.services.accounts import bindings, claims, passwords, users
 from pm.services.accounts.access import assignable_roles
 from pm.services.accounts.users import USER_OPTIONS
 
@@ -118,3 +119,17 @@ class ResetCode(MethodView):
         require(actor, "accounts.invite")
         user = get_in_scope(User, user_id)
         return claims.send_reset_code(api_scope(), actor, user, reset_url=url_for("claims.reset", _external=True))
+
+
+@blp.route("/users/<int:user_id>/password")
+class UserPassword(MethodView):
+    @blp.arguments(s.PasswordResetIn)
+    @blp.response(200, s.UserOut)
+    def post(self, data, user_id):
+        """重置密码 of an official's account you administer (as the page does): every login and API token of the
+        account ends. Owners' and residents' passwords are set only by the person (POST /users/{id}/reset-code)."""
+        user = users.manageable(api_scope(), api_user(), user_id, own=False)
+        if user.is_person_bound:
+            raise Forbidden("业主和住户的密码只能由本人设置；可以向其登记的手机发送重设密码验证码")
+        passwords.set_password(user, data["password"], scope=api_scope(), actor=api_user())
+        return _with_binding(user)

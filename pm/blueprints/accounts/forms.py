@@ -1,7 +1,7 @@
 """账号管理 forms: create an account, edit it, reset its password."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from pm.blueprints.webutil import options
@@ -49,3 +49,20 @@ class ResetCodeForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(_l("新密码"), validators=[DataRequired(), Length(max=128)])
     submit = SubmitField(_l("重置密码"))
+
+
+class ServiceAccountForm(FlaskForm):
+    """接口账号: an integration bound to one node, with a first token limited to named capabilities."""
+
+    name = StringField(_l("接口账号名称"), validators=[DataRequired(), Length(max=64)], description=_l("例如对接的银行"))
+    node = SelectField(_l("所属单位"), validators=[DataRequired()], description=_l("县、街道、社区或小区"))
+    capabilities = SelectMultipleField(_l("令牌权限"), validators=[DataRequired()],
+                                       description=_l("令牌只能做这些事，且只在所属单位范围内"))
+    token_name = StringField(_l("令牌名称"), validators=[DataRequired(), Length(max=64)])
+    submit = SubmitField(_l("创建接口账号并签发令牌"))
+
+
+class ServiceTokenForm(FlaskForm):
+    token_name = StringField(_l("令牌名称"), validators=[DataRequired(), Length(max=64)])
+    capabilities = SelectMultipleField(_l("令牌权限"), validators=[DataRequired()])
+    submit = SubmitField(_l("签发新令牌"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from marshmallow import ValidationError, fields, validates_schema
-from marshmallow.validate import OneOf
+from marshmallow.validate import Length, OneOf, Range
 
 from pm.blueprints.apiutil import BaseSchema, PageArgs, id_field, page_schema, text
 from pm.errors import DomainError
@@ -117,3 +117,75 @@ class ResetCodeOut(BaseSchema):
     id = fields.Integer()
     user_id = fields.Integer()
     expires_at = fields.DateTime()
+
+
+class TokenOut(BaseSchema):
+    """An API token (never its value, except once in TokenCreated)."""
+
+    id = fields.Integer()
+    name = fields.String()
+    prefix = fields.String(metadata={"description": "the first characters of the token, to recognise it"})
+    capabilities = fields.List(fields.String(), allow_none=True,
+                               metadata={"description": "a service account's token acts only with these"})
+    created_at = fields.DateTime()
+    last_used_at = fields.DateTime(allow_none=True)
+    expires_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class TokenCreated(TokenOut):
+    token = fields.String(metadata={"description": "the bearer token: shown this once, stored only as a hash"})
+
+
+TokenPage = page_schema(TokenOut, "TokenPage")
+
+
+class TokenIn(BaseSchema):
+    name = text(64, required=True, validate=_not_blank)
+    days = fields.Integer(load_default=365, validate=Range(min=1, max=3650),
+                          metadata={"description": "valid for this many days (default 365)"})
+
+
+class ServiceTokenIn(TokenIn):
+    capabilities = fields.List(text(64), required=True, validate=Length(min=1, max=40),
+                               metadata={"description": "capability names (GET /service-accounts/capabilities)"})
+
+
+class ServiceAccountIn(BaseSchema):
+    name = text(64, required=True, validate=_not_blank, metadata={"description": "the integration, e.g. a bank"})
+    node = fields.String(required=True, validate=OneOf(["county_id", "street_id", "community_id", "compound_id"]))
+    node_id = id_field(required=True)
+    capabilities = fields.List(text(64), required=True, validate=Length(min=1, max=40))
+    token_name = text(64, required=True, validate=_not_blank)
+    days = fields.Integer(load_default=365, validate=Range(min=1, max=3650))
+
+
+class ServiceAccountOut(BaseSchema):
+    id = fields.Integer()
+    name = fields.String(attribute="display_name")
+    role = fields.Enum(Role, by_value=True)
+    binding = fields.Nested(BindingOut, attribute="binding_info")
+    is_enabled = fields.Boolean()
+    created_at = fields.DateTime()
+    tokens = fields.List(fields.Nested(TokenOut), attribute="token_list")
+
+
+class ServiceAccountCreated(BaseSchema):
+    account = fields.Nested(ServiceAccountOut)
+    token = fields.Nested(TokenCreated)
+
+
+ServiceAccountPage = page_schema(ServiceAccountOut, "ServiceAccountPage")
+
+
+class CapabilitiesOut(BaseSchema):
+    """Capabilities a service account's token may be limited to, by the kind of node it is bound to."""
+
+    county_id = fields.List(fields.String())
+    street_id = fields.List(fields.String())
+    community_id = fields.List(fields.String())
+    compound_id = fields.List(fields.String())
+
+
+class PasswordResetIn(BaseSchema):
+    password = text(128, required=True, metadata={"description": "officials: at least 12 characters"})

@@ -14,6 +14,8 @@ from pm.blueprints.accounts.forms import (
     InviteForm,
     ResetCodeForm,
     ResetPasswordForm,
+    ServiceAccountForm,
+    ServiceTokenForm,
     UserEditForm,
     UserForm,
 )
@@ -22,7 +24,7 @@ from pm.errors import DomainError, Forbidden
 from pm.extensions import db
 from pm.models import Person, Role
 from pm.models.accounts import BINDING, PERSON_ROLES
-from pm.services.accounts import bindings, claims, passwords, users
+from pm.services.accounts import bindings, claims, passwords, service, users
 from pm.services.accounts.access import creatable_roles
 from pm.services.labels import label
 
@@ -205,3 +207,84 @@ def reset_code(user_id: int):
             return redirect(url_for("accounts.edit", user_id=user.id)), 303
         flash(_("重设密码验证码已发送到 %(phone)s，由本人设置新密码", phone=_masked(row.phone)), "success")
     return redirect(url_for("accounts.edit", user_id=user.id))
+
+
+# -- 接口账号: service accounts for integrations (county admins) -------------------------------------------------
+def _service_page(form: ServiceAccountForm, token_forms: dict | None = None, raw: str | None = None,
+                  status: int = 200):
+    scope = current_scope()
+    accounts = list(db.session.scalars(service.service_accounts(scope, current_user)))
+    tokens = service.tokens_by_account([a.id for a in accounts])
+    places = {a.id: bindings.binding_info(a) for a in accounts}
+    if token_forms is None:
+        token_forms = {}
+    for account in accounts:
+        if account.id not in token_forms:
+            token_forms[account.id] = ServiceTokenForm(formdata=None, prefix=f"t{account.id}")
+        token_forms[account.id].capabilities.choices = [(c, c) for c in service.grantable(service.node_of(account))]
+    return render_template("accounts/services.html", form=form, accounts=accounts, tokens=tokens, places=places,
+                           token_forms=token_forms, raw=raw), status
+
+
+def _service_form(formdata=True) -> ServiceAccountForm:
+    form = ServiceAccountForm() if formdata else ServiceAccountForm(formdata=None)
+    form.node.choices = [choice for choice in _node_choices(current_scope())
+                         if not choice[0] or choice[0].split(":")[0] in service.NODE_ROLES]
+    form.capabilities.choices = [(c, c) for c in service.grantable("county_id")]
+    return form
+
+
+@bp.route("/services", methods=["GET", "POST"])
+@fresh_login_required
+def services():
+    require(current_user, "accounts.service")
+    form = _service_form()
+    if request.method == "POST" and form.validate_on_submit():
+        node, _sep, node_id = (form.node.data or "").partition(":")
+        try:
+            _account, _token, raw = service.create_service_account(
+                scope=current_scope(), actor=current_user, name=form.name.data, node=node,
+                node_id=int(node_id) if node_id.isdigit() else None, capabilities=form.capabilities.data,
+                token_name=form.token_name.data)
+        except DomainError as err:
+            db.session.rollback()
+            errors_to_form(form, err, {"node_id": "node"})
+        else:  # shown once, on this answer only (never in a redirect's session cookie)
+            return _service_page(_service_form(formdata=False), raw=raw)
+    return _service_page(form, status=400 if request.method == "POST" else 200)
+
+
+@bp.route("/services/<int:account_id>/tokens", methods=["POST"])
+@fresh_login_required
+def service_token(account_id: int):
+    account = service.service_account(current_scope(), current_user, account_id)
+    form = ServiceTokenForm(prefix=f"t{account.id}")
+    form.capabilities.choices = [(c, c) for c in service.grantable(service.node_of(account))]
+    if form.validate_on_submit():
+        try:
+            _token, raw = service.issue_service_token(account, scope=current_scope(), actor=current_user,
+                                                      name=form.token_name.data, capabilities=form.capabilities.data)
+        except DomainError as err:
+            db.session.rollback()
+            errors_to_form(form, err, {"name": "token_name"})
+        else:
+            return _service_page(_service_form(formdata=False), raw=raw)
+    return _service_page(_service_form(formdata=False), {account.id: form}, status=400)
+
+
+@bp.route("/services/<int:account_id>/tokens/<int:token_id>/revoke", methods=["POST"])
+@fresh_login_required
+def service_token_revoke(account_id: int, token_id: int):
+    account = service.service_account(current_scope(), current_user, account_id)
+    service.revoke_service_token(account, token_id, scope=current_scope(), actor=current_user)
+    flash(_("令牌已吊销"), "success")
+    return redirect(url_for("accounts.services"))
+
+
+@bp.route("/services/<int:account_id>/disable", methods=["POST"])
+@fresh_login_required
+def service_disable(account_id: int):
+    account = service.service_account(current_scope(), current_user, account_id)
+    service.disable_service_account(account, scope=current_scope(), actor=current_user)
+    flash(_("接口账号已停用，其令牌全部失效"), "success")
+    return redirect(url_for("accounts.services"))

@@ -20,6 +20,6 @@ class AuditLogs(MethodView):
         stmt = find_entries(
             api_scope(), actor=api_user(), action=args.get("action"), object_type=args.get("object_type"),
             object_id=args.get("object_id"), actor_id=args.get("actor_id"), date_from=args.get("date_from"),
-            date_to=args.get("date_to"),
+            date_to=args.get("date_to"), token_id=args.get("token_id"),
         )
         return paginate(stmt, args)

@@ -25,6 +25,8 @@ class AuditOut(BaseSchema):
     compound_id = fields.Integer(allow_none=True)
     request_id = fields.String(allow_none=True)
     ip = fields.String(allow_none=True)
+    token_id = fields.Integer(allow_none=True, metadata={"description": "the API token the call was made with"})
+    token_name = fields.String(allow_none=True)
 
 
 AuditPage = page_schema(AuditOut, "AuditPage")
@@ -37,6 +39,7 @@ class AuditArgs(PageArgs):
     object_id = id_field(strict=False)
     action = text(64, metadata={"description": "例如 household.update"})
     actor_id = id_field(strict=False)
+    token_id = id_field(strict=False, metadata={"description": "calls made with this API token"})
     date_from = day(metadata={"description": "起始日期（含），北京时间"})
     date_to = day(metadata={"description": "截止日期（含），北京时间"})
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_login import current_user, login_required
 
-from pm.access import current_scope, require
-from pm.errors import NotFound
+from pm.access import current_scope
 from pm.services import storage
 
 bp = Blueprint("files", __name__, url_prefix="/files")
@@ -16,12 +15,4 @@ bp = Blueprint("files", __name__, url_prefix="/files")
 def download(kind: str, file_id: int):
     """The file of row `file_id` of `kind`: 404 when the kind is unknown, the row is outside the user's scope,
     it has no file, or its stored path leaves UPLOAD_DIR; images inline, documents as attachments."""
-    spec = storage.kind_of(kind)
-    if spec.capability:
-        require(current_user, spec.capability)
-    row = current_scope().get(spec.model, file_id)
-    path = getattr(row, spec.path_attr)
-    if not path:
-        raise NotFound(storage.E_NOT_FOUND)
-    name = getattr(row, spec.name_attr) if spec.name_attr else None
-    return storage.send(path, getattr(row, spec.type_attr), download_name=name or None)
+    return storage.serve(current_scope(), current_user, kind, file_id)

@@ -13,7 +13,7 @@ from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_babel import gettext
 
-from pm.blueprints.apiutil import api_blueprint, api_scope, api_user
+from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, multipart
 from pm.blueprints.imports import schemas as s
 from pm.errors import Conflict, DomainError
 from pm.extensions import db
@@ -69,6 +69,7 @@ def _run(job_id: int) -> ImportJob:
 
 @blp.route("/imports/dry-run")
 class DryRun(MethodView):
+    @blp.doc(**multipart(s.DryRunForm, s.DryRunFile))  # one multipart form in the document (valid OpenAPI 3)
     @blp.arguments(s.DryRunForm, location="form")
     @blp.arguments(s.DryRunFile, location="files")
     @blp.response(201, s.ImportOut)

@@ -7,9 +7,11 @@ from flask.views import MethodView
 
 from pm.access import require
 from pm.blueprints.apiutil import (
+    PageArgs,
     api_blueprint,
     api_scope,
     api_user,
+    page_of,
     paginate,
 )
 from pm.blueprints.inspections import schemas as s
@@ -40,11 +42,12 @@ def _order(order_id: int) -> RectificationOrder:
 
 @blp.route("/assessment-items")
 class Items(MethodView):
+    @blp.arguments(PageArgs, location="query")
     @blp.response(200, s.AssessmentItemsOut)
-    def get(self):
+    def get(self, args):
         """考核项目: the built-in sheet with each item's full points."""
         require(api_user(), "inspection.view")
-        return {"items": ASSESSMENT_ITEMS}
+        return page_of(list(ASSESSMENT_ITEMS), args)
 
 
 @blp.route("/inspections")

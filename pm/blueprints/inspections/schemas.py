@@ -6,7 +6,7 @@ from decimal import Decimal
 from flask_babel import gettext
 from marshmallow import ValidationError, fields, validate
 
-from pm.blueprints.apiutil import BaseSchema, PageArgs, day, id_field, page_schema, text
+from pm.blueprints.apiutil import BaseSchema, PageArgs, PageFields, day, id_field, page_schema, text
 from pm.errors import DomainError
 from pm.models import InspectionLevel, OrderStatus, TargetKind
 from pm.services.inspections.inspections import parse_deduction
@@ -40,7 +40,7 @@ class AssessmentItemOut(BaseSchema):
     max_points = DeductionPoints()
 
 
-class AssessmentItemsOut(BaseSchema):
+class AssessmentItemsOut(PageFields):
     items = fields.List(fields.Nested(AssessmentItemOut))
 
 

@@ -6,7 +6,7 @@ from flask import current_app
 from flask.views import MethodView
 
 from pm.access import require
-from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_scope
+from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_scope, page_of
 from pm.blueprints.repairs import schemas as s
 from pm.extensions import db
 from pm.models import Compound, RepairRequest, Station
@@ -115,6 +115,6 @@ class RepairMetrics(MethodView):
         stmt = metrics.visible_stations(api_scope()).with_only_columns(Station.id).order_by(Station.id)
         if args.get("station_id"):
             stmt = stmt.where(Station.id == get_in_scope(Station, args["station_id"], field="station_id").id)
-        ids = list(db.session.scalars(stmt.limit(1000)))
-        values = metrics.station_metrics(ids, month, as_of=utcnow())
-        return {"items": [values[i] for i in ids]}
+        page = page_of(list(db.session.scalars(stmt)), args)  # station ids only; metrics for this page's
+        values = metrics.station_metrics(page["items"], month, as_of=utcnow())
+        return page | {"items": [values[i] for i in page["items"]]}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from pm.blueprints.apiutil import BaseSchema, PageArgs, id_field, page_schema, text
+from pm.blueprints.apiutil import BaseSchema, PageArgs, PageFields, id_field, page_schema, text
 from pm.models import RepairCategory, RepairStatus, Urgency
 from pm.services.messages import event_note
 
@@ -133,7 +133,7 @@ class RepairDetailOut(RepairOut):
 RepairPage = page_schema(RepairOut, "RepairPage")
 
 
-class MetricsArgs(BaseSchema):
+class MetricsArgs(PageArgs):
     period = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-\d{2}$"),
                            metadata={"example": "2026-03"})
     station_id = id_field(strict=False)
@@ -163,5 +163,5 @@ class MetricsOut(BaseSchema):
     reopen_rate = Ratio()
 
 
-class MetricsList(BaseSchema):
+class MetricsList(PageFields):
     items = fields.List(fields.Nested(MetricsOut))

@@ -12,6 +12,7 @@ from pm.blueprints.apiutil import (
     api_scope,
     api_user,
     get_in_scope,
+    page_of,
     paginate,
 )
 from pm.blueprints.stations import schemas as s
@@ -40,7 +41,7 @@ class Teams(MethodView):
     @blp.response(200, s.TeamsOut)
     def get(self, args):
         """四支队伍 of a station with their members."""
-        return {"items": teams.teams_of(_station(args.get("station_id")), api_scope())}
+        return page_of(teams.teams_of(_station(args.get("station_id")), api_scope()), args)
 
 
 @blp.route("/work-logs")

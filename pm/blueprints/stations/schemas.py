@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from pm.blueprints.apiutil import BaseSchema, PageArgs, day, id_field, page_schema, text
+from pm.blueprints.apiutil import BaseSchema, PageArgs, PageFields, day, id_field, page_schema, text
 from pm.models import CheckinStatus, Shift
 from pm.services.stations.teams import team_name
 
@@ -23,11 +23,11 @@ class TeamOut(BaseSchema):
     members = fields.List(fields.Nested(TeamMemberOut))
 
 
-class TeamsOut(BaseSchema):
+class TeamsOut(PageFields):
     items = fields.List(fields.Nested(TeamOut))
 
 
-class TeamArgs(BaseSchema):
+class TeamArgs(PageArgs):
     station_id = id_field(strict=False)
 
 

@@ -47,6 +47,8 @@ register_capabilities({
     "accounts.manage": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER},
     # Invite owners and residents to claim their accounts; send them password-reset codes.
     "accounts.invite": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER},
+    # 接口账号: issue service accounts and their capability-limited tokens (pm.services.accounts.service).
+    "accounts.service": {Role.COUNTY_ADMIN},
 })
 
 

@@ -91,7 +91,8 @@ def authenticate(username: str | None, password: str | None, *, address: str | N
         check_against_dummy(password)  # the same work as a real check: timing does not reveal the name
         ok = False
     else:
-        ok = check_password_hash(user.password_hash, password)
+        # A service account (接口账号) has no password anyone knows and never logs in on the web.
+        ok = check_password_hash(user.password_hash, password) and not user.is_service
     if not ok:
         waiting = throttle.record_failure(rows, now)
         audit_login(user, "login.failure", {"reason": "unknown" if user is None else "password"})

@@ -6,7 +6,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 
 from pm.access import Scope, authorise
 from pm.errors import DomainError, Forbidden
@@ -37,21 +37,34 @@ def _permit_own(scope: Scope, actor: User | None, user_id: int, message: str) ->
 
 def create_api_token(user: User, name: str, *, scope: Scope, actor: User | None,
                      days: int | None = 365) -> tuple[ApiToken, str]:
-    """Issue a bearer token; the raw value is returned once and never stored."""
+    """Issue a bearer token to oneself; the raw value is returned once and never stored."""
     _permit_own(scope, actor, user.id, N_("只能为自己创建令牌"))
     if user.role in PERSON_ROLES:  # their accounts are for the person on the phone, not for other systems
         raise Forbidden("业主和住户的账号不能创建 API 令牌")
+    if user.is_service:
+        raise Forbidden("接口账号的令牌由县级管理员签发")
+    return issue_token(user, name, actor=actor, days=days)
+
+
+def issue_token(user: User, name: str, *, actor: User | None, days: int | None = 365,
+                capabilities: list[str] | None = None) -> tuple[ApiToken, str]:
+    """Write a token (the callers check who may issue it): the raw value is returned once, its hash stored."""
     name = (name or "").strip()
     if not name:
         raise DomainError("请为令牌起一个名字", field="name")
+    if len(name) > 64:
+        raise DomainError("令牌名称不能超过 %(max)s 个字符", field="name", max=64)
     raw = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        user_id=user.id, name=name, token_hash=_hash(raw), prefix=raw[:10],
+        user_id=user.id, name=name, token_hash=_hash(raw), prefix=raw[:10], capabilities=capabilities,
         expires_at=utcnow() + timedelta(days=days) if days else None,
     )
     db.session.add(token)
     db.session.flush()
-    audit.record("token.create", token, actor=actor, changes={"name": name}, place=binding_node(user))
+    changes = {"name": name, "user_id": user.id}
+    if capabilities is not None:
+        changes["capabilities"] = capabilities
+    audit.record("token.create", token, actor=actor, changes=changes, place=binding_node(user))
     return token, raw
 
 
@@ -78,6 +91,11 @@ def tokens_of(user: User) -> list[ApiToken]:
     return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
 
 
+def tokens_query(user: User) -> Select:
+    """A user's tokens, newest first, as a statement to paginate."""
+    return select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+
+
 def own_token(user: User, token_id: int) -> ApiToken | None:
     """The user's token of that id (None if there is none, or it is someone else's)."""
     token = db.session.get(ApiToken, token_id)
@@ -86,6 +104,12 @@ def own_token(user: User, token_id: int) -> ApiToken | None:
 
 def user_for_token(raw: str, *, now: datetime | None = None) -> User | None:
     """The enabled user a valid, unexpired, unrevoked token belongs to (None otherwise)."""
+    found = token_and_user(raw, now=now)
+    return found[1] if found else None
+
+
+def token_and_user(raw: str, *, now: datetime | None = None) -> tuple[ApiToken, User] | None:
+    """The valid, unexpired, unrevoked token and its enabled user (None otherwise)."""
     now = now or utcnow()
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(raw)))
     if token is None or token.revoked_at is not None:
@@ -100,4 +124,4 @@ def user_for_token(raw: str, *, now: datetime | None = None) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         with db.engine.begin() as conn:
             conn.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-    return user
+    return token, user

@@ -72,6 +72,12 @@ def placement(obj: Any) -> dict[str, int | None]:
     return {"county_id": county_id, "street_id": street_id, "community_id": community_id, "compound_id": compound_id}
 
 
+def _token() -> dict[str, Any]:
+    """The API token of the request (set by the API's authentication), to attribute the call to it."""
+    token = g.get("_pm_api_token") if has_request_context() else None
+    return {"token_id": token[0], "token_name": token[1]} if token else {}
+
+
 def record(
     action: str,
     obj: Any,
@@ -92,6 +98,7 @@ def record(
         changes=_jsonable(changes) if changes else None,
         request_id=g.get("request_id") if has_request_context() else None,
         ip=request.remote_addr if has_request_context() else None,
+        **_token(),
         **where,
     )
     db.session.add(entry)

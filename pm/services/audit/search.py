@@ -18,7 +18,7 @@ def local_midnight(day: date) -> datetime:
 
 def find_entries(scope: Scope, *, actor: User | None, action: str | None = None, action_prefix: bool = False,
                  object_type: str | None = None, object_id: int | None = None, actor_id: int | None = None,
-                 date_from: date | None = None, date_to: date | None = None) -> Select:
+                 date_from: date | None = None, date_to: date | None = None, token_id: int | None = None) -> Select:
     """Audit rows in scope (for audit.view), newest first, with their actor loaded.
 
     `action` matches exactly, or as a prefix ("household." for every household action); the dates are whole
@@ -34,6 +34,8 @@ def find_entries(scope: Scope, *, actor: User | None, action: str | None = None,
         stmt = stmt.where(AuditLog.object_id == object_id)
     if actor_id is not None:
         stmt = stmt.where(AuditLog.actor_id == actor_id)
+    if token_id is not None:
+        stmt = stmt.where(AuditLog.token_id == token_id)
     if date_from:
         stmt = stmt.where(AuditLog.created_at >= local_midnight(date_from))
     if date_to:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 
@@ -11,6 +12,7 @@ from pm.models import FundPolicy, Role
 from pm.services.fund.access import APPROVER_ROLES
 from pm.services.labels import label_of, vocabulary_choices
 from pm.services.registry.tree import county_id_of
+from pm.timeutil import local_today
 
 DEFAULT_APPROVER = "housing_department"
 DEFAULT_PUBLICITY_DAYS = 7
@@ -55,9 +57,15 @@ def _emergency_reasons(configured: list | None) -> dict[str, str]:
     return reasons or defaults
 
 
-def policy_for(compound_id: int) -> Policy:
-    """The FundPolicy of the compound's county, with defaults for anything not configured."""
-    row = db.session.scalar(select(FundPolicy).where(FundPolicy.county_id == county_id_of(compound_id)))
+def version_in_force(county_id: int, on: date | None = None) -> FundPolicy | None:
+    """The county's policy version in force on a day (local today by default): the latest not after it."""
+    return db.session.scalar(
+        select(FundPolicy).where(FundPolicy.county_id == county_id, FundPolicy.effective_from <= (on or local_today()))
+        .order_by(FundPolicy.effective_from.desc()).limit(1))
+
+
+def policy_of(row: FundPolicy | None) -> Policy:
+    """A policy version with the national defaults for anything not configured."""
     if row is None:
         return Policy()
     return Policy(
@@ -67,3 +75,8 @@ def policy_for(compound_id: int) -> Policy:
         emergency_reasons=_emergency_reasons(row.emergency_reasons),
         returns_key=row.returns_key if row.returns_key in RETURNS_KEYS else DEFAULT_RETURNS_KEY,
     )
+
+
+def policy_for(compound_id: int, on: date | None = None) -> Policy:
+    """The FundPolicy of the compound's county in force on a day (today), with defaults for anything not set."""
+    return policy_of(version_in_force(county_id_of(compound_id), on))

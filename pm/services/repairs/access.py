@@ -53,6 +53,7 @@ register_capabilities({
     "repair.rules": {Role.COUNTY_ADMIN},  # 处理时限、工作日历
     "repair.portal": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER, Role.STATION_STAFF},  # 打印报修二维码
     "repair.metrics": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER},
+    "repair.migrate": {Role.COUNTY_ADMIN},  # 迁入历史工单 with their original time (API)
 })
 
 storage.register_kind("repair_photo", RepairPhoto, path_attr="path", type_attr="content_type")

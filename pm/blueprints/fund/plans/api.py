@@ -15,6 +15,7 @@ from pm.blueprints.apiutil import (
     api_scope,
     api_user,
     get_in_scope,
+    page_of,
     paginate,
 )
 from pm.blueprints.fund.plans import schemas as s
@@ -177,22 +178,24 @@ class HouseholdCost(MethodView):
 
 @blp.route("/plans/<int:plan_id>/unvoted")
 class Unvoted(MethodView):
+    @blp.arguments(PageArgs, location="query")
     @blp.response(200, s.UnvotedListOut)
-    def get(self, plan_id):
+    def get(self, args, plan_id):
         """未投票住户 for collecting ballots door to door (owners' committee and community): door, owners, phones."""
         plan = _plan(plan_id)
         rows = votes.unvoted(_decision(plan), actor=api_user(), scope=api_scope())
-        return {"plan_id": plan.id, "total": len(rows), "items": rows}
+        return {"plan_id": plan.id, **page_of(rows, args)}
 
 
 @blp.route("/plans/<int:plan_id>/paper-ballots")
 class PaperBallots(MethodView):
+    @blp.arguments(PageArgs, location="query")
     @blp.response(200, s.PaperEntryListOut)
-    def get(self, plan_id):
+    def get(self, args, plan_id):
         """The plan's paper ballots with the account that entered each and when (committee and community)."""
         plan = _plan(plan_id)
         entries = votes.paper_entries(_decision(plan), actor=api_user(), scope=api_scope())
-        return {"plan_id": plan.id, "total": len(entries), "items": entries}
+        return {"plan_id": plan.id, **page_of(entries, args)}
 
 
 @blp.route("/plans/<int:plan_id>/tally")

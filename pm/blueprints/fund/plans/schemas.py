@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from pm.blueprints.apiutil import BaseSchema, PageArgs, id_field, page_schema, text
+from pm.blueprints.apiutil import BaseSchema, PageArgs, PageFields, id_field, page_schema, text
 from pm.models.fund import DecisionKind, PlanStatus
 from pm.models.votes import VoteChoice
 from pm.services.fund.plans import MAX_BUDGET_FEN, TRANSITION_TARGETS
@@ -279,7 +279,7 @@ class UnvotedOut(BaseSchema):
     owners = fields.List(fields.Nested(OwnerContactOut))
 
 
-class UnvotedListOut(BaseSchema):
+class UnvotedListOut(PageFields):
     """未投票住户: dwellings of the vote without a ballot, in door order, with owners and phones."""
 
     plan_id = fields.Integer()
@@ -298,7 +298,7 @@ class PaperEntryOut(BaseSchema):
     cast_at = fields.DateTime()
 
 
-class PaperEntryListOut(BaseSchema):
+class PaperEntryListOut(PageFields):
     """纸质票: the paper ballots with the account that entered each and when."""
 
     plan_id = fields.Integer()

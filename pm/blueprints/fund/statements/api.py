@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from pm.blueprints.apiutil import PageArgs, api_blueprint, api_scope, paginate
+from pm.blueprints.apiutil import PageArgs, api_blueprint, api_scope, page_of, paginate
 from pm.blueprints.fund.statements import schemas as s
 from pm.services.fund import statements, subaccounts
 
@@ -15,11 +15,12 @@ blp = api_blueprint("statements_api", __name__, description="维修资金：我�
 
 @blp.route("/my/fund-accounts")
 class MyAccounts(MethodView):
+    @blp.arguments(PageArgs, location="query")
     @blp.response(200, s.MyFundAccountList)
-    def get(self):
+    def get(self, args):
         """我的维修资金: the sub-accounts of the caller's households (owners and residents)."""
         homes = subaccounts.my_subaccounts(api_scope())
-        return {"items": [summary for home in homes for summary in home.subaccounts]}
+        return page_of([summary for home in homes for summary in home.subaccounts], args)
 
 
 @blp.route("/my/fund-accounts/<int:account_id>/entries")

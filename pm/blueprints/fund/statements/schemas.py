@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from pm.blueprints.apiutil import Area
+from pm.blueprints.apiutil import Area, PageFields
 from pm.models.fund import EntryKind
 from pm.services.labels import label
 
@@ -50,7 +50,7 @@ class MyFundAccountOut(Schema):
     needs_replenishment = fields.Boolean()
 
 
-class MyFundAccountList(Schema):
+class MyFundAccountList(PageFields):
     items = fields.List(fields.Nested(MyFundAccountOut))
 
 

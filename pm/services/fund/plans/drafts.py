@@ -55,14 +55,21 @@ def _budget(value) -> int:
     return value
 
 
+def _choices(policy: Policy) -> str:
+    """The county's emergency cases as "code（text）", for messages that name the valid ones."""
+    return "、".join(f"{code}（{text}）" for code, text in policy.emergency_reasons.items())
+
+
 def check_emergency(policy: Policy, is_emergency: bool, reason: str | None) -> str | None:
     """An emergency plan names one of the county's emergency cases; any other plan none."""
     if not is_emergency:
         return None
     if not reason:
-        raise DomainError("应急使用须选择应急情形", field="emergency_reason")
+        raise DomainError("应急使用须选择应急情形（可选：%(valid)s）", field="emergency_reason",
+                          valid=_choices(policy))
     if reason not in policy.emergency_reasons:
-        raise DomainError("应急情形不在本县规定的清单内", field="emergency_reason")
+        raise DomainError("应急情形“%(reason)s”不在本县规定的清单内（可选：%(valid)s）", field="emergency_reason",
+                          reason=reason, valid=_choices(policy))
     return reason
 
 
