@@ -16,7 +16,7 @@ from pm.blueprints.inspections.forms import (
 from pm.blueprints.webutil import errors_to_form, paginate, submit_form
 from pm.errors import DomainError, Forbidden, NotFound
 from pm.extensions import db
-from pm.models import ASSESSMENT_ITEMS, InspectionLevel, OrderStatus, RectificationOrder
+from pm.models import InspectionLevel, OrderStatus, RectificationOrder
 from pm.services.inspections import inspections, rectification
 from pm.services.inspections.rules import is_inspector, levels_for
 from pm.services.labels import choices, label
@@ -31,9 +31,8 @@ def _helpers():
 
 
 def _page_context() -> dict:
-    """What the inspection templates share: the filter choices and the assessment items by code."""
-    return {"level_choices": choices(InspectionLevel), "status_choices": choices(OrderStatus),
-            "items": {i.code: i for i in ASSESSMENT_ITEMS}}
+    """What the inspection templates share: the filter choices."""
+    return {"level_choices": choices(InspectionLevel), "status_choices": choices(OrderStatus)}
 
 
 @bp.route("/")
@@ -82,6 +81,9 @@ def detail(inspection_id: int):
     inspection = inspections.load_inspection(scope, inspection_id)
     form = FindingForm()
     may_add = is_inspector(inspection, current_user)
+    if may_add:
+        form.item_code.choices = options((i.code, f"{i.name}（{i.max_points} 分）")
+                                        for i in inspections.finding_items(inspection))
     if request.method == "GET":
         form.due_on.data = None
     if request.method == "POST" and not may_add:
