@@ -26,6 +26,9 @@ register_vocabulary("notification_kind", {
     "plan.voting": _l("请投票"),
     "plan.emergency": _l("应急使用维修资金"),
     "plan.charged": _l("维修资金分摊列支"),
+    "assessment.computed": _l("月度考核待审核"),
+    "assessment.review": _l("月度考核公示"),
+    "assessment.appeal": _l("考核申诉"),
 })
 
 
