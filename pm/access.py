@@ -250,7 +250,8 @@ NOUNS: dict[str, Any] = {
     "RepairEvent": pgettext("thing", "工单记录"), "RepairPhoto": pgettext("thing", "照片"),
     "RepairPortal": pgettext("thing", "报修页面"), "RepairRequest": pgettext("thing", "报修工单"),
     "Residency": pgettext("thing", "居住登记"), "ReturnsDistribution": pgettext("thing", "收益分配"),
-    "Station": pgettext("thing", "服务站"), "StreetOffice": pgettext("thing", "街道"),
+    "Station": pgettext("thing", "服务站"), "Survey": pgettext("thing", "满意度测评"),
+    "SurveyResponse": pgettext("thing", "测评答卷"), "StreetOffice": pgettext("thing", "街道"),
     "SubAccount": pgettext("thing", "维修资金账户"), "Team": pgettext("thing", "班组"), "Unit": pgettext("thing", "单元"),
     "UsePlan": pgettext("thing", "使用方案"), "User": pgettext("thing", "用户"),
     "WorkCalendarDay": pgettext("thing", "工作日历"), "WorkLog": pgettext("thing", "工作日志"),
@@ -346,7 +347,7 @@ def authorise_in(scope: Scope, actor: User | None, capability: str, model: Any, 
 
 
 DOMAINS = ("registry", "accounts", "audit", "imports", "notifications", "fund", "votes", "repairs", "stations",
-           "inspections", "assessments")
+           "inspections", "surveys", "assessments")
 
 
 def load_domain_rules() -> None:

@@ -6,7 +6,7 @@ resident satisfaction, records, party-building), and every existing finding poin
 the scheme of the unit it was found at.
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0016
 Create Date: 2026-11-29 23:00:00
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = "0011"
+down_revision = "0016"  # chained after the survey branch's 0016 (merged into this branch)
 branch_labels = None
 depends_on = None
 

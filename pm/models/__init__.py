@@ -117,3 +117,5 @@ from pm.models.votes import (  # noqa: F401
     ElectorateEntry,
     VoteChoice,
 )
+from pm.models.inspections import RectificationDeadline  # noqa: F401,E402
+from pm.models.surveys import Survey, SurveyAnswer, SurveyResponse, SurveyStatus  # noqa: F401,E402

@@ -187,3 +187,22 @@ class RectificationPhoto(PhotoMixin, db.Model):
     __tablename__ = "rectification_photos"
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("rectification_events.id"), index=True)
+
+
+class RectificationDeadline(db.Model):
+    """整改期限记录: an order's original deadline and every change of it (who, when, why), so that a past month's
+    overdue orders can be rebuilt from the deadlines as they stood at any time."""
+
+    __tablename__ = "rectification_deadlines"
+    __table_args__ = (Index("ix_rectification_deadlines_order_changed", "order_id", "changed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("rectification_orders.id"))
+    due_on: Mapped[date] = mapped_column(Date)
+    # Beijing midnight after due_on, in UTC: the instant the order becomes overdue under this deadline (stored so
+    # that SQL compares instants on every backend without time-zone arithmetic).
+    overdue_from_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    changed_by: Mapped[User | None] = relationship()

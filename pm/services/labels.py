@@ -36,6 +36,7 @@ from pm.models import (
     RunStatus,
     Shift,
     SubAccountStatus,
+    SurveyStatus,
     TargetKind,
     TeamKind,
     Urgency,
@@ -116,6 +117,7 @@ _BY_ENUM: dict[type[Enum], dict[Enum, object]] = {
                   OrderStatus.CLOSED: _l("已闭合")},
     EventKind: {EventKind.OPENED: _l("下发"), EventKind.REPORTED: _l("报告整改完成"), EventKind.RETURNED: _l("复查退回"),
                 EventKind.CLOSED: _l("复查合格，闭合"), EventKind.ESCALATED: _l("逾期督办")},
+    SurveyStatus: {SurveyStatus.OPEN: _l("测评中"), SurveyStatus.CLOSED: _l("已结束")},
 }
 
 # Coded vocabularies stored as plain strings (not enums): name → {code: label}.

@@ -347,4 +347,18 @@ EXPECTATIONS: dict[str, object] = {
     "GET inspections_api.OrderDetail": Get(OFFICIALS),
     "POST inspections_api.OrderRecheck": Write(body={"decision": "close"}),
     "POST inspections_api.OrderReport": Write(body={"note": "sec"}),
+    # -- surveys (群众满意度测评) -------------------------------------------------------------------------------------
+    "GET surveys.index": Get(ABOVE | STATION | HOME),
+    "GET surveys.new": Get(frozenset({"community"})),
+    "POST surveys.new": Write(roles=frozenset({"community"}), form={"compound_id": "{compound_id}", "month": "2026-01"}),
+    "GET surveys.detail": Get(ABOVE | STATION | HOME),
+    "POST surveys.respond": Write(),
+    "POST surveys.close": Write(),
+    "GET surveys_api.Surveys": Get(ABOVE | STATION | HOME),
+    "POST surveys_api.Surveys": Write(roles=frozenset({"community"}), body={"compound_id": "{compound_id}",
+                                                                            "month": "2026-01"}),
+    "GET surveys_api.SurveyDetail": Get(ABOVE | STATION | HOME),
+    "POST surveys_api.SurveyClose": Write(),
+    "GET surveys_api.Responses": Get(ABOVE | STATION | HOME),
+    "POST surveys_api.Responses": Write(body={"household_id": "{household_id}", "answers": [5]}),
 }

@@ -41,6 +41,7 @@ from pm.models.inspections import Inspection, RectificationOrder
 from pm.models.notifications import Notification
 from pm.models.repairs import PhotoStage, RepairPhoto, RepairRequest
 from pm.models.stations import PatrolPoint, PatrolRoute, Team
+from pm.models.surveys import Survey
 from pm.services.accounts.tokens import create_api_token
 from pm.services.repairs import portal
 from pm.timeutil import local_today, utcnow
@@ -157,6 +158,7 @@ def _side(county: County, upload_dir: Path) -> Side:
         "order_id": _first(select(RectificationOrder.id).where(RectificationOrder.station_id == station.id)
                            .order_by(RectificationOrder.id)),
         "request_id": request_id,
+        "survey_id": _first(select(Survey.id).where(Survey.compound_id == compound.id).order_by(Survey.id)),
         "route_id": route_id,
         "point_id": _first(select(PatrolPoint.id).where(PatrolPoint.route_id == route_id).order_by(PatrolPoint.id)),
         "team_id": _first(select(Team.id).where(Team.station_id == station.id).order_by(Team.id)),

@@ -31,6 +31,7 @@ from pm.models import (
     User,
 )
 from pm.services import audit, recipients, storage
+from pm.services.inspections.deadlines import record_deadline
 from pm.services.inspections.rules import (
     OWED,
     audit_place,
@@ -119,6 +120,7 @@ def open_order(source: OrderSource, place: dict, *, actor: User, problem: str, m
                                **place)
     db.session.add(order)
     db.session.flush()
+    record_deadline(order, due_on, actor=actor, reason=None, now=now)
     _event(order, EventKind.OPENED, actor, measure, now)
     audit.record("rectification.open", order, actor=actor,
                  changes={"responsible": [None, f"{kind}:{name}"], "measure": [None, measure],
@@ -240,7 +242,7 @@ def recheck(order: RectificationOrder, actor: User, *, scope: Scope, passed: boo
         if due_on is not None:
             due_on = due(due_on, now)
             changes["due_on"] = [order.due_on, due_on]
-            order.due_on = due_on
+            record_deadline(order, due_on, actor=actor, reason=reason, now=now)
         order.status = OrderStatus.RETURNED
         order.return_count = (order.return_count or 0) + 1
         _event(order, EventKind.RETURNED, actor, reason, now)
@@ -254,6 +256,25 @@ def recheck(order: RectificationOrder, actor: User, *, scope: Scope, passed: boo
                    body=f"原因：{reason}\n期限：{order.due_on}", link=_link(order),
                    key=f"rectification.returned:{order.id}:{order.return_count}:{user_id}",
                    compound_id=order.compound_id)
+    return order
+
+
+def extend_deadline(order: RectificationOrder, actor: User, *, scope: Scope, due_on: date, reason: str,
+                    now: datetime | None = None) -> RectificationOrder:
+    """延期: an inspector of the order gives a new deadline (not in the past) with a reason, while it is owed; the
+    change is kept in the order's deadline history (pm.services.inspections.deadlines)."""
+    if not can_recheck(order, actor):
+        raise Forbidden("只有检查人员可以调整整改期限")
+    _require_in_scope(order, scope)
+    if order.status not in OWED:
+        raise Conflict("该整改单当前状态不能调整整改期限", field="status")
+    reason = text(reason, "reason", N_("调整原因"))
+    now = now or utcnow()
+    due_on = due(due_on, now)
+    old = order.due_on
+    record_deadline(order, due_on, actor=actor, reason=reason, now=now)
+    audit.record("rectification.deadline", order, actor=actor, changes={"due_on": [old, due_on]},
+                 place=audit_place(order))
     return order
 
 
