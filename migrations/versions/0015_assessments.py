@@ -43,7 +43,7 @@ STATION_ITEMS = (
 COMMON_ITEMS = (
     ("records", "orders_overdue", "整改单逾期", 5, "indicator", {"kind": "orders_overdue", "per_order": "0.5"}),
     ("satisfaction", "satisfaction_survey", "群众满意度测评", 10, "indicator",
-     {"kind": "satisfaction", "target": "4.5", "per_unit": "5", "min_responses": 10}),
+     {"kind": "satisfaction", "target": "90", "per_point": "0.5", "min_responses": 10}),
     ("extra", "bonus", "加分（表扬、锦旗等）", 5, "bonus", {"per_event": "1"}),
     ("extra", "veto", "一票否决（重大安全事故、群体上访、虚报瞒报）", 0, "veto", {"score": "0"}),
 )

@@ -15,6 +15,7 @@ from tests.factories import make_world
 from tests.factories.assessments import AFTER, IN_MONTH, MONTH, computed, full_logs, station_finding
 from tests.factories.registry import make_compound
 from tests.factories.stations import make_station
+from tests.factories.surveys import answer, open_survey
 
 pytestmark = pytest.mark.postgres  # CASE over dates, bulk INSERT ... RETURNING, row locks
 
@@ -126,3 +127,19 @@ def test_the_monthly_job_computes_last_month_once(db):
     with pytest.raises(Conflict):
         compute.compute_month(period, now=AFTER)
     assert SYSTEM.is_system
+
+
+def test_overdue_orders_and_satisfaction_come_from_their_records(db):
+    """The finding's order is overdue in March (−0.5); one survey response is fewer than the scheme's minimum."""
+    w = make_world()
+    station_finding(w, deduction="1")
+    survey = open_survey(w, month=MONTH, now=datetime(2026, 3, 20, tzinfo=UTC))
+    household = w.households["a"][0] if isinstance(w.households["a"], list) else w.households["a"]
+    answer(survey, household, [3] * len(survey.questions), user=w.users[Role.COMMUNITY_WORKER], paper=True,
+           now=datetime(2026, 3, 21, tzinfo=UTC))
+    a = scores(computed(w))[(UnitKind.STATION, w.stations["a"].id)]
+    assert line(a, "orders_overdue").points == Decimal("-0.50")
+    sat = line(a, "satisfaction_survey")
+    assert sat.points == 0 and sat.refs["survey"]["responses"] == 1
+    assert compute.indicators.unit_satisfaction(w.county.id, MONTH)[(UnitKind.STATION, w.stations["a"].id)] == (
+        Decimal("50.00"), 1)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 
 from pm.extensions import db
 from pm.models import (
@@ -17,7 +17,6 @@ from pm.models import (
     Compound,
     Finding,
     Inspection,
-    RectificationOrder,
     ResponsibleKind,
     Station,
     StreetOffice,
@@ -28,6 +27,8 @@ from pm.models import (
     WorkLog,
     station_compounds,
 )
+from pm.services import surveys
+from pm.services.inspections import deadlines
 from pm.services.periods import Month
 from pm.services.repairs.metrics import Metrics, station_metrics
 from pm.timeutil import LOCAL_TZ
@@ -54,7 +55,7 @@ class MonthData:
     events: dict = field(default_factory=lambda: defaultdict(list))  # key → [(event id, code, points)]
     repairs: dict[int, Metrics] = field(default_factory=dict)  # station id → metrics
     missing_days: dict[int, int] = field(default_factory=dict)  # station id → team-days without a counted log
-    overdue: dict = field(default_factory=lambda: defaultdict(list))  # key → [order id]
+    overdue: dict = field(default_factory=dict)  # key → orders overdue during the month
     satisfaction: dict = field(default_factory=dict)  # key → (average, responses) when surveyed
 
 
@@ -109,6 +110,7 @@ def collect(county_id: int, month: Month, *, cutoff: datetime, log_delay_days: i
     data.repairs = station_metrics(station_ids, month, as_of=cutoff) if station_ids else {}
     data.missing_days = _missing_days(county_id, month, station_ids, cutoff=cutoff, delay=log_delay_days)
     data.overdue = overdue_orders(county_id, month, cutoff=cutoff)
+    data.satisfaction = unit_satisfaction(county_id, month)
     return data
 
 
@@ -140,29 +142,37 @@ def _missing_days(county_id: int, month: Month, station_ids: list[int], *, cutof
 
 
 def overdue_orders(county_id: int, month: Month, *, cutoff: datetime) -> dict:
-    """Rectification orders overdue on some day of the month, by the unit responsible: the deadline passed before
-    the month's last day and the order was not reported done (or closed) by the end of its deadline day (or by the
-    month's start, for an older deadline), as known at the cut-off. Computed from each order's current deadline."""
-    start = _midnight(month.first_day)
-    owed_until = case({d: _midnight(d + timedelta(days=1)) for d in month.days()}, value=RectificationOrder.due_on,
-                      else_=start)
-    done_at = func.coalesce(RectificationOrder.reported_at, RectificationOrder.closed_at)
+    """(unit kind, id) → rectification orders overdue at some moment of the month, by each order's recorded
+    deadlines and timeline as known at the cut-off (pm.services.inspections.deadlines, one statement)."""
+    kinds = {ResponsibleKind.STATION: UnitKind.STATION, ResponsibleKind.COMMUNITY: UnitKind.COMMUNITY,
+             ResponsibleKind.STREET: UnitKind.STREET}
+    return {(kinds[ResponsibleKind(kind)], unit_id): count for (kind, unit_id), count in
+            deadlines.overdue_during(county_id, month.first_day, month.last_day, cutoff).items()}
+
+
+def unit_satisfaction(county_id: int, month: Month) -> dict:
+    """(unit kind, id) → (score 0–100, responses) of the month's surveys of the unit's compounds (a station's kept
+    compounds, a community's compounds without a station, all of a street's), weighted by responses; two queries."""
+    in_county = select(StreetOffice.id).where(StreetOffice.county_id == county_id)
     rows = db.session.execute(
-        select(RectificationOrder.id, RectificationOrder.responsible_kind, RectificationOrder.station_id,
-               RectificationOrder.community_id, RectificationOrder.street_id)
-        .where(RectificationOrder.street_id.in_(select(StreetOffice.id).where(StreetOffice.county_id == county_id)),
-               RectificationOrder.due_on < month.last_day, RectificationOrder.created_at <= cutoff,
-               or_(done_at.is_(None), done_at > cutoff, done_at >= owed_until))
-        .order_by(RectificationOrder.id)).all()
-    out: dict = defaultdict(list)
-    for oid, kind, station_id, community_id, street_id in rows:
-        if kind == ResponsibleKind.STATION and station_id:
-            out[(UnitKind.STATION, station_id)].append(oid)
-        elif kind == ResponsibleKind.COMMUNITY and community_id:
-            out[(UnitKind.COMMUNITY, community_id)].append(oid)
-        else:
-            out[(UnitKind.STREET, street_id)].append(oid)
-    return out
+        select(Compound.id, Community.street_id, Community.id, station_compounds.c.station_id)
+        .join(Community, Community.id == Compound.community_id)
+        .outerjoin(station_compounds, station_compounds.c.compound_id == Compound.id)
+        .where(Community.street_id.in_(in_county))).all()
+    results = surveys.satisfaction(sorted({r[0] for r in rows}), month)
+    sums: dict = defaultdict(lambda: [Decimal(0), 0])
+    counted: set = set()
+    for compound_id, street_id, community_id, station_id in rows:
+        found = results.get(compound_id)
+        keys = [(UnitKind.STATION, station_id)] if station_id else [(UnitKind.COMMUNITY, community_id)]
+        keys.append((UnitKind.STREET, street_id))
+        for key in keys:
+            if (key, compound_id) in counted or found is None or found.score is None:
+                continue
+            counted.add((key, compound_id))
+            sums[key][0] += found.score * found.responses
+            sums[key][1] += found.responses
+    return {key: ((total / n).quantize(Decimal("0.01")), n) for key, (total, n) in sums.items() if n}
 
 
 def as_decimal(value) -> Decimal:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from pm.errors import Conflict
 from pm.extensions import db
-from pm.models import AssessmentPeriod, Community, PeriodStatus, Station, StreetOffice
+from pm.models import AssessmentPeriod, Community, Compound, PeriodStatus, Station, StreetOffice
 from pm.services.periods import Month
 
 CLOSED = (PeriodStatus.PUBLISHED, PeriodStatus.LOCKED)
@@ -27,6 +27,11 @@ def county_of_street(street_id: int) -> int:
 def county_of_station(station_id: int) -> int:
     return db.session.scalar(select(StreetOffice.county_id).join(Community, Community.street_id == StreetOffice.id)
                              .join(Station, Station.community_id == Community.id).where(Station.id == station_id))
+
+
+def county_of_compound(compound_id: int) -> int:
+    return db.session.scalar(select(StreetOffice.county_id).join(Community, Community.street_id == StreetOffice.id)
+                             .join(Compound, Compound.community_id == Community.id).where(Compound.id == compound_id))
 
 
 def refuse_if_locked(county_id: int, day: date, *, field: str) -> None:

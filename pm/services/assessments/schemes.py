@@ -116,7 +116,8 @@ def validate(scheme: AssessmentScheme) -> None:
 
 
 def ensure_defaults(county_id: int, *, actor: User | None = None) -> list[AssessmentScheme]:
-    """Version 1 of every kind for a county that has none yet (a new county, the demo)."""
+    """Version 1 of every kind for a county that has none yet (a new county, the demo). Audited when a user does
+    it; the built-in version 1 given to a new county by the system is not a user's change."""
     have = set(db.session.scalars(select(AssessmentScheme.kind).where(AssessmentScheme.county_id == county_id)))
     made = []
     for kind in UnitKind:
@@ -129,7 +130,7 @@ def ensure_defaults(county_id: int, *, actor: User | None = None) -> list[Assess
         db.session.flush()
         build(scheme, default_structure(kind))
         made.append(scheme)
-    if made:
+    if made and actor is not None:
         audit.record("assessment.scheme.defaults", db.session.get(County, county_id), actor=actor,
                      changes={"schemes": [None, [s.id for s in made]]})
     return made

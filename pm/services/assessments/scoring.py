@@ -101,18 +101,18 @@ def _indicator(item, unit: Unit, data: MonthData, month: str) -> tuple[Decimal, 
         rule = f"工作日志缺失 {days} 个队伍日（逾期补录不计），每个扣 {dec(p.get('per_day'))} 分"
         refs = {"logs": {"station_id": unit.id, "month": month}, "missing": days}
     elif kind == "orders_overdue":
-        orders = data.overdue.get(key, [])
-        amount = len(orders) * dec(p.get("per_order"))
-        rule = f"本月逾期整改单 {len(orders)} 张，每张扣 {dec(p.get('per_order'))} 分"
-        refs = {"orders": orders}
+        orders = data.overdue.get(key, 0)
+        amount = orders * dec(p.get("per_order"))
+        rule = f"本月逾期整改单 {orders} 张（按整改期限记录），每张扣 {dec(p.get('per_order'))} 分"
+        refs = {"orders": {"unit_kind": unit.kind.value, "unit_id": unit.id, "month": month}, "overdue": orders}
     elif kind == "satisfaction":
         found = data.satisfaction.get(key)
         if found is None or found[1] < int(p.get("min_responses") or 0):
-            amount, rule = ZERO, "满意度测评有效答卷不足，按办法不扣分"
+            amount, rule = ZERO, f"满意度测评有效答卷 {found[1] if found else 0} 份，不足 {p.get('min_responses')} 份，按办法不扣分"
             refs = {"survey": {"responses": found[1] if found else 0}}
         else:
-            amount, rule = _below(Fraction(str(found[0])), dec(p.get("target")), dec(p.get("per_unit")), "分",
-                                  "满意度平均分")
+            amount, rule = _below(Fraction(str(found[0])), dec(p.get("target")), dec(p.get("per_point")), "分",
+                                  "满意度得分")
             refs = {"survey": {"responses": found[1], "average": str(found[0])}}
     else:
         amount, rule = ZERO, "未知指标"
