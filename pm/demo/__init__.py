@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from pm.demo import fund, inspections, repairs, stations
+from pm.demo import assessments as demo_assessments
 from pm.demo import surveys as demo_surveys
 from pm.demo.city import (
     DEMO,
@@ -110,5 +111,6 @@ def populate_modules(county: County, users: dict[Role, User], *, seed: int, now:
     counts.update(stations.populate(station, users, rng, now))
     counts.update(inspections.populate(station, users, now))
     counts.update(demo_surveys.populate(compound, users, rng, now))
+    counts.update(demo_assessments.populate(county, station, users, rng, now))
     logger.info("demo modules filled: %r", counts)
     return counts

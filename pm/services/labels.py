@@ -9,6 +9,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from pm.models import (
+    AppealStatus,
     CheckinStatus,
     ClaimMethod,
     ClaimPurpose,
@@ -21,10 +22,12 @@ from pm.models import (
     HouseholdStatus,
     ImportStatus,
     InspectionLevel,
+    ItemSource,
     ManagementMode,
     OrderSource,
     OrderStatus,
     OwnershipEnd,
+    PeriodStatus,
     PhotoStage,
     PlanStatus,
     Relation,
@@ -34,11 +37,13 @@ from pm.models import (
     ResponsibleKind,
     Role,
     RunStatus,
+    SchemeStatus,
     Shift,
     SubAccountStatus,
     SurveyStatus,
     TargetKind,
     TeamKind,
+    UnitKind,
     Urgency,
     VoteChoice,
 )
@@ -118,6 +123,16 @@ _BY_ENUM: dict[type[Enum], dict[Enum, object]] = {
     EventKind: {EventKind.OPENED: _l("下发"), EventKind.REPORTED: _l("报告整改完成"), EventKind.RETURNED: _l("复查退回"),
                 EventKind.CLOSED: _l("复查合格，闭合"), EventKind.ESCALATED: _l("逾期督办")},
     SurveyStatus: {SurveyStatus.OPEN: _l("测评中"), SurveyStatus.CLOSED: _l("已结束")},
+    UnitKind: {UnitKind.STATION: _l("物业服务站"), UnitKind.COMMUNITY: _l("社区（无服务站小区）"),
+               UnitKind.STREET: _l("街道办事处")},
+    SchemeStatus: {SchemeStatus.DRAFT: _l("草稿"), SchemeStatus.ACTIVE: _l("已启用")},
+    ItemSource: {ItemSource.FINDING: _l("检查扣分"), ItemSource.INDICATOR: _l("数据指标"), ItemSource.BONUS: _l("加分"),
+                 ItemSource.VETO: _l("一票否决")},
+    PeriodStatus: {PeriodStatus.OPEN: _l("未计算"), PeriodStatus.COMPUTED: _l("已计算（草稿）"),
+                   PeriodStatus.REVIEW: _l("公示中"), PeriodStatus.DECIDED: _l("申诉已处理"),
+                   PeriodStatus.PUBLISHED: _l("已发布"), PeriodStatus.LOCKED: _l("已锁定")},
+    AppealStatus: {AppealStatus.OPEN: _l("待处理"), AppealStatus.UPHELD: _l("申诉成立"),
+                   AppealStatus.REJECTED: _l("申诉不成立")},
 }
 
 # Coded vocabularies stored as plain strings (not enums): name → {code: label}.

@@ -10,7 +10,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from pm.errors import Conflict, DomainError
+from pm.errors import Conflict, DomainError, Forbidden
 from pm.extensions import db
 from pm.models import (
     AssessmentLine,
@@ -19,11 +19,12 @@ from pm.models import (
     AssessmentScore,
     County,
     PeriodStatus,
+    Role,
     UnitKind,
     User,
 )
 from pm.services import audit, notifications, recipients
-from pm.services.assessments import indicators, schemes, scoring
+from pm.services.assessments import indicators, periods, schemes, scoring
 from pm.services.periods import Month
 from pm.timeutil import LOCAL_TZ, utcnow
 
@@ -52,6 +53,34 @@ def period_for(county_id: int, month: Month) -> AssessmentPeriod:
             db.session.add(period)
     except IntegrityError:
         period = db.session.scalar(stmt)
+    return period
+
+
+def open_period(county_id: int, month: Month, *, actor: User, now: datetime) -> AssessmentPeriod:
+    """A county user opens (or finds) the period of a month that has ended (its cut-off passed)."""
+    if actor.role != Role.COUNTY_ADMIN or actor.county_id != county_id:
+        raise Forbidden("只有本县的县级管理员可以进行此操作")
+    if now < cutoff_of(month):
+        raise DomainError("%(month)s 尚未结束（截止时间为次月 1 日 02:00），不能计算", field="month", month=str(month))
+    return period_for(county_id, month)
+
+
+def transition(period: AssessmentPeriod, action: str, *, actor: User, now: datetime) -> AssessmentPeriod:
+    """One step of a period by name: compute, review, close_review, publish, lock."""
+    if action == "compute":
+        if actor.role != Role.COUNTY_ADMIN or actor.county_id != period.county_id:
+            raise Forbidden("只有本县的县级管理员可以进行此操作")
+        compute_month(period, now=now, actor=actor)
+    elif action == "review":
+        periods.start_review(period, actor, now=now)
+    elif action == "close_review":
+        periods.close_review(period, actor, now=now)
+    elif action == "publish":
+        periods.publish(period, actor, now=now)
+    elif action == "lock":
+        periods.lock(period, actor)
+    else:
+        raise DomainError("未知操作", field="action")
     return period
 
 

@@ -51,7 +51,7 @@ class MonthData:
     """Everything the scores of a county's month are computed from, keyed by (unit kind, unit id)."""
 
     units: list[Unit]
-    findings: dict = field(default_factory=lambda: defaultdict(list))  # key → [(finding id, code, points, level)]
+    findings: dict = field(default_factory=lambda: defaultdict(list))  # key → [(finding, code, points, level, inspection)]
     events: dict = field(default_factory=lambda: defaultdict(list))  # key → [(event id, code, points)]
     repairs: dict[int, Metrics] = field(default_factory=dict)  # station id → metrics
     missing_days: dict[int, int] = field(default_factory=dict)  # station id → team-days without a counted log
@@ -92,13 +92,13 @@ def collect(county_id: int, month: Month, *, cutoff: datetime, log_delay_days: i
     data = MonthData(units=units(county_id))
     in_county = select(StreetOffice.id).where(StreetOffice.county_id == county_id)
     first, last = month.first_day, month.last_day
-    for fid, code, points, level, station_id, community_id, street_id, kind in db.session.execute(
-            select(Finding.id, Finding.item_code, Finding.deduction, Inspection.level, Inspection.station_id,
+    for fid, code, points, level, iid, station_id, community_id, street_id, kind in db.session.execute(
+            select(Finding.id, Finding.item_code, Finding.deduction, Inspection.level, Inspection.id, Inspection.station_id,
                    Inspection.community_id, Inspection.street_id, Inspection.target_kind)
             .join(Inspection, Inspection.id == Finding.inspection_id)
             .where(Inspection.street_id.in_(in_county), Inspection.inspected_on >= first,
                    Inspection.inspected_on <= last, Finding.created_at <= cutoff).order_by(Finding.id)):
-        data.findings[_finding_key(station_id, community_id, street_id, kind)].append((fid, code, points, level))
+        data.findings[_finding_key(station_id, community_id, street_id, kind)].append((fid, code, points, level, iid))
     for eid, kind, unit_id, code, points in db.session.execute(
             select(AssessmentEvent.id, AssessmentEvent.unit_kind, AssessmentEvent.unit_id, _event_code(),
                    AssessmentEvent.points)

@@ -47,13 +47,13 @@ def _capped(item: AssessmentSchemeItem, amount: Decimal) -> Decimal:
 
 def _findings(item, rows) -> tuple[Decimal, str, dict]:
     weights = item.params.get("weights") or {}
-    mine = [(fid, points, level) for fid, code, points, level in rows if code == item.code]
-    raw = sum((dec(points) * dec(weights.get(str(level)), "1") for _, points, level in mine), start=ZERO)
+    mine = [(fid, points, level, iid) for fid, code, points, level, iid in rows if code == item.code]
+    raw = sum((dec(points) * dec(weights.get(str(level)), "1") for _, points, level, _ in mine), start=ZERO)
     capped = _capped(item, raw)
     rule = f"检查发现问题 {len(mine)} 处，按检查层级加权扣 {q(raw)} 分"
     if capped < q(raw):
         rule += f"，本项封顶 {item.cap} 分"
-    return -capped, rule, {"findings": [fid for fid, _, _ in mine]}
+    return -capped, rule, {"findings": [m[0] for m in mine], "inspections": sorted({m[3] for m in mine})}
 
 
 def _below(value: Fraction | None, target: Decimal, per: Decimal, unit_word: str, label: str):
