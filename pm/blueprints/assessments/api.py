@@ -9,6 +9,7 @@ from flask.views import MethodView
 from pm.access import require
 from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_scope, paginate
 from pm.blueprints.assessments import schemas as s
+from pm.errors import DomainError
 from pm.models import AssessmentAppeal, AssessmentLine, AssessmentPeriod, AssessmentScore
 from pm.services.assessments import compute, events, periods, schemes
 from pm.services.periods import Month
@@ -17,6 +18,17 @@ from pm.timeutil import utcnow
 URL_PREFIX = ""
 blp = api_blueprint("assessments_api", __name__,
                     description="月度考核：考核办法版本、考核期（计算、公示、申诉、发布、锁定）、得分明细、更正、加分与否决")
+
+
+def _nested(fields: dict) -> dict:
+    out: dict = {}
+    for name, reasons in fields.items():
+        node = out
+        *parents, last = name.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = reasons
+    return out
 
 
 def _manage():
@@ -56,7 +68,11 @@ class SchemeDetail(MethodView):
         """Change a draft (categories replace the draft's; items above full marks or negative caps are refused)."""
         user = _manage()
         scheme = schemes.load(api_scope(), scheme_id)
-        return schemes.update_draft(scheme, user, **data)
+        try:
+            return schemes.update_draft(scheme, user, **data)
+        except DomainError as err:
+            err.fields = _nested(err.fields)  # "categories.0.items.1.max_points" as marshmallow nests it
+            raise
 
 
 @blp.route("/assessment-schemes/<int:scheme_id>/activate")
