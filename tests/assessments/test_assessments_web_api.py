@@ -1,12 +1,22 @@
 """月度考核 pages and API: the county computes, reviews and publishes; a station sees and appeals its own lines;
 bad input is a clear error and changes nothing."""
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from pm.extensions import db as _db
-from pm.models import AssessmentAppeal, AssessmentPeriod, AssessmentScheme, AssessmentScore, Role, UnitKind
+from pm.models import (
+    AssessmentAppeal,
+    AssessmentPeriod,
+    AssessmentScheme,
+    AssessmentScore,
+    RepairCategory,
+    RepairRequest,
+    RepairStatus,
+    Role,
+    UnitKind,
+)
 from pm.services.assessments import periods
 from tests.asserts import assert_error
 from tests.factories import make_world
@@ -133,3 +143,27 @@ def test_schemes_page_lists_versions_and_edits_a_draft(client, auth, db):
     db.session.expire_all()
     draft = db.session.get(AssessmentScheme, draft.id)
     assert draft.log_delay_days == 3 and draft.categories[0].items[0].monthly_cap == 8
+
+
+def test_late_repairs_link_lists_the_month_s_late_requests(client, auth, db):
+    """The repairs list filtered by late_in shows the station's requests of the month finished after their
+    deadline (not those on time, nor those of another month)."""
+    w = make_world()
+    compound = w.compounds["a"][0]
+
+    def request(desc, submitted, due, done):
+        r = RepairRequest(compound_id=compound.id, station_id=w.stations["a"].id, category=RepairCategory.WATER_SUPPLY,
+                          description=desc, status=RepairStatus.COMPLETED, submitted_at=submitted,
+                          completion_due_at=due, completed_at=done)
+        db.session.add(r)
+        return r
+
+    march = datetime(2026, 3, 5, 2, tzinfo=UTC)
+    request("迟了的报修", march, march + timedelta(days=1), march + timedelta(days=3))
+    request("按时的报修", march, march + timedelta(days=1), march + timedelta(hours=5))
+    request("二月迟了的报修", march - timedelta(days=20), march - timedelta(days=19), march - timedelta(days=10))
+    db.session.commit()
+    auth.login("county")
+    page = client.get(f"/repairs/?station_id={w.stations['a'].id}&status=all&late_in=2026-03").get_data(as_text=True)
+    assert "迟了的报修" in page and "按时的报修" not in page and "二月迟了的报修" not in page
+    assert client.get("/repairs/?late_in=bad").status_code in (400, 422)

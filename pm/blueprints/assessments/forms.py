@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from pm.blueprints.webutil import options
+from pm.blueprints.webutil import BoundedIntegerField, options
 from pm.models import UnitKind
 from pm.services.labels import label
 
@@ -27,7 +27,7 @@ class SchemeForm(FlaskForm):
 
     name = StringField(_l("名称"), validators=[DataRequired(), Length(max=120)])
     full_marks = StringField(_l("满分"), validators=[DataRequired(), Length(max=10)])
-    log_delay_days = IntegerField(_l("工作日志允许补录天数"), validators=[NumberRange(min=0, max=31)])
+    log_delay_days = BoundedIntegerField(_l("工作日志允许补录天数"), validators=[NumberRange(min=0, max=31)])
     submit = SubmitField(_l("保存草稿"))
 
 

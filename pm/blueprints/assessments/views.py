@@ -148,7 +148,7 @@ def _links(score) -> dict[int, list[tuple[str, str]]]:
             links.append((_("本月报修统计"), url_for("repairs.metrics", period=month,
                                                    station_id=refs["repairs"]["station_id"])))
             links.append((_("超时报修"), url_for("repairs.index", station_id=refs["repairs"]["station_id"],
-                                                status="all", overdue="1")))
+                                                status="all", late_in=month)))
         if "logs" in refs:
             links.append((_("缺失日志的日期"), url_for("stations.month_calendar", station_id=refs["logs"]["station_id"],
                                                    month=month)))
