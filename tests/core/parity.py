@@ -140,4 +140,14 @@ PARITY: dict[str, str | tuple[str, ...] | Reason] = {
     "POST elections.cancel": "POST /api/v1/elections/{election_id}/cancel",
     "POST elections.ballot": "POST /api/v1/elections/{election_id}/ballots",
     "POST elections.paper": "POST /api/v1/elections/{election_id}/ballots",
+    # -- monthly assessments ------------------------------------------------------------------------------------
+    "POST assessments.index": "POST /api/v1/assessment-periods",
+    "POST assessments.step": "POST /api/v1/assessment-periods/{period_id}/transitions",
+    "POST assessments.score": "POST /api/v1/assessment-scores/{score_id}/adjustments",
+    "POST assessments.appeal": "POST /api/v1/assessment-lines/{line_id}/appeals",
+    "POST assessments.decide": "POST /api/v1/assessment-appeals/{appeal_id}/decision",
+    "POST assessments.scheme_list": "POST /api/v1/assessment-schemes",
+    "POST assessments.scheme": "PATCH /api/v1/assessment-schemes/{scheme_id}",
+    "POST assessments.activate": "POST /api/v1/assessment-schemes/{scheme_id}/activate",
+    "POST assessments.event_list": "POST /api/v1/assessment-events",
 }

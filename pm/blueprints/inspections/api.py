@@ -16,7 +16,7 @@ from pm.blueprints.apiutil import (
 )
 from pm.blueprints.inspections import schemas as s
 from pm.errors import DomainError
-from pm.models import ASSESSMENT_ITEMS, Inspection, RectificationOrder
+from pm.models import Inspection, RectificationOrder, UnitKind
 from pm.services.inspections import inspections, rectification
 from pm.timeutil import local_today
 
@@ -44,10 +44,11 @@ def _order(order_id: int) -> RectificationOrder:
 class Items(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, s.AssessmentItemsOut)
-    def get(self, args):
-        """考核项目: the built-in sheet with each item's full points."""
-        require(api_user(), "inspection.view")
-        return page_of(list(ASSESSMENT_ITEMS), args)
+    def get(self):
+        """考核项目: the findings items of your county's station scheme in force today, with their full points."""
+        user = api_user()
+        require(user, "inspection.view")
+        return {"items": inspections.county_finding_items(api_scope(), UnitKind.STATION, local_today())}
 
 
 @blp.route("/inspections")
