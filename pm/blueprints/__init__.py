@@ -10,13 +10,13 @@ from pm.extensions import api, csrf
 # HTML blueprints: each package's views module defines `bp` (the package itself holds only its docstring).
 HTML = ["auth", "dashboard", "registry", "accounts", "audit", "imports", "apidocs", "notifications", "fund.ledger",
         "fund.plans", "fund.statements", "stations", "inspections", "repairs", "files", "claims", "surveys",
-        "assessments"]
+        "assessments", "assessment_results"]
 # REST blueprints (flask-smorest), each module exposes `blp`, or a list BLUEPRINTS (one OpenAPI tag each).
 REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprints.audit.api", "pm.blueprints.fund.ledger.api",
         "pm.blueprints.fund.plans.api", "pm.blueprints.fund.statements.api", "pm.blueprints.stations.api",
         "pm.blueprints.inspections.api", "pm.blueprints.repairs.api", "pm.blueprints.notifications.api",
         "pm.blueprints.imports.api", "pm.blueprints.surveys.api",
-        "pm.blueprints.assessments.api"]
+        "pm.blueprints.assessments.api", "pm.blueprints.assessment_results.api"]
 
 
 def register_all(app: Flask) -> None:

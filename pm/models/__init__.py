@@ -119,3 +119,9 @@ from pm.models.votes import (  # noqa: F401
 )
 from pm.models.inspections import RectificationDeadline  # noqa: F401,E402
 from pm.models.surveys import Survey, SurveyAnswer, SurveyResponse, SurveyStatus  # noqa: F401,E402
+from pm.models.assessment_results import (  # noqa: F401,E402
+    AssessmentLadderStepRecord,
+    AssessmentSettings,
+    AssessmentYearItem,
+    LadderStep,
+)
