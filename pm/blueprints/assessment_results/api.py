@@ -108,7 +108,7 @@ class Settings(MethodView):
     def get(self):
         """Your county's ladder settings and month weights."""
         user = _viewer()
-        return ladder.settings_of(user.county_id or 0)
+        return ladder.settings_of(bulletins.home_county(api_scope()))
 
     @blp.arguments(s.SettingsIO)
     @blp.response(200, s.SettingsIO)
@@ -135,7 +135,7 @@ class Year(MethodView):
     def get(self, args, year):
         """年终考核 of a kind: weighted published months plus year-end items, ranked."""
         user = _viewer()
-        return yearend.result(api_scope(), user.county_id or 0, year, args["kind"])
+        return yearend.result(api_scope(), bulletins.home_county(api_scope()), year, args["kind"])
 
 
 @blp.route("/assessment-years/<int:year>.xlsx")
@@ -145,7 +145,7 @@ class YearXlsx(MethodView):
     def get(self, args, year):
         """The year-end result as xlsx."""
         user = _viewer()
-        result = yearend.result(api_scope(), user.county_id or 0, year, args["kind"])
+        result = yearend.result(api_scope(), bulletins.home_county(api_scope()), year, args["kind"])
         return _file(results_files.year_xlsx(result), XLSX, f"year-{year}-{UnitKind(args['kind']).value}.xlsx")
 
 
@@ -155,7 +155,7 @@ class YearItems(MethodView):
     def get(self, year):
         """The year-end items of your county you may see."""
         user = _viewer()
-        return db.session.scalars(yearend.items_stmt(api_scope(), user.county_id or 0, year)).all()
+        return db.session.scalars(yearend.items_stmt(api_scope(), bulletins.home_county(api_scope()), year)).all()
 
     @blp.arguments(s.YearItemIn)
     @blp.response(201, s.YearItemOut)

@@ -96,11 +96,12 @@ def bulletin_pdf(period_id: int):
                      f"bulletin-{found.month}{'-' + str(street) if street else ''}.pdf")
 
 
-@bp.route("/periods/<int:period_id>/ranking/<kind>")
+@bp.route("/periods/<int:period_id>/ranking")
 @login_required
-def ranking(period_id: int, kind: str):
-    """A kind's full ranking of the month (county-wide rank; one street's units with ?street_id=)."""
+def ranking(period_id: int):
+    """A kind's full ranking of the month (?kind=station; county-wide rank; one street's units with ?street_id=)."""
     found = _period(period_id)
+    kind = request.args.get("kind", "station")
     if kind not in {k.value for k in UnitKind}:
         abort(404)
     bulletins.require_published(found)
@@ -109,16 +110,18 @@ def ranking(period_id: int, kind: str):
                            street_id=_street_arg())
 
 
-@bp.route("/units/<kind>/<int:unit_id>")
+@bp.route("/trend")
 @login_required
-def unit_trend(kind: str, unit_id: int):
-    """A unit's published monthly totals as a chart and a list (each month links to its score page)."""
+def unit_trend():
+    """A unit's published monthly totals (?kind=station&id=N) as a chart and a list linking to its score pages."""
     require(current_user, "assessment.view")
-    if kind not in {k.value for k in UnitKind}:
+    kind, ident = request.args.get("kind", ""), request.args.get("id", "")
+    if kind not in {k.value for k in UnitKind} or not ident.isdigit() or len(ident) > 9:
         abort(404)
+    unit_id = int(ident)
     scope = current_scope()
     unit = scope.get(UNIT_MODELS[UnitKind(kind)], unit_id)
-    rows = bulletins.trend(scope, kind, unit_id, county_id=current_user.county_id or 0)
+    rows = bulletins.trend(scope, kind, unit_id)
     if not rows:
         raise NotFound("考核对象不存在或不在您的管辖范围内")
     chart = charts.columns([(m[2:], float(t)) for m, t, _r, _s in rows],
@@ -131,7 +134,7 @@ def unit_trend(kind: str, unit_id: int):
 def ladder_page():
     """Units on the ladder (newest month first) and, for a county administrator, the ladder's settings."""
     require(current_user, "assessment.view")
-    settings = ladder.settings_of(current_user.county_id or 0)
+    settings = ladder.settings_of(bulletins.home_county(current_scope()))
     form = LadderForm(data={"bottom_size": settings.bottom_size, "top_size": settings.top_size,
                             "threshold": settings.threshold or ""}) if request.method == "GET" else LadderForm()
     if request.method == "POST":
@@ -151,7 +154,7 @@ def _year_context(year: int, kind: str):
     if not 2000 <= year <= 2100 or kind not in {k.value for k in UnitKind}:
         abort(404)
     scope = current_scope()
-    return scope, yearend.result(scope, current_user.county_id or 0, year, kind)
+    return scope, yearend.result(scope, bulletins.home_county(current_scope()), year, kind)
 
 
 @bp.route("/year/<int:year>", methods=["GET", "POST"])
@@ -177,12 +180,12 @@ def year(year: int):
         return yearend.add_item(current_user, scope=scope, year=year, unit_kind=unit_kind, unit_id=int(ident),
                                 points=form.points.data, reason=form.reason.data)
 
-    settings = ladder.settings_of(current_user.county_id or 0)
+    settings = ladder.settings_of(bulletins.home_county(current_scope()))
     weights = WeightsForm(data={f"w{k}": v for k, v in (settings.month_weights or {}).items()})
     return submit_form(form, action, done=_("已登记"), redirect_to=url_for("assessment_results.year", year=year,
                                                                         kind=kind),
                        template="assessment_results/year.html", result=result, kind=UnitKind(kind), may_manage=manage,
-                       items=db.session.scalars(yearend.items_stmt(scope, current_user.county_id or 0, year)).all(),
+                       items=db.session.scalars(yearend.items_stmt(scope, bulletins.home_county(current_scope()), year)).all(),
                        weights_form=weights, month_fields=MONTH_FIELDS, aliases={"unit_id": "unit", "unit_kind": "unit"})
 
 

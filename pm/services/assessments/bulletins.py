@@ -99,12 +99,17 @@ def distribution(scope: Scope, period: AssessmentPeriod, *, street_id: int | Non
     return [(text, found.get(text, 0)) for _low, text in reversed(BUCKETS)]
 
 
-def trend(scope: Scope, kind: UnitKind | str, unit_id: int, *, county_id: int) -> list[tuple[str, Decimal, int, int]]:
+def home_county(scope: Scope) -> int:
+    """The county whose settings and year the user reads (0: none)."""
+    return db.session.scalar(scope.county_ids.order_by(None).limit(1)) or 0
+
+
+def trend(scope: Scope, kind: UnitKind | str, unit_id: int) -> list[tuple[str, Decimal, int, int]]:
     """A unit's published monthly totals, oldest first: (month, total, rank, score id), the last twelve."""
     rows = db.session.execute(
         scope.select(AssessmentScore).join(AssessmentPeriod, AssessmentPeriod.id == AssessmentScore.period_id)
         .where(AssessmentScore.unit_kind == kind, AssessmentScore.unit_id == unit_id,
-               AssessmentPeriod.county_id == county_id, AssessmentPeriod.status.in_(SHOWN))
+               AssessmentPeriod.status.in_(SHOWN))
         .with_only_columns(AssessmentPeriod.month, AssessmentScore.total, AssessmentScore.rank, AssessmentScore.id)
         .order_by(AssessmentPeriod.month.desc()).limit(TREND_MONTHS)).all()
     return [tuple(r) for r in reversed(rows)]
