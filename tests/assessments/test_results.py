@@ -187,3 +187,25 @@ def test_what_if_ranks_under_a_draft_and_writes_nothing(api, db):
     rows = resp.get_json()["rows"]
     assert [r["unit_name"] for r in rows] == ["b服务站", "a服务站"] and rows[0]["total"] == rows[0]["draft_total"]
     assert [(s.id, s.total) for s in _db.session.scalars(select(AssessmentScore).order_by(AssessmentScore.id))] == before
+
+
+def test_home_card_compares_months_and_links_the_ladder(client, auth, db, count_queries):
+    w = make_world()
+    station_finding(w, deduction="2")
+    march = _publish(w, computed(w), MONTH)
+    _db.session.commit()
+    auth.login("county")
+    client.get("/dashboard")
+    with count_queries() as one:
+        page = client.get("/dashboard").get_data(as_text=True)
+    assert 'data-figure="assessment_ladder" data-value="1"' in page  # March: station a criticised
+    station_finding(w, deduction="3", day=date(2026, 4, 10), now=datetime(2026, 4, 10, 4, tzinfo=UTC))
+    april = _publish(w, computed(w, APRIL, now=datetime(2026, 5, 2, tzinfo=UTC)), APRIL)
+    _db.session.commit()
+    with count_queries() as two:
+        page = client.get("/dashboard").get_data(as_text=True)
+    assert two.count == one.count
+    assert "2026-04" in page and "上月" in page and f"/assessments/periods/{april.id}/bulletin" in page
+    ladder_page = client.get(f"/assessments/ladder?period_id={april.id}").get_data(as_text=True)
+    assert ladder_page.count('id="step-') == 1 and "黄牌警告" in ladder_page
+    assert march.id != april.id

@@ -25,6 +25,8 @@ ROWS = (
     ("/dashboard/inspections-due", r'data-compound="(\d+)"'),
     ("/notifications/", r'action="/notifications/(\d+)/open"'),
     ("/statements/my", None),
+    ("/assessments/periods/", None),  # an average score, not a count of rows
+    ("/assessments/ladder", r'id="step-(\d+)"'),
 )
 
 AREA_A = {"overdue": 2, "open": 4, "new_today": 3, "orders_overdue": 2, "orders_returned": 1, "orders_reported": 1,

@@ -42,9 +42,13 @@ def _period(period_id: int) -> AssessmentPeriod:
     return current_scope().get(AssessmentPeriod, period_id)
 
 
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 11 and 0 < int(value) < 2**31 else None
+
+
 def _street_arg() -> int | None:
-    value = request.args.get("street_id", "")
-    return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
+    return _int_arg("street_id")
 
 
 def distribution_chart(rows) -> object:
@@ -146,7 +150,8 @@ def ladder_page():
 
     return submit_form(form, action, done=_("已保存"), redirect_to=url_for("assessment_results.ladder_page"),
                        template="assessment_results/ladder.html", settings=settings,
-                       page=paginate(ladder.steps_stmt(current_scope(), active_only=request.args.get("all") != "1")),
+                       page=paginate(ladder.steps_stmt(current_scope(), active_only=request.args.get("all") != "1",
+                                                       period_id=_int_arg("period_id"))),
                        may_manage=can(current_user, "assessment.manage"))
 
 

@@ -15,6 +15,7 @@ from pm.access import Scope
 from pm.models import User
 from pm.services.dashboard import cards_area, cards_resident, cards_station, facts, facts_fund  # noqa: F401
 from pm.services.dashboard import cards_survey  # noqa: F401
+from pm.services.dashboard import cards_assessment  # noqa: F401
 from pm.services.dashboard.cards import CARDS, Card, Figure, Link, card, cards_for  # noqa: F401
 from pm.services.dashboard.facts import inspections_due_stmt  # noqa: F401
 from pm.services.dashboard.home import FACTS, Home, fact  # noqa: F401
