@@ -26,14 +26,15 @@ from pm.models import (
 from pm.models.assessment_results import DEFAULT_STEPS
 from pm.services import audit, notifications, recipients
 from pm.services.periods import Month
+from pm.services.text import N_
 from pm.timeutil import utcnow
 
 MAX_GROUP = 1000
 BOTTOM_STEPS = (LadderStep.CRITICISM, LadderStep.YELLOW_CARD, LadderStep.INTERVIEW)
-TITLES = {LadderStep.COMMENDED: "%(month)s 月度考核：%(unit)s 被通报表扬",
-          LadderStep.CRITICISM: "%(month)s 月度考核：%(unit)s 被通报批评",
-          LadderStep.YELLOW_CARD: "%(month)s 月度考核：%(unit)s 连续两个月排名靠后，黄牌警告",
-          LadderStep.INTERVIEW: "%(month)s 月度考核：%(unit)s 连续多月排名靠后，约谈并建议更换物业服务企业"}
+TITLES = {LadderStep.COMMENDED: N_("%(month)s 月度考核：%(unit)s 被通报表扬"),
+          LadderStep.CRITICISM: N_("%(month)s 月度考核：%(unit)s 被通报批评"),
+          LadderStep.YELLOW_CARD: N_("%(month)s 月度考核：%(unit)s 连续两个月排名靠后，黄牌警告"),
+          LadderStep.INTERVIEW: N_("%(month)s 月度考核：%(unit)s 连续多月排名靠后，约谈并建议更换物业服务企业")}
 
 
 def settings_of(county_id: int) -> AssessmentSettings:
