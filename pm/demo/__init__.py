@@ -41,6 +41,7 @@ from pm.errors import Conflict
 from pm.extensions import db
 from pm.models import Community, County, Role, StreetOffice, User
 from pm.services import audit
+from pm.services.assessments import schemes
 from pm.timeutil import utcnow
 
 __all__ = ["DEMO", "DEMO_LOGINS", "build_data_set", "city_spec", "has_county", "populate_modules"]
@@ -61,6 +62,7 @@ def build_data_set(
     county = County(name=spec.county_name, code=f"demo-{spec.name}")
     db.session.add(county)
     db.session.flush()
+    schemes.ensure_defaults(county.id)  # a new county starts with version 1 of the assessment schemes
     names = Names(rng)
     streets, communities = [], []
     community_pool = list(COMMUNITY_NAMES)

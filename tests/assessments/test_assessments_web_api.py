@@ -17,10 +17,12 @@ from pm.models import (
     Role,
     UnitKind,
 )
-from pm.services.assessments import periods
+from pm.services.assessments import compute, periods
 from tests.asserts import assert_error
 from tests.factories import make_world
 from tests.factories.assessments import MONTH, computed, station_finding
+from tests.factories.registry import make_compound
+from tests.factories.stations import make_station
 
 REVIEW = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
 
@@ -167,3 +169,22 @@ def test_late_repairs_link_lists_the_month_s_late_requests(client, auth, db):
     page = client.get(f"/repairs/?station_id={w.stations['a'].id}&status=all&late_in=2026-03").get_data(as_text=True)
     assert "迟了的报修" in page and "按时的报修" not in page and "二月迟了的报修" not in page
     assert client.get("/repairs/?late_in=bad").status_code in (400, 422)
+
+
+def test_period_and_score_pages_run_a_fixed_number_of_queries(client, auth, db, count_queries):
+    """The period page with 6 or 10 units, and a score page, run the same number of queries."""
+    w = make_world()
+    station_finding(w, deduction="2")
+    period = computed(w)
+    db.session.commit()
+    auth.login("county")
+    client.get(f"/assessments/periods/{period.id}")
+    with count_queries() as small:
+        assert client.get(f"/assessments/periods/{period.id}").status_code == 200
+    for n in range(4):
+        make_station(w.communities["a"], [make_compound(w.communities["a"])], name=f"新站{n}")
+    compute.compute_month(period, now=datetime(2026, 4, 2, tzinfo=UTC))
+    db.session.commit()
+    with count_queries() as big:
+        assert client.get(f"/assessments/periods/{period.id}").status_code == 200
+    assert big.count == small.count

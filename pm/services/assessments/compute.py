@@ -7,7 +7,7 @@ from datetime import datetime, time, timezone
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from pm.errors import Conflict, DomainError, Forbidden
@@ -24,7 +24,7 @@ from pm.models import (
     User,
 )
 from pm.services import audit, notifications, recipients
-from pm.services.assessments import indicators, periods, schemes, scoring
+from pm.services.assessments import bulk, indicators, periods, schemes, scoring
 from pm.services.periods import Month
 from pm.timeutil import LOCAL_TZ, utcnow
 
@@ -126,18 +126,20 @@ def _replace(period: AssessmentPeriod, results: list[scoring.Result]) -> None:
     db.session.execute(delete(AssessmentScore).where(AssessmentScore.period_id == period.id))
     if not results:
         return
-    table = AssessmentScore.__table__
-    rows = db.session.execute(insert(table).returning(table.c.id, table.c.unit_kind, table.c.unit_id), [
+    rows = bulk.insert_rows(AssessmentScore.__table__, [
         {"period_id": period.id, "scheme_id": r.scheme.id, "unit_kind": r.unit.kind, "unit_id": r.unit.id,
          "unit_name": r.unit.name, "street_id": r.unit.street_id, "community_id": r.unit.community_id,
          "station_id": r.unit.station_id, "total": r.total, "rank": r.rank, "is_vetoed": r.is_vetoed}
-        for r in results]).all()
+        for r in results], returning=("id", "unit_kind", "unit_id"))
     ids = {(UnitKind(kind), unit_id): sid for sid, kind, unit_id in rows}
-    lines = [{"score_id": ids[(r.unit.kind, r.unit.id)], "item_id": ln.item.id, "category_code": ln.category_code,
-              "category_name": ln.category_name, "item_name": ln.item.name, "position": ln.position,
-              "points": ln.points, "computed_points": ln.points, "rule": ln.rule, "refs": ln.refs}
-             for r in results for ln in r.lines]
-    db.session.execute(insert(AssessmentLine.__table__), lines)
+    lines = []
+    for r in results:
+        score_id = ids[(r.unit.kind, r.unit.id)]
+        lines += [{"score_id": score_id, "item_id": ln.item_id, "category_code": ln.category_code,
+                   "category_name": ln.category_name, "item_name": ln.item_name, "position": ln.position,
+                   "points": ln.points, "computed_points": ln.points, "rule": ln.rule, "refs": ln.refs}
+                  for ln in r.lines]
+    bulk.insert_rows(AssessmentLine.__table__, lines)
 
 
 def compute_last_month(now: datetime, *, county_ids: list[int] | None = None) -> dict[str, int]:

@@ -276,7 +276,9 @@ def load_score(scope: Scope, score_id: int) -> AssessmentScore:
 
 
 def appeals_of(scope: Scope, period: AssessmentPeriod, *, score_id: int | None = None) -> list[AssessmentAppeal]:
-    stmt = scope.select(AssessmentAppeal).options(selectinload(AssessmentAppeal.photos)).where(
+    stmt = scope.select(AssessmentAppeal).options(
+        selectinload(AssessmentAppeal.photos), selectinload(AssessmentAppeal.score),
+        selectinload(AssessmentAppeal.line)).where(
         AssessmentAppeal.period_id == period.id)
     if score_id:
         stmt = stmt.where(AssessmentAppeal.score_id == score_id)

@@ -136,13 +136,16 @@ def ensure_defaults(county_id: int, *, actor: User | None = None) -> list[Assess
     return made
 
 
-def in_force(county_id: int, kind: UnitKind, day: date) -> AssessmentScheme:
-    """The active version of a county's scheme for a kind on a day (version 1 is created when there is none)."""
+def in_force(county_id: int, kind: UnitKind, day: date, *, create: bool = True) -> AssessmentScheme | None:
+    """The active version of a county's scheme for a kind on a day (version 1 is created when there is none and
+    `create`; else None)."""
     stmt = (select(AssessmentScheme).options(*OPTIONS)
             .where(AssessmentScheme.county_id == county_id, AssessmentScheme.kind == kind,
                    AssessmentScheme.status == SchemeStatus.ACTIVE, AssessmentScheme.active_from <= day)
             .order_by(AssessmentScheme.active_from.desc(), AssessmentScheme.version.desc()).limit(1))
     scheme = db.session.scalar(stmt)
+    if scheme is None and not create:
+        return None
     if scheme is None:
         ensure_defaults(county_id)
         scheme = db.session.scalar(stmt)

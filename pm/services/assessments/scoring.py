@@ -22,7 +22,8 @@ def dec(value, default: str = "0") -> Decimal:
 
 @dataclass
 class Line:
-    item: AssessmentSchemeItem
+    item_id: int
+    item_name: str
     category_code: str
     category_name: str
     position: int
@@ -148,7 +149,7 @@ def score(unit: Unit, scheme: AssessmentScheme, data: MonthData, month: str) -> 
                     rule = "无一票否决事项" if not events else f"一票否决：本月得分为 {dec(item.params.get('score'))} 分"
                     if events:
                         vetoed = q(dec(item.params.get("score")))
-            cat_lines.append(Line(item, category.code, category.name, position, q(points), rule, refs))
+            cat_lines.append(Line(item.id, item.name, category.code, category.name, position, q(points), rule, refs))
             position += 1
         lost = -sum((ln.points for ln in cat_lines if ln.points < 0), start=ZERO)
         if lost > category.max_points:

@@ -100,10 +100,10 @@ def finding_items(inspection: Inspection) -> list:
 def county_finding_items(scope: Scope, kind: UnitKind, day: date) -> list:
     """The findings items of the user's county's scheme for a kind of unit in force on a day (none outside a county)."""
     county_id = db.session.scalar(scope.county_ids.limit(1)) if not scope.is_system else None
-    if county_id is None:
+    scheme = schemes.in_force(county_id, kind, day, create=False) if county_id is not None else None
+    if scheme is None:  # a read never creates the county's version 1
         return []
-    return [i for c in schemes.in_force(county_id, kind, day).categories for i in c.items
-            if i.source == ItemSource.FINDING]
+    return [i for c in scheme.categories for i in c.items if i.source == ItemSource.FINDING]
 
 
 def check_bounds(item, points: Decimal) -> None:
