@@ -39,9 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--streets", type=int, default=100)
     parser.add_argument("--stations", type=int, default=20)
     parser.add_argument("--iterations", type=int, default=40)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database (and reuse it next time)")
     args = parser.parse_args(argv)
     server = os.environ.get("PM_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
-    url = os.environ.get("DATABASE_URL") or base._scratch_pg(server, drop=False)
+    url = os.environ.get("DATABASE_URL") or (f"{server}/{base.DB_NAME}" if args.keep else None) \
+        or base._scratch_pg(server, drop=False)
     os.environ["DATABASE_URL"] = url
 
     import sqlalchemy as sa
@@ -113,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    if url.endswith(base.DB_NAME):
+    if not args.keep and url.endswith(base.DB_NAME):
         base._scratch_pg(server, drop=True)
     return 0
 
