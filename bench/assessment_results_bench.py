@@ -34,6 +34,21 @@ def _p(values: list[float], pct: int) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
+def _database(server: str, *, reuse: bool) -> str:
+    """The scratch database: a fresh one, or (reuse) the one a --keep run left, created when missing."""
+    import sqlalchemy as sa
+
+    if reuse:
+        admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": base.DB_NAME}).first()
+            if not exists:
+                conn.execute(sa.text(f"CREATE DATABASE {base.DB_NAME}"))
+        admin.dispose()
+        return f"{server}/{base.DB_NAME}"
+    return base._scratch_pg(server, drop=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streets", type=int, default=100)
@@ -42,8 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database (and reuse it next time)")
     args = parser.parse_args(argv)
     server = os.environ.get("PM_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
-    url = os.environ.get("DATABASE_URL") or (f"{server}/{base.DB_NAME}" if args.keep else None) \
-        or base._scratch_pg(server, drop=False)
+    url = os.environ.get("DATABASE_URL") or _database(server, reuse=args.keep)
     os.environ["DATABASE_URL"] = url
 
     import sqlalchemy as sa
@@ -60,15 +74,18 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app(os.environ.get("PM_CONFIG", "development"), SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False)
     with app.app_context():
         upgrade(revision="heads")
-        county_id = base.build(args.streets, args.stations)
-        period = compute.period_for(county_id, Month(*base.MONTH))
-        compute.compute_month(period, now=datetime(2026, 4, 2, tzinfo=UTC))
         admin = db.session.scalar(select(User).where(User.username == "bench-admin"))
-        admin.password_hash = hash_password(PASSWORD)
-        periods.start_review(period, admin, now=datetime(2026, 4, 2, 1, tzinfo=UTC))
-        periods.close_review(period, admin, now=datetime(2026, 4, 25, tzinfo=UTC))
-        periods.publish(period, admin, now=datetime(2026, 4, 25, tzinfo=UTC))
-        db.session.commit()
+        if admin is None or admin.password_hash == "x":  # a fresh database (a --keep one is reused as it is)
+            county_id = base.build(args.streets, args.stations)
+            period = compute.period_for(county_id, Month(*base.MONTH))
+            compute.compute_month(period, now=datetime(2026, 4, 2, tzinfo=UTC))
+            admin = db.session.scalar(select(User).where(User.username == "bench-admin"))
+            admin.password_hash = hash_password(PASSWORD)
+            periods.start_review(period, admin, now=datetime(2026, 4, 2, 1, tzinfo=UTC))
+            periods.close_review(period, admin, now=datetime(2026, 4, 25, tzinfo=UTC))
+            periods.publish(period, admin, now=datetime(2026, 4, 25, tzinfo=UTC))
+            db.session.commit()
+        period = compute.period_for(admin.county_id, Month(*base.MONTH))
         score = db.session.scalar(select(AssessmentScore).where(
             AssessmentScore.period_id == period.id, AssessmentScore.unit_kind == UnitKind.STATION)
             .order_by(AssessmentScore.rank.desc()).limit(1))
