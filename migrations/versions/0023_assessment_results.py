@@ -1,5 +1,5 @@
 """Assessment results: the county's ladder settings and year weights, ladder steps of published months,
-year-end items.
+year-end items, a published month's problems by street and category.
 
 Revision ID: 0023
 Revises: 0015
@@ -82,12 +82,26 @@ def upgrade():
     )
     op.create_index('ix_assessment_year_items_county_id', 'assessment_year_items', ['county_id'])
     op.create_index('ix_assessment_year_items_street_id', 'assessment_year_items', ['street_id'])
+    op.create_table(
+        'assessment_problem_totals',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('period_id', sa.Integer(), sa.ForeignKey('assessment_periods.id'), nullable=False),
+        sa.Column('street_id', sa.Integer(), sa.ForeignKey('street_offices.id'), nullable=False),
+        sa.Column('category_name', sa.String(80), nullable=False),
+        sa.Column('lines', sa.Integer(), nullable=False),
+        sa.Column('units', sa.Integer(), nullable=False),
+        sa.Column('points_lost', sa.Numeric(10, 2), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('period_id', 'street_id', 'category_name'),
+    )
+    op.create_index('ix_assessment_problem_totals_period_id', 'assessment_problem_totals', ['period_id'])
     # the unit trend (a unit's monthly totals) and the home pages read scores by unit
     op.create_index('ix_assessment_scores_unit', 'assessment_scores', ['unit_kind', 'unit_id'])
 
 
 def downgrade():
     op.drop_index('ix_assessment_scores_unit', table_name='assessment_scores')
+    op.drop_table('assessment_problem_totals')
     op.drop_table('assessment_year_items')
     op.drop_table('assessment_ladder_steps')
     op.drop_table('assessment_settings')

@@ -121,6 +121,7 @@ from pm.models.inspections import RectificationDeadline  # noqa: F401,E402
 from pm.models.surveys import Survey, SurveyAnswer, SurveyResponse, SurveyStatus  # noqa: F401,E402
 from pm.models.assessment_results import (  # noqa: F401,E402
     AssessmentLadderStepRecord,
+    AssessmentProblemTotal,
     AssessmentSettings,
     AssessmentYearItem,
     LadderStep,

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pm.extensions import db
@@ -81,3 +81,18 @@ class AssessmentYearItem(db.Model):
     reason: Mapped[str] = mapped_column(Text)
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AssessmentProblemTotal(db.Model):
+    """A published month's deductions by street and category (主要问题), written once when it is published so
+    that the county's and streets' bulletins read a few hundred rows instead of every line."""
+
+    __tablename__ = "assessment_problem_totals"
+    __table_args__ = (UniqueConstraint("period_id", "street_id", "category_name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("assessment_periods.id"), index=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("street_offices.id"))
+    category_name: Mapped[str] = mapped_column(String(80))
+    lines: Mapped[int] = mapped_column(Integer)
+    units: Mapped[int] = mapped_column(Integer)
+    points_lost: Mapped[Decimal] = mapped_column(Numeric(10, 2))

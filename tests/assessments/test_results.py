@@ -209,3 +209,17 @@ def test_home_card_compares_months_and_links_the_ladder(client, auth, db, count_
     ladder_page = client.get(f"/assessments/ladder?period_id={april.id}").get_data(as_text=True)
     assert ladder_page.count('id="step-') == 1 and "黄牌警告" in ladder_page
     assert march.id != april.id
+
+
+def test_problem_totals_frozen_at_publishing_match_the_lines(db):
+    """The county's and a street's 主要问题 read from the totals written at publishing equal a count of the lines."""
+    from pm.access import scope_for
+    from pm.services.assessments import bulletins, problems
+
+    w = make_world()
+    _march, april = _two_months(w)
+    scope = scope_for(w.users[Role.COUNTY_ADMIN])
+    for street in (None, w.streets["a"].id):
+        scores = bulletins._scores(scope, april, street)
+        frozen = problems.of(scope, april, scores, street_id=street)
+        assert frozen and frozen == problems.live(scores)

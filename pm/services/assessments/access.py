@@ -17,6 +17,7 @@ from pm.models import (
     AssessmentLadderStepRecord,
     AssessmentLine,
     AssessmentPeriod,
+    AssessmentProblemTotal,
     AssessmentScheme,
     AssessmentSchemeItem,
     AssessmentScore,
@@ -61,6 +62,7 @@ register_rules({
     AssessmentSettings: lambda s: AssessmentSettings.county_id.in_(s.county_ids),
     AssessmentLadderStepRecord: _placed(AssessmentLadderStepRecord),
     AssessmentYearItem: _placed(AssessmentYearItem),
+    AssessmentProblemTotal: lambda s: AssessmentProblemTotal.street_id.in_(s.within_streets),
 })
 
 register_capabilities({

@@ -6,21 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func
 
 from pm.access import Scope
 from pm.errors import Conflict
 from pm.extensions import db
 from pm.models import (
     AssessmentLadderStepRecord,
-    AssessmentLine,
     AssessmentPeriod,
     AssessmentScore,
     PeriodStatus,
     StreetOffice,
     UnitKind,
 )
-from pm.services.assessments import ladder
+from pm.services.assessments import ladder, problems
 
 SHOWN = (PeriodStatus.PUBLISHED, PeriodStatus.LOCKED)
 BUCKETS = ((Decimal(90), "≥90"), (Decimal(80), "80–90"), (Decimal(70), "70–80"), (Decimal(60), "60–70"),
@@ -76,12 +75,7 @@ def bulletin(scope: Scope, period: AssessmentPeriod, *, street_id: int | None = 
         bottom = list(db.session.scalars(mine.order_by(AssessmentScore.rank.desc(), AssessmentScore.unit_id.desc())
                                          .limit(min(size, max(0, out.counts[kind] - size)))))
         out.bottom[kind] = bottom[::-1]
-    ids = base.with_only_columns(AssessmentScore.id).order_by(None)
-    out.problems = [(name, n, units, -lost) for name, n, units, lost in db.session.execute(
-        select(AssessmentLine.category_name, func.count(), func.count(func.distinct(AssessmentLine.score_id)),
-               func.sum(AssessmentLine.points))
-        .where(AssessmentLine.score_id.in_(ids), AssessmentLine.points < 0)
-        .group_by(AssessmentLine.category_name).order_by(func.sum(AssessmentLine.points), AssessmentLine.category_name))]
+    out.problems = problems.of(scope, period, base, street_id=street_id)
     out.steps = list(db.session.scalars(ladder.steps_stmt(scope, period_id=period.id).where(
         *([AssessmentLadderStepRecord.street_id == street_id] if street_id else []))))
     out.distribution = distribution(scope, period, street_id=street_id)

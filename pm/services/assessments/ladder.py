@@ -25,6 +25,7 @@ from pm.models import (
 )
 from pm.models.assessment_results import DEFAULT_STEPS
 from pm.services import audit, notifications, recipients
+from pm.services.assessments import problems
 from pm.services.periods import Month
 from pm.services.text import N_
 from pm.timeutil import utcnow
@@ -119,6 +120,7 @@ def _decide(scores: list[AssessmentScore], settings: AssessmentSettings) -> dict
 
 def apply(period: AssessmentPeriod) -> list[AssessmentLadderStepRecord]:
     """The steps of a published period (once: the steps already recorded are kept, none is added twice)."""
+    problems.record(period)  # the bulletin's 主要问题, frozen with the month
     settings = settings_of(period.county_id)
     have = set(db.session.execute(select(AssessmentLadderStepRecord.unit_kind, AssessmentLadderStepRecord.unit_id)
                                   .where(AssessmentLadderStepRecord.period_id == period.id)).all())
