@@ -223,3 +223,18 @@ def test_problem_totals_frozen_at_publishing_match_the_lines(db):
         scores = bulletins._scores(scope, april, street)
         frozen = problems.of(scope, april, scores, street_id=street)
         assert frozen and frozen == problems.live(scores)
+
+
+def test_what_if_on_the_web(client, auth, db):
+    w = make_world()
+    march, _april = _two_months(w)
+    admin = w.users[Role.COUNTY_ADMIN]
+    active = schemes.in_force(w.county.id, UnitKind.STATION, MONTH.first_day)
+    draft = schemes.create_draft(w.county.id, "station", admin)
+    _db.session.commit()
+    auth.login("county")
+    resp = client.post(f"/assessments/periods/{march.id}/whatif", data={"scheme_id": str(active.id)})
+    assert resp.status_code == 400 and "只能用草稿版本测算" in resp.get_data(as_text=True)
+    resp = client.post(f"/assessments/periods/{march.id}/whatif", data={"scheme_id": str(draft.id)})
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'id="whatif"' in text and text.index("b服务站") < text.index("a服务站")
