@@ -238,3 +238,16 @@ def test_what_if_on_the_web(client, auth, db):
     resp = client.post(f"/assessments/periods/{march.id}/whatif", data={"scheme_id": str(draft.id)})
     text = resp.get_data(as_text=True)
     assert resp.status_code == 200 and 'id="whatif"' in text and text.index("b服务站") < text.index("a服务站")
+
+
+def test_year_pdf_is_bounded_and_says_what_it_left_out(client, auth, db, monkeypatch):
+    from pm.blueprints.assessment_results import views
+
+    w = make_world()
+    _two_months(w)
+    monkeypatch.setattr(views, "PDF_ROWS", 1)
+    auth.login("county")
+    pdf = client.get("/assessments/year/2026.pdf?kind=station")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    printed = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.data)).pages).replace(" ", "")
+    assert "b服务站" in printed and "a服务站" not in printed and "另有1个单位未列出" in printed

@@ -23,6 +23,7 @@ from pm.timeutil import to_local, utcnow
 
 bp = Blueprint("assessment_results", __name__, url_prefix="/assessments")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF_ROWS = 200  # a year-end PDF lists at most this many units (the xlsx lists all), so it renders in seconds
 
 
 @bp.context_processor
@@ -225,7 +226,9 @@ def year_xlsx(year: int):
 def year_pdf(year: int):
     require(current_user, "assessment.view")
     _scope, result = _year_context(year, request.args.get("kind", "station"))
-    html = render_template("assessment_results/year_print.html", result=result, css=print_css(),
+    left_out = max(0, len(result.rows) - PDF_ROWS)  # bounded: a printable page, the full list is the xlsx
+    result.rows = result.rows[:PDF_ROWS]
+    html = render_template("assessment_results/year_print.html", result=result, css=print_css(), left_out=left_out,
                            now_local=to_local(utcnow()).strftime("%Y-%m-%d %H:%M"))
     return _download(render_pdf(html), "application/pdf", f"year-{year}-{result.kind.value}.pdf")
 
