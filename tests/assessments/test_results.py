@@ -98,6 +98,10 @@ def test_bulletin_page_xlsx_and_pdf(client, auth, db, count_queries):
     assert "月度考核通报" in printed and "黑榜" in printed and "a服务站" in printed
     ranking = client.get(f"/assessments/periods/{april.id}/ranking?kind=station").get_data(as_text=True)
     assert ranking.index("b服务站") < ranking.index("a服务站")
+    in_street = client.get(f"/assessments/periods/{april.id}/ranking?kind=station&street_id={w.streets['a'].id}")
+    text = in_street.get_data(as_text=True)
+    assert "街道内名次" in text and "a服务站" in text and "b服务站" not in text
+    assert "<tr><td>1</td><td>2</td>" in text  # first in its street, second in the county
     trend = client.get(f"/assessments/trend?kind=station&id={w.stations['a'].id}").get_data(as_text=True)
     assert "2026-03" in trend and "2026-04" in trend and "<svg" in trend
 
