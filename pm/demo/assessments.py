@@ -79,7 +79,8 @@ def _inspect(station_id: int, month: Month, officer, rng) -> int:
 
 
 def populate(county, station, users, rng, now: datetime) -> dict[str, int]:
-    """Three past months for the demo street's stations: computed, the oldest published after an upheld appeal."""
+    """Three past months for the demo street's stations: computed, the two oldest published after an upheld appeal
+    (one station vetoed in both: 通报批评, then 黄牌警告)."""
     officer, admin, manager = users[Role.STREET_OFFICER], users[Role.COUNTY_ADMIN], users[Role.STATION_MANAGER]
     schemes.ensure_defaults(county.id)
     street_id = db.session.scalar(select(Community.street_id).where(Community.id == station.community_id))
@@ -100,14 +101,14 @@ def populate(county, station, users, rng, now: datetime) -> dict[str, int]:
             events.record_event(officer, scope=SYSTEM, unit_kind="station", unit_id=station_ids[n % len(station_ids)],
                                 item_code="bonus", happened_on=month.first_day + timedelta(days=12),
                                 note="居民赠送锦旗", points="2", now=_at(month.first_day + timedelta(days=12)))
-        if n == 1 and len(station_ids) > 2:
+        if n in (0, 1) and len(station_ids) > 2:  # the same station last two months running: 黄牌 (ladder)
             events.record_event(officer, scope=SYSTEM, unit_kind="station", unit_id=station_ids[-1], item_code="veto",
                                 happened_on=month.first_day + timedelta(days=8), note="发生群体上访事件",
                                 now=_at(month.first_day + timedelta(days=8)))
         period = compute.period_for(county.id, month)
         compute.compute_month(period, now=now, actor=None)
         counts["assessment_periods"] += 1
-        if n == 0:
+        if n in (0, 1):
             _publish(period, station, admin, manager)
     return counts
 

@@ -168,3 +168,10 @@ from pm.models.commonincome import (  # noqa: F401,E402
     IncomeCategory,
     IncomeDirection,
 )
+from pm.models.assessment_results import (  # noqa: F401,E402
+    AssessmentLadderStepRecord,
+    AssessmentProblemTotal,
+    AssessmentSettings,
+    AssessmentYearItem,
+    LadderStep,
+)

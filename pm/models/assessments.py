@@ -166,7 +166,8 @@ class AssessmentScore(db.Model):
     """A unit's month: total, rank among units of its kind in the county, and its lines."""
 
     __tablename__ = "assessment_scores"
-    __table_args__ = (UniqueConstraint("period_id", "unit_kind", "unit_id"),)
+    __table_args__ = (UniqueConstraint("period_id", "unit_kind", "unit_id"),
+                      Index("ix_assessment_scores_unit", "unit_kind", "unit_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("assessment_periods.id"))
     scheme_id: Mapped[int] = mapped_column(ForeignKey("assessment_schemes.id"))

@@ -28,6 +28,7 @@ from pm.models import (
     ImportStatus,
     InspectionLevel,
     ItemSource,
+    LadderStep,
     ManagementMode,
     OrderSource,
     OrderStatus,
@@ -160,6 +161,8 @@ _BY_ENUM: dict[type[Enum], dict[Enum, object]] = {
                    PeriodStatus.PUBLISHED: _l("已发布"), PeriodStatus.LOCKED: _l("已锁定")},
     AppealStatus: {AppealStatus.OPEN: _l("待处理"), AppealStatus.UPHELD: _l("申诉成立"),
                    AppealStatus.REJECTED: _l("申诉不成立")},
+    LadderStep: {LadderStep.COMMENDED: _l("通报表扬"), LadderStep.CRITICISM: _l("通报批评"),
+                 LadderStep.YELLOW_CARD: _l("黄牌警告"), LadderStep.INTERVIEW: _l("约谈")},
 }
 
 # Coded vocabularies stored as plain strings (not enums): name → {code: label}.

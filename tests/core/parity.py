@@ -150,4 +150,8 @@ PARITY: dict[str, str | tuple[str, ...] | Reason] = {
     "POST assessments.scheme": "PATCH /api/v1/assessment-schemes/{scheme_id}",
     "POST assessments.activate": "POST /api/v1/assessment-schemes/{scheme_id}/activate",
     "POST assessments.event_list": "POST /api/v1/assessment-events",
+    "POST assessment_results.ladder_page": "PUT /api/v1/assessment-settings",
+    "POST assessment_results.year": "POST /api/v1/assessment-years/{year}/items",
+    "POST assessment_results.year_weights": "PUT /api/v1/assessment-settings/month-weights",
+    "POST assessment_results.whatif_page": "POST /api/v1/assessment-periods/{period_id}/what-if",
 }

@@ -27,6 +27,8 @@ ROWS = (
     ("/statements/my", None),
     ("/meetings/items/", r'href="/meetings/\d+#item-(\d+)"'),
     ("/governance/coverage/compounds", r'href="/governance/compounds/(\d+)"'),
+    ("/assessments/periods/", None),  # an average score, not a count of rows
+    ("/assessments/ladder", r'id="step-(\d+)"'),
 )
 
 AREA_A = {"overdue": 2, "open": 4, "new_today": 3, "orders_overdue": 2, "orders_returned": 1, "orders_reported": 1,

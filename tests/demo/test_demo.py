@@ -351,8 +351,18 @@ def test_assessments_have_three_months_with_varied_scores_and_one_published(app,
     from pm.models import AppealStatus, AssessmentAppeal, AssessmentPeriod, AssessmentScore, PeriodStatus, UnitKind
 
     found = db.session.scalars(select(AssessmentPeriod).order_by(AssessmentPeriod.month)).all()
-    assert [p.status for p in found] == [PeriodStatus.PUBLISHED, PeriodStatus.COMPUTED, PeriodStatus.COMPUTED]
+    assert [p.status for p in found] == [PeriodStatus.PUBLISHED, PeriodStatus.PUBLISHED, PeriodStatus.COMPUTED]
     totals = set(db.session.scalars(select(AssessmentScore.total).where(
         AssessmentScore.period_id == found[1].id, AssessmentScore.unit_kind == UnitKind.STATION)))
     assert len(totals) >= 3
-    assert db.session.scalar(select(AssessmentAppeal.status)) == AppealStatus.UPHELD
+    assert db.session.scalar(select(AssessmentAppeal.status).order_by(AssessmentAppeal.id)) == AppealStatus.UPHELD
+
+
+def test_demo_bulletin_has_one_station_on_the_yellow_card(app, db, loaded):
+    """The two published months put the station vetoed in both on 通报批评 then 黄牌警告."""
+    from pm.models import AssessmentLadderStepRecord, LadderStep, UnitKind
+
+    steps = db.session.execute(select(AssessmentLadderStepRecord.month, AssessmentLadderStepRecord.step).where(
+        AssessmentLadderStepRecord.unit_kind == UnitKind.STATION,
+        AssessmentLadderStepRecord.step == LadderStep.YELLOW_CARD)).all()
+    assert len(steps) == 1

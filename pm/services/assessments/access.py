@@ -14,11 +14,15 @@ from pm.models import (
     AssessmentCategory,
     AssessmentEvent,
     AssessmentEventPhoto,
+    AssessmentLadderStepRecord,
     AssessmentLine,
     AssessmentPeriod,
+    AssessmentProblemTotal,
     AssessmentScheme,
     AssessmentSchemeItem,
     AssessmentScore,
+    AssessmentSettings,
+    AssessmentYearItem,
     Role,
 )
 from pm.services import storage
@@ -54,6 +58,11 @@ register_rules({
     AssessmentEvent: _placed(AssessmentEvent),
     AssessmentEventPhoto: lambda s: AssessmentEventPhoto.event_id.in_(
         select(AssessmentEvent.id).where(_placed(AssessmentEvent)(s))),
+    # results (bulletins, ladder, year-end): settings belong to the county, steps and items are placed like scores
+    AssessmentSettings: lambda s: AssessmentSettings.county_id.in_(s.county_ids),
+    AssessmentLadderStepRecord: _placed(AssessmentLadderStepRecord),
+    AssessmentYearItem: _placed(AssessmentYearItem),
+    AssessmentProblemTotal: lambda s: AssessmentProblemTotal.street_id.in_(s.within_streets),
 })
 
 register_capabilities({

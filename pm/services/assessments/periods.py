@@ -31,7 +31,7 @@ from pm.models import (
     User,
 )
 from pm.services import audit, notifications, recipients, storage
-from pm.services.assessments import schemes, scoring
+from pm.services.assessments import ladder, schemes, scoring
 from pm.services.repairs.workdays import Calendar, add_workdays
 from pm.services.text import N_, check_text
 from pm.timeutil import LOCAL_TZ, local_today, utcnow
@@ -224,6 +224,7 @@ def publish(period: AssessmentPeriod, actor: User, *, now: datetime | None = Non
     _move(period, actor, (PeriodStatus.DECIDED,), PeriodStatus.PUBLISHED, "assessment.period.publish")
     period.published_at = now or utcnow()
     db.session.flush()
+    ladder.apply(period)  # 通报批评 / 黄牌 / 约谈 / 表扬, with their notices (once per period)
     return period
 
 

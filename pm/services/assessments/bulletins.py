@@ -1,0 +1,109 @@
+"""考核通报: a published month's rankings (stations within a street and county-wide, communities, streets), its
+红榜/黑榜 (top and bottom units), the month's main problems by category, the ladder steps, the distribution of
+scores; a unit's trend. A fixed number of queries however many units there are."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import case, func
+
+from pm.access import Scope
+from pm.errors import Conflict
+from pm.extensions import db
+from pm.models import (
+    AssessmentLadderStepRecord,
+    AssessmentPeriod,
+    AssessmentScore,
+    PeriodStatus,
+    StreetOffice,
+    UnitKind,
+)
+from pm.services.assessments import ladder, problems
+
+SHOWN = (PeriodStatus.PUBLISHED, PeriodStatus.LOCKED)
+BUCKETS = ((Decimal(90), "≥90"), (Decimal(80), "80–90"), (Decimal(70), "70–80"), (Decimal(60), "60–70"),
+           (Decimal(-1000), "<60"))
+MIN_LIST = 3
+TREND_MONTHS = 12
+
+
+@dataclass
+class Bulletin:
+    period: AssessmentPeriod
+    street: StreetOffice | None
+    top: dict = field(default_factory=dict)  # kind → [score]
+    bottom: dict = field(default_factory=dict)  # kind → [score]
+    counts: dict = field(default_factory=dict)  # kind → units ranked
+    problems: list = field(default_factory=list)  # (category, lines, units, points lost)
+    steps: list = field(default_factory=list)  # AssessmentLadderStepRecord
+    distribution: list = field(default_factory=list)  # (bucket label, stations)
+    streets: list = field(default_factory=list)  # street scores, ranked (county-wide)
+
+
+def require_published(period: AssessmentPeriod) -> None:
+    if period.status not in SHOWN:
+        raise Conflict("考核结果发布后才有通报")
+
+
+def _scores(scope: Scope, period: AssessmentPeriod, street_id: int | None):
+    stmt = scope.select(AssessmentScore).where(AssessmentScore.period_id == period.id)
+    return stmt.where(AssessmentScore.street_id == street_id) if street_id else stmt
+
+
+def ranking_stmt(scope: Scope, period: AssessmentPeriod, kind: UnitKind | str, *, street_id: int | None = None):
+    """A kind's ranking in the period (county-wide rank; within a street when street_id is given)."""
+    return _scores(scope, period, street_id).where(AssessmentScore.unit_kind == kind).order_by(
+        AssessmentScore.rank, AssessmentScore.unit_id)
+
+
+def bulletin(scope: Scope, period: AssessmentPeriod, *, street_id: int | None = None) -> Bulletin:
+    """The month's bulletin for the county (or one street): about ten queries for 2 or 2,000 units."""
+    require_published(period)
+    settings = ladder.settings_of(period.county_id)
+    size = max(MIN_LIST, settings.top_size, settings.bottom_size)
+    out = Bulletin(period=period, street=db.session.get(StreetOffice, street_id) if street_id else None)
+    base = _scores(scope, period, street_id)
+    counted = base.with_only_columns(AssessmentScore.unit_kind, func.count()).group_by(AssessmentScore.unit_kind)
+    out.counts = {UnitKind(k): n for k, n in db.session.execute(counted.order_by(None))}
+    for kind in UnitKind:
+        if not out.counts.get(kind):
+            continue
+        mine = base.where(AssessmentScore.unit_kind == kind)
+        out.top[kind] = list(db.session.scalars(mine.order_by(AssessmentScore.rank, AssessmentScore.unit_id)
+                                                .limit(size)))
+        bottom = list(db.session.scalars(mine.order_by(AssessmentScore.rank.desc(), AssessmentScore.unit_id.desc())
+                                         .limit(min(size, max(0, out.counts[kind] - size)))))
+        out.bottom[kind] = bottom[::-1]
+    out.problems = problems.of(scope, period, base, street_id=street_id)
+    out.steps = list(db.session.scalars(ladder.steps_stmt(scope, period_id=period.id).where(
+        *([AssessmentLadderStepRecord.street_id == street_id] if street_id else []))))
+    out.distribution = distribution(scope, period, street_id=street_id)
+    if not street_id:
+        out.streets = list(db.session.scalars(ranking_stmt(scope, period, UnitKind.STREET)))
+    return out
+
+
+def distribution(scope: Scope, period: AssessmentPeriod, *, street_id: int | None = None) -> list[tuple[str, int]]:
+    """How many stations scored in each band (≥90 … <60), one grouped query."""
+    band = case(*[(AssessmentScore.total >= low, text) for low, text in BUCKETS[:-1]], else_=BUCKETS[-1][1])
+    stmt = (_scores(scope, period, street_id).where(AssessmentScore.unit_kind == UnitKind.STATION)
+            .with_only_columns(band.label("band"), func.count()).group_by("band").order_by(None))
+    found = dict(db.session.execute(stmt).all())
+    return [(text, found.get(text, 0)) for _low, text in reversed(BUCKETS)]
+
+
+def home_county(scope: Scope) -> int:
+    """The county whose settings and year the user reads (0: none)."""
+    return db.session.scalar(scope.county_ids.order_by(None).limit(1)) or 0
+
+
+def trend(scope: Scope, kind: UnitKind | str, unit_id: int) -> list[tuple[str, Decimal, int, int]]:
+    """A unit's published monthly totals, oldest first: (month, total, rank, score id), the last twelve."""
+    rows = db.session.execute(
+        scope.select(AssessmentScore).join(AssessmentPeriod, AssessmentPeriod.id == AssessmentScore.period_id)
+        .where(AssessmentScore.unit_kind == kind, AssessmentScore.unit_id == unit_id,
+               AssessmentPeriod.status.in_(SHOWN))
+        .with_only_columns(AssessmentPeriod.month, AssessmentScore.total, AssessmentScore.rank, AssessmentScore.id)
+        .order_by(AssessmentPeriod.month.desc()).limit(TREND_MONTHS)).all()
+    return [tuple(r) for r in reversed(rows)]
