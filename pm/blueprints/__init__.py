@@ -14,7 +14,7 @@ HTML = ["auth", "dashboard", "registry", "accounts", "audit", "imports", "apidoc
 REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprints.audit.api", "pm.blueprints.fund.ledger.api",
         "pm.blueprints.fund.plans.api", "pm.blueprints.fund.statements.api", "pm.blueprints.stations.api",
         "pm.blueprints.inspections.api", "pm.blueprints.repairs.api", "pm.blueprints.notifications.api",
-        "pm.blueprints.imports.api", "pm.blueprints.surveys.api", "pm.blueprints.jobs.api"]
+        "pm.blueprints.imports.api", "pm.blueprints.surveys.api", "pm.blueprints.jobs.api", "pm.blueprints.fund.integration.api"]
 
 
 def register_all(app: Flask) -> None:

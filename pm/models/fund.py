@@ -108,8 +108,9 @@ class SubAccount(db.Model):
 
     @property
     def needs_replenishment(self) -> bool:
-        """续交: balance below 30% of the first deposit (art. 17), compared in integers."""
-        if not self.first_deposit_due_fen or self.status != SubAccountStatus.OPEN:
+        """续交: balance below 30% of the first deposit (art. 17), compared in integers. An account with no deposit
+        yet is unpaid (追缴), not in need of replenishment."""
+        if not self.first_deposit_due_fen or self.status != SubAccountStatus.OPEN or not self.first_deposit_paid_fen:
             return False
         return self.balance_fen * 10 < self.first_deposit_due_fen * 3
 

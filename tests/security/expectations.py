@@ -235,6 +235,16 @@ EXPECTATIONS: dict[str, object] = {
                                                headers={"Idempotency-Key": "security-matrix"}),
     "POST funds_api.EntryReversal": Write(body={"memo": "sec"}),
     "PUT funds_api.PublicHousingTermsView": Write(body={"cost_price_fen_per_m2": 100, "sale_price_fen": 100}),
+    # -- fund integration (deposits by address, statement uploads, reconciliation, lists, migration imports) --
+    "POST fund_integration_api.Deposits": Write(roles=CASHIERS, body={
+        "household_id": "{household_id}", "amount_fen": 100, "kind": "back_payment", "value_on": YEAR_ZERO},
+        headers={"Idempotency-Key": "security-matrix"}),
+    "POST fund_integration_api.BankStatements": Write(),
+    "GET fund_integration_api.Entries": Get(VIEWERS),
+    "GET fund_integration_api.Arrears": Get(VIEWERS),
+    "GET fund_integration_api.ArrearsXlsx": Get(VIEWERS),
+    "GET fund_integration_api.Replenishments": Get(VIEWERS),
+    "GET fund_integration_api.ReplenishmentsXlsx": Get(VIEWERS),
     "GET statements.index": Get(ALL),
     "GET statements.my_account": Get(HOME),
     "GET statements.subaccount": Get(VIEWERS | {"owner"}, nf=frozenset({"resident"})),
