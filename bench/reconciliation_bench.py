@@ -57,7 +57,7 @@ def main() -> None:
                                             actor=user)[1]
         street_scope = scope_for(db.session.scalar(select(User).where(User.role == Role.STREET_OFFICER)))
         db.session.commit()
-        street_compounds = list(db.session.scalars(street_scope.select(Compound.id)))
+        street_compounds = [c.id for c in db.session.scalars(street_scope.select(Compound))]
         entries = db.session.scalar(select(func.count()).select_from(LedgerEntry))
         cases = []
         for cid in rng.sample(street_compounds, args.samples):

@@ -68,7 +68,7 @@ def find_household(scope: Scope, *, household_id: int | None = None, compound_id
     return matches[0]
 
 
-def _due(household: Household, holder: Holder, on: date) -> tuple[int, int | None]:
+def due_for(household: Household, holder: Holder, on: date) -> tuple[int, int | None]:
     """首期应交 and the standard's id for opening, or a DomainError naming why it cannot be priced."""
     if household.is_sold_public_housing:
         terms = deposits.terms_of(household)
@@ -95,7 +95,7 @@ def deposit_by_address(scope: Scope, actor: User | None, *, household: Household
                                                             SubAccount.holder == holder))
     opened = False
     if subaccount is None:
-        due, rate_id = _due(household, holder, value_on)
+        due, rate_id = due_for(household, holder, value_on)
         subaccount = ledger.get_or_open_subaccount(household, holder, due_fen=due, rate_id=rate_id)
         opened = subaccount.first_deposit_due_fen == due and not db.session.scalar(
             select(LedgerEntry.id).where(LedgerEntry.account_id == subaccount.id).limit(1))

@@ -14,7 +14,7 @@ from pm.blueprints.fund.ledger.api import IDEMPOTENCY_KEY
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import Compound, SubAccount
-from pm.services.fund import address_deposits, arrears, bank, ledger, payments, reconcile, subaccounts
+from pm.services.fund import address_deposits, arrears, bank, ledger, opening, payments, reconcile, subaccounts
 
 URL_PREFIX = ""
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -174,3 +174,28 @@ class ReplenishmentsXlsx(MethodView):
         require(api_user(), "fund.view")
         stmt = arrears.replenishment_select(api_scope(), **_where(args)).limit(arrears.EXPORT_LIMIT)
         return _xlsx(reconcile.replenishment_workbook(list(db.session.scalars(stmt).unique())), "replenishment.xlsx")
+
+
+@blp.route("/compounds/<int:compound_id>/opening-balances")
+class OpeningBalances(MethodView):
+    @blp.arguments(s.StatementForm, location="form")
+    @blp.arguments(s.OpeningFile, location="files")
+    @blp.response(201, s.OpeningOut)
+    @blp.alt_response(200, schema=s.OpeningOut, description="预演（dry_run），或同一文件此前已导入（未重复入账）")
+    @blp.alt_response(422, description="有错误的行（逐条列出，rows），未导入")
+    def post(self, form, files, compound_id):
+        """期初余额导入 from a previous system (needs fund.cashier): every row checked, then all posted or none,
+        each once (idempotent per file and row; the same file again posts nothing); `dry_run=true` writes nothing."""
+        user = api_user()
+        require(user, "fund.cashier")
+        compound = get_in_scope(Compound, compound_id)
+        name, data = upload_bytes(files["file"], opening.MAX_BYTES)
+        try:
+            result = opening.import_opening_balances(compound, name, data, actor=user, scope=api_scope(),
+                                                     dry_run=form["dry_run"])
+        except opening.OpeningRejected as err:
+            db.session.rollback()
+            return rejected(err.message, err.problems)
+        body = {"dry_run": result.dry_run, "posted": result.posted, "already_posted": result.replayed,
+                "rows": result.rows}
+        return body, (201 if result.posted and not result.dry_run else 200)

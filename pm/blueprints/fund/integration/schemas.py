@@ -92,3 +92,26 @@ class ArrearsOut(BaseSchema):
 
 ArrearsPage = page_schema(ArrearsOut, "FundArrearsPage")
 ReplenishmentPage = page_schema(FundAccountOut, "FundReplenishmentPage")
+
+
+class OpeningFile(BaseSchema):
+    file = Upload(load_default=None, metadata={
+        "description": "（必填）期初余额（.xlsx 或 .csv，列：楼栋 单元 房号 账户 首期应交(元) 首期已交(元) 余额(元) 日期 备注）"})
+
+
+class OpeningRowOut(BaseSchema):
+    row = fields.Integer()
+    household_id = fields.Integer()
+    holder = fields.String()
+    due_fen = fields.Integer(allow_none=True)
+    paid_fen = fields.Integer()
+    balance_fen = fields.Integer()
+    value_on = fields.Date()
+    already_posted = fields.Boolean()
+
+
+class OpeningOut(BaseSchema):
+    dry_run = fields.Boolean()
+    posted = fields.Integer(metadata={"description": "本次入账的记录数"})
+    already_posted = fields.Integer()
+    rows = fields.List(fields.Nested(OpeningRowOut))
