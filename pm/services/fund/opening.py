@@ -28,7 +28,7 @@ from pm.services import audit
 from pm.services.fund import ledger
 from pm.services.fund.access import require_in_scope
 from pm.services.fund.address_deposits import due_for
-from pm.services.fund.bank import BankImportRejected, _bank_date
+from pm.services.fund.bank import _bank_date
 from pm.services.money import parse_yuan
 from pm.services.spreadsheets import cell_text, read_table
 from pm.services.text import N_
@@ -51,13 +51,14 @@ E_HOLDER = N_("账户应为“业主”或“售房单位”")
 E_DATE_FUTURE = N_("日期晚于今天")
 E_HAS_ENTRIES = N_("该账户已有记账记录，不能再导入期初余额")
 E_PAID_OVER_DUE = N_("首期已交多于首期应交")
+E_REJECTED = N_("期初余额文件有 %(n)d 处错误，未导入")
 
 
-class OpeningRejected(BankImportRejected):
+class OpeningRejected(DomainError):
     """The file has errors; `problems` lists every one ({row, column, message}). Nothing was posted."""
 
     def __init__(self, problems: list[dict]):
-        DomainError.__init__(self, "期初余额文件有 %(n)d 处错误，未导入", field="file", n=len(problems))
+        super().__init__(E_REJECTED, field="file", n=len(problems))
         self.problems = problems
 
 
