@@ -47,7 +47,8 @@ E_COLUMN_MISSING = N_("缺少列")
 E_NO_HOUSEHOLD = N_("本小区没有这户：%(place)s")
 E_DEMOLISHED = N_("该户已灭失")
 E_REPEATED = N_("与第 %(row)d 行是同一账户")
-E_HOLDER = N_("账户应为“业主”或“售房单位”")
+E_HOLDER = N_("账户应为 %(words)s")
+HOLDER_WORDS = "业主 或 售房单位（空白为业主）"  # what the 账户 column holds, typed as written
 E_DATE_FUTURE = N_("日期晚于今天")
 E_HAS_ENTRIES = N_("该账户已有记账记录，不能再导入期初余额")
 E_PAID_OVER_DUE = N_("首期已交多于首期应交")
@@ -119,7 +120,7 @@ def _parse(compound: Compound, rows: list[tuple], key_prefix: str, today: date) 
         elif household.status != HouseholdStatus.ACTIVE:
             bad(i, "房号", E_DEMOLISHED)
         if holder is None:
-            bad(i, "账户", E_HOLDER)
+            bad(i, "账户", E_HOLDER, words=HOLDER_WORDS)
         elif household is not None:
             if (household.id, holder) in seen:
                 bad(i, "房号", E_REPEATED, row=seen[(household.id, holder)])
