@@ -51,9 +51,12 @@ def entries_page(scope: Scope, *, compound_id: int | None = None, date_from: dat
     """One page of entries in scope, oldest first by (记账日期, id); `next_cursor` reads the next page."""
     if date_from and date_to and date_from > date_to:
         raise DomainError("起始日期晚于截止日期", field="date_from")
-    stmt = scope.select(LedgerEntry)
+    # Scoped by the sub-account each entry belongs to (the LedgerEntry rule, written as a join): the planner then
+    # walks the date index in order and looks each entry's account up by key, instead of hashing every account
+    # of the scope (400,000 for a county) before the first row.
+    stmt = scope.filter(select(LedgerEntry).join(SubAccount, SubAccount.id == LedgerEntry.account_id), SubAccount)
     if compound_id:
-        stmt = stmt.where(LedgerEntry.account_id.in_(select(SubAccount.id).where(SubAccount.compound_id == compound_id)))
+        stmt = stmt.where(SubAccount.compound_id == compound_id)
     if date_from:
         stmt = stmt.where(LedgerEntry.value_on >= date_from)
     if date_to:
