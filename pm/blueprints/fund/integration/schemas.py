@@ -65,7 +65,7 @@ class EntryArgs(BaseSchema):
     kind = fields.List(fields.Enum(EntryKind, by_value=True))
     source_type = text(32)
     cursor = text(80)
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
 class EntryPageOut(BaseSchema):
