@@ -21,6 +21,7 @@ from pm.services.money import format_fen
 from pm.services.spreadsheets import PLAIN, Sheet, write_xlsx
 
 MAX_LIMIT = 500
+MAX_ID = 2_147_483_647
 REPLENISHMENT_HEADER = ("小区", "楼栋", "单元", "房号", "面积(㎡)", "账户", "首期应交(元)", "余额(元)", "应续交至30%(元)")
 HOLDER_WORDS = {Holder.OWNER: "业主", Holder.WORK_UNIT: "售房单位"}
 
@@ -40,7 +41,10 @@ def decode_cursor(cursor: str) -> tuple[date, int]:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         day, ident = text.split(".")
-        return date.fromisoformat(day), int(ident)
+        day, ident = date.fromisoformat(day), int(ident)
+        if not 0 <= ident <= MAX_ID:
+            raise ValueError(ident)
+        return day, ident
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise DomainError("分页游标无效（请使用上一页返回的 next_cursor）", field="cursor") from None
 
