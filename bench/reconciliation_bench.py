@@ -25,6 +25,7 @@ from pm.access import scope_for  # noqa: E402
 from pm.extensions import db  # noqa: E402
 from pm.models import Compound, LedgerEntry, Role, SubAccount, User  # noqa: E402
 from pm.services.accounts.tokens import create_api_token  # noqa: E402
+from pm.services.fund import reconcile  # noqa: E402
 
 
 def _pct(values: list[float], p: int) -> float:
@@ -99,6 +100,22 @@ def main() -> None:
                 cursor = r.get_json()["next_cursor"]
                 if not cursor:
                     break
+    # The same pages through the service alone (scoped query and rows, no HTTP, auth or JSON).
+    with app.app_context():
+        scopes = {role: scope_for(db.session.scalar(select(User).where(User.role == role))) for role in tokens}
+        for round_ in range(2):
+            for name, role, query in cases:
+                cursor = None
+                for page in range(args.pages):
+                    t = time.perf_counter()
+                    got = reconcile.entries_page(scopes[role], cursor=cursor, limit=args.limit, **query)
+                    elapsed = time.perf_counter() - t
+                    if round_:
+                        results.setdefault(f"service: {name}, page {'1' if page == 0 else '2+'}", []).append(elapsed)
+                    cursor = got.next_cursor
+                    if not cursor:
+                        break
+            db.session.rollback()
     print(f"\nPostgreSQL, {entries:,} ledger entries; limit {args.limit} per page\n")
     print(f"| {'what':<52} | {'n':>4} | {'p50 ms':>8} | {'p95 ms':>8} | {'max ms':>8} |")
     print(f"|{'-' * 54}|{'-' * 6}|{'-' * 10}|{'-' * 10}|{'-' * 10}|")

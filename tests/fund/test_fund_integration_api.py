@@ -200,3 +200,13 @@ def test_no_deposit_is_unpaid_not_replenishment(api, world, place, db):
     for path in ("fund-arrears/xlsx", "fund-replenishments/xlsx"):
         x = client.get(f"{V1}/{path}", query_string={"compound_id": compound.id})
         assert x.status_code == 200 and x.data[:2] == b"PK"
+
+
+def test_official_account_page_shows_paid(auth, client, world, place, db):
+    _compound, h = place
+    account = open_account(h["1-101"], due_fen=300_000)
+    deposit(account, 120_000, date(2025, 3, 1))
+    db.session.commit()
+    auth.login("street")
+    html = client.get(f"/funds/accounts/{account.id}").get_data(as_text=True)
+    assert 'data-field="paid">1,200.00' in html and "未交齐" in html
