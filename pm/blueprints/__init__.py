@@ -24,7 +24,8 @@ REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprin
         "pm.blueprints.fund.policy.api", "pm.blueprints.files.api",
         "pm.blueprints.stations.teams_api", "pm.blueprints.repairs.admin_api",
         "pm.blueprints.registry.tree_api", "pm.blueprints.assessments.api",
-        "pm.blueprints.assessment_results.api"]
+        "pm.blueprints.assessment_results.api",
+        "pm.blueprints.fund.integration.api"]
 
 
 def register_all(app: Flask) -> None:

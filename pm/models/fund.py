@@ -108,8 +108,9 @@ class SubAccount(db.Model):
 
     @property
     def needs_replenishment(self) -> bool:
-        """续交: balance below 30% of the first deposit (art. 17), compared in integers."""
-        if not self.first_deposit_due_fen or self.status != SubAccountStatus.OPEN:
+        """续交: balance below 30% of the first deposit (art. 17), compared in integers. An account with no deposit
+        yet is unpaid (追缴), not in need of replenishment."""
+        if not self.first_deposit_due_fen or self.status != SubAccountStatus.OPEN or not self.first_deposit_paid_fen:
             return False
         return self.balance_fen * 10 < self.first_deposit_due_fen * 3
 
@@ -124,6 +125,9 @@ class LedgerEntry(db.Model):
     __table_args__ = (
         Index("ix_ledger_entries_account_id_id", "account_id", "id"),
         Index("ix_ledger_entries_source", "source_type", "source_id"),
+        # 对账明细 by 记账日期 with a keyset cursor (pm.services.fund.reconcile): a county's month, a compound's day.
+        Index("ix_ledger_entries_value_on_id", "value_on", "id"),
+        Index("ix_ledger_entries_account_value_on", "account_id", "value_on", "id"),
         CheckConstraint("amount_fen <> 0", name="amount_not_zero"),
         CheckConstraint("balance_after_fen >= 0", name="balance_after_not_negative"),
     )

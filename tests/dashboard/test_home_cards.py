@@ -32,7 +32,7 @@ ROWS = (
 )
 
 AREA_A = {"overdue": 2, "open": 4, "new_today": 3, "orders_overdue": 2, "orders_returned": 1, "orders_reported": 1,
-          "stations_without_log": 1, "inspections_due": 1, "arrears": 3, "low_balance": 3, "plans_publicised": 1,
+          "stations_without_log": 1, "inspections_due": 1, "arrears": 3, "low_balance": 2, "plans_publicised": 1,
           "plans_voting": 1}
 EXPECTED = {
     "manager": {"new_today": 3, "overdue": 2, "waiting": 2, "teams_without_log": 2, "orders_open": 1,
@@ -41,7 +41,7 @@ EXPECTED = {
     "community": AREA_A,
     "street": AREA_A,
     "county": {k: v * 2 for k, v in AREA_A.items()} | {"inspections_due": 3},
-    "committee": {"overdue": 2, "open": 4, "new_today": 3, "arrears": 3, "low_balance": 3, "plans_publicised": 1,
+    "committee": {"overdue": 2, "open": 4, "new_today": 3, "arrears": 3, "low_balance": 2, "plans_publicised": 1,
                   "plans_voting": 1},
     "owner": {"repairs_open": 1, "repairs_to_rate": 1, "unread": 1, "top_up": 1},
     "resident": {"repairs_open": 0, "repairs_to_rate": 0, "unread": 0},

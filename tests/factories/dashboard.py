@@ -100,7 +100,7 @@ def _fund(w, side: str) -> None:
     low = open_account(make_household(unit, room_no="902"), due_fen=10_000)
     deposit(low, 2_000, date(2025, 3, 1))  # owes 80 yuan (arrears) and below 30%
     make_owner(low.household)
-    unpaid = open_account(make_household(unit, room_no="903"), due_fen=10_000)  # paid nothing: below 30% too
+    unpaid = open_account(make_household(unit, room_no="903"), due_fen=10_000)  # paid nothing: unpaid, not low
     db.session.flush()
 
 

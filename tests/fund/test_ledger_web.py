@@ -146,10 +146,15 @@ def test_arrears_and_export(client, auth, world, opened):
 
 
 def test_replenishment_list(client, auth, world, opened):
-    """Accounts below 30% of their due are listed."""
+    """Accounts that received a deposit and are below 30% of their due are listed; an account with no deposit yet is
+    unpaid (追缴), not in need of replenishment."""
     login(auth, "community")
     html = client.get("/funds/replenishment").get_data(as_text=True)
-    assert html.count("data-account=") == 2
+    assert html.count("data-account=") == 0
+    ledger.post(opened[0], EntryKind.FIRST_DEPOSIT, 100, actor=None, source_type="manual")
+    database.session.commit()
+    html = client.get("/funds/replenishment").get_data(as_text=True)
+    assert html.count("data-account=") == 1 and f'data-account="{opened[0].id}"' in html
 
 
 def _csv(rows):

@@ -207,7 +207,7 @@ def test_first_deposit_paid_is_net_of_reversals_and_excludes_replenishment(world
     assert (summary.paid_fen, summary.unpaid_fen) == (6_000, 4_000)
 
 
-@pytest.mark.parametrize("balance,flagged", [(3_000, False), (2_999, True), (0, True)])
+@pytest.mark.parametrize("balance,flagged", [(3_000, False), (2_999, True), (0, False)])  # 0: no deposit yet (unpaid)
 def test_thirty_percent_line_in_integers(world, balance, flagged):
     """The replenishment warning appears when balance × 10 < first deposit × 3, exactly at the line."""
     account = open_account(world.households["a"][0], 10_000)

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectField, SubmitField
+from wtforms import BooleanField, SelectField, SubmitField
 
 
 class ImportForm(FlaskForm):
@@ -33,3 +33,14 @@ class ExportForm(FlaskForm):
 
     compound_id = SelectField(_l("小区"), coerce=int, validate_choice=False)
     submit = SubmitField(_l("导出台账"))
+
+
+class OpeningBalancesForm(FlaskForm):
+    """期初余额导入 for one compound: a dry run (预演) or the import itself."""
+
+    compound_id = SelectField(_l("小区"), coerce=int, validate_choice=False)
+    file = FileField(_l("期初余额文件"), validators=[
+        FileRequired(_l("请选择要上传的文件")), FileAllowed(["xlsx", "csv"], _l("只能上传 .xlsx 或 .csv 文件")),
+    ])
+    dry_run = BooleanField(_l("只预演（校验并显示将要入账的内容，不入账）"), default=True)
+    submit = SubmitField(_l("上传"))

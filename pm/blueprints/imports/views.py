@@ -8,6 +8,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -18,12 +19,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pm.access import can, current_scope, require
-from pm.blueprints.imports.forms import ConfirmForm, ExportForm, ImportForm
+from pm.blueprints.imports.forms import ConfirmForm, ExportForm, ImportForm, OpeningBalancesForm
 from pm.blueprints.imports.labels import CHANGE_NAMES, SUMMARY_NAMES
 from pm.blueprints.webutil import paginate
 from pm.errors import DomainError
 from pm.extensions import db
-from pm.models import ImportJob, ImportStatus
+from pm.models import Compound, ImportJob, ImportStatus
+from pm.services.fund import opening, overview
 from pm.services.imports import exporting, jobs, layout, preview
 from pm.services.imports.messages import M_STALLED
 from pm.services.labels import label, place_label
@@ -196,3 +198,35 @@ def export(compound_id: int):
     """A compound's registry in the import layout."""
     compound, data = exporting.export_workbook(compound_id, scope=current_scope(), actor=current_user)
     return _download(data, f"{compound.name}-{_('台账')}.xlsx")
+
+
+@bp.route("/opening-balances", methods=["GET", "POST"])
+@login_required
+def opening_balances():
+    """期初余额导入 (from a previous system): a dry run shows what would be posted; the import posts all or none."""
+    require(current_user, "fund.cashier")
+    scope = current_scope()
+    form = OpeningBalancesForm()
+    form.compound_id.choices = [(c.id, place_label(c)) for c in overview.compounds_in_scope(scope)]
+    problems, result = [], None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = opening.import_opening_balances(scope.get(Compound, form.compound_id.data), upload.filename or "",
+                                                     upload.read(opening.MAX_BYTES + 1), actor=current_user,
+                                                     scope=scope, dry_run=form.dry_run.data)
+        except opening.OpeningRejected as err:
+            db.session.rollback()
+            problems = err.problems
+            form.form_errors.append(err.message)
+        except DomainError as err:
+            db.session.rollback()
+            form.form_errors.append(err.message)
+        else:
+            if not result.dry_run:
+                flash(_("已导入 %(n)s 户的期初余额：入账 %(posted)s 笔，此前已入账 %(old)s 笔（未重复入账）",
+                        n=len(result.rows), posted=result.posted, old=result.replayed), "success")
+                return redirect(url_for("imports.opening_balances"))
+    status = 400 if request.method == "POST" and result is None else 200
+    return render_template("imports/opening_balances.html", form=form, problems=problems, result=result,
+                           columns=opening.COLUMNS), status

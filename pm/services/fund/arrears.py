@@ -51,9 +51,10 @@ def unpaid_terms():
 
 
 def low_balance_terms():
-    """The 续交 condition as WHERE terms: open, a first deposit due, and balance × 10 < due × 3 (integers; the
+    """The 续交 condition as WHERE terms: open, a first deposit due, something paid towards it (an account with no
+    deposit yet is unpaid — 追缴 — not in need of replenishment), and balance × 10 < due × 3 (integers; the
     constants are written into the SQL so that the partial index ix_fund_accounts_low can serve it)."""
-    return (*open_with_due_terms(),
+    return (*open_with_due_terms(), SubAccount.first_deposit_paid_fen > 0,
             SubAccount.balance_fen * literal_column("10") < SubAccount.first_deposit_due_fen * literal_column("3"))
 
 

@@ -74,10 +74,11 @@ class BankImportRejected(DomainError):
 class BankImportResult:
     """The outcome of an import: the BankImport row, and whether the file had been imported before."""
 
-    bank_import: BankImport
+    bank_import: BankImport | None
     duplicate: bool
     posted: int = 0
     replayed: int = 0
+    preview: list[dict] | None = None  # a dry run: each row as it would be posted (nothing is written)
 
 
 @dataclass
@@ -206,9 +207,19 @@ def _parse(compound: Compound, columns: dict[str, int], body: list[tuple[int, tu
     return parsed, problems
 
 
+def _preview(parsed: list[_BankRow]) -> list[dict]:
+    """A dry run's rows: what each would post, and whether its 流水号 was posted before (then nothing new)."""
+    posted = set(db.session.scalars(select(LedgerEntry.idempotency_key).where(
+        LedgerEntry.idempotency_key.in_([f"bank:{p.serial}" for p in parsed]))))
+    return [{"row": p.row, "serial": p.serial, "value_on": p.value_on, "account_id": p.subaccount.id,
+             "household_id": p.subaccount.household_id, "kind": p.kind.value, "amount_fen": p.amount_fen,
+             "memo": p.memo, "already_posted": f"bank:{p.serial}" in posted} for p in parsed]
+
+
 def import_bank_statement(compound: Compound, filename: str, data: bytes, *, actor: User | None,
-                          scope: Scope, today: date | None = None) -> BankImportResult:
-    """银行流水导入: validate every row first, then post all rows or none; the same file posts nothing new."""
+                          scope: Scope, today: date | None = None, dry_run: bool = False) -> BankImportResult:
+    """银行流水导入: validate every row first, then post all rows or none; the same file posts nothing new.
+    `dry_run`: validate and return what would be posted (BankImportResult.preview), writing nothing."""
     authorise(scope, actor, "fund.cashier")
     require_in_scope(scope, Compound, compound.id, field="compound_id")
     sha = hashlib.sha256(data).hexdigest()
@@ -221,6 +232,10 @@ def import_bank_statement(compound: Compound, filename: str, data: bytes, *, act
     parsed, problems = _parse(compound, columns, body, today or local_today())
     if problems:
         raise BankImportRejected(problems)
+    if dry_run:
+        preview = _preview(parsed)
+        return BankImportResult(None, duplicate=False, posted=sum(not r["already_posted"] for r in preview),
+                                replayed=sum(r["already_posted"] for r in preview), preview=preview)
 
     record = BankImport(compound_id=compound.id, file_sha256=sha, filename=(filename or "statement")[:200],
                         rows=len(parsed), total_fen=sum(p.amount_fen for p in parsed),

@@ -5,7 +5,8 @@ from sqlalchemy import and_, func, select
 
 from pm.access import Scope
 from pm.extensions import db
-from pm.models import Building, Compound, SubAccount, SubAccountStatus
+from pm.models import Building, Compound, SubAccount
+from pm.services.fund.arrears import low_balance_terms
 
 
 def compounds_in_scope(scope: Scope) -> list[Compound]:
@@ -25,10 +26,7 @@ def compound_totals(scope: Scope) -> list[dict]:
     """Per compound in scope: sub-accounts, balance, first deposits due and sub-accounts needing replenishment.
 
     Compounds with sub-accounts come first (they are the ones being worked on), each group by name."""
-    low = func.sum(func.cast(and_(SubAccount.status == SubAccountStatus.OPEN,
-                                  SubAccount.first_deposit_due_fen.is_not(None),
-                                  SubAccount.balance_fen * 10 < SubAccount.first_deposit_due_fen * 3),
-                             db.Integer))
+    low = func.sum(func.cast(and_(*low_balance_terms()), db.Integer))
     stmt = scope.filter(
         select(SubAccount.compound_id, func.count(SubAccount.id), func.coalesce(func.sum(SubAccount.balance_fen), 0),
                func.coalesce(func.sum(SubAccount.first_deposit_due_fen), 0), low),

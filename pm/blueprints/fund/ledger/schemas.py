@@ -38,6 +38,7 @@ class FundAccountOut(BaseSchema):
     status = fields.Enum(SubAccountStatus, by_value=True)
     balance_fen = fields.Integer()
     first_deposit_due_fen = fields.Integer(allow_none=True)
+    first_deposit_paid_fen = fields.Integer(metadata={"description": "首期已交（首期、补交，扣除冲正）"})
     needs_replenishment = fields.Boolean()
     opened_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
