@@ -16,8 +16,9 @@ import pm.blueprints.apimessages  # noqa: F401  (Chinese default messages)
 from pm.access import Scope, noun
 from pm.errors import DomainError, NotFound, envelope
 from pm.extensions import db
-from pm.services.accounts.tokens import token_and_user
+from pm.services.accounts.tokens import record_use, token_and_user, use_is_stale
 from pm.services.registry.areas import parse_area
+from pm.timeutil import utcnow
 
 # Ids are 32-bit integers in PostgreSQL; larger values cannot exist and would overflow SQLite's binding.
 MAX_ID = 2_147_483_647
@@ -188,6 +189,7 @@ def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
     blp = Blueprint(name, import_name, description=description)
     blp.ARGUMENTS_PARSER = ExactJSONParser()
     blp.before_request(require_token)
+    blp.teardown_request(record_token_use)
     blp._prepare_doc_cbks.append(_error_responses)
     return blp
 
@@ -215,14 +217,25 @@ SERVICE_GATES: dict[str, frozenset[str]] = {
 SERVICE_OPEN_ENDPOINTS = frozenset({"accounts_api.Me"})  # who am I: any token
 
 
+def record_token_use(_exc=None) -> None:
+    """teardown_request: write the token's last use once the request's session has given its connection back."""
+    pending = g.pop("_pm_token_use", None)
+    if pending is not None:
+        db.session.remove()
+        record_use(*pending)
+
+
 def require_token():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return envelope(401, "需要 API 令牌：Authorization: Bearer <token>")
-    found = token_and_user(header[7:].strip())
+    now = utcnow()
+    found = token_and_user(header[7:].strip(), now=now)
     if found is None:
         return envelope(401, "API 令牌无效、已过期或已吊销")
     token, user = found
+    if use_is_stale(token, now):
+        g._pm_token_use = (token.id, now)  # recorded after the request (record_token_use), not while it holds a connection
     # flask-login reads g._login_user; setting it authenticates this request only (no session cookie).
     g._login_user = user
     g._pm_scope = Scope(user)

@@ -6,7 +6,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, or_, select, update
 
 from pm.access import Scope, authorise
 from pm.errors import DomainError, Forbidden
@@ -22,6 +22,7 @@ from pm.timeutil import local_today, utcnow
 logger = logging.getLogger(__name__)
 
 PREFIX = "pm_"
+USE_RESOLUTION_S = 60  # last_used_at is recorded at most once a minute
 
 
 def _hash(raw: str) -> str:
@@ -119,9 +120,22 @@ def token_and_user(raw: str, *, now: datetime | None = None) -> tuple[ApiToken, 
     user = db.session.get(User, token.user_id)
     if user is None or not user.is_enabled or term_ended_on(user, local_today(now)) is not None:
         return None
-    # Record use at most once a minute, on a connection of its own: the request's transaction stays the
-    # handler's (a GET never writes; a failed POST rolls back without losing this bookkeeping).
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        with db.engine.begin() as conn:
-            conn.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     return token, user
+
+
+def use_is_stale(token: ApiToken, now: datetime) -> bool:
+    """Whether the token's last use is worth recording again (at most once a minute)."""
+    return token.last_used_at is None or (now - token.last_used_at).total_seconds() > USE_RESOLUTION_S
+
+
+def record_use(token_id: int, now: datetime) -> None:
+    """Write the token's last use on a connection of its own, unless another call already did within the minute.
+
+    Call it only when the request's session holds no connection (after the request, see pm.blueprints.apiutil):
+    taking a second connection while holding the first let 16 parallel calls with one token exhaust the pool.
+    The request's transaction stays the handler's (a GET never writes; a failed POST loses no bookkeeping)."""
+    fresh = now - timedelta(seconds=USE_RESOLUTION_S)
+    with db.engine.begin() as conn:
+        conn.execute(update(ApiToken).where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < fresh)).values(last_used_at=now))
