@@ -73,11 +73,9 @@ class Taps:
         self.page.set_input_files(selector, str(path))
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's headless Chromium, launched once per test module (each test gets a fresh context of its own: its
-    own cookies, storage and cache); skipped without chromium. Not once per session: Playwright's sync API cannot
-    start while another instance is running, and a few tests start their own."""
+@pytest.fixture
+def page():
+    """A 390 px wide (phone) page of Debian's headless Chromium, in Chinese; skipped without chromium."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             raise RuntimeError("CI needs Debian's chromium (installed by .ci/run)")
@@ -90,14 +88,8 @@ def chromium():
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--no-first-run", "--disable-sync"],
         )
-        yield browser
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")  # a phone
+        pg = context.new_page()
+        yield pg
+        context.close()
         browser.close()
-
-
-@pytest.fixture
-def page(chromium):
-    """A 390 px wide (phone) page in Chinese, in a new browser context: nothing carries over from another test."""
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")  # a phone
-    pg = context.new_page()
-    yield pg
-    context.close()
