@@ -42,9 +42,11 @@ run: demo
 	PM_EMBED_SCHEDULER=1 $(BIN)/flask run --host 127.0.0.1 --port $$port --no-reload
 
 # Two workers. PM_TEST_ALL_BACKENDS=1 make test runs every database test on PostgreSQL too, not only the tests
-# marked postgres and the sample (tests/conftest.py).
+# marked postgres and the sample (tests/conftest.py). worksteal: a worker that runs out of tests takes half of the
+# other's remaining ones, so the run does not end on one busy core. `make test PYTEST_ARGS=--cpu-durations=30`
+# lists the tests that cost the most CPU time (independent of the machine's load, unlike --durations).
 test: install translations
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 # Known vulnerabilities in every installed package (docs/security/dependency-audit.md). pip-audit lives in a venv
 # of its own (its dependencies are not the app's); --strict fails when a package could not be checked, so an

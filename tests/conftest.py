@@ -25,6 +25,7 @@ import copy
 import hashlib
 import os
 import shutil
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -100,8 +101,10 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if id(item) not in drop]
 
 
-def pytest_terminal_summary(terminalreporter):
+def pytest_terminal_summary(terminalreporter, config):
     """One line with how many test runs each backend had (the load-independent size of the suite)."""
+    if config.getoption("cpu_durations"):
+        _cpu_summary(terminalreporter, config.getoption("cpu_durations"))
     counts: dict[str, int] = defaultdict(int)
     for reports in terminalreporter.stats.values():
         for report in reports:
@@ -115,6 +118,54 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"test runs by backend: sqlite {counts['sqlite']}, postgresql {counts['postgresql']}, "
             f"no database {counts['none']}")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--cpu-durations", type=int, default=None, metavar="N",
+                     help="list the N tests that took the most CPU time of their process (setup + call + "
+                          "teardown, user + sys): unlike --durations, independent of the machine's load")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report carries the CPU time (user + sys) its process spent on it (see --cpu-durations)."""
+    outcome = yield
+    started = item.stash.get(_CPU_START, None)
+    if started is not None:
+        outcome.get_result().user_properties.append(("cpu_s", time.process_time() - started))
+
+
+_CPU_START = pytest.StashKey[float]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    item.stash[_CPU_START] = time.process_time()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):
+    item.stash[_CPU_START] = time.process_time()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item):
+    item.stash[_CPU_START] = time.process_time()
+
+
+def _cpu_summary(terminalreporter, limit: int) -> None:
+    per_test: dict[str, float] = defaultdict(float)
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "cpu_s":
+                    per_test[report.nodeid] += value
+    if not per_test:
+        return
+    terminalreporter.write_sep("=", f"most CPU time {limit} (user + sys, setup + call + teardown)")
+    for nodeid, seconds in sorted(per_test.items(), key=lambda kv: -kv[1])[:limit]:
+        terminalreporter.write_line(f"{seconds:8.2f}s {nodeid}")
+    terminalreporter.write_line(f"{sum(per_test.values()):8.2f}s in all {len(per_test)} tests")
 
 
 # -- databases -------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ station work, inspections), so every kind of object exists once inside the demo 
 (`inside`) and once where no demo login may see it (`outside`). Every name in the foreign county starts with
 FOREIGN_MARK, so a page or list that leaks it is caught by a text search.
 
-Building it costs ~3 s; each test module that needs it builds it once (tests/security/conftest.py).
+Building it costs ~3 s of CPU: it is built once per run into an SQLite file (the first xdist worker that needs it
+builds, the others wait), and each test module works on a copy of its own (tests/security/conftest.py).
 """
 from __future__ import annotations
 
@@ -87,6 +88,14 @@ BOOKKEEPING = {"login_sessions": ("last_seen_at", "expires_at"), "api_tokens": (
 MISSING_ID = 987654321
 
 
+# The repair photo of each side: a file in the world's upload folder.
+PHOTO_BYTES = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+def _photo_file(upload_dir: Path, compound_id: int) -> Path:
+    return upload_dir / f"security-{compound_id}.png"
+
+
 @dataclass
 class Side:
     """The ids of one object of every kind, all in one county's anchor compound and station."""
@@ -135,9 +144,9 @@ def _side(county: County, upload_dir: Path) -> Side:
                         .order_by(RepairRequest.id))
     score_id = _first(select(AssessmentScore.id).where(AssessmentScore.station_id == station.id)
                       .order_by(AssessmentScore.id))
-    photo_file = upload_dir / f"security-{compound.id}.png"
+    photo_file = _photo_file(upload_dir, compound.id)
     photo_file.parent.mkdir(parents=True, exist_ok=True)
-    photo_file.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    photo_file.write_bytes(PHOTO_BYTES)
     photo = RepairPhoto(request_id=request_id, stage=PhotoStage.FILING, path=photo_file.name,
                         content_type="image/png", size_bytes=40, sha256="0" * 64, uploaded_by_id=staff.id)
     job = ImportJob(compound_id=compound.id, user_id=manager.id, filename=f"{compound.name}.xlsx",
@@ -210,30 +219,47 @@ def _side(county: County, upload_dir: Path) -> Side:
     return Side(ids)
 
 
-class SecurityWorld:
-    """The app on a module's own copy of the demo database, the two sides, and one client per role."""
+def build_world_db(demo_template: Path, path: Path, instance: Path) -> dict:
+    """The demo county plus the foreign county, built into the SQLite file at `path`; returns what a SecurityWorld
+    needs besides the file (both sides' ids and the raw API tokens of the demo logins), as JSON-able data."""
+    shutil.copyfile(demo_template, path)
+    app = testing_app(f"sqlite:///{path}", instance)
+    upload_dir = Path(app.config["UPLOAD_DIR"])
+    with app.app_context():
+        demo_county = db.session.scalar(select(County).order_by(County.id))
+        foreign = _foreign_county()
+        inside = _side(demo_county, upload_dir)
+        outside = _side(foreign, upload_dir)
+        tokens = {}
+        for username in PASSWORDS:
+            user = db.session.scalar(select(User).where(User.username == username))
+            token, tokens[username] = issue_token(user, "security")
+            # "last used" is recorded at most once a minute: dated ahead, no request of the suite writes it,
+            # so any commit during a sweep is the app's doing (see changed_tables).
+            token.last_used_at = utcnow() + timedelta(days=1)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return {"inside": inside.ids, "outside": outside.ids, "tokens": tokens}
 
-    def __init__(self, demo_template: Path, base: Path) -> None:
+
+class SecurityWorld:
+    """The app on a module's own copy of the world's database (build_world_db, built once per run: see
+    tests/security/conftest.py), the two sides, and one client per role."""
+
+    def __init__(self, world_template: Path, state: dict, base: Path) -> None:
         path = base / "security.sqlite3"
-        shutil.copyfile(demo_template, path)
+        shutil.copyfile(world_template, path)
         self.app = testing_app(f"sqlite:///{path}", base / "instance")
         self.app.test_client_class = IsolatedClient
+        self.inside, self.outside = Side(dict(state["inside"])), Side(dict(state["outside"]))
         upload_dir = Path(self.app.config["UPLOAD_DIR"])
-        with self.app.app_context():
-            demo_county = db.session.scalar(select(County).order_by(County.id))
-            foreign = _foreign_county()
-            self.inside = _side(demo_county, upload_dir)
-            self.outside = _side(foreign, upload_dir)
-            self.year = local_today().year
-            tokens = {}
-            for username in PASSWORDS:
-                user = db.session.scalar(select(User).where(User.username == username))
-                token, tokens[username] = issue_token(user, "security")
-                # "last used" is recorded at most once a minute: dated ahead, no request of the suite writes it,
-                # so any commit during a sweep is the app's doing (see changed_tables).
-                token.last_used_at = utcnow() + timedelta(days=1)
-            db.session.commit()
-        self.tokens = tokens
+        for side in (self.inside, self.outside):  # the repair photo files the sides' photo rows point at
+            photo = _photo_file(upload_dir, side.ids["compound_id"])
+            photo.parent.mkdir(parents=True, exist_ok=True)
+            photo.write_bytes(PHOTO_BYTES)
+        self.year = local_today().year
+        self.tokens = dict(state["tokens"])
         self.path = path
         self._web: dict[str, object] = {}
 
