@@ -3,7 +3,7 @@
 # empty). Finding and evidence photos are served by the one download endpoint under the same rules.
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select, union
 
 from pm.access import (
     OFFICIALS_ABOVE_STATION,
@@ -24,11 +24,13 @@ from pm.services import storage
 
 
 def _placed(model):
-    return lambda s: or_(
-        model.street_id.in_(s.within_streets),
-        model.community_id.in_(s.within_communities),
-        model.station_id.in_(s.within_stations),
-    )
+    """By the street, community or station the row is placed at: a UNION of three indexed lookups (the OR of the
+    three lists it replaces made SQLite and PostgreSQL read every row of the city to test it)."""
+    return lambda s: model.id.in_(union(
+        select(model.id).where(model.street_id.in_(s.within_streets)),
+        select(model.id).where(model.community_id.in_(s.within_communities)),
+        select(model.id).where(model.station_id.in_(s.within_stations)),
+    ))
 
 
 def _inspections(s: Scope):
