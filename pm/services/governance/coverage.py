@@ -21,9 +21,9 @@ from pm.models import (
     Membership,
     StreetOffice,
     SubAccount,
-    SubAccountStatus,
     station_compounds,
 )
+from pm.services.fund import arrears
 from pm.services.governance import meetings
 
 DEFAULT_FUND_PERCENT = 90
@@ -136,14 +136,18 @@ def _bodies_in_place(ids: Select, today: date) -> tuple[set, set]:
 
 def _fund_collected(ids: Select, percent: int) -> set[int]:
     """Compounds where at least `percent` % of the open sub-accounts with a first deposit due have paid it in full
-    (each sub-account's 首期已交, kept by the ledger with every posting; one grouped statement)."""
-    full = func.sum(func.cast(SubAccount.first_deposit_paid_fen >= SubAccount.first_deposit_due_fen, db.Integer))
-    rows = db.session.execute(
-        select(SubAccount.compound_id, func.count(SubAccount.id), full)
-        .where(SubAccount.compound_id.in_(ids), SubAccount.status == SubAccountStatus.OPEN,
-               SubAccount.first_deposit_due_fen.is_not(None))
-        .group_by(SubAccount.compound_id))
-    return {cid for cid, due, done in rows if due and 100 * int(done or 0) >= percent * due}
+    (each sub-account's 首期已交, kept by the ledger with every posting). One statement: per compound, the open
+    sub-accounts with a deposit due less those in arrears (paid < due), each count read from its own partial index
+    (ix_fund_accounts_due, ix_fund_accounts_arrears) alone; summing a comparison over every sub-account read all
+    404,739 rows of a city."""
+    def per_compound(*terms):
+        return (select(SubAccount.compound_id.label("compound_id"), func.count().label("n"))
+                .where(SubAccount.compound_id.in_(ids), *terms).group_by(SubAccount.compound_id).subquery())
+
+    due, unpaid = per_compound(*arrears.open_with_due_terms()), per_compound(*arrears.unpaid_terms())
+    rows = db.session.execute(select(due.c.compound_id, due.c.n, unpaid.c.n)
+                              .outerjoin(unpaid, unpaid.c.compound_id == due.c.compound_id))
+    return {cid for cid, n, late in rows if n and 100 * (int(n) - int(late or 0)) >= percent * int(n)}
 
 
 def evaluate(scope: Scope, *, today: date, street_id: int | None = None,
