@@ -85,6 +85,8 @@ class Report:
     fund_percent: int
     meetings_known: bool
     compounds: list[CompoundCoverage] = field(default_factory=list)
+    fund_due: int = 0  # open sub-accounts with a first deposit due, in all these compounds
+    fund_unpaid: int = 0  # of which the first deposit is not paid in full (追缴)
 
     @cached_property
     def total(self) -> Row:
@@ -157,12 +159,13 @@ def _bodies_in_place(ids: Select, today: date) -> tuple[set, set]:
     return community_bodies, owners
 
 
-def _fund_collected(ids: Select, percent: int) -> set[int]:
+def _fund_collected(ids: Select, percent: int) -> tuple[set[int], int, int]:
     """Compounds where at least `percent` % of the open sub-accounts with a first deposit due have paid it in full
     (each sub-account's 首期已交, kept by the ledger with every posting). One statement: per compound, the open
     sub-accounts with a deposit due less those in arrears (paid < due), each count read from its own partial index
     (ix_fund_accounts_due, ix_fund_accounts_arrears) alone; summing a comparison over every sub-account read all
-    404,739 rows of a city."""
+    404,739 rows of a city. Returns the compounds collected and the two counts' totals (the home page's fund card
+    reads them instead of counting the same rows again)."""
     def per_compound(*terms):
         return (select(SubAccount.compound_id.label("compound_id"), func.count().label("n"))
                 .where(SubAccount.compound_id.in_(ids), *terms).group_by(SubAccount.compound_id).subquery())
@@ -170,40 +173,47 @@ def _fund_collected(ids: Select, percent: int) -> set[int]:
     due, unpaid = per_compound(*arrears.open_with_due_terms()), per_compound(*arrears.unpaid_terms())
     rows = db.session.execute(select(due.c.compound_id, due.c.n, unpaid.c.n)
                               .outerjoin(unpaid, unpaid.c.compound_id == due.c.compound_id))
-    return {cid for cid, n, late in rows if n and 100 * (int(n) - int(late or 0)) >= percent * int(n)}
+    collected, due_total, unpaid_total = set(), 0, 0
+    for cid, n, late in rows:
+        n, late = int(n or 0), int(late or 0)
+        due_total, unpaid_total = due_total + n, unpaid_total + late
+        if n and 100 * (n - late) >= percent * n:
+            collected.add(cid)
+    return collected, due_total, unpaid_total
 
 
 def evaluate(scope: Scope, *, today: date, street_id: int | None = None,
-             community_id: int | None = None) -> tuple[list[CompoundCoverage], int, bool]:
-    """Each compound in scope with its four criteria; the county's fund percentage; whether meetings are known."""
+             community_id: int | None = None) -> tuple[list[CompoundCoverage], int, bool, tuple[int, int]]:
+    """Each compound in scope with its four criteria; the county's fund percentage; whether meetings are known;
+    (open sub-accounts with a first deposit due, of which not paid in full) in these compounds."""
     rows, percent, met = _compounds(scope, street_id, community_id, today)
     if not rows:
-        return rows, percent, meetings.KNOWN
+        return rows, percent, meetings.KNOWN, (0, 0)
     ids = scope.filter(select(Compound.id), Compound)
     if street_id:
         ids = ids.where(Compound.community_id.in_(select(Community.id).where(Community.street_id == street_id)))
     if community_id:
         ids = ids.where(Compound.community_id == community_id)
     community_bodies, owners = _bodies_in_place(ids, today)
-    collected = _fund_collected(ids, percent)
+    collected, due_total, unpaid_total = _fund_collected(ids, percent)
     for c in rows:
         c.committee = c.committee or c.id in owners or (BodyType.STAND_IN, c.community_id) in community_bodies
         c.fund = c.id in collected
         c.bodies = (c.service and c.committee and (BodyType.PARTY, c.community_id) in community_bodies
                     and (BodyType.RESIDENTS, c.community_id) in community_bodies and c.id in met)
-    return rows, percent, meetings.KNOWN
+    return rows, percent, meetings.KNOWN, (due_total, unpaid_total)
 
 
 def coverage(scope: Scope, *, today: date, street_id: int | None = None) -> Report:
     """The report: a row per street and per community and the total (a fixed number of queries)."""
-    rows, percent, known = evaluate(scope, today=today, street_id=street_id)
-    return Report(fund_percent=percent, meetings_known=known, compounds=rows)
+    rows, percent, known, (due, unpaid) = evaluate(scope, today=today, street_id=street_id)
+    return Report(fund_percent=percent, meetings_known=known, compounds=rows, fund_due=due, fund_unpaid=unpaid)
 
 
 def compounds(scope: Scope, *, today: date, street_id: int | None = None, community_id: int | None = None,
               criterion: str | None = None, missing: bool = False) -> list[CompoundCoverage]:
     """The compounds behind a figure: those meeting `criterion` (or, with `missing`, those that do not)."""
-    rows, _percent, _known = evaluate(scope, today=today, street_id=street_id, community_id=community_id)
+    rows, _percent, _known, _fund = evaluate(scope, today=today, street_id=street_id, community_id=community_id)
     if criterion is None:
         return rows
     return [c for c in rows if c.has(criterion) != missing]
