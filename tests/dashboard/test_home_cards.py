@@ -4,9 +4,14 @@ import html as htmllib
 import re
 
 import pytest
+from sqlalchemy import select
 
+from pm.access import scope_for
 from pm.extensions import db as _db
-from pm.models import RepairRequest, RepairStatus, Role
+from pm.models import RepairRequest, RepairStatus, Role, User
+from pm.services.dashboard.facts_fund import fund_counts, recount_fund
+from pm.services.dashboard.home import Home
+from pm.timeutil import utcnow
 from tests.factories.dashboard import add_work, busy_world
 
 # The figures and the list rows behind them are SQL counts over the scope: both backends.
@@ -170,3 +175,17 @@ def test_jobs_in_order_of_deadline(client, auth, db):
     ids = [int(i) for i in re.findall(r'data-job="(\d+)"', page)]
     dues = [_db.session.get(RepairRequest, i).completion_due_at for i in ids]
     assert len(ids) == 2 and dues == sorted(dues)
+
+
+@pytest.mark.parametrize("username", ["county", "street"])
+def test_area_fund_counts_taken_from_coverage_equal_a_recount(db, username):
+    """A county's or street's 追缴 and account counts come from the coverage card's per-compound counts: they equal
+    the fund counts computed by themselves, with the data of a busy area and more."""
+    w = busy_world()
+    add_work(w, 2)
+    user = _db.session.scalar(select(User).where(User.username == username))
+    home = Home(user=user, scope=scope_for(user), now=utcnow())
+    counts = fund_counts(home)
+    assert "coverage" in home._facts  # taken from the coverage report, not counted again
+    assert counts == recount_fund(Home(user=user, scope=scope_for(user), now=utcnow()))
+    assert counts.accounts and counts.arrears

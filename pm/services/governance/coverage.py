@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from sqlalchemy import Select, and_, func, or_, select
 
@@ -21,9 +22,9 @@ from pm.models import (
     Membership,
     StreetOffice,
     SubAccount,
-    SubAccountStatus,
     station_compounds,
 )
+from pm.services.fund import arrears
 from pm.services.governance import meetings
 
 DEFAULT_FUND_PERCENT = 90
@@ -78,12 +79,36 @@ class Row:
 
 @dataclass
 class Report:
+    """The coverage of an area; the street and community rows are summed when first read (a home page shows the
+    total only: 2,000 compounds of a county cost ~6,000 row additions it would not use)."""
+
     fund_percent: int
     meetings_known: bool
-    total: Row
-    streets: list[Row] = field(default_factory=list)
-    communities: list[Row] = field(default_factory=list)
     compounds: list[CompoundCoverage] = field(default_factory=list)
+    fund_due: int = 0  # open sub-accounts with a first deposit due, in all these compounds
+    fund_unpaid: int = 0  # of which the first deposit is not paid in full (追缴)
+
+    @cached_property
+    def total(self) -> Row:
+        total = Row("total", 0, "")
+        for c in self.compounds:
+            total.add(c)
+        return total
+
+    @cached_property
+    def streets(self) -> list[Row]:
+        return self._rows("street", lambda c: (c.street_id, c.street))
+
+    @cached_property
+    def communities(self) -> list[Row]:
+        return self._rows("community", lambda c: (c.community_id, c.community))
+
+    def _rows(self, key: str, place) -> list[Row]:
+        rows: dict[int, Row] = {}
+        for c in self.compounds:
+            rid, name = place(c)
+            rows.setdefault(rid, Row(key, rid, name)).add(c)
+        return list(rows.values())
 
 
 def _compounds(scope: Scope, street_id: int | None, community_id: int | None,
@@ -134,57 +159,61 @@ def _bodies_in_place(ids: Select, today: date) -> tuple[set, set]:
     return community_bodies, owners
 
 
-def _fund_collected(ids: Select, percent: int) -> set[int]:
+def _fund_collected(ids: Select, percent: int) -> tuple[set[int], int, int]:
     """Compounds where at least `percent` % of the open sub-accounts with a first deposit due have paid it in full
-    (each sub-account's 首期已交, kept by the ledger with every posting; one grouped statement)."""
-    full = func.sum(func.cast(SubAccount.first_deposit_paid_fen >= SubAccount.first_deposit_due_fen, db.Integer))
-    rows = db.session.execute(
-        select(SubAccount.compound_id, func.count(SubAccount.id), full)
-        .where(SubAccount.compound_id.in_(ids), SubAccount.status == SubAccountStatus.OPEN,
-               SubAccount.first_deposit_due_fen.is_not(None))
-        .group_by(SubAccount.compound_id))
-    return {cid for cid, due, done in rows if due and 100 * int(done or 0) >= percent * due}
+    (each sub-account's 首期已交, kept by the ledger with every posting). One statement: per compound, the open
+    sub-accounts with a deposit due less those in arrears (paid < due), each count read from its own partial index
+    (ix_fund_accounts_due, ix_fund_accounts_arrears) alone; summing a comparison over every sub-account read all
+    404,739 rows of a city. Returns the compounds collected and the two counts' totals (the home page's fund card
+    reads them instead of counting the same rows again)."""
+    def per_compound(*terms):
+        return (select(SubAccount.compound_id.label("compound_id"), func.count().label("n"))
+                .where(SubAccount.compound_id.in_(ids), *terms).group_by(SubAccount.compound_id).subquery())
+
+    due, unpaid = per_compound(*arrears.open_with_due_terms()), per_compound(*arrears.unpaid_terms())
+    rows = db.session.execute(select(due.c.compound_id, due.c.n, unpaid.c.n)
+                              .outerjoin(unpaid, unpaid.c.compound_id == due.c.compound_id))
+    collected, due_total, unpaid_total = set(), 0, 0
+    for cid, n, late in rows:
+        n, late = int(n or 0), int(late or 0)
+        due_total, unpaid_total = due_total + n, unpaid_total + late
+        if n and 100 * (n - late) >= percent * n:
+            collected.add(cid)
+    return collected, due_total, unpaid_total
 
 
 def evaluate(scope: Scope, *, today: date, street_id: int | None = None,
-             community_id: int | None = None) -> tuple[list[CompoundCoverage], int, bool]:
-    """Each compound in scope with its four criteria; the county's fund percentage; whether meetings are known."""
+             community_id: int | None = None) -> tuple[list[CompoundCoverage], int, bool, tuple[int, int]]:
+    """Each compound in scope with its four criteria; the county's fund percentage; whether meetings are known;
+    (open sub-accounts with a first deposit due, of which not paid in full) in these compounds."""
     rows, percent, met = _compounds(scope, street_id, community_id, today)
     if not rows:
-        return rows, percent, meetings.KNOWN
+        return rows, percent, meetings.KNOWN, (0, 0)
     ids = scope.filter(select(Compound.id), Compound)
     if street_id:
         ids = ids.where(Compound.community_id.in_(select(Community.id).where(Community.street_id == street_id)))
     if community_id:
         ids = ids.where(Compound.community_id == community_id)
     community_bodies, owners = _bodies_in_place(ids, today)
-    collected = _fund_collected(ids, percent)
+    collected, due_total, unpaid_total = _fund_collected(ids, percent)
     for c in rows:
         c.committee = c.committee or c.id in owners or (BodyType.STAND_IN, c.community_id) in community_bodies
         c.fund = c.id in collected
         c.bodies = (c.service and c.committee and (BodyType.PARTY, c.community_id) in community_bodies
                     and (BodyType.RESIDENTS, c.community_id) in community_bodies and c.id in met)
-    return rows, percent, meetings.KNOWN
+    return rows, percent, meetings.KNOWN, (due_total, unpaid_total)
 
 
 def coverage(scope: Scope, *, today: date, street_id: int | None = None) -> Report:
     """The report: a row per street and per community and the total (a fixed number of queries)."""
-    rows, percent, known = evaluate(scope, today=today, street_id=street_id)
-    total = Row("total", 0, "")
-    streets: dict[int, Row] = {}
-    communities: dict[int, Row] = {}
-    for c in rows:
-        total.add(c)
-        streets.setdefault(c.street_id, Row("street", c.street_id, c.street)).add(c)
-        communities.setdefault(c.community_id, Row("community", c.community_id, c.community)).add(c)
-    return Report(fund_percent=percent, meetings_known=known, total=total, streets=list(streets.values()),
-                  communities=list(communities.values()), compounds=rows)
+    rows, percent, known, (due, unpaid) = evaluate(scope, today=today, street_id=street_id)
+    return Report(fund_percent=percent, meetings_known=known, compounds=rows, fund_due=due, fund_unpaid=unpaid)
 
 
 def compounds(scope: Scope, *, today: date, street_id: int | None = None, community_id: int | None = None,
               criterion: str | None = None, missing: bool = False) -> list[CompoundCoverage]:
     """The compounds behind a figure: those meeting `criterion` (or, with `missing`, those that do not)."""
-    rows, _percent, _known = evaluate(scope, today=today, street_id=street_id, community_id=community_id)
+    rows, _percent, _known, _fund = evaluate(scope, today=today, street_id=street_id, community_id=community_id)
     if criterion is None:
         return rows
     return [c for c in rows if c.has(criterion) != missing]

@@ -3,7 +3,7 @@
 # empty). Finding and evidence photos are served by the one download endpoint under the same rules.
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, union
 
 from pm.access import (
     OFFICIALS_ABOVE_STATION,
@@ -24,11 +24,17 @@ from pm.services import storage
 
 
 def _placed(model):
-    return lambda s: or_(
-        model.street_id.in_(s.within_streets),
-        model.community_id.in_(s.within_communities),
-        model.station_id.in_(s.within_stations),
-    )
+    """By the street, community or station the row is placed at. Below the county: a UNION of three indexed
+    lookups (the OR of the three lists made SQLite and PostgreSQL read every row of the city to test it). A county
+    sees nearly every row, where the one pass of the OR is cheaper than collecting and de-duplicating the ids of
+    three lookups that each return most of the table (SQLite, 20,000 orders: 3 ms against 15 ms)."""
+    def rule(s: Scope):
+        lists = ((model.street_id, s.within_streets), (model.community_id, s.within_communities),
+                 (model.station_id, s.within_stations))
+        if s.role == Role.COUNTY_ADMIN:
+            return or_(*(column.in_(ids) for column, ids in lists))
+        return model.id.in_(union(*(select(model.id).where(column.in_(ids)) for column, ids in lists)))
+    return rule
 
 
 def _inspections(s: Scope):
