@@ -192,8 +192,8 @@ def unread_households_stmt(notice: Notice):
             .order_by(Household.building_id, Household.unit_id, Household.room_no))
 
 
-def owner_names(household_ids: list[int]) -> dict[int, str]:
-    """household id → its current owners' names (one query), for the door-to-door list."""
+def owner_names(household_ids: list[int]) -> dict[int, list[str]]:
+    """household id → its current owners' names (one query), for the door-to-door list (joined where shown)."""
     if not household_ids:
         return {}
     out: dict[int, list[str]] = {}
@@ -202,4 +202,4 @@ def owner_names(household_ids: list[int]) -> dict[int, str]:
             .where(Ownership.household_id.in_(household_ids), Ownership.ended_on.is_(None))
             .order_by(Ownership.household_id, Ownership.id)):
         out.setdefault(household_id, []).append(name)
-    return {k: "、".join(v) for k, v in out.items()}
+    return out
