@@ -61,18 +61,21 @@ def _findings(item, rows) -> tuple[Decimal, str, dict]:
 
 
 def _below(value: Fraction | None, target: Decimal, per: Decimal, unit_word: str, label: str):
-    """label: an N_ msgid; unit_word: "%" or "分" (the latter shown translated)."""
+    """label: an N_ msgid; unit_word: "%" or "分" (amounts in points are worded in the reader's language)."""
     name = Message(label)
-    unit = Message(unit_word) if unit_word != "%" else "%"
+
+    def amount(number):
+        return f"{number}%" if unit_word == "%" else Message(N_("%(points)s 分"), {"points": number})
+
     if value is None:
         return ZERO, Message(N_("%(label)s：本月无可统计数据，不扣分"), {"label": name})
     shown = q(Decimal(value.numerator) / Decimal(value.denominator))
     gap = target - shown
-    params = {"label": name, "value": shown, "unit": unit, "target": target}
+    params = {"label": name, "value": amount(shown), "target": amount(target)}
     if gap <= 0:
-        return ZERO, Message(N_("%(label)s %(value)s%(unit)s，达到目标 %(target)s%(unit)s"), params)
-    return gap * per, Message(N_("%(label)s %(value)s%(unit)s，低于目标 %(target)s%(unit)s，每差 1%(unit)s扣 %(per)s 分"),
-                              {**params, "per": per})
+        return ZERO, Message(N_("%(label)s %(value)s，达到目标 %(target)s"), params)
+    return gap * per, Message(N_("%(label)s %(value)s，低于目标 %(target)s，每差 %(step)s扣 %(per)s 分"),
+                              {**params, "step": amount(1), "per": per})
 
 
 def _indicator(item, unit: Unit, data: MonthData, month: str) -> tuple[Decimal, str, dict]:
@@ -94,8 +97,7 @@ def _indicator(item, unit: Unit, data: MonthData, month: str) -> tuple[Decimal, 
             amount, rule = _below(rate * 100 if rate is not None else None, dec(p.get("target")),
                                   dec(p.get("per_point")), "%", N_("按时完成率"))
         elif kind == "average_rating":
-            amount, rule = _below(metrics.average_rating, dec(p.get("target")), dec(p.get("per_unit")), N_("分"),
-                                  N_("平均评价"))
+            amount, rule = _below(metrics.average_rating, dec(p.get("target")), dec(p.get("per_unit")), "分", N_("平均评价"))
         else:
             rate = metrics.reopen_rate
             if rate is None:
@@ -126,7 +128,7 @@ def _indicator(item, unit: Unit, data: MonthData, month: str) -> tuple[Decimal, 
                                          found[1] if found else 0, min=p.get("min_responses"))
             refs = {"survey": {"responses": found[1] if found else 0}}
         else:
-            amount, rule = _below(Fraction(str(found[0])), dec(p.get("target")), dec(p.get("per_point")), N_("分"),
+            amount, rule = _below(Fraction(str(found[0])), dec(p.get("target")), dec(p.get("per_point")), "分",
                                   N_("满意度得分"))
             refs = {"survey": {"responses": found[1], "average": str(found[0])}}
     else:
