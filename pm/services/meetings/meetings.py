@@ -51,17 +51,20 @@ class Body:
 
     kind: BodyKind
     id: int
-    name: str
+    name: str  # what is stored on an action item (the platform's words: 月季新村业委会)
+    place: str = ""  # the node's own name (shown after the kind's label in the reader's language)
 
 
 def bodies_of(community: Community) -> list[Body]:
     """The bodies of a community that a meeting can invite or charge (two queries)."""
-    out = [Body(BodyKind.PARTY_BRANCH, community.id, community.name + BODY_WORDS[BodyKind.PARTY_BRANCH]),
-           Body(BodyKind.RESIDENTS_COMMITTEE, community.id, community.name + BODY_WORDS[BodyKind.RESIDENTS_COMMITTEE])]
+    out = [Body(BodyKind.PARTY_BRANCH, community.id, community.name + BODY_WORDS[BodyKind.PARTY_BRANCH],
+                community.name),
+           Body(BodyKind.RESIDENTS_COMMITTEE, community.id, community.name + BODY_WORDS[BodyKind.RESIDENTS_COMMITTEE],
+                community.name)]
     for c in db.session.scalars(select(Compound).where(Compound.community_id == community.id).order_by(Compound.name)):
-        out.append(Body(BodyKind.OWNERS_COMMITTEE, c.id, c.name + BODY_WORDS[BodyKind.OWNERS_COMMITTEE]))
+        out.append(Body(BodyKind.OWNERS_COMMITTEE, c.id, c.name + BODY_WORDS[BodyKind.OWNERS_COMMITTEE], c.name))
     for st in db.session.scalars(select(Station).where(Station.community_id == community.id).order_by(Station.name)):
-        out.append(Body(BodyKind.STATION, st.id, st.name))
+        out.append(Body(BodyKind.STATION, st.id, st.name, st.name))
     return out
 
 
