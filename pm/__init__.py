@@ -22,7 +22,7 @@ from pm.extensions import api, babel, bootstrap, csrf, db, login_manager, migrat
 from pm.guards import clean_request_id, register_converters, register_guards
 from pm.services.accounts.login import TERM_ENDED
 from pm.services.accounts.sessions import load_login
-from pm.services.labels import label, place_label
+from pm.services.labels import label, label_of, place_label
 from pm.services.money import format_fen
 from pm.services.messages import render as render_message
 from pm.services.notifications import body_of, title_of, unread_count
@@ -164,6 +164,7 @@ def register_template_helpers(app: Flask) -> None:
             "scope": current_scope,
             "label": label,
             "place_label": place_label,
+            "label_of": label_of,  # label_of("assessment_names", name): shipped names translated, typed ones as typed
             "has_endpoint": lambda name: name in app.view_functions,
             "unread_notifications": _unread,
             "note_title": title_of,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pm.extensions import db
@@ -40,6 +40,8 @@ class Notice(db.Model):
     link: Mapped[str | None] = mapped_column(String(300))  # the source's own page (its content stays there)
     source: Mapped[str | None] = mapped_column(String(32))  # "plan", "statement", "election", "assessment"
     source_id: Mapped[int | None] = mapped_column(Integer)
+    # A notice the system words (a plan's 公示): {"title": msgid+params, "body": ...}, shown in the reader's language.
+    message: Mapped[dict | None] = mapped_column(JSON)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -13,7 +13,7 @@ from flask_babel import force_locale, gettext, ngettext
 
 from pm.services.labels import label, label_of, labelled_enum
 
-__all__ = ["Message", "counted", "render", "stored", "platform_text", "event_note"]
+__all__ = ["Message", "Term", "counted", "render", "stored", "platform_text", "event_note"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,15 @@ class Message:
         return render(self.as_json())
 
 
+@dataclass(frozen=True)
+class Term:
+    """A name that may be a code of a registered vocabulary (e.g. a shipped assessment item's name): shown with the
+    vocabulary's label in the reader's language, or as stored if it is not one of its codes (a typed name)."""
+
+    vocabulary: str
+    code: str
+
+
 def counted(singular: str, plural: str, num: int, **params) -> Message:
     """A message with plural forms, counted by `num` (`make messages` extracts it as a plural entry)."""
     return Message(singular, {"num": num, **params}, plural)
@@ -51,6 +60,8 @@ def _encode(value):
         return {"list": [_encode(v) for v in value]}
     if isinstance(value, Message):
         return {"message": value.as_json()}
+    if isinstance(value, Term):
+        return {"vocabulary": value.vocabulary, "code": value.code}
     if value is None or isinstance(value, (str, int)):
         return value
     return str(value)

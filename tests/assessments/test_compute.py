@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from pm.access import SYSTEM
@@ -10,6 +11,8 @@ from pm.extensions import db as _db
 from pm.errors import Conflict, DomainError
 from pm.models import AssessmentEvent, AssessmentScore, PeriodStatus, Role, Shift, UnitKind, WorkLog
 from pm.services.assessments import compute, schemes
+from pm.services.labels import label_of
+from pm.services.messages import render
 from pm.tasks import JOBS
 from tests.factories import make_world
 from tests.factories.assessments import AFTER, IN_MONTH, MONTH, computed, full_logs, station_finding
@@ -143,3 +146,18 @@ def test_overdue_orders_and_satisfaction_come_from_their_records(db):
     assert sat.points == 0 and sat.refs["survey"]["responses"] == 1
     assert compute.indicators.unit_satisfaction(w.county.id, MONTH)[(UnitKind.STATION, w.stations["a"].id)] == (
         Decimal("50.00"), 1)
+
+
+def test_rules_and_shipped_names_are_shown_in_the_readers_language(db, app):
+    """A line keeps its rule in the platform's words and as a message; in English the rule and the shipped item
+    and category names are English, while a name a county typed stays as typed."""
+    w = make_world()
+    station_finding(w, deduction="2")
+    period = computed(w)
+    a = scores(period)[(UnitKind.STATION, w.stations["a"].id)]
+    env = line(a, "environment")
+    assert env.rule.startswith("检查发现问题 1 处")
+    with app.test_request_context(), force_locale("en"):
+        assert render(env.refs["rule"], env.rule).startswith("1 problem found by inspections")
+        assert label_of("assessment_names", env.item_name) == "Sanitation / cleaning"
+        assert label_of("assessment_names", "本县自定的考核项") == "本县自定的考核项"

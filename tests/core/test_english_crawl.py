@@ -39,7 +39,14 @@ from pm.models import (
     User,
     WorkLog,
 )
+from pm.models.assessments import AssessmentAdjustment, AssessmentAppeal, AssessmentEvent, AssessmentScore
+from pm.models.commonincome import CommonIncomeEntry
 from pm.models.fund import LedgerEntry
+from pm.models.governance import Body, Candidate, PrepMember, PropertyFirm
+from pm.models.meetings import ActionItem, JointMeeting, MeetingAttachment, MeetingAttendee
+from pm.models.motions import Motion
+from pm.models.notices import Notice, NoticeAttachment
+from pm.models.volunteers import Grid, VolunteerHours
 from pm.services.fund import bank
 from tests.core.test_translations import TYPED_VALUES
 
@@ -65,6 +72,14 @@ TYPED = (
     RectificationOrder.problem, RectificationOrder.measure, RectificationEvent.note,
     UsePlan.title, UsePlan.shared_part, UsePlan.reason, UsePlan.contractor, UsePlan.rejected_reason,
     PlanDocument.filename,
+    # Governance, joint meetings, motions, notices, volunteers, common-part income, assessments (round 10).
+    PropertyFirm.name, Body.name, PrepMember.name, Candidate.statement, Candidate.nominated_by,
+    JointMeeting.topics, JointMeeting.minutes, MeetingAttendee.names, MeetingAttachment.name,
+    ActionItem.decision, ActionItem.responsible_name, ActionItem.person_name, ActionItem.report_note,
+    Motion.title, Motion.body, Notice.title, Notice.body, NoticeAttachment.name,
+    Grid.name, Grid.worker_name, Grid.party_group, VolunteerHours.note, CommonIncomeEntry.note,
+    AssessmentScore.unit_name, AssessmentEvent.note, AssessmentAppeal.reason, AssessmentAppeal.decision,
+    AssessmentAdjustment.reason,
 )
 # Ledger memos people typed (the cashier, a bank statement's 备注, a reversal's reason, a demolition refund's note);
 # the system's own postings (plan charges, returns) carry no words of the platform in theirs.

@@ -280,7 +280,7 @@ def event_list():
     form = EventForm()
     may_record = can(current_user, "assessment.event")
     if may_record:
-        form.unit.choices = options((f"{kind.value}:{unit.id}", f"{label(kind)}：{unit.name}")
+        form.unit.choices = options((f"{kind.value}:{unit.id}", f"{label(kind)}{_('：')}{unit.name}")
                                     for kind, model in UNIT_MODELS.items()
                                     for unit in db.session.scalars(scope.select(model).order_by(model.id).limit(500)))
     if request.method == "POST":

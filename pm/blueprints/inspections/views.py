@@ -20,7 +20,7 @@ from pm.extensions import db
 from pm.models import InspectionLevel, OrderStatus, RectificationOrder
 from pm.services.inspections import inspections, rectification
 from pm.services.inspections.rules import is_inspector, levels_for
-from pm.services.labels import choices, label
+from pm.services.labels import choices, label, label_of
 from pm.timeutil import local_today
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
@@ -83,7 +83,8 @@ def detail(inspection_id: int):
     form = FindingForm()
     may_add = is_inspector(inspection, current_user)
     if may_add:
-        form.item_code.choices = options((i.code, f"{i.name}（{i.max_points} 分）")
+        form.item_code.choices = options((i.code, _("%(name)s（%(points)s 分）", name=label_of("assessment_names", i.name),
+                                                       points=i.max_points))
                                         for i in inspections.finding_items(inspection))
     if request.method == "GET":
         form.due_on.data = None

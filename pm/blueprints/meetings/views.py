@@ -75,7 +75,7 @@ def new():
 
 
 def _body_choices(meeting: JointMeeting):
-    return options((f"{b.kind.value}:{b.id}", f"{label(b.kind)}：{b.name}")
+    return options((f"{b.kind.value}:{b.id}", f"{label(b.kind)}{_('：')}{b.place or b.name}")
                    for b in meetings.bodies_of(db.session.get(Community, meeting.community_id)))
 
 

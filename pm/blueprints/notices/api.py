@@ -74,5 +74,5 @@ class Unread(MethodView):
         notice = _notice(notice_id)
         page = paginate(notices.unread_households_stmt(notice), args)
         names = notices.owner_names([h.id for h in page["items"]])
-        page["items"] = [{"id": h.id, "label": h.label, "owners": names.get(h.id, "")} for h in page["items"]]
+        page["items"] = [{"id": h.id, "label": h.label, "owners": "、".join(names.get(h.id, []))} for h in page["items"]]
         return page

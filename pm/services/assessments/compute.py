@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time, timezone
 
-from flask import current_app
-from flask_babel import force_locale, gettext
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +23,8 @@ from pm.models import (
 )
 from pm.services import audit, notifications, recipients
 from pm.services.assessments import bulk, indicators, periods, schemes, scoring
+from pm.services.messages import Message, platform_text
+from pm.services.text import N_
 from pm.services.periods import Month
 from pm.timeutil import LOCAL_TZ, utcnow
 
@@ -137,7 +137,7 @@ def _replace(period: AssessmentPeriod, results: list[scoring.Result]) -> None:
         score_id = ids[(r.unit.kind, r.unit.id)]
         lines += [{"score_id": score_id, "item_id": ln.item_id, "category_code": ln.category_code,
                    "category_name": ln.category_name, "item_name": ln.item_name, "position": ln.position,
-                   "points": ln.points, "computed_points": ln.points, "rule": ln.rule, "refs": ln.refs}
+                   "points": ln.points, "computed_points": ln.points, "rule": platform_text(ln.rule), "refs": {**ln.refs, "rule": ln.rule.as_json()}}
                   for ln in r.lines]
     bulk.insert_rows(AssessmentLine.__table__, lines)
 
@@ -163,8 +163,7 @@ def compute_last_month(now: datetime, *, county_ids: list[int] | None = None) ->
 def tell_reviewers(period: AssessmentPeriod) -> int:
     """Tell the county's administrators that a month's draft scores wait for their review (once per period)."""
     sent = 0
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # notices are stored in the platform's language
-        title = gettext("%(month)s 月度考核得分已计算，请审核后公示", month=period.month)
+    title = Message(N_("%(month)s 月度考核得分已计算，请审核后公示"), {"month": period.month})
     for user_id in recipients.county_officials([period.county_id]).get(period.county_id, []):
         if notifications.notify(user_id, "assessment.computed", title, link=f"/assessments/periods/{period.id}",
                                 key=f"assessment.computed:{period.id}:{user_id}"):

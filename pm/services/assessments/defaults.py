@@ -3,46 +3,50 @@
 Migration 0015 holds a frozen copy of this table (migrations never import the application)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from pm.models import ItemSource, UnitKind
+from pm.services.labels import register_vocabulary
+from pm.services.text import N_
 
 WEIGHTS = {"community_daily": "0.5", "street_weekly": "1", "county_monthly": "1.5"}
 FINDING = {"min": "0.1", "max": "5", "weights": WEIGHTS}
 
 # (code, name, points) of the nine categories, each with a findings item of the same code.
 CATEGORIES = (
-    ("environment", "环境卫生/保洁", 20),
-    ("order", "秩序维护/安保", 15),
-    ("facilities", "设施设备维护", 15),
-    ("greening", "绿化", 10),
-    ("parking", "停车管理", 10),
-    ("repairs", "报修服务", 10),
-    ("satisfaction", "群众满意度", 10),
-    ("records", "台账资料", 5),
-    ("party", "党建引领", 5),
+    ("environment", N_("环境卫生/保洁"), 20),
+    ("order", N_("秩序维护/安保"), 15),
+    ("facilities", N_("设施设备维护"), 15),
+    ("greening", N_("绿化"), 10),
+    ("parking", N_("停车管理"), 10),
+    ("repairs", N_("报修服务"), 10),
+    ("satisfaction", N_("群众满意度"), 10),
+    ("records", N_("台账资料"), 5),
+    ("party", N_("党建引领"), 5),
 )
-EXTRA = ("extra", "加分与一票否决", 0)
+EXTRA = ("extra", N_("加分与一票否决"), 0)
 
 # (category, code, name, points, source, params) besides the findings items, per kind.
 STATION_ITEMS = (
-    ("repairs", "repair_response", "报修按时响应率", 3, ItemSource.INDICATOR,
+    ("repairs", "repair_response", N_("报修按时响应率"), 3, ItemSource.INDICATOR,
      {"kind": "response_on_time", "target": "90", "per_point": "0.2"}),
-    ("repairs", "repair_completion", "报修按时完成率", 4, ItemSource.INDICATOR,
+    ("repairs", "repair_completion", N_("报修按时完成率"), 4, ItemSource.INDICATOR,
      {"kind": "completion_on_time", "target": "90", "per_point": "0.2"}),
-    ("repairs", "repair_rating", "报修平均评价", 2, ItemSource.INDICATOR,
+    ("repairs", "repair_rating", N_("报修平均评价"), 2, ItemSource.INDICATOR,
      {"kind": "average_rating", "target": "4.5", "per_unit": "2"}),
-    ("repairs", "repair_reopen", "报修返修率", 1, ItemSource.INDICATOR,
+    ("repairs", "repair_reopen", N_("报修返修率"), 1, ItemSource.INDICATOR,
      {"kind": "reopen_rate", "target": "5", "per_point": "0.2"}),
-    ("records", "log_days", "工作日志缺失", 5, ItemSource.INDICATOR, {"kind": "log_missing_days", "per_day": "0.1"}),
+    ("records", "log_days", N_("工作日志缺失"), 5, ItemSource.INDICATOR, {"kind": "log_missing_days", "per_day": "0.1"}),
 )
 COMMON_ITEMS = (
-    ("records", "orders_overdue", "整改单逾期", 5, ItemSource.INDICATOR, {"kind": "orders_overdue", "per_order": "0.5"}),
-    ("satisfaction", "satisfaction_survey", "群众满意度测评", 10, ItemSource.INDICATOR,
+    ("records", "orders_overdue", N_("整改单逾期"), 5, ItemSource.INDICATOR, {"kind": "orders_overdue", "per_order": "0.5"}),
+    ("satisfaction", "satisfaction_survey", N_("群众满意度测评"), 10, ItemSource.INDICATOR,
      {"kind": "satisfaction", "target": "90", "per_point": "0.5", "min_responses": 10}),
-    ("extra", "bonus", "加分（表扬、锦旗等）", 5, ItemSource.BONUS, {"per_event": "1"}),
-    ("extra", "veto", "一票否决（重大安全事故、群体上访、虚报瞒报）", 0, ItemSource.VETO, {"score": "0"}),
+    ("extra", "bonus", N_("加分（表扬、锦旗等）"), 5, ItemSource.BONUS, {"per_event": "1"}),
+    ("extra", "veto", N_("一票否决（重大安全事故、群体上访、虚报瞒报）"), 0, ItemSource.VETO, {"score": "0"}),
 )
-NAMES = {UnitKind.STATION: "物业服务站月度考核办法", UnitKind.COMMUNITY: "社区（无服务站小区）月度考核办法",
-         UnitKind.STREET: "街道办事处月度考核办法"}
+NAMES = {UnitKind.STATION: N_("物业服务站月度考核办法"), UnitKind.COMMUNITY: N_("社区（无服务站小区）月度考核办法"),
+         UnitKind.STREET: N_("街道办事处月度考核办法")}
 
 
 def default_structure(kind: UnitKind) -> list[dict]:
@@ -56,3 +60,9 @@ def default_structure(kind: UnitKind) -> list[dict]:
                   for cat, c, n, p, s, params in extra if cat == code]
         out.append({"code": code, "name": name, "max_points": points, "items": items})
     return out
+
+
+# 第 1 版的名称 are vocabulary the system ships: shown translated (labels.label_of("assessment_names", name));
+# a name a county types stays as typed (it is no key of the vocabulary).
+register_vocabulary("assessment_names", {name: _l(name) for name in (
+    [c[1] for c in CATEGORIES + (EXTRA,)] + [i[2] for i in STATION_ITEMS + COMMON_ITEMS] + list(NAMES.values()))})

@@ -6,8 +6,6 @@ import logging
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from flask import current_app
-from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -32,6 +30,7 @@ from pm.models import (
 )
 from pm.services import audit, notifications, recipients, storage
 from pm.services.assessments import ladder, schemes, scoring
+from pm.services.messages import Message, Term
 from pm.services.repairs.workdays import Calendar, add_workdays
 from pm.services.text import N_, check_text
 from pm.timeutil import LOCAL_TZ, local_today, utcnow
@@ -91,9 +90,8 @@ def _tell_units(period: AssessmentPeriod) -> None:
         AssessmentScore.period_id == period.id)).all()
     stations = {uid: sid for kind, uid, sid in rows if kind == UnitKind.STATION}
     streets = {uid: sid for kind, uid, sid in rows if kind == UnitKind.STREET}
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        title = gettext("%(month)s 月度考核得分公示至 %(end)s，如有异议请在公示期内申诉", month=period.month,
-                        end=period.review_ends_on.isoformat())
+    title = Message(N_("%(month)s 月度考核得分公示至 %(end)s，如有异议请在公示期内申诉"),
+                    {"month": period.month, "end": period.review_ends_on})
     for group, ids in ((recipients.station_managers(stations), stations),
                        (recipients.street_officials(streets), streets)):
         for unit_id, users in group.items():
@@ -137,9 +135,8 @@ def file_appeal(line: AssessmentLine, actor: User, *, scope: Scope, reason: str,
         raise Conflict("这一项已经提出过申诉", field="line_id") from None
     audit.record("assessment.appeal.file", appeal, actor=actor,
                  changes={"line": [None, line.id], "photos": [None, len(stored)]}, place=_county(period))
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        title = gettext("%(unit)s 对 %(month)s 考核“%(item)s”提出申诉", unit=score.unit_name, month=period.month,
-                        item=line.item_name)
+    title = Message(N_("%(unit)s 对 %(month)s 考核“%(item)s”提出申诉"),
+                    {"unit": score.unit_name, "month": period.month, "item": Term("assessment_names", line.item_name)})
     for user_id in recipients.county_officials([period.county_id]).get(period.county_id, []):
         notifications.notify(user_id, "assessment.appeal", title, link=f"/assessments/periods/{period.id}",
                              key=f"assessment.appeal:{appeal.id}:{user_id}")

@@ -7,6 +7,8 @@ from fractions import Fraction
 
 from pm.models import AssessmentScheme, AssessmentSchemeItem, ItemSource, UnitKind
 from pm.services.assessments.indicators import MonthData, Unit
+from pm.services.messages import Message, Term, counted
+from pm.services.text import N_
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -28,7 +30,7 @@ class Line:
     category_name: str
     position: int
     points: Decimal
-    rule: str
+    rule: Message  # stored as the platform's text in `rule` and as a message in refs["rule"]
     refs: dict = field(default_factory=dict)
 
 
@@ -51,20 +53,29 @@ def _findings(item, rows) -> tuple[Decimal, str, dict]:
     mine = [(fid, points, level, iid) for fid, code, points, level, iid in rows if code == item.code]
     raw = sum((dec(points) * dec(weights.get(str(level)), "1") for _, points, level, _ in mine), start=ZERO)
     capped = _capped(item, raw)
-    rule = f"检查发现问题 {len(mine)} 处，按检查层级加权扣 {q(raw)} 分"
+    rule = counted("检查发现问题 %(num)d 处，按检查层级加权扣 %(points)s 分", "检查发现问题 %(num)d 处，按检查层级加权扣 %(points)s 分",
+                   len(mine), points=q(raw))
     if capped < q(raw):
-        rule += f"，本项封顶 {item.cap} 分"
+        rule = Message(N_("%(rule)s，本项封顶 %(cap)s 分"), {"rule": rule, "cap": item.cap})
     return -capped, rule, {"findings": [m[0] for m in mine], "inspections": sorted({m[3] for m in mine})}
 
 
 def _below(value: Fraction | None, target: Decimal, per: Decimal, unit_word: str, label: str):
+    """label: an N_ msgid; unit_word: "%" or "分" (amounts in points are worded in the reader's language)."""
+    name = Message(label)
+
+    def amount(number):
+        return f"{number}%" if unit_word == "%" else Message(N_("%(points)s 分"), {"points": number})
+
     if value is None:
-        return ZERO, f"{label}：本月无可统计数据，不扣分"
+        return ZERO, Message(N_("%(label)s：本月无可统计数据，不扣分"), {"label": name})
     shown = q(Decimal(value.numerator) / Decimal(value.denominator))
     gap = target - shown
+    params = {"label": name, "value": amount(shown), "target": amount(target)}
     if gap <= 0:
-        return ZERO, f"{label} {shown}{unit_word}，达到目标 {target}{unit_word}"
-    return gap * per, f"{label} {shown}{unit_word}，低于目标 {target}{unit_word}，每差 1{unit_word}扣 {per} 分"
+        return ZERO, Message(N_("%(label)s %(value)s，达到目标 %(target)s"), params)
+    return gap * per, Message(N_("%(label)s %(value)s，低于目标 %(target)s，每差 %(step)s扣 %(per)s 分"),
+                              {**params, "step": amount(1), "per": per})
 
 
 def _indicator(item, unit: Unit, data: MonthData, month: str) -> tuple[Decimal, str, dict]:
@@ -76,50 +87,55 @@ def _indicator(item, unit: Unit, data: MonthData, month: str) -> tuple[Decimal, 
     if kind in ("response_on_time", "completion_on_time", "average_rating", "reopen_rate"):
         refs = {"repairs": {"station_id": unit.id, "month": month}}
         if metrics is None:
-            return ZERO, "无报修数据，不扣分", refs
+            return ZERO, Message(N_("无报修数据，不扣分")), refs
         if kind == "response_on_time":
             rate = metrics.response_on_time_rate
             amount, rule = _below(rate * 100 if rate is not None else None, dec(p.get("target")),
-                                  dec(p.get("per_point")), "%", "按时响应率")
+                                  dec(p.get("per_point")), "%", N_("按时响应率"))
         elif kind == "completion_on_time":
             rate = metrics.completion_on_time_rate
             amount, rule = _below(rate * 100 if rate is not None else None, dec(p.get("target")),
-                                  dec(p.get("per_point")), "%", "按时完成率")
+                                  dec(p.get("per_point")), "%", N_("按时完成率"))
         elif kind == "average_rating":
-            amount, rule = _below(metrics.average_rating, dec(p.get("target")), dec(p.get("per_unit")), "分", "平均评价")
+            amount, rule = _below(metrics.average_rating, dec(p.get("target")), dec(p.get("per_unit")), "分", N_("平均评价"))
         else:
             rate = metrics.reopen_rate
             if rate is None:
-                amount, rule = ZERO, "返修率：本月无报修，不扣分"
+                amount, rule = ZERO, Message(N_("返修率：本月无报修，不扣分"))
             else:
                 shown = q(Decimal(rate.numerator * 100) / Decimal(rate.denominator))
                 over = shown - dec(p.get("target"))
                 amount = over * dec(p.get("per_point")) if over > 0 else ZERO
-                rule = f"返修率 {shown}%（目标不高于 {dec(p.get('target'))}%）"
+                rule = Message(N_("返修率 %(rate)s%%（目标不高于 %(target)s%%）"),
+                               {"rate": shown, "target": dec(p.get("target"))})
     elif kind == "log_missing_days":
         days = data.missing_days.get(unit.id, 0)
         amount = days * dec(p.get("per_day"))
-        rule = f"工作日志缺失 {days} 个队伍日（逾期补录不计），每个扣 {dec(p.get('per_day'))} 分"
+        rule = counted("工作日志缺失 %(num)d 个队伍日（逾期补录不计），每个扣 %(per)s 分",
+                       "工作日志缺失 %(num)d 个队伍日（逾期补录不计），每个扣 %(per)s 分", days, per=dec(p.get("per_day")))
         refs = {"logs": {"station_id": unit.id, "month": month}, "missing": days}
     elif kind == "orders_overdue":
         orders = data.overdue.get(key, 0)
         amount = orders * dec(p.get("per_order"))
-        rule = f"本月逾期整改单 {orders} 张（按整改期限记录），每张扣 {dec(p.get('per_order'))} 分"
+        rule = counted("本月逾期整改单 %(num)d 张（按整改期限记录），每张扣 %(per)s 分",
+                       "本月逾期整改单 %(num)d 张（按整改期限记录），每张扣 %(per)s 分", orders, per=dec(p.get("per_order")))
         refs = {"orders": {"unit_kind": unit.kind.value, "unit_id": unit.id, "month": month}, "overdue": orders}
     elif kind == "satisfaction":
         found = data.satisfaction.get(key)
         if found is None or found[1] < int(p.get("min_responses") or 0):
-            amount, rule = ZERO, f"满意度测评有效答卷 {found[1] if found else 0} 份，不足 {p.get('min_responses')} 份，按办法不扣分"
+            amount, rule = ZERO, counted("满意度测评有效答卷 %(num)d 份，不足 %(min)s 份，按办法不扣分",
+                                         "满意度测评有效答卷 %(num)d 份，不足 %(min)s 份，按办法不扣分",
+                                         found[1] if found else 0, min=p.get("min_responses"))
             refs = {"survey": {"responses": found[1] if found else 0}}
         else:
             amount, rule = _below(Fraction(str(found[0])), dec(p.get("target")), dec(p.get("per_point")), "分",
-                                  "满意度得分")
+                                  N_("满意度得分"))
             refs = {"survey": {"responses": found[1], "average": str(found[0])}}
     else:
-        amount, rule = ZERO, "未知指标"
+        amount, rule = ZERO, Message(N_("未知指标"))
     capped = _capped(item, amount)
     if capped < q(amount):
-        rule += f"；本项封顶 {item.cap} 分"
+        rule = Message(N_("%(rule)s；本项封顶 %(cap)s 分"), {"rule": rule, "cap": item.cap})
     return -capped, rule, refs
 
 
@@ -143,10 +159,12 @@ def score(unit: Unit, scheme: AssessmentScheme, data: MonthData, month: str) -> 
                 refs = {"events": [eid for eid, _ in events]}
                 if item.source == ItemSource.BONUS:
                     points = _capped(item, sum((dec(p) for _, p in events), start=ZERO))
-                    rule = f"加分事件 {len(events)} 项，本项最多加 {item.cap} 分"
+                    rule = counted("加分事件 %(num)d 项，本项最多加 %(cap)s 分", "加分事件 %(num)d 项，本项最多加 %(cap)s 分",
+                                   len(events), cap=item.cap)
                 else:
                     points = ZERO
-                    rule = "无一票否决事项" if not events else f"一票否决：本月得分为 {dec(item.params.get('score'))} 分"
+                    rule = (Message(N_("无一票否决事项")) if not events else
+                            Message(N_("一票否决：本月得分为 %(score)s 分"), {"score": dec(item.params.get("score"))}))
                     if events:
                         vetoed = q(dec(item.params.get("score")))
             cat_lines.append(Line(item.id, item.name, category.code, category.name, position, q(points), rule, refs))
@@ -155,7 +173,9 @@ def score(unit: Unit, scheme: AssessmentScheme, data: MonthData, month: str) -> 
         if lost > category.max_points:
             for ln in cat_lines:
                 if ln.points < 0:
-                    ln.rule += f"（“{category.name}”类合计扣分 {lost}，按类别分值封顶 {category.max_points} 分）"
+                    ln.rule = Message(N_("%(rule)s（“%(category)s”类合计扣分 %(lost)s，按类别分值封顶 %(max)s 分）"),
+                                      {"rule": ln.rule, "category": Term("assessment_names", category.name),
+                                       "lost": lost, "max": category.max_points})
         deducted += min(lost, category.max_points)
         bonus += sum((ln.points for ln in cat_lines if ln.points > 0), start=ZERO)
         lines += cat_lines

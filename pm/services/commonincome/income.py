@@ -105,7 +105,7 @@ def credit_to_fund(actor: User, *, scope: Scope, compound_id: int, period: str, 
                               actor=actor, scope=scope, kind=EntryKind.COMMON_INCOME, memo="共用部位经营收益转入")
     return record_entry(actor, scope=scope, compound_id=compound_id, period=period,
                         category=IncomeCategory.FUND_CREDIT, amount_fen=amount_fen, distribution_id=dist.id,
-                        note="按维修资金收益分配规则分入各户", now=now)
+                        now=now)  # no note: the page words it (按维修资金收益分配规则分入各户) in the reader's language
 
 
 def entries_stmt(scope: Scope, *, compound_id: int | None = None, period: str | None = None):

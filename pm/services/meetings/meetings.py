@@ -29,6 +29,7 @@ from pm.models import (
     User,
 )
 from pm.services import audit, recipients, storage
+from pm.services.messages import Message
 from pm.services.notifications import notify
 from pm.services.text import N_, check_text
 from pm.timeutil import local_today, utcnow
@@ -50,17 +51,20 @@ class Body:
 
     kind: BodyKind
     id: int
-    name: str
+    name: str  # what is stored on an action item (the platform's words: 月季新村业委会)
+    place: str = ""  # the node's own name (shown after the kind's label in the reader's language)
 
 
 def bodies_of(community: Community) -> list[Body]:
     """The bodies of a community that a meeting can invite or charge (two queries)."""
-    out = [Body(BodyKind.PARTY_BRANCH, community.id, community.name + BODY_WORDS[BodyKind.PARTY_BRANCH]),
-           Body(BodyKind.RESIDENTS_COMMITTEE, community.id, community.name + BODY_WORDS[BodyKind.RESIDENTS_COMMITTEE])]
+    out = [Body(BodyKind.PARTY_BRANCH, community.id, community.name + BODY_WORDS[BodyKind.PARTY_BRANCH],
+                community.name),
+           Body(BodyKind.RESIDENTS_COMMITTEE, community.id, community.name + BODY_WORDS[BodyKind.RESIDENTS_COMMITTEE],
+                community.name)]
     for c in db.session.scalars(select(Compound).where(Compound.community_id == community.id).order_by(Compound.name)):
-        out.append(Body(BodyKind.OWNERS_COMMITTEE, c.id, c.name + BODY_WORDS[BodyKind.OWNERS_COMMITTEE]))
+        out.append(Body(BodyKind.OWNERS_COMMITTEE, c.id, c.name + BODY_WORDS[BodyKind.OWNERS_COMMITTEE], c.name))
     for st in db.session.scalars(select(Station).where(Station.community_id == community.id).order_by(Station.name)):
-        out.append(Body(BodyKind.STATION, st.id, st.name))
+        out.append(Body(BodyKind.STATION, st.id, st.name, st.name))
     return out
 
 
@@ -165,7 +169,8 @@ def add_item(meeting: JointMeeting, actor: User, *, scope: Scope, decision: str,
     audit.record("meeting.item.add", item, actor=actor, place=db.session.get(Community, meeting.community_id),
                  changes={"responsible": f"{body.kind}:{body.id}", "person": person_name, "due_on": due_on})
     for user_id in responsible_users([item])[item.id]:
-        notify(user_id, "meeting.item", f"联席会议督办事项：{decision[:60]}", body=f"责任人：{person_name}\n期限：{due_on}",
+        notify(user_id, "meeting.item", Message(N_("联席会议督办事项：%(decision)s"), {"decision": decision[:60]}),
+               body=Message(N_("责任人：%(person)s\n期限：%(due)s"), {"person": person_name, "due": due_on}),
                link=item_link(item), key=f"meeting.item:{item.id}:{user_id}", compound_id=compound_id)
     return item
 
@@ -205,7 +210,8 @@ def report_item(item: ActionItem, actor: User, *, scope: Scope, note: str, files
                  place=db.session.get(Community, item.community_id))
     convener = db.session.scalar(select(JointMeeting.convener_id).where(JointMeeting.id == item.meeting_id))
     for user_id in recipients.enabled([convener]):
-        notify(user_id, "meeting.item.reported", f"督办事项待确认：{item.decision[:60]}", body=note,
+        notify(user_id, "meeting.item.reported",
+               Message(N_("督办事项待确认：%(decision)s"), {"decision": item.decision[:60]}), body=note,
                link=item_link(item), key=f"meeting.item.reported:{item.id}:{user_id}", compound_id=item.compound_id)
     return item
 
@@ -303,8 +309,10 @@ def escalate_overdue(now: datetime, *, scope: Scope) -> dict[str, int]:
     for item in items:
         for kind, users in (("meeting.item.overdue", above[item.id]), ("meeting.item.overdue.own", owing[item.id])):
             for user_id in users:
-                note = notify(user_id, kind, f"督办事项逾期：{item.responsible_name} {item.decision[:50]}",
-                              body=f"责任人：{item.person_name}\n期限：{item.due_on}", link=item_link(item),
+                note = notify(user_id, kind, Message(N_("督办事项逾期：%(body)s %(decision)s"),
+                                                     {"body": item.responsible_name, "decision": item.decision[:50]}),
+                              body=Message(N_("责任人：%(person)s\n期限：%(due)s"),
+                                           {"person": item.person_name, "due": item.due_on}), link=item_link(item),
                               key=f"{kind}:{item.id}:{today}:{user_id}", compound_id=item.compound_id)
                 notified += note is not None
     db.session.flush()

@@ -34,6 +34,8 @@ from pm.models import (
     User,
 )
 from pm.services import audit, storage
+from pm.services.messages import Message, platform_text
+from pm.services.messages import stored as message_json
 from pm.services.notifications import notify
 from pm.services.text import N_, check_text
 from pm.timeutil import local_today, utcnow
@@ -85,9 +87,9 @@ def _audience(notice: Notice) -> list[int]:
         .order_by(User.id)))
 
 
-def post_notice(author: User | None, *, scope: Scope, title: str, starts_on: date | None = None,
+def post_notice(author: User | None, *, scope: Scope, title: str | Message, starts_on: date | None = None,
                 ends_on: date | None = None, compound_id: int | None = None, building_id: int | None = None,
-                unit_id: int | None = None, body: str | None = None, kind: NoticeKind | str = NoticeKind.NOTICE,
+                unit_id: int | None = None, body: str | Message | None = None, kind: NoticeKind | str = NoticeKind.NOTICE,
                 link: str | None = None, source: str | None = None, source_id: int | None = None,
                 files: list | None = None, now: datetime | None = None) -> Notice:
     """Post a notice to a compound, building or unit in the author's scope (outside → Forbidden), shown from
@@ -96,8 +98,10 @@ def post_notice(author: User | None, *, scope: Scope, title: str, starts_on: dat
     authorise(scope, author, "notices.post")
     now = now or utcnow()
     compound_id, building_id, unit_id = _target(compound_id, building_id, unit_id, scope)
-    title = check_text(title, field="title", label=N_("标题"), max_len=200)
-    body = check_text(body, field="body", label=N_("正文"), max_len=20000, required=False) or ""
+    worded = title  # what the bell says: a feature's Message (each reader's language) or the typed title
+    message = {part: data for part, data in (("title", message_json(title)), ("body", message_json(body))) if data} or None
+    title = check_text(platform_text(title), field="title", label=N_("标题"), max_len=200)
+    body = check_text(platform_text(body), field="body", label=N_("正文"), max_len=20000, required=False) or ""
     try:
         kind = NoticeKind(kind)
     except ValueError:
@@ -111,7 +115,7 @@ def post_notice(author: User | None, *, scope: Scope, title: str, starts_on: dat
         raise DomainError("链接必须是本系统内的页面", field="link")
     notice = Notice(compound_id=compound_id, building_id=building_id, unit_id=unit_id, kind=kind, title=title,
                     body=body, starts_on=starts_on, ends_on=ends_on, link=link, source=source, source_id=source_id,
-                    author_id=author.id if author else None, created_at=now)
+                    message=message, author_id=author.id if author else None, created_at=now)
     db.session.add(notice)
     db.session.flush()
     stored = storage.save_many(files, f"notices/{notice.id}", allowed=storage.ALL_TYPES,
@@ -124,7 +128,7 @@ def post_notice(author: User | None, *, scope: Scope, title: str, starts_on: dat
                           "ends_on": ends_on, "source": source})
     if starts_on <= local_today(now):
         for user_id in _audience(notice):
-            notify(user_id, "notice.new", title, link=f"/notices/{notice.id}", key=f"notice:{notice.id}:{user_id}",
+            notify(user_id, "notice.new", worded, link=f"/notices/{notice.id}", key=f"notice:{notice.id}:{user_id}",
                    compound_id=compound_id, subject=f"notice:{notice.id}")
     logger.info("notice %r posted by %r", notice, author)
     return notice
@@ -192,8 +196,8 @@ def unread_households_stmt(notice: Notice):
             .order_by(Household.building_id, Household.unit_id, Household.room_no))
 
 
-def owner_names(household_ids: list[int]) -> dict[int, str]:
-    """household id → its current owners' names (one query), for the door-to-door list."""
+def owner_names(household_ids: list[int]) -> dict[int, list[str]]:
+    """household id → its current owners' names (one query), for the door-to-door list (joined where shown)."""
     if not household_ids:
         return {}
     out: dict[int, list[str]] = {}
@@ -202,4 +206,4 @@ def owner_names(household_ids: list[int]) -> dict[int, str]:
             .where(Ownership.household_id.in_(household_ids), Ownership.ended_on.is_(None))
             .order_by(Ownership.household_id, Ownership.id)):
         out.setdefault(household_id, []).append(name)
-    return {k: "、".join(v) for k, v in out.items()}
+    return out

@@ -39,7 +39,7 @@ from pm.services.fund.plans.voting import (
 )
 from pm.services.fund.policy import policy_for
 from pm.services.labels import label
-from pm.services.messages import Message
+from pm.services.messages import Message, counted
 from pm.services.money import format_fen
 from pm.services.notices import post_notice
 from pm.services.notifications import notify
@@ -192,9 +192,11 @@ def transition(
         # proposer, whose right to publicise was checked above, whatever their notices capability.
         changes["notice_id"] = post_notice(
             actor, scope=SYSTEM, compound_id=plan.compound_id, kind=NoticeKind.PUBLICITY,
-            title=f"维修资金使用方案公示：{plan.title}"[:200], starts_on=today,
+            title=Message(N_("维修资金使用方案公示：%(title)s"), {"title": plan.title[:180]}), starts_on=today,
             ends_on=today + timedelta(days=plan.publicity_days), link=f"/plans/{plan.id}", source="plan",
-            source_id=plan.id, body=f"公示期 {plan.publicity_days} 天，请业主查看方案内容并提出意见。", now=now).id
+            source_id=plan.id, now=now,
+            body=counted("公示期 %(num)d 天，请业主查看方案内容并提出意见。", "公示期 %(num)d 天，请业主查看方案内容并提出意见。",
+                         plan.publicity_days)).id
     elif to == "voting":
         need_proposer()
         need(s == PlanStatus.PUBLICISED, "只有公示中的方案可以开始表决")
