@@ -44,11 +44,11 @@ def _order(order_id: int) -> RectificationOrder:
 class Items(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, s.AssessmentItemsOut)
-    def get(self):
+    def get(self, args):
         """考核项目: the findings items of your county's station scheme in force today, with their full points."""
         user = api_user()
         require(user, "inspection.view")
-        return {"items": inspections.county_finding_items(api_scope(), UnitKind.STATION, local_today())}
+        return page_of(inspections.county_finding_items(api_scope(), UnitKind.STATION, local_today()), args)
 
 
 @blp.route("/inspections")
