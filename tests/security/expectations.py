@@ -514,4 +514,6 @@ EXPECTATIONS: dict[str, object] = {
     "POST elections_api.Close": Write(body={}),
     "POST elections_api.Filing": Write(body={"filed_on": YEAR_ZERO}),
     "POST elections_api.Cancel": Write(body={}),
+    "POST elections.choose_officers": Write(),  # gov2: chair and vice-chairs (street office, county, committee)
+    "POST elections_api.Officers": Write(body={"chair_person_id": "{person_id}"}),
 }

@@ -8,7 +8,7 @@ from pm.access import require
 from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_scope, paginate
 from pm.blueprints.governance.elections import schemas as s
 from pm.models import Compound, Election, Household, Person
-from pm.services.governance import elections
+from pm.services.governance import elections, officers
 
 URL_PREFIX = "/elections"
 blp = api_blueprint("elections_api", __name__, description="业主委员会选举：筹备组、候选人、公示、投票、计票、备案")
@@ -137,3 +137,19 @@ class Cancel(MethodView):
     def post(self, data, election_id):
         """Withdraw an election before it is counted."""
         return _step(election_id, lambda e, u, sc: elections.cancel(e, actor=u, scope=sc))
+
+
+@blp.route("/<int:election_id>/officers")
+class Officers(MethodView):
+    @blp.arguments(s.OfficersIn)
+    @blp.response(200, s.OfficersOut)
+    def post(self, data, election_id):
+        """The elected members' chair and vice-chairs (street office, county, or the committee itself); a changed
+        position ends the member's term the day before and starts a new one on the seat."""
+        user, scope = api_user(), api_scope()
+        require(user, officers.CAPABILITY)
+        election = _load(election_id)
+        members = officers.choose_officers(election, chair_person_id=data["chair_person_id"],
+                                           vice_chair_person_ids=data["vice_chair_person_ids"],
+                                           effective_on=data["effective_on"], actor=user, scope=scope)
+        return {"election_id": election.id, "members": members}

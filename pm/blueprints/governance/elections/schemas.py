@@ -109,3 +109,26 @@ class FilingIn(BaseSchema):
 
 class EmptyIn(BaseSchema):
     pass
+
+
+class OfficersIn(BaseSchema):
+    """主任委员 and up to two 副主任委员 among the elected members (person ids); the others are 委员."""
+
+    chair_person_id = id_field(required=True)
+    vice_chair_person_ids = fields.List(id_field(), load_default=list, validate=validate.Length(max=99))
+    effective_on = day(load_default=None, allow_none=True)
+
+
+class OfficerOut(BaseSchema):
+    id = fields.Integer()
+    seat = fields.Integer()
+    person_id = fields.Integer()
+    person_name = fields.String(attribute="person.name")
+    position = fields.String()
+    started_on = fields.Date()
+    ends_on = fields.Date(allow_none=True)
+
+
+class OfficersOut(BaseSchema):
+    election_id = fields.Integer()
+    members = fields.List(fields.Nested(OfficerOut))
