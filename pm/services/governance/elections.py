@@ -198,10 +198,8 @@ def open_voting(election: Election, *, opens_on: date, closes_on: date, actor: U
     return decision
 
 
-def cast(election: Election, household: Household, candidate_ids: list[int], *, actor: User, scope: Scope,
-         paper: bool = False, person: Person | None = None, now: datetime | None = None) -> Ballot:
-    """One dwelling's ballot choosing up to the seat count among the candidates (none: an abstention). Online by
-    a current owner; on paper entered for the group by the street office or community (marked as paper)."""
+def check_choice(election: Election, candidate_ids: list[int] | None) -> list[int]:
+    """The chosen candidates of a ballot (checked before the confirmation page and again when cast)."""
     ids = list(dict.fromkeys(candidate_ids or []))
     if len(ids) != len(candidate_ids or []):
         raise DomainError("同一候选人只能选一次", field="candidate_ids")
@@ -212,6 +210,14 @@ def cast(election: Election, household: Household, candidate_ids: list[int], *, 
         raise DomainError("所选的人不是本次选举的候选人", field="candidate_ids")
     if election.status != ElectionStatus.VOTING or election.decision_id is None:
         raise Conflict("该选举不在投票期", field="status")
+    return ids
+
+
+def cast(election: Election, household: Household, candidate_ids: list[int], *, actor: User, scope: Scope,
+         paper: bool = False, person: Person | None = None, now: datetime | None = None) -> Ballot:
+    """One dwelling's ballot choosing up to the seat count among the candidates (none: an abstention). Online by
+    a current owner; on paper entered for the group by the street office or community (marked as paper)."""
+    ids = check_choice(election, candidate_ids)
     decision = db.session.get(Decision, election.decision_id)
     ballot = votes.cast_ballot(decision, household, "yes" if ids else "abstain", actor=actor, scope=scope,
                                person=person, paper=paper, paper_authorised=can(actor, "governance.paper"), now=now)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from pm.access import can, current_scope, require
 from pm.blueprints.governance.elections import forms as f
+from pm.blueprints.governance.elections import voting
 from pm.blueprints.webutil import errors_to_form, submit_form
 from pm.errors import DomainError
 from pm.extensions import db
@@ -21,6 +22,10 @@ from pm.services.labels import label
 from pm.timeutil import local_today
 
 bp = Blueprint("elections", __name__, url_prefix="/elections")
+bp.add_url_rule("/<int:election_id>/ballot", "ballot", voting.ballot, methods=["GET", "POST"])
+bp.add_url_rule("/<int:election_id>/ballot/confirm", "ballot_confirm", voting.ballot_confirm, methods=["POST"])
+bp.add_url_rule("/<int:election_id>/receipts/<int:ballot_id>", "receipt", voting.receipt)
+bp.add_url_rule("/<int:election_id>/unvoted", "unvoted", voting.unvoted)
 
 
 @bp.context_processor
@@ -202,30 +207,6 @@ def cancel(election_id: int):
     form = f.ActionForm()
     return _act(election, form, lambda: elections.cancel(election, actor=current_user, scope=current_scope()),
                 _("选举已撤销"), "action_form")
-
-
-@bp.route("/<int:election_id>/ballot", methods=["GET", "POST"])
-@login_required
-def ballot(election_id: int):
-    """The owner's ballot on the phone: choose up to the seat count for each of their dwellings."""
-    election = _election(election_id)
-    if current_user.role != Role.OWNER:
-        abort(403)
-    decision = db.session.get(Decision, election.decision_id) if election.decision_id else None
-    homes = votes.my_households(decision, current_user) if decision is not None else []
-    voted = votes.ballots_by_household(decision, [h.id for h in homes], current_scope()) if homes else {}
-    form = f.BallotForm()
-    form.household_id.choices = [(h.id, h.label) for h in homes if h.id not in voted]
-    form.candidate_ids.choices = [(c.id, c.person.name) for c in election.candidates]
-
-    def action():
-        household = current_scope().get(Household, form.household_id.data)
-        return elections.cast(election, household, form.candidate_ids.data or [], actor=current_user,
-                              scope=current_scope())
-
-    return submit_form(form, action, done=_("投票成功，谢谢参与"),
-                       redirect_to=url_for("elections.ballot", election_id=election.id),
-                       template="elections/ballot.html", e=election, homes=homes, voted=voted)
 
 
 @bp.route("/<int:election_id>/paper", methods=["GET", "POST"])
