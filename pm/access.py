@@ -227,7 +227,10 @@ RULES: dict[Any, Callable[[Scope], Any]] = {}
 
 # The word a user knows for each model, for "not found" messages (never the class name).
 NOUNS: dict[str, Any] = {
-    "ApiToken": pgettext("thing", "接口令牌"), "AuditLog": pgettext("thing", "操作记录"), "Ballot": pgettext("thing", "表决票"),
+    "ApiToken": pgettext("thing", "接口令牌"), "AssessmentScheme": pgettext("thing", "考核办法"),
+    "AssessmentPeriod": pgettext("thing", "考核期"), "AssessmentScore": pgettext("thing", "考核得分"),
+    "AssessmentLine": pgettext("thing", "得分明细"), "AssessmentAppeal": pgettext("thing", "申诉"),
+    "AssessmentEvent": pgettext("thing", "加分/否决事件"), "AuditLog": pgettext("thing", "操作记录"), "Ballot": pgettext("thing", "表决票"),
     "BankImport": pgettext("thing", "银行流水导入"), "Building": pgettext("thing", "楼栋"),
     "Community": pgettext("thing", "社区"), "Compound": pgettext("thing", "小区"), "County": pgettext("thing", "区县"),
     "DeadlineRule": pgettext("thing", "时限规则"), "Decision": pgettext("thing", "表决"),
@@ -347,7 +350,7 @@ def authorise_in(scope: Scope, actor: User | None, capability: str, model: Any, 
 
 DOMAINS = ("registry", "accounts", "audit", "imports", "notifications", "fund", "votes", "repairs", "stations",
            "inspections", "surveys", "jobs", "motions", "meetings", "notices", "volunteers",
-           "commonincome", "governance")
+           "commonincome", "governance", "assessments")
 
 
 def load_domain_rules() -> None:

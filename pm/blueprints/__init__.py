@@ -10,7 +10,8 @@ from pm.extensions import api, csrf
 # HTML blueprints: each package's views module defines `bp` (the package itself holds only its docstring).
 HTML = ["auth", "dashboard", "registry", "accounts", "audit", "imports", "apidocs", "notifications", "fund.ledger",
         "fund.plans", "fund.statements", "stations", "inspections", "repairs", "files", "claims", "surveys", "jobs",
-        "motions", "meetings", "notices", "volunteers", "commonincome", "governance", "governance.elections"]
+        "motions", "meetings", "notices", "volunteers", "commonincome", "governance", "governance.elections",
+        "assessments"]
 # REST blueprints (flask-smorest), each module exposes `blp`, or a list BLUEPRINTS (one OpenAPI tag each).
 REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprints.audit.api", "pm.blueprints.fund.ledger.api",
         "pm.blueprints.fund.plans.api", "pm.blueprints.fund.statements.api", "pm.blueprints.stations.api",
@@ -18,7 +19,8 @@ REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprin
         "pm.blueprints.imports.api", "pm.blueprints.surveys.api", "pm.blueprints.jobs.api",
         "pm.blueprints.motions.api", "pm.blueprints.meetings.api", "pm.blueprints.notices.api",
         "pm.blueprints.volunteers.api", "pm.blueprints.commonincome.api",
-        "pm.blueprints.governance.api", "pm.blueprints.governance.elections.api"]
+        "pm.blueprints.governance.api", "pm.blueprints.governance.elections.api",
+        "pm.blueprints.assessments.api"]
 
 
 def register_all(app: Flask) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from pm.demo import fund, governance, inspections, motions, repairs, stations
+from pm.demo import assessments as demo_assessments
 from pm.demo import surveys as demo_surveys
 from pm.demo import meetings as demo_meetings
 from pm.demo import notices as demo_notices
@@ -45,6 +46,7 @@ from pm.extensions import db
 from pm.models import Community, County, Role, StreetOffice, User
 from pm.services import audit
 from pm.services.governance import firms
+from pm.services.assessments import schemes
 from pm.timeutil import utcnow
 
 __all__ = ["DEMO", "DEMO_LOGINS", "build_data_set", "city_spec", "has_county", "populate_modules"]
@@ -65,6 +67,7 @@ def build_data_set(
     county = County(name=spec.county_name, code=f"demo-{spec.name}")
     db.session.add(county)
     db.session.flush()
+    schemes.ensure_defaults(county.id)  # a new county starts with version 1 of the assessment schemes
     names = Names(rng)
     streets, communities = [], []
     community_pool = list(COMMUNITY_NAMES)
@@ -122,5 +125,6 @@ def populate_modules(county: County, users: dict[Role, User], *, seed: int, now:
     counts.update(demo_volunteers.populate(compound, users, now))
     counts.update(demo_income.populate(compound, users, now))
     counts.update(governance.populate(station, compound, users, now))
+    counts.update(demo_assessments.populate(county, station, users, rng, now))
     logger.info("demo modules filled: %r", counts)
     return counts

@@ -10,6 +10,24 @@ from pm.models.accounts import (  # noqa: F401
     Role,
     User,
 )
+from pm.models.assessments import (  # noqa: F401
+    AppealStatus,
+    AssessmentAdjustment,
+    AssessmentAppeal,
+    AssessmentAppealPhoto,
+    AssessmentCategory,
+    AssessmentEvent,
+    AssessmentEventPhoto,
+    AssessmentLine,
+    AssessmentPeriod,
+    AssessmentScheme,
+    AssessmentSchemeItem,
+    AssessmentScore,
+    ItemSource,
+    PeriodStatus,
+    SchemeStatus,
+    UnitKind,
+)
 from pm.models.audit import AuditLog  # noqa: F401
 from pm.models.fund import (  # noqa: F401
     BankImport,
@@ -47,8 +65,6 @@ from pm.models.governance import (  # noqa: F401
 )
 from pm.models.imports import ImportJob, ImportSlot, ImportStatus  # noqa: F401
 from pm.models.inspections import (  # noqa: F401
-    ASSESSMENT_ITEMS,
-    AssessmentItem,
     EventKind,
     Finding,
     FindingPhoto,

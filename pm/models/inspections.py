@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -22,34 +21,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pm.extensions import db
 from pm.models.accounts import User
+from pm.models.assessments import AssessmentSchemeItem
 from pm.models.registry import Community, Compound, StreetOffice
 from pm.models.stations import PatrolCheckin, Station
 from pm.models.types import PhotoMixin, UTCDateTime, str_enum
 from pm.timeutil import utcnow
-
-
-@dataclass(frozen=True)
-class AssessmentItem:
-    """One item of the built-in assessment sheet (考核项目) with its full points."""
-
-    code: str
-    name: str
-    max_points: Decimal
-
-
-# A simple built-in 100-point sheet (domain.md "typical categories") until the assessment scheme lands.
-ASSESSMENT_ITEMS: tuple[AssessmentItem, ...] = (
-    AssessmentItem("environment", "环境卫生/保洁", Decimal(20)),
-    AssessmentItem("order", "秩序维护/安保", Decimal(15)),
-    AssessmentItem("facilities", "设施设备维护", Decimal(15)),
-    AssessmentItem("greening", "绿化", Decimal(10)),
-    AssessmentItem("parking", "停车管理", Decimal(10)),
-    AssessmentItem("repairs", "报修服务", Decimal(10)),
-    AssessmentItem("satisfaction", "群众满意度", Decimal(10)),
-    AssessmentItem("records", "台账资料", Decimal(5)),
-    AssessmentItem("party", "党建引领", Decimal(5)),
-)
-ITEMS_BY_CODE: dict[str, AssessmentItem] = {item.code: item for item in ASSESSMENT_ITEMS}
 
 
 class InspectionLevel(enum.StrEnum):
@@ -136,12 +112,13 @@ class Inspection(PlaceMixin, db.Model):
 
 
 class Finding(db.Model):
-    """问题: one defect found, naming an assessment item and its deduction (exact points)."""
+    """问题: one defect found, naming an item of the county's assessment scheme and its deduction (exact points)."""
 
     __tablename__ = "findings"
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
     item_code: Mapped[str] = mapped_column(String(32))
+    scheme_item_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_scheme_items.id"), index=True)
     deduction: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -149,10 +126,7 @@ class Finding(db.Model):
     inspection: Mapped[Inspection] = relationship(back_populates="findings")
     photos: Mapped[list[FindingPhoto]] = relationship(order_by="FindingPhoto.id")
     order: Mapped[RectificationOrder | None] = relationship(back_populates="finding", uselist=False)
-
-    @property
-    def item(self) -> AssessmentItem | None:
-        return ITEMS_BY_CODE.get(self.item_code)
+    item: Mapped[AssessmentSchemeItem | None] = relationship()
 
 
 class FindingPhoto(PhotoMixin, db.Model):

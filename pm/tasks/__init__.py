@@ -17,7 +17,7 @@ from typing import Callable, Protocol
 
 from apscheduler.triggers.cron import CronTrigger
 
-from pm.tasks import accounts, fund, governance, imports, inspections, meetings, repairs
+from pm.tasks import accounts, assessments, fund, governance, imports, inspections, meetings, repairs
 from pm.timeutil import LOCAL_TZ, to_local
 
 
@@ -134,6 +134,22 @@ class Weekly:
 
 
 @dataclass(frozen=True)
+class MonthlyForLastMonth(Monthly):
+    """Like Monthly, but the period is the month before the one it fires in (the month it works on: 2026-11 for
+    the run on 2026-12-01), so a run key names what was computed."""
+
+    def period(self, at: datetime) -> str:
+        local = to_local(at)
+        return f"{local.year - 1:04d}-12" if local.month == 1 else f"{local.year:04d}-{local.month - 1:02d}"
+
+    def recent(self, now: datetime, count: int) -> list[tuple[str, datetime]]:
+        return [(self.period(fire), fire) for _, fire in super().recent(now, count)]
+
+    def describe(self) -> str:
+        return f"每月 {self.day} 日 {self.hour:02d}:{self.minute:02d}（北京时间），计算上月"
+
+
+@dataclass(frozen=True)
 class EveryMinutes:
     """Every `minutes` minutes (a divisor of 60) on the clock; the period is the local slot (2026-03-01T10:15)."""
 
@@ -168,7 +184,7 @@ class JobSpec:
     """One periodic job: what runs, when, how late it may still start, what it does."""
 
     func: Callable[[datetime], dict[str, int]]
-    cadence: Daily | Weekly | Monthly | EveryMinutes
+    cadence: Daily | Weekly | Monthly | MonthlyForLastMonth | EveryMinutes
     misfire_grace_time: int  # seconds; APScheduler's default of 1 s would silently skip a late run
     description: str
     catch_up: int = 1  # past periods without a run record that the scheduler runs when it starts
@@ -225,6 +241,13 @@ JOBS: tuple[JobSpec, ...] = (
         cadence=Daily(hour=2, minute=30),
         misfire_grace_time=6 * 3600,
         description="报修自动关闭：完工后超过规定天数未确认的报修自动关闭",
+    ),
+    JobSpec(
+        func=assessments.compute_last_month,
+        cadence=MonthlyForLastMonth(day=1, hour=2),
+        misfire_grace_time=24 * 3600,
+        catch_up=2,
+        description="月度考核计算：每月 1 日按固定截止时间计算上月各服务站、社区、街道得分，并通知县级审核",
     ),
     JobSpec(
         func=accounts.expire_logins,

@@ -19,6 +19,7 @@ from pm.models import (
     StreetOffice,
     Unit,
 )
+from pm.services.assessments import schemes
 from tests.factories.seq import n as _n
 
 
@@ -26,6 +27,7 @@ def make_county(**kw) -> County:
     county = County(name=kw.pop("name", f"测试县{_n()}"), **kw)
     db.session.add(county)
     db.session.flush()
+    schemes.ensure_defaults(county.id)  # a new county starts with version 1 of the assessment schemes
     return county
 
 

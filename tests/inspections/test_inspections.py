@@ -174,7 +174,7 @@ def test_deductions_of_one_item_are_capped_at_its_points(db):
     finding(inspection, officer, item_code="records", deduction="3")
     finding(inspection, officer, item_code="records", deduction="2.00")
     with pytest.raises(DomainError, match="最多还能扣 0"):
-        finding(inspection, officer, item_code="records", deduction="0.01")
+        finding(inspection, officer, item_code="records", deduction="0.5")
 
 
 @pytest.mark.parametrize("kwargs, field", [

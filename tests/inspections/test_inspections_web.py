@@ -64,7 +64,7 @@ def test_street_officer_creates_an_inspection_and_adds_a_finding(client, auth, d
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"deduction": "25"}, "满分"),
+    ({"deduction": "25"}, "每处扣分"),
     ({"deduction": "abc"}, "数字"),
     ({"due_on": "2000-01-01"}, "不能早于今天"),
 ])

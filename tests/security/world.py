@@ -26,6 +26,11 @@ from pm.demo import DEMO_LOGINS, populate_modules
 from pm.demo.logins import anchor
 from pm.extensions import db
 from pm.models import (
+    AssessmentAppeal,
+    AssessmentLine,
+    AssessmentPeriod,
+    AssessmentScheme,
+    AssessmentScore,
     Building,
     County,
     Ownership,
@@ -128,6 +133,8 @@ def _side(county: County, upload_dir: Path) -> Side:
     route_id = _first(select(PatrolRoute.id).where(PatrolRoute.station_id == station.id).order_by(PatrolRoute.id))
     request_id = _first(select(RepairRequest.id).where(RepairRequest.compound_id == compound.id)
                         .order_by(RepairRequest.id))
+    score_id = _first(select(AssessmentScore.id).where(AssessmentScore.station_id == station.id)
+                      .order_by(AssessmentScore.id))
     photo_file = upload_dir / f"security-{compound.id}.png"
     photo_file.parent.mkdir(parents=True, exist_ok=True)
     photo_file.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
@@ -168,6 +175,14 @@ def _side(county: County, upload_dir: Path) -> Side:
                            .order_by(RectificationOrder.id)),
         "request_id": request_id,
         "survey_id": _first(select(Survey.id).where(Survey.compound_id == compound.id).order_by(Survey.id)),
+        "scheme_id": _first(select(AssessmentScheme.id).where(AssessmentScheme.county_id == county.id)
+                            .order_by(AssessmentScheme.id)),
+        "period_id": _first(select(AssessmentPeriod.id).where(AssessmentPeriod.county_id == county.id)
+                            .order_by(AssessmentPeriod.id)),
+        "score_id": score_id,
+        "line_id": _first(select(AssessmentLine.id).where(AssessmentLine.score_id == score_id)
+                          .order_by(AssessmentLine.id)),
+        "appeal_id": _first(select(AssessmentAppeal.id).where(AssessmentAppeal.score_id == score_id)),
         "route_id": route_id,
         "point_id": _first(select(PatrolPoint.id).where(PatrolPoint.route_id == route_id).order_by(PatrolPoint.id)),
         "team_id": _first(select(Team.id).where(Team.station_id == station.id).order_by(Team.id)),

@@ -14,7 +14,7 @@ from pm.blueprints.apiutil import (
 )
 from pm.blueprints.inspections import schemas as s
 from pm.errors import DomainError
-from pm.models import ASSESSMENT_ITEMS, Inspection, RectificationOrder
+from pm.models import Inspection, RectificationOrder, UnitKind
 from pm.services.inspections import inspections, rectification
 from pm.timeutil import local_today
 
@@ -42,9 +42,10 @@ def _order(order_id: int) -> RectificationOrder:
 class Items(MethodView):
     @blp.response(200, s.AssessmentItemsOut)
     def get(self):
-        """考核项目: the built-in sheet with each item's full points."""
-        require(api_user(), "inspection.view")
-        return {"items": ASSESSMENT_ITEMS}
+        """考核项目: the findings items of your county's station scheme in force today, with their full points."""
+        user = api_user()
+        require(user, "inspection.view")
+        return {"items": inspections.county_finding_items(api_scope(), UnitKind.STATION, local_today())}
 
 
 @blp.route("/inspections")

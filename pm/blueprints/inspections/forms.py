@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from pm.blueprints.webutil import options
-from pm.services.inspections.words import item_choices
+
 
 
 class InspectionForm(FlaskForm):
@@ -28,8 +28,7 @@ class InspectionForm(FlaskForm):
 
 
 class FindingForm(FlaskForm):
-    item_code = SelectField(_l("考核项目"),
-                            choices=options(item_choices()))
+    item_code = SelectField(_l("考核项目"))  # the scheme's findings items, set by the view
     deduction = StringField(_l("扣分"), validators=[DataRequired(), Length(max=10)])
     note = TextAreaField(_l("问题描述"), validators=[DataRequired(), Length(max=4000)])
     measure = TextAreaField(_l("整改要求"), validators=[DataRequired(), Length(max=4000)])

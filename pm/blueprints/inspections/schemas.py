@@ -33,7 +33,7 @@ class DeductionPoints(fields.Field):
 
 
 class AssessmentItemOut(BaseSchema):
-    """考核项目 of the built-in sheet."""
+    """考核项目: a findings item of the county's assessment scheme."""
 
     code = fields.String()
     name = fields.String()

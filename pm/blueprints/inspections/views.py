@@ -17,10 +17,9 @@ from pm.blueprints.inspections.forms import (
 from pm.blueprints.webutil import errors_to_form, paginate, submit_form
 from pm.errors import DomainError, Forbidden, NotFound
 from pm.extensions import db
-from pm.models import ASSESSMENT_ITEMS, InspectionLevel, OrderStatus, RectificationOrder
+from pm.models import InspectionLevel, OrderStatus, RectificationOrder
 from pm.services.inspections import inspections, rectification
 from pm.services.inspections.rules import is_inspector, levels_for
-from pm.services.inspections.words import item_label
 from pm.services.labels import choices, label
 from pm.timeutil import local_today
 
@@ -33,9 +32,8 @@ def _helpers():
 
 
 def _page_context() -> dict:
-    """What the inspection templates share: the filter choices and the assessment items by code."""
-    return {"level_choices": choices(InspectionLevel), "status_choices": choices(OrderStatus),
-            "items": {i.code: item_label(i.code) for i in ASSESSMENT_ITEMS}}
+    """What the inspection templates share: the filter choices."""
+    return {"level_choices": choices(InspectionLevel), "status_choices": choices(OrderStatus)}
 
 
 @bp.route("/")
@@ -84,6 +82,9 @@ def detail(inspection_id: int):
     inspection = inspections.load_inspection(scope, inspection_id)
     form = FindingForm()
     may_add = is_inspector(inspection, current_user)
+    if may_add:
+        form.item_code.choices = options((i.code, f"{i.name}（{i.max_points} 分）")
+                                        for i in inspections.finding_items(inspection))
     if request.method == "GET":
         form.due_on.data = None
     if request.method == "POST" and not may_add:

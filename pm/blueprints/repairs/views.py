@@ -79,6 +79,7 @@ def index():
         "status": args.get("status") or queue.default_status(scope), "urgency": args.get("urgency") or None,
         "category": args.get("category") or None, "overdue": args.get("overdue") == "1", "q": args.get("q") or None,
         "created_on": local_today(now) if args.get("created") == "today" else None,  # the home page's 今日新报修
+        "late_in": Month.parse(args["late_in"], field="late_in") if args.get("late_in") else None,  # an assessment line
     }
     stmt = queue.queue_stmt(scope, now=now, station_id=station_id, assignee_id=current_user.id if mine else None,
                             **filters)

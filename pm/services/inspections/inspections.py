@@ -5,6 +5,8 @@ import logging
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -18,14 +20,17 @@ from pm.models import (
     FindingPhoto,
     Inspection,
     InspectionLevel,
+    ItemSource,
     OrderSource,
     Station,
     StreetOffice,
     TargetKind,
+    UnitKind,
     User,
 )
-from pm.models.inspections import ITEMS_BY_CODE
 from pm.services import audit, storage
+from pm.services.assessments import schemes
+from pm.services.assessments.locks import county_of_street, refuse_if_locked
 from pm.services.inspections.rectification import open_order
 from pm.services.inspections.rules import (
     LEVEL_ROLE,
@@ -38,7 +43,6 @@ from pm.services.inspections.rules import (
     place_of,
     text,
 )
-from pm.services.inspections.words import item_label
 from pm.services.labels import LABELS
 from pm.services.messages import Message
 from pm.services.numbers import NumberError, bounded_decimal
@@ -54,6 +58,7 @@ LIST_OPTIONS = (
     selectinload(Inspection.inspectors),
     selectinload(Inspection.findings).selectinload(Finding.photos),
     selectinload(Inspection.findings).joinedload(Finding.order),
+    selectinload(Inspection.findings).joinedload(Finding.item),
 )
 E_NOT_FOUND = N_("检查对象不存在或不在您的管辖范围内")
 
@@ -77,6 +82,37 @@ def parse_deduction(value) -> Decimal:
 def total_deduction(inspection: Inspection) -> Decimal | int:
     """扣分合计 of an inspection's findings (exact; 0 without findings)."""
     return sum((f.deduction for f in inspection.findings), start=0)
+
+
+def unit_kind(inspection: Inspection) -> UnitKind:
+    """Whose score a finding counts in: the station keeping the place, else the street when a street is inspected,
+    else the community (a compound without a station)."""
+    if inspection.station_id:
+        return UnitKind.STATION
+    return UnitKind.STREET if inspection.target_kind == TargetKind.STREET else UnitKind.COMMUNITY
+
+
+def finding_items(inspection: Inspection) -> list:
+    """The items of the scheme in force on the inspection's date that findings may name."""
+    scheme = schemes.in_force(county_of_street(inspection.street_id), unit_kind(inspection), inspection.inspected_on)
+    return [i for c in scheme.categories for i in c.items if i.source == ItemSource.FINDING]
+
+
+def county_finding_items(scope: Scope, kind: UnitKind, day: date) -> list:
+    """The findings items of the user's county's scheme for a kind of unit in force on a day (none outside a county)."""
+    county_id = db.session.scalar(scope.county_ids.limit(1)) if not scope.is_system else None
+    scheme = schemes.in_force(county_id, kind, day, create=False) if county_id is not None else None
+    if scheme is None:  # a read never creates the county's version 1
+        return []
+    return [i for c in scheme.categories for i in c.items if i.source == ItemSource.FINDING]
+
+
+def check_bounds(item, points: Decimal) -> None:
+    """A deduction within the item's bounds per defect (its scheme's min and max)."""
+    low, high = item.params.get("min"), item.params.get("max")
+    if (low is not None and points < Decimal(str(low))) or (high is not None and points > Decimal(str(high))):
+        raise DomainError("“%(item)s”每处扣分应在 %(low)s 到 %(high)s 分之间", field="deduction", item=item.name,
+                          low=low if low is not None else 0, high=high if high is not None else item.max_points)
 
 
 # -- what an inspector may pick ---------------------------------------------------------------------------
@@ -140,6 +176,9 @@ def create_inspection(actor: User, *, scope: Scope, level: InspectionLevel | str
         raise DomainError("请填写检查日期", field="inspected_on")
     if inspected_on > local_today(now):
         raise DomainError("检查日期不能是未来日期", field="inspected_on")
+    target = db.session.get(TARGET_MODELS[target_kind], target_id)
+    place = place_of(target_kind, target)
+    refuse_if_locked(county_of_street(place["street_id"]), inspected_on, field="inspected_on")
     summary = text(summary, "summary", N_("检查概况"), required=False)
     inspectors = {actor.id: actor}
     for uid in inspector_ids or []:
@@ -148,10 +187,8 @@ def create_inspection(actor: User, *, scope: Scope, level: InspectionLevel | str
                 or not user.is_enabled:
             raise DomainError("检查人员 %(id)s 不存在或不在您的管辖范围内", field="inspector_ids", id=uid)
         inspectors[user.id] = user
-    target = db.session.get(TARGET_MODELS[target_kind], target_id)
     inspection = Inspection(level=level, target_kind=target_kind, target_name=target.name, inspected_on=inspected_on,
-                            summary=summary, created_by_id=actor.id, created_at=now or utcnow(),
-                            **place_of(target_kind, target))
+                            summary=summary, created_by_id=actor.id, created_at=now or utcnow(), **place)
     inspection.inspectors = list(inspectors.values())
     db.session.add(inspection)
     db.session.flush()
@@ -171,23 +208,26 @@ def add_finding(inspection: Inspection, actor: User, *, scope: Scope, item_code:
         raise Forbidden("只有本次检查的检查人员可以登记问题")
     if not scope.contains(Inspection, inspection.id):
         raise NotFound("检查记录不存在或不在您的权限范围内")
-    item = ITEMS_BY_CODE.get(item_code or "")
+    refuse_if_locked(county_of_street(inspection.street_id), inspection.inspected_on, field="inspected_on")
+    item = next((i for i in finding_items(inspection) if i.code == (item_code or "")), None)
     if item is None:
         raise DomainError("请选择考核项目", field="item_code")
     points = parse_deduction(deduction)
+    check_bounds(item, points)
     # Summed in Python: SQLite's SUM over NUMERIC is a float.
     already = sum(db.session.scalars(select(Finding.deduction).where(
         Finding.inspection_id == inspection.id, Finding.item_code == item.code)), start=Decimal("0.00"))
     if already + points > item.max_points:
         raise DomainError("“%(item)s”满分 %(max)s 分，本次检查已扣 %(already)s 分，最多还能扣 %(left)s 分",
-                          field="deduction", item=item_label(item.code), max=item.max_points, already=already,
+                          field="deduction", item=item.name, max=item.max_points, already=already,
                           left=item.max_points - already)
     note = text(note, "note", N_("问题描述"))
     measure = text(measure, "measure", N_("整改要求"))
     due_on = due(due_on, now)
     now = now or utcnow()
     stored = storage.save_many(photos, f"inspections/{inspection.id}")
-    finding = Finding(inspection_id=inspection.id, item_code=item.code, deduction=points, note=note, created_at=now)
+    finding = Finding(inspection_id=inspection.id, item_code=item.code, scheme_item_id=item.id, deduction=points,
+                      note=note, created_at=now)
     finding.photos = [FindingPhoto(path=s.path, content_type=s.content_type, created_at=now) for s in stored]
     db.session.add(finding)
     db.session.flush()

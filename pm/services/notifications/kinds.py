@@ -33,6 +33,9 @@ register_vocabulary("notification_kind", {
     "meeting.item.overdue": _l("督办事项逾期"),
     "meeting.item.overdue.own": _l("我的督办事项逾期"),
     "notice.new": _l("新公告"),
+    "assessment.computed": _l("月度考核待审核"),
+    "assessment.review": _l("月度考核公示"),
+    "assessment.appeal": _l("考核申诉"),
 })
 
 

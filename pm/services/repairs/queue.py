@@ -24,6 +24,7 @@ from pm.models import (
     station_compounds,
 )
 from pm.models.repairs import OPEN_STATUSES
+from pm.services.periods import Month
 from pm.services.repairs.filing import enum_value
 from pm.services.text import N_
 from pm.timeutil import LOCAL_TZ
@@ -73,11 +74,12 @@ def own_station(scope: Scope) -> int | None:
 def queue_stmt(scope: Scope, *, now: datetime, station_id: int | None = None, compound_id: int | None = None,
                status: str | None = None, urgency: str | None = None, category: str | None = None,
                overdue: bool = False, assignee_id: int | None = None, q: str | None = None,
-               created_on: date | None = None):
+               created_on: date | None = None, late_in: Month | None = None):
     """The scoped queue: open requests by default, most urgent and nearest deadline first (no eager loads:
     fetch a page with queue_page). A station user always sees their own station's queue. A resident's own list is
     open before closed, newest first; status "to_rate" is what the user filed that waits for their rating.
-    `created_on`: filed on that Beijing day."""
+    `created_on`: filed on that Beijing day. `late_in`: filed in that month and answered or finished after its
+    deadline, or still unfinished past it (the assessment's "late repairs" of a station)."""
     stmt = scope.select(RepairRequest)
     station_id = own_station(scope) or station_id
     if station_id is not None:
@@ -104,6 +106,14 @@ def queue_stmt(scope: Scope, *, now: datetime, station_id: int | None = None, co
     if created_on is not None:
         start = datetime.combine(created_on, time(0), tzinfo=LOCAL_TZ).astimezone(timezone.utc)
         stmt = stmt.where(RepairRequest.submitted_at >= start, RepairRequest.submitted_at < start + timedelta(days=1))
+    if late_in is not None:
+        start, end = late_in.bounds()
+        responded = func.coalesce(RepairRequest.accepted_at, RepairRequest.rejected_at)
+        stmt = stmt.where(RepairRequest.submitted_at >= start, RepairRequest.submitted_at < end, or_(
+            RepairRequest.completed_at > RepairRequest.completion_due_at,
+            and_(RepairRequest.completed_at.is_(None), RepairRequest.rejected_at.is_(None),
+                 RepairRequest.completion_due_at < now),
+            responded > RepairRequest.response_due_at))
     q = (q or "").strip()
     if q:
         if q.lstrip("#").isdigit() and len(q) <= 9:

@@ -14,6 +14,7 @@ from pm.errors import Conflict, DomainError
 from pm.extensions import db
 from pm.models import Shift, Station, Team, TeamKind, User, WorkLog, WorkLogPhoto
 from pm.services import audit, storage
+from pm.services.assessments.locks import county_of_station, refuse_if_locked
 from pm.services.periods import Month
 from pm.services.stations.teams import audit_place, require_station_user
 from pm.services.text import N_, check_text
@@ -45,6 +46,7 @@ def create_log(team: Team, *, log_on: date | None, shift: Shift | str, content: 
         errors["content"] = [err.message]
     if errors:
         raise DomainError(next(iter(errors.values()))[0], fields=errors)
+    refuse_if_locked(county_of_station(team.station_id), log_on, field="log_on")
     duplicate = db.session.scalar(
         select(WorkLog.id).where(WorkLog.team_id == team.id, WorkLog.log_on == log_on, WorkLog.shift == shift)
     )

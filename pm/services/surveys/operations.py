@@ -27,6 +27,7 @@ from pm.models import (
 )
 from pm.services import audit
 from pm.services.messages import Message
+from pm.services.assessments.locks import county_of_compound, refuse_if_locked
 from pm.services.notifications import mark_done, notify
 from pm.services.periods import Month
 from pm.services.surveys import default_questions
@@ -146,6 +147,7 @@ def respond(survey: Survey, household: Household, answers: list[int], *, actor: 
         raise NotFound("测评不存在或不在您的权限范围内", field="survey")
     if survey.status != SurveyStatus.OPEN:
         raise Conflict("该测评已经结束，不能再提交", field="survey")
+    refuse_if_locked(county_of_compound(survey.compound_id), Month.parse(survey.month).first_day, field="survey")
     if household is None or household.compound_id != survey.compound_id:
         raise DomainError("该户不属于本次测评的小区", field="household_id")
     if household.status != HouseholdStatus.ACTIVE:

@@ -1,0 +1,1 @@
+"""月度考核: schemes, indicators, computing a month, periods, appeals and adjustments."""
