@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = "0016"  # chained after the survey branch's 0016 (merged into this branch)
+down_revision = "0017"  # gov2: chained after main's head 0017 for this branch (the lead re-chains at merge)
 branch_labels = None
 depends_on = None
 
