@@ -49,7 +49,10 @@ def test_owner_votes_on_the_phone_page(client, auth, db):
     assert r.status_code == 400 and "不能超过应选名额" in r.get_data(as_text=True)
     assert _db.session.scalar(select(func.count()).select_from(Ballot)) == 0
     r = client.post(url, data={"household_id": hh, "candidate_ids": [e.candidates[0].id]})
-    assert r.status_code == 302
+    assert r.status_code == 200 and 'id="confirm"' in r.get_data(as_text=True)  # confirm first: nothing yet
+    assert _db.session.scalar(select(func.count()).select_from(Ballot)) == 0
+    r = client.post(f"{url}/confirm", data={"household_id": hh, "candidate_ids": [e.candidates[0].id]})
+    assert r.status_code == 302 and "/receipts/" in r.headers["Location"]
     assert _db.session.scalar(select(func.count()).select_from(ElectionChoice)) == 1
     assert "已投票" in client.get(url).get_data(as_text=True)
     auth.logout()

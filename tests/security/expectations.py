@@ -647,4 +647,13 @@ EXPECTATIONS: dict[str, object] = {
     "POST elections_api.Close": Write(body={}),
     "POST elections_api.Filing": Write(body={"filed_on": YEAR_ZERO}),
     "POST elections_api.Cancel": Write(body={}),
+    "POST elections.choose_officers": Write(),  # gov2: chair and vice-chairs (street office, county, committee)
+    "POST elections_api.Officers": Write(body={"chair_person_id": "{person_id}"}),
+    "POST elections.ballot_confirm": Write(),  # gov2: the owner's confirmed ballot, its receipt, the canvass
+    "GET elections.receipt": Get(VIEWERS | {"owner"}, nf=frozenset({"resident"}),
+                                 kinds={"ballot_id": "election_ballot_id"}),
+    "GET elections.unvoted": Get(frozenset({"community", "committee"})),
+    "GET elections_api.ElectionReceipt": Get(VIEWERS | {"owner"}, nf=frozenset({"resident"}),
+                                             kinds={"ballot_id": "election_ballot_id"}),
+    "GET elections_api.ElectionUnvoted": Get(frozenset({"community", "committee"})),
 }

@@ -211,6 +211,8 @@ def _side(county: County, upload_dir: Path) -> Side:
         "member_id": _first(select(Membership.id).join(Body, Body.id == Membership.body_id)
                             .where(Body.compound_id == compound.id).order_by(Membership.id)),
         "election_id": _first(select(Election.id).where(Election.compound_id == compound.id).order_by(Election.id)),
+        "election_ballot_id": _first(select(Ballot.id).join(Election, Election.decision_id == Ballot.decision_id)
+                                     .where(Election.compound_id == compound.id).order_by(Ballot.id)),
         "kind": "repair_photo",
         "token": portal.open_portal(compound, actor=manager, scope=scope_for(manager)).token,
     }

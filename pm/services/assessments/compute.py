@@ -16,6 +16,7 @@ from pm.models import (
     AssessmentScheme,
     AssessmentScore,
     County,
+    ItemSource,
     PeriodStatus,
     Role,
     UnitKind,
@@ -104,6 +105,9 @@ def compute_month(period: AssessmentPeriod, *, now: datetime, actor: User | None
     used = _schemes_of(locked, month)
     delay = used[UnitKind.STATION].log_delay_days
     data = indicators.collect(locked.county_id, month, cutoff=locked.cutoff_at, log_delay_days=delay)
+    indicators.add_coverage(data, locked.county_id, month, [
+        (i.params or {}).get("criterion", "bodies") for scheme in used.values() for c in scheme.categories
+        for i in c.items if i.source == ItemSource.INDICATOR and (i.params or {}).get("kind") == "coverage"])
     results = [scoring.score(u, used[u.kind], data, locked.month) for u in data.units]
     scoring.rank(results)
     _replace(locked, results)

@@ -28,6 +28,7 @@ from pm.models import (
     station_compounds,
 )
 from pm.services import surveys
+from pm.services.governance.coverage_units import unit_shares
 from pm.services.inspections import deadlines
 from pm.services.periods import Month
 from pm.services.repairs.metrics import Metrics, station_metrics
@@ -57,6 +58,7 @@ class MonthData:
     missing_days: dict[int, int] = field(default_factory=dict)  # station id → team-days without a counted log
     overdue: dict = field(default_factory=dict)  # key → orders overdue during the month
     satisfaction: dict = field(default_factory=dict)  # key → (average, responses) when surveyed
+    coverage: dict = field(default_factory=dict)  # criterion → UnitShares (streets and communities), when used
 
 
 def _midnight(day: date) -> datetime:
@@ -112,6 +114,13 @@ def collect(county_id: int, month: Month, *, cutoff: datetime, log_delay_days: i
     data.overdue = overdue_orders(county_id, month, cutoff=cutoff)
     data.satisfaction = unit_satisfaction(county_id, month)
     return data
+
+
+def add_coverage(data: MonthData, county_id: int, month: Month, criteria) -> None:
+    """The coverage shares the scheme's coverage items need, as of the month's last day (one evaluation per
+    criterion for the whole county, never per unit)."""
+    for criterion in sorted(set(criteria)):
+        data.coverage[criterion] = unit_shares(county_id, day=month.last_day, criterion=criterion)
 
 
 def _event_code():

@@ -29,8 +29,12 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_FROM = date(2000, 1, 1)  # version 1 applies to every past month
 MAX_POINTS = Decimal("1000")
+# coverage (governance): the share of the unit's compounds meeting `criterion` (bodies: all four bodies in place
+# with a joint meeting last quarter; committee: an owners' committee or stand-in), for street offices and
+# communities; below `target` % loses `per_point` per percentage point.
+COVERAGE_CRITERIA = ("bodies", "committee")
 INDICATOR_KINDS = ("response_on_time", "completion_on_time", "average_rating", "reopen_rate", "log_missing_days",
-                   "orders_overdue", "satisfaction")
+                   "orders_overdue", "satisfaction", "coverage")
 OPTIONS = (selectinload(AssessmentScheme.categories).selectinload(AssessmentCategory.items),)
 
 
@@ -53,6 +57,9 @@ def _points(value, field: str, *, allow_none: bool = False) -> Decimal | None:
 def _check_params(source: ItemSource, params: dict, field: str) -> dict:
     if not isinstance(params, dict):
         raise DomainError("规则参数无效", field=field)
+    if source == ItemSource.INDICATOR and params.get("kind") == "coverage" \
+            and params.get("criterion", "bodies") not in COVERAGE_CRITERIA:
+        raise DomainError("覆盖率指标不正确", field=field)
     if source == ItemSource.INDICATOR and params.get("kind") not in INDICATOR_KINDS:
         raise DomainError("指标类型无效", field=field)
     for key, value in params.items():

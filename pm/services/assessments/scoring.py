@@ -78,6 +78,25 @@ def _below(value: Fraction | None, target: Decimal, per: Decimal, unit_word: str
                               {**params, "step": amount(1), "per": per})
 
 
+COVERAGE_WORDS = {"bodies": "四位一体全部到位的小区占比", "committee": "成立业主委员会（或物业管理委员会）的小区占比"}
+
+
+def _coverage(p: dict, unit: Unit, data: MonthData) -> tuple[Decimal, str, dict]:
+    """长效机制覆盖率 of a street office's or community's compounds (the governance coverage service, as of the
+    month's last day); a station is not judged by it."""
+    criterion = p.get("criterion") or "bodies"
+    shares = data.coverage.get(criterion)
+    bucket = None if shares is None else {UnitKind.STREET: shares.streets, UnitKind.COMMUNITY: shares.communities}.get(
+        unit.kind)
+    if bucket is None:
+        return ZERO, "覆盖率指标不适用于该单位，不扣分", {}
+    pair = bucket.get(unit.id, (0, 0))
+    refs = {"coverage": {"criterion": criterion, "met": pair[0], "compounds": pair[1]}}
+    amount, rule = _below(shares.rate(pair), dec(p.get("target")), dec(p.get("per_point")), "%",
+                          COVERAGE_WORDS.get(criterion, criterion))
+    return amount, rule, refs
+
+
 def _indicator(item, unit: Unit, data: MonthData, month: str) -> tuple[Decimal, str, dict]:
     p = item.params
     kind = p.get("kind")
@@ -131,6 +150,8 @@ def _indicator(item, unit: Unit, data: MonthData, month: str) -> tuple[Decimal, 
             amount, rule = _below(Fraction(str(found[0])), dec(p.get("target")), dec(p.get("per_point")), "分",
                                   N_("满意度得分"))
             refs = {"survey": {"responses": found[1], "average": str(found[0])}}
+    elif kind == "coverage":
+        amount, rule, refs = _coverage(p, unit, data)
     else:
         amount, rule = ZERO, Message(N_("未知指标"))
     capped = _capped(item, amount)

@@ -67,6 +67,8 @@ register_capabilities({
     "governance.coverage": OFFICIALS_ABOVE_STATION,
     # owners' committee elections are organised by the street office (the county may act for it)
     "governance.elections": ELECTION_OFFICE,
+    # the chair and vice-chairs after an election: the filing body (street office, county) or the committee itself
+    "governance.officers": ELECTION_OFFICE | {Role.COMMITTEE_MEMBER},
     # paper ballots are entered for the preparatory group by the street office or the community
     "governance.paper": OFFICIALS_ABOVE_STATION,
     # the county's governance policy

@@ -30,6 +30,7 @@ from pm.models import (
     Household,
     HouseholdStatus,
     Membership,
+    NoticeKind,
     Ownership,
     Person,
     Position,
@@ -40,6 +41,7 @@ from pm.models.votes import Decision
 from pm.services import audit, votes
 from pm.services.governance import bodies, election_count
 from pm.services.governance.policy import check_size, county_of, policy_for
+from pm.services.notices import post_notice
 from pm.services.text import check_phone, check_text
 from pm.timeutil import local_today, utcnow
 
@@ -164,8 +166,14 @@ def publicise(election: Election, *, starts_on: date, actor: User | None, scope:
     election.publicity_ends_on = starts_on + timedelta(days=days - 1)
     election.status = ElectionStatus.PUBLICITY
     db.session.flush()
-    audit.record("election.publicise", election, actor=actor, place=db.session.get(Compound, election.compound_id),
-                 changes={"from": starts_on, "to": election.publicity_ends_on})
+    compound = db.session.get(Compound, election.compound_id)
+    notice = post_notice(  # 候选人公示: the notice links to the election's page (the candidates stay there)
+        actor, scope=SYSTEM, compound_id=compound.id, kind=NoticeKind.PUBLICITY,
+        title=f"{compound.name}业主委员会选举候选人公示"[:200], starts_on=starts_on, ends_on=election.publicity_ends_on,
+        link=f"/elections/{election.id}", source=SUBJECT, source_id=election.id,
+        body=f"候选人 {len(election.candidates)} 人，应选 {election.seats} 人，公示 {days} 天。请业主查看候选人名单。")
+    audit.record("election.publicise", election, actor=actor, place=compound,
+                 changes={"from": starts_on, "to": election.publicity_ends_on, "notice_id": notice.id})
     return election
 
 
@@ -190,10 +198,8 @@ def open_voting(election: Election, *, opens_on: date, closes_on: date, actor: U
     return decision
 
 
-def cast(election: Election, household: Household, candidate_ids: list[int], *, actor: User, scope: Scope,
-         paper: bool = False, person: Person | None = None, now: datetime | None = None) -> Ballot:
-    """One dwelling's ballot choosing up to the seat count among the candidates (none: an abstention). Online by
-    a current owner; on paper entered for the group by the street office or community (marked as paper)."""
+def check_choice(election: Election, candidate_ids: list[int] | None) -> list[int]:
+    """The chosen candidates of a ballot (checked before the confirmation page and again when cast)."""
     ids = list(dict.fromkeys(candidate_ids or []))
     if len(ids) != len(candidate_ids or []):
         raise DomainError("同一候选人只能选一次", field="candidate_ids")
@@ -204,6 +210,14 @@ def cast(election: Election, household: Household, candidate_ids: list[int], *, 
         raise DomainError("所选的人不是本次选举的候选人", field="candidate_ids")
     if election.status != ElectionStatus.VOTING or election.decision_id is None:
         raise Conflict("该选举不在投票期", field="status")
+    return ids
+
+
+def cast(election: Election, household: Household, candidate_ids: list[int], *, actor: User, scope: Scope,
+         paper: bool = False, person: Person | None = None, now: datetime | None = None) -> Ballot:
+    """One dwelling's ballot choosing up to the seat count among the candidates (none: an abstention). Online by
+    a current owner; on paper entered for the group by the street office or community (marked as paper)."""
+    ids = check_choice(election, candidate_ids)
     decision = db.session.get(Decision, election.decision_id)
     ballot = votes.cast_ballot(decision, household, "yes" if ids else "abstain", actor=actor, scope=scope,
                                person=person, paper=paper, paper_authorised=can(actor, "governance.paper"), now=now)
@@ -235,9 +249,15 @@ def close(election: Election, *, actor: User | None, scope: Scope, now: datetime
         election.status = ElectionStatus.COUNTED
         _seat_committee(election, compound, [r for r in results if r.elected], today, actor=actor)
     db.session.flush()
+    outcome = "选举结果公告" if election.status == ElectionStatus.COUNTED else "选举未能产生业主委员会"
+    notice = post_notice(  # 选举结果: a notice linking to the election's page, where the results are
+        actor, scope=SYSTEM, compound_id=compound.id, kind=NoticeKind.NOTICE,
+        title=f"{compound.name}业主委员会{outcome}"[:200], starts_on=today, link=f"/elections/{election.id}",
+        source=SUBJECT, source_id=election.id, now=now,
+        body=f"当选 {election.elected_count} 人（应选 {election.seats} 人），详见选举页面。")
     audit.record("election.close", election, actor=actor, place=compound, changes={
         "status": election.status.value, "elected": [r.candidate.person_id for r in results if r.elected],
-        "tally": tally.as_dict()})
+        "tally": tally.as_dict(), "notice_id": notice.id})
     return election
 
 

@@ -9,17 +9,18 @@ from datetime import date, datetime
 
 from sqlalchemy import Select, select
 
-from pm.access import Scope, can
+from pm.access import SYSTEM, Scope, can
 from pm.errors import Conflict, DomainError, Forbidden
 from pm.extensions import db
-from pm.models import Household, HouseholdStatus, Person, User
+from pm.models import Household, HouseholdStatus, NoticeKind, Person, User
 from pm.models.motions import Motion, MotionKind, MotionStatus
-from pm.models.votes import Ballot, Decision, DecisionStatus, VoteChoice
+from pm.models.votes import Ballot, Decision, DecisionOutcome, DecisionStatus, VoteChoice
 from pm.services import audit, votes
 from pm.services.motions.access import PAPER
 from pm.services.motions.costs import fix_shares
 from pm.services.motions.policy import county_of, policy_for
 from pm.services.motions.rules import check_filer, rule_for
+from pm.services.notices import post_notice
 from pm.services.votes import Consent, Tally
 from pm.timeutil import local_today, utcnow
 
@@ -74,6 +75,11 @@ def publish(motion: Motion, *, publicity_until: date | None, actor: User | None,
                        shares={r.household.id: r.share_fen for r in rows})
     motion.status, motion.publicity_from, motion.publicity_until = MotionStatus.PUBLICITY, today, publicity_until
     db.session.flush()
+    changes["notice_id"] = post_notice(  # 公示: to the compound (an elevator motion: its unit), linking to the motion
+        actor, scope=SYSTEM, compound_id=motion.compound_id, unit_id=motion.unit_id, kind=NoticeKind.PUBLICITY,
+        title=f"表决事项公示：{motion.title}"[:200], starts_on=today, ends_on=publicity_until,
+        link=f"/motions/{motion.id}", source=SUBJECT, source_id=motion.id, now=now,
+        body="请业主查看表决事项的内容并提出意见，公示期满后开始表决。").id
     audit.record("motion.publish", motion, actor=actor, place=motion.compound, changes=changes)
     return motion
 
@@ -117,8 +123,13 @@ def close(motion: Motion, *, actor: User | None, scope: Scope, now: datetime | N
                                   consent=affected_ids(motion) if motion.consent_required else None)
     motion.status, motion.published_at = MotionStatus.CLOSED, now
     db.session.flush()
+    passed = decision_of(motion).outcome == DecisionOutcome.PASSED
+    notice = post_notice(  # 表决结果: a notice linking to the motion's page, where the tally is
+        actor, scope=SYSTEM, compound_id=motion.compound_id, unit_id=motion.unit_id, kind=NoticeKind.NOTICE,
+        title=f"表决结果公告：{motion.title}（{'通过' if passed else '未通过'}）"[:200], starts_on=local_today(now),
+        link=f"/motions/{motion.id}", source=SUBJECT, source_id=motion.id, now=now, body="表决结果详见表决事项页面。")
     audit.record("motion.close", motion, actor=actor, place=motion.compound,
-                 changes={"outcome": decision_of(motion).outcome.value})
+                 changes={"outcome": decision_of(motion).outcome.value, "notice_id": notice.id})
     return result
 
 

@@ -7,8 +7,13 @@ from flask.views import MethodView
 from pm.access import require
 from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_scope, paginate
 from pm.blueprints.governance.elections import schemas as s
+from pm.errors import Conflict, NotFound
+from pm.extensions import db
 from pm.models import Compound, Election, Household, Person
-from pm.services.governance import elections
+from pm.models.votes import Decision
+from pm.services import votes
+from pm.services.governance import elections, officers
+from pm.services.votes.canvass import CAPABILITY as CANVASS
 
 URL_PREFIX = "/elections"
 blp = api_blueprint("elections_api", __name__, description="业主委员会选举：筹备组、候选人、公示、投票、计票、备案")
@@ -109,7 +114,7 @@ class Ballots(MethodView):
         ballot = elections.cast(election, household, data["candidate_ids"], actor=user, scope=scope,
                                 paper=data["paper"], person=person)
         return {"id": ballot.id, "household_id": ballot.household_id, "is_paper": ballot.is_paper,
-                "candidate_ids": elections.my_choices(election, ballot.id)}
+                "candidate_ids": elections.my_choices(election, ballot.id), "receipt_no": votes.receipt_number(ballot)}
 
 
 @blp.route("/<int:election_id>/close")
@@ -137,3 +142,45 @@ class Cancel(MethodView):
     def post(self, data, election_id):
         """Withdraw an election before it is counted."""
         return _step(election_id, lambda e, u, sc: elections.cancel(e, actor=u, scope=sc))
+
+
+@blp.route("/<int:election_id>/officers")
+class Officers(MethodView):
+    @blp.arguments(s.OfficersIn)
+    @blp.response(200, s.OfficersOut)
+    def post(self, data, election_id):
+        """The elected members' chair and vice-chairs (street office, county, or the committee itself); a changed
+        position ends the member's term the day before and starts a new one on the seat."""
+        user, scope = api_user(), api_scope()
+        require(user, officers.CAPABILITY)
+        election = _load(election_id)
+        members = officers.choose_officers(election, chair_person_id=data["chair_person_id"],
+                                           vice_chair_person_ids=data["vice_chair_person_ids"],
+                                           effective_on=data["effective_on"], actor=user, scope=scope)
+        return {"election_id": election.id, "members": members}
+
+
+@blp.route("/<int:election_id>/receipts/<int:ballot_id>")
+class ElectionReceipt(MethodView):
+    @blp.response(200, s.ElectionReceiptOut)
+    def get(self, election_id, ballot_id):
+        """投票回执 of a ballot the caller may see (the voter, a current owner of the dwelling, officials)."""
+        election = _load(election_id)
+        if election.decision_id is None:
+            raise NotFound("该投票回执不存在或不在您的权限范围内")
+        found = votes.receipt(ballot_id, user=api_user(), scope=api_scope(), decision_id=election.decision_id)
+        return {"election_id": election.id, **found.as_dict(),
+                "candidate_ids": elections.my_choices(election, ballot_id)}
+
+
+@blp.route("/<int:election_id>/unvoted")
+class ElectionUnvoted(MethodView):
+    @blp.response(200, s.ElectionUnvotedListOut)
+    def get(self, election_id):
+        """未投票住户 of the election for collecting ballots door to door (committee and community)."""
+        require(api_user(), CANVASS)
+        election = _load(election_id)
+        if election.decision_id is None:
+            raise Conflict("该选举尚未开始投票", field="status")
+        rows = votes.unvoted(db.session.get(Decision, election.decision_id), actor=api_user(), scope=api_scope())
+        return {"election_id": election.id, "total": len(rows), "items": rows}

@@ -64,3 +64,10 @@ class FileForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     submit = SubmitField(_l("确定"))
+
+
+class OfficersForm(FlaskForm):
+    chair = SelectField(_l("主任委员"), coerce=int, validators=[DataRequired()])
+    vice_chairs = MultiCheckbox(_l("副主任委员（不超过 2 人）"), coerce=int, validate_choice=False)
+    effective_on = DateField(_l("生效日期"), validators=[Optional()])
+    submit = SubmitField(_l("登记主任委员和副主任委员"))

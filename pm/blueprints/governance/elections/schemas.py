@@ -101,6 +101,7 @@ class ElectionBallotOut(BaseSchema):
     household_id = fields.Integer()
     is_paper = fields.Boolean()
     candidate_ids = fields.List(fields.Integer())
+    receipt_no = fields.String()
 
 
 class FilingIn(BaseSchema):
@@ -109,3 +110,62 @@ class FilingIn(BaseSchema):
 
 class EmptyIn(BaseSchema):
     pass
+
+
+class OfficersIn(BaseSchema):
+    """主任委员 and up to two 副主任委员 among the elected members (person ids); the others are 委员."""
+
+    chair_person_id = id_field(required=True)
+    vice_chair_person_ids = fields.List(id_field(), load_default=list, validate=validate.Length(max=99))
+    effective_on = day(load_default=None, allow_none=True)
+
+
+class OfficerOut(BaseSchema):
+    id = fields.Integer()
+    seat = fields.Integer()
+    person_id = fields.Integer()
+    person_name = fields.String(attribute="person.name")
+    position = fields.String()
+    started_on = fields.Date()
+    ends_on = fields.Date(allow_none=True)
+
+
+class OfficersOut(BaseSchema):
+    election_id = fields.Integer()
+    members = fields.List(fields.Nested(OfficerOut))
+
+
+class ElectionReceiptOut(BaseSchema):
+    """投票回执 of an election ballot (the vote engine's receipt) with the chosen candidates."""
+
+    election_id = fields.Integer()
+    receipt_no = fields.String()
+    ballot_id = fields.Integer()
+    decision_id = fields.Integer()
+    title = fields.String()
+    household_id = fields.Integer()
+    household = fields.String()
+    person_id = fields.Integer()
+    person_name = fields.String()
+    candidate_ids = fields.List(fields.Integer())
+    is_paper = fields.Boolean()
+    cast_at = fields.DateTime()
+
+
+class ElectionOwnerOut(BaseSchema):
+    person_id = fields.Integer(attribute="id")
+    name = fields.String()
+    phone = fields.String(allow_none=True)
+
+
+class ElectionUnvotedOut(BaseSchema):
+    household_id = fields.Integer(attribute="household.id")
+    household = fields.String(attribute="household.label")
+    area_m2 = Area(attribute="household.area_m2")
+    owners = fields.List(fields.Nested(ElectionOwnerOut))
+
+
+class ElectionUnvotedListOut(BaseSchema):
+    election_id = fields.Integer()
+    total = fields.Integer()
+    items = fields.List(fields.Nested(ElectionUnvotedOut))

@@ -10,17 +10,22 @@ from sqlalchemy.orm import joinedload
 
 from pm.access import can, current_scope, require
 from pm.blueprints.governance.elections import forms as f
+from pm.blueprints.governance.elections import voting
 from pm.blueprints.webutil import errors_to_form, submit_form
 from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import Compound, Election, ElectionStatus, Household, Ownership, Person, Role
 from pm.models.votes import Decision
 from pm.services import votes
-from pm.services.governance import election_count, elections
+from pm.services.governance import election_count, elections, officers
 from pm.services.labels import label
 from pm.timeutil import local_today
 
 bp = Blueprint("elections", __name__, url_prefix="/elections")
+bp.add_url_rule("/<int:election_id>/ballot", "ballot", voting.ballot, methods=["GET", "POST"])
+bp.add_url_rule("/<int:election_id>/ballot/confirm", "ballot_confirm", voting.ballot_confirm, methods=["POST"])
+bp.add_url_rule("/<int:election_id>/receipts/<int:ballot_id>", "receipt", voting.receipt)
+bp.add_url_rule("/<int:election_id>/unvoted", "unvoted", voting.unvoted)
 
 
 @bp.context_processor
@@ -94,11 +99,21 @@ def new():
 def _detail(election: Election, status: int = 200, **forms):
     decision = db.session.get(Decision, election.decision_id) if election.decision_id else None
     tally = votes.tally(decision) if decision is not None and can(current_user, "governance.paper") else None
+    today = local_today()
+    members = officers.elected_members(election, today) if election.status in officers.DONE else []
     context = dict(e=election, compound=db.session.get(Compound, election.compound_id), tally=tally,
-                   today=local_today(), publicise_form=f.PubliciseForm(), voting_form=f.VotingForm(),
-                   file_form=f.FileForm(), action_form=f.ActionForm())
+                   today=today, publicise_form=f.PubliciseForm(), voting_form=f.VotingForm(),
+                   file_form=f.FileForm(), action_form=f.ActionForm(), members=members,
+                   officers_form=_officers_form(members))
     context.update(forms)
     return render_template("elections/show.html", **context), status
+
+
+def _officers_form(members, form=None):
+    form = form or f.OfficersForm()
+    form.chair.choices = [(m.person_id, m.person.name) for m in members]
+    form.vice_chairs.choices = [(m.person_id, m.person.name) for m in members]
+    return form
 
 
 @bp.route("/<int:election_id>")
@@ -194,30 +209,6 @@ def cancel(election_id: int):
                 _("选举已撤销"), "action_form")
 
 
-@bp.route("/<int:election_id>/ballot", methods=["GET", "POST"])
-@login_required
-def ballot(election_id: int):
-    """The owner's ballot on the phone: choose up to the seat count for each of their dwellings."""
-    election = _election(election_id)
-    if current_user.role != Role.OWNER:
-        abort(403)
-    decision = db.session.get(Decision, election.decision_id) if election.decision_id else None
-    homes = votes.my_households(decision, current_user) if decision is not None else []
-    voted = votes.ballots_by_household(decision, [h.id for h in homes], current_scope()) if homes else {}
-    form = f.BallotForm()
-    form.household_id.choices = [(h.id, h.label) for h in homes if h.id not in voted]
-    form.candidate_ids.choices = [(c.id, c.person.name) for c in election.candidates]
-
-    def action():
-        household = current_scope().get(Household, form.household_id.data)
-        return elections.cast(election, household, form.candidate_ids.data or [], actor=current_user,
-                              scope=current_scope())
-
-    return submit_form(form, action, done=_("投票成功，谢谢参与"),
-                       redirect_to=url_for("elections.ballot", election_id=election.id),
-                       template="elections/ballot.html", e=election, homes=homes, voted=voted)
-
-
 @bp.route("/<int:election_id>/paper", methods=["GET", "POST"])
 @login_required
 def paper(election_id: int):
@@ -239,3 +230,16 @@ def paper(election_id: int):
     return submit_form(form, action, done=_("纸质选票已录入"),
                        redirect_to=url_for("elections.paper", election_id=election.id),
                        template="elections/paper.html", e=election)
+
+
+@bp.route("/<int:election_id>/officers", methods=["POST"])
+@login_required
+def choose_officers(election_id: int):
+    """The elected members' chair and vice-chairs (street office, county or the committee itself)."""
+    require(current_user, officers.CAPABILITY)
+    election = _election(election_id)
+    form = _officers_form(officers.elected_members(election, local_today()))
+    return _act(election, form, lambda: officers.choose_officers(
+        election, chair_person_id=form.chair.data, vice_chair_person_ids=form.vice_chairs.data,
+        effective_on=form.effective_on.data, actor=current_user, scope=current_scope()),
+        _("主任委员和副主任委员已登记"), "officers_form")
