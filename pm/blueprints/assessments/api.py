@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from pm.access import require
-from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_scope, paginate
+from pm.blueprints.apiutil import PageArgs, api_blueprint, api_scope, api_user, get_in_scope, page_of, paginate
 from pm.blueprints.assessments import schemas as s
 from pm.errors import DomainError
 from pm.models import AssessmentAppeal, AssessmentLine, AssessmentPeriod, AssessmentScore
@@ -135,11 +135,12 @@ class PeriodScores(MethodView):
 
 @blp.route("/assessment-periods/<int:period_id>/appeals")
 class PeriodAppeals(MethodView):
+    @blp.arguments(PageArgs, location="query")
     @blp.response(200, s.AssessmentAppealList)
-    def get(self, period_id):
+    def get(self, args, period_id):
         """The period's appeals you may see."""
         require(api_user(), "assessment.view")
-        return {"items": periods.appeals_of(api_scope(), get_in_scope(AssessmentPeriod, period_id))}
+        return page_of(periods.appeals_of(api_scope(), get_in_scope(AssessmentPeriod, period_id)), args)
 
 
 @blp.route("/assessment-scores/<int:score_id>")

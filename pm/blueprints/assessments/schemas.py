@@ -6,7 +6,7 @@ from decimal import Decimal
 from flask_babel import gettext
 from marshmallow import ValidationError, fields, validate
 
-from pm.blueprints.apiutil import BaseSchema, PageArgs, day, id_field, page_schema, text
+from pm.blueprints.apiutil import BaseSchema, PageArgs, PageFields, day, id_field, page_schema, text
 from pm.models import AppealStatus, ItemSource, PeriodStatus, SchemeStatus, UnitKind
 
 
@@ -166,7 +166,7 @@ class AssessmentAppealOut(BaseSchema):
     decided_at = fields.DateTime(allow_none=True)
 
 
-class AssessmentAppealList(BaseSchema):
+class AssessmentAppealList(PageFields):
     items = fields.List(fields.Nested(AssessmentAppealOut))
 
 

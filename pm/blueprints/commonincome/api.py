@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from pm.access import require
-from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, paginate
+from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, page_of, paginate
 from pm.blueprints.commonincome import schemas as s
 from pm.services.commonincome import income
 
@@ -37,10 +37,10 @@ class Summary(MethodView):
         """Per compound and period: income and uses by category and the balance (fen)."""
         require(api_user(), "income.view")
         rows = income.summary(api_scope(), compound_id=args.get("compound_id"))
-        return {"items": [{"compound_id": r.compound_id, "period": r.period,
-                           "income": {str(k): v for k, v in r.income.items()},
-                           "uses": {str(k): v for k, v in r.uses.items()}, "income_fen": r.income_fen,
-                           "uses_fen": r.uses_fen, "balance_fen": r.balance_fen} for r in rows]}
+        return page_of([{"compound_id": r.compound_id, "period": r.period,
+                         "income": {str(k): v for k, v in r.income.items()},
+                         "uses": {str(k): v for k, v in r.uses.items()}, "income_fen": r.income_fen,
+                         "uses_fen": r.uses_fen, "balance_fen": r.balance_fen} for r in rows], args)
 
 
 @blp.route("/common-income/fund-credits")

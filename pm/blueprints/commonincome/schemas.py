@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from pm.blueprints.apiutil import BaseSchema, PageArgs, day, id_field, page_schema, text
+from pm.blueprints.apiutil import BaseSchema, PageArgs, PageFields, day, id_field, page_schema, text
 from pm.models import IncomeCategory
 
 
@@ -46,7 +46,7 @@ class CreditIn(BaseSchema):
     amount_fen = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**13))
 
 
-class SummaryArgs(BaseSchema):
+class SummaryArgs(PageArgs):
     compound_id = id_field()
 
 
@@ -60,5 +60,5 @@ class SummaryOut(BaseSchema):
     balance_fen = fields.Integer()
 
 
-class SummaryList(BaseSchema):
+class SummaryList(PageFields):
     items = fields.List(fields.Nested(SummaryOut))

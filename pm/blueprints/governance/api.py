@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from pm.access import require
-from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_scope
+from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_scope, page_of
 from pm.blueprints.governance import schemas as s
 from pm.models import Body, Community, Compound, Membership, Person, Station, StreetOffice, User
 from pm.services.governance import bodies, coverage
@@ -121,6 +121,6 @@ class CoverageCompounds(MethodView):
     def get(self, args):
         """The compounds behind a coverage figure: meeting `criterion`, or (missing=true) not meeting it."""
         require(api_user(), "governance.coverage")
-        return {"items": coverage.compounds(api_scope(), today=local_today(), street_id=args["street_id"],
-                                            community_id=args["community_id"], criterion=args["criterion"],
-                                            missing=args["missing"])}
+        return page_of(coverage.compounds(api_scope(), today=local_today(), street_id=args["street_id"],
+                                          community_id=args["community_id"], criterion=args["criterion"],
+                                          missing=args["missing"]), args)

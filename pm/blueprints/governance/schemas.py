@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from pm.blueprints.apiutil import BaseSchema, day, id_field, text
+from pm.blueprints.apiutil import BaseSchema, PageArgs, PageFields, day, id_field, text
 from pm.models import BodyType, PartyLevel, Position
 
 
@@ -99,7 +99,7 @@ class GovLoginIn(BaseSchema):
     user_id = id_field(required=True)
 
 
-class CoverageArgs(BaseSchema):
+class CoverageArgs(PageArgs):
     street_id = id_field(load_default=None)
     community_id = id_field(load_default=None)
     criterion = fields.String(load_default=None, validate=validate.OneOf(
@@ -138,5 +138,5 @@ class CoverageCompoundOut(BaseSchema):
     bodies = fields.Boolean()
 
 
-class CoverageCompoundsOut(BaseSchema):
+class CoverageCompoundsOut(PageFields):
     items = fields.List(fields.Nested(CoverageCompoundOut))

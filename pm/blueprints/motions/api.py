@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from sqlalchemy.orm import joinedload, selectinload
 
-from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_scope, paginate
+from pm.blueprints.apiutil import PageArgs, api_blueprint, api_scope, api_user, get_in_scope, page_of, paginate
 from pm.blueprints.motions import schemas as s
 from pm.errors import Conflict, NotFound
 from pm.models import Compound, County, Household, Person
@@ -171,22 +171,24 @@ class MotionTally(MethodView):
 
 @blp.route("/motions/<int:motion_id>/unvoted")
 class MotionUnvoted(MethodView):
+    @blp.arguments(PageArgs, location="query")
     @blp.response(200, s.MotionUnvotedListOut)
-    def get(self, motion_id):
+    def get(self, args, motion_id):
         """未投票住户 for collecting ballots door to door (committee and community)."""
         motion = _motion(motion_id)
         rows = votes.unvoted(_decision(motion), actor=api_user(), scope=api_scope())
-        return {"motion_id": motion.id, "total": len(rows), "items": rows}
+        return {"motion_id": motion.id, **page_of(rows, args)}
 
 
 @blp.route("/motions/<int:motion_id>/paper-ballots")
 class MotionPaperBallots(MethodView):
+    @blp.arguments(PageArgs, location="query")
     @blp.response(200, s.MotionPaperListOut)
-    def get(self, motion_id):
+    def get(self, args, motion_id):
         """The paper ballots with the account that entered each and when (committee and community)."""
         motion = _motion(motion_id)
         entries = votes.paper_entries(_decision(motion), actor=api_user(), scope=api_scope())
-        return {"motion_id": motion.id, "total": len(entries), "items": entries}
+        return {"motion_id": motion.id, **page_of(entries, args)}
 
 
 @blp.route("/counties/<int:county_id>/motion-policy")

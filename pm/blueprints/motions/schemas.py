@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from pm.blueprints.apiutil import BaseSchema, PageArgs, day, id_field, page_schema, text
+from pm.blueprints.apiutil import BaseSchema, PageArgs, PageFields, day, id_field, page_schema, text
 from pm.models.motions import MotionKind, MotionStatus
 from pm.models.votes import VoteChoice
 from pm.services.motions import TARGETS
@@ -196,9 +196,8 @@ class MotionUnvotedOut(BaseSchema):
     owners = fields.List(fields.Nested(MotionOwnerOut))
 
 
-class MotionUnvotedListOut(BaseSchema):
+class MotionUnvotedListOut(PageFields):
     motion_id = fields.Integer()
-    total = fields.Integer()
     items = fields.List(fields.Nested(MotionUnvotedOut))
 
 
@@ -213,9 +212,8 @@ class MotionPaperOut(BaseSchema):
     cast_at = fields.DateTime()
 
 
-class MotionPaperListOut(BaseSchema):
+class MotionPaperListOut(PageFields):
     motion_id = fields.Integer()
-    total = fields.Integer()
     items = fields.List(fields.Nested(MotionPaperOut))
 
 

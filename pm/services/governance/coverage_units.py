@@ -39,7 +39,7 @@ def unit_shares(county_id: int, *, day: date, criterion: str = "bodies") -> Unit
         raise DomainError("覆盖率指标不正确", field="criterion")
     streets = set(db.session.scalars(select(StreetOffice.id).where(StreetOffice.county_id == county_id)))
     out = UnitShares(criterion)
-    rows, _percent, _known = evaluate(SYSTEM, today=day)
+    rows, _percent, _known, _fund = evaluate(SYSTEM, today=day)
     for c in rows:
         if c.street_id not in streets:
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from pm.access import require
-from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_scope, paginate
+from pm.blueprints.apiutil import PageArgs, api_blueprint, api_scope, api_user, get_in_scope, page_of, paginate
 from pm.blueprints.governance.elections import schemas as s
 from pm.errors import Conflict, NotFound
 from pm.extensions import db
@@ -175,12 +175,13 @@ class ElectionReceipt(MethodView):
 
 @blp.route("/<int:election_id>/unvoted")
 class ElectionUnvoted(MethodView):
+    @blp.arguments(PageArgs, location="query")
     @blp.response(200, s.ElectionUnvotedListOut)
-    def get(self, election_id):
+    def get(self, args, election_id):
         """未投票住户 of the election for collecting ballots door to door (committee and community)."""
         require(api_user(), CANVASS)
         election = _load(election_id)
         if election.decision_id is None:
             raise Conflict("该选举尚未开始投票", field="status")
         rows = votes.unvoted(db.session.get(Decision, election.decision_id), actor=api_user(), scope=api_scope())
-        return {"election_id": election.id, "total": len(rows), "items": rows}
+        return {"election_id": election.id, **page_of(rows, args)}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from pm.blueprints.apiutil import Area, BaseSchema, PageArgs, day, id_field, page_schema, text
+from pm.blueprints.apiutil import Area, BaseSchema, PageArgs, PageFields, day, id_field, page_schema, text
 from pm.models import ElectionKind
 
 
@@ -165,7 +165,6 @@ class ElectionUnvotedOut(BaseSchema):
     owners = fields.List(fields.Nested(ElectionOwnerOut))
 
 
-class ElectionUnvotedListOut(BaseSchema):
+class ElectionUnvotedListOut(PageFields):
     election_id = fields.Integer()
-    total = fields.Integer()
     items = fields.List(fields.Nested(ElectionUnvotedOut))
