@@ -27,6 +27,7 @@ def test_backfill_keeps_the_current_deadline_as_the_original(app, db):
         inspections.add_finding(inspection, officer, scope=scope_for(officer), item_code="order", deduction="0.5",
                                 note="门岗脱岗", measure="加强值守", due_on=due, now=OPENED)
     db.session.commit()
+    officer_id = officer.id  # read now: at 0016 the users table lacks later columns, so the row cannot reload
     migrate = app.extensions["migrate"]
     script = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
     before = script.get_revision("0016").down_revision
@@ -36,7 +37,7 @@ def test_backfill_keeps_the_current_deadline_as_the_original(app, db):
         db.session.expire_all()
         rows = db.session.scalars(select(RectificationDeadline).order_by(RectificationDeadline.id)).all()
         assert [(r.due_on, r.changed_at, r.changed_by_id, r.reason) for r in rows] == [
-            (date(2026, 3, 5), OPENED, officer.id, None), (date(2026, 3, 9), OPENED, officer.id, None)]
+            (date(2026, 3, 5), OPENED, officer_id, None), (date(2026, 3, 9), OPENED, officer_id, None)]
         assert rows[0].overdue_from_at == deadlines.overdue_from(date(2026, 3, 5)) == datetime(2026, 3, 5, 16,
                                                                                                 tzinfo=UTC)
     finally:

@@ -106,15 +106,17 @@ def test_migration_0020_clears_default_team_names_only(app, db):
     station = w.stations["a"]
     db.session.add(Team(station_id=station.id, kind=TeamKind.CLEANING, name="保洁队"))
     db.session.commit()
+    # ids read now: at 0020 the stations table lacks later columns, so an expired station cannot reload
+    station_id, station_b_id = station.id, w.stations["b"].id
     migrate = app.extensions["migrate"]
     script = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
     try:
         downgrade(revision=script.get_revision("0020").down_revision)  # whatever 0020 follows once re-chained
         upgrade(revision="0020")
         db.session.expire_all()
-        names = dict(db.session.execute(select(Team.id, Team.name).where(Team.station_id == station.id)).all())
+        names = dict(db.session.execute(select(Team.id, Team.name).where(Team.station_id == station_id)).all())
         assert sorted(v for v in names.values() if v) == []  # 运维队 and 保洁队 are the default labels
-        names_b = db.session.scalars(select(Team.name).where(Team.station_id == w.stations["b"].id)).all()
+        names_b = db.session.scalars(select(Team.name).where(Team.station_id == station_b_id)).all()
         assert names_b == ["运维队B"]  # typed: stays
     finally:
         db.session.rollback()
