@@ -20,7 +20,7 @@ translations: $(STAMP)
 # Refresh the English catalogue after adding or changing UI text: extract every msgid from pm/ into a
 # template, merge it into messages.po (new entries empty, changed ones fuzzy), then translate those. No source
 # locations and sorted by message id, so moving code does not churn the catalogue and parallel work merges cleanly.
-POT := $(or $(TMPDIR),/tmp)/pm-messages.pot
+POT := $(or $(TMPDIR),/tmp)/pm-messages-$(shell echo $(CURDIR) | cksum | cut -d" " -f1).pot
 messages: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k counted:1,2 -k DomainError -k NotFound -k Forbidden -k Conflict --project=pm --no-wrap --no-location --sort-output -o $(POT) .
 	$(BIN)/pybabel update -i $(POT) -d pm/translations -l en --no-wrap --ignore-obsolete
