@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import BytesIO
 
+from flask_babel import force_locale
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from pm.models import (
     Role,
     UnitKind,
 )
+from pm.services import notifications
 from pm.services.assessments import ladder, periods, schemes
 from pm.services.periods import Month
 from tests.asserts import assert_error
@@ -255,3 +257,15 @@ def test_year_pdf_is_bounded_and_says_what_it_left_out(client, auth, db, monkeyp
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     printed = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.data)).pages).replace(" ", "")
     assert "b服务站" in printed and "a服务站" not in printed and "另有1个单位未列出" in printed
+
+
+def test_ladder_notices_are_shown_in_the_readers_language(db, app):
+    w = make_world()
+    _two_months(w)
+    note = _db.session.scalars(select(Notification).where(
+        Notification.kind == "assessment.ladder", Notification.user_id == w.users[Role.STATION_MANAGER].id)
+        .order_by(Notification.id.desc())).first()
+    assert "黄牌警告" in notifications.title_of(note)
+    with force_locale("en"):
+        english = notifications.title_of(note)
+    assert "yellow card" in english and "a服务站" in english and "月度考核" not in english

@@ -53,7 +53,7 @@ def _street_arg() -> int | None:
 
 
 def distribution_chart(rows) -> object:
-    return charts.columns(rows, label=_("各分数段的服务站数：%(rows)s", rows="，".join(f"{t} {n}" for t, n in rows)),
+    return charts.columns(rows, label=_("各分数段的服务站数：%(rows)s", rows=_("，").join(f"{t} {n}" for t, n in rows)),
                           highlight_last=False)
 
 
@@ -130,7 +130,7 @@ def unit_trend():
     if not rows:
         raise NotFound("考核对象不存在或不在您的管辖范围内")
     chart = charts.columns([(m[2:], float(t)) for m, t, _r, _s in rows],
-                           label=_("每月得分：%(rows)s", rows="，".join(f"{m} {t}" for m, t, _r, _s in rows)))
+                           label=_("每月得分：%(rows)s", rows=_("，").join(f"{m} {t}" for m, t, _r, _s in rows)))
     return render_template("assessment_results/trend.html", unit=unit, kind=UnitKind(kind), rows=rows, chart=chart)
 
 
@@ -174,7 +174,7 @@ def year(year: int):
     form = YearItemForm()
     manage = can(current_user, "assessment.manage")
     if manage:
-        form.unit.choices = options((f"{k.value}:{u.id}", f"{label(k)}：{u.name}") for k, model in UNIT_MODELS.items()
+        form.unit.choices = options((f"{k.value}:{u.id}", label(k) + _("：") + u.name) for k, model in UNIT_MODELS.items()
                                     for u in db.session.scalars(scope.select(model).order_by(model.id).limit(500)))
     if request.method == "POST":
         require(current_user, "assessment.manage")

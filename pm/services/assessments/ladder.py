@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app
-from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from pm.errors import DomainError, Forbidden
@@ -26,6 +24,7 @@ from pm.models import (
 from pm.models.assessment_results import DEFAULT_STEPS
 from pm.services import audit, notifications, recipients
 from pm.services.assessments import problems
+from pm.services.messages import Message
 from pm.services.periods import Month
 from pm.services.text import N_
 from pm.timeutil import utcnow
@@ -172,16 +171,15 @@ def _audience(made: list[AssessmentLadderStepRecord]) -> dict[int, list[int]]:
 
 def _notify(period: AssessmentPeriod, made: list[AssessmentLadderStepRecord]) -> None:
     audience = _audience(made)
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # notices are stored in the platform's language
-        for m in made:
-            title = gettext(TITLES[m.step], month=m.month, unit=m.unit_name)
-            sent = []
-            for user_id in audience[m.id]:
-                if notifications.notify(user_id, "assessment.ladder", title,
-                                        link=f"/assessments/periods/{period.id}/bulletin",
-                                        key=f"assessment.ladder:{m.id}:{user_id}"):
-                    sent.append(user_id)
-            m.notified = sent
+    for m in made:  # stored as a msgid and parameters, shown in the reader's language
+        title = Message(TITLES[m.step], {"month": m.month, "unit": m.unit_name})
+        sent = []
+        for user_id in audience[m.id]:
+            if notifications.notify(user_id, "assessment.ladder", title,
+                                    link=f"/assessments/periods/{period.id}/bulletin",
+                                    key=f"assessment.ladder:{m.id}:{user_id}"):
+                sent.append(user_id)
+        m.notified = sent
     db.session.flush()
 
 

@@ -68,5 +68,5 @@ def area_assessment(home: Home) -> Card | None:
                tone="alert", key="assessment_ladder"),
     ], links=[Link(_("查看通报"), "assessment_results.bulletin", {"period_id": p.id})],
         chart=charts.columns(rows, label=_("各分数段的服务站数：%(rows)s",
-                                           rows="，".join(f"{t} {n}" for t, n in rows)), highlight_last=False),
+                                           rows=_("，").join(f"{t} {n}" for t, n in rows)), highlight_last=False),
         chart_caption=_("服务站得分分布"))
