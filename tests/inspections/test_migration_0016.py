@@ -26,8 +26,8 @@ def test_backfill_keeps_the_current_deadline_as_the_original(app, db):
     for due in (date(2026, 3, 5), date(2026, 3, 9)):
         inspections.add_finding(inspection, officer, scope=scope_for(officer), item_code="order", deduction="0.5",
                                 note="门岗脱岗", measure="加强值守", due_on=due, now=OPENED)
-    db.session.commit()
-    officer_id = officer.id  # read now: at 0016 the users table lacks later columns, so the row cannot reload
+    officer_id = officer.id  # read before the commit expires it: at 0016 the users table lacks later columns, and
+    db.session.commit()      # a reload would also hold a read lock that the downgrade's DROP TABLE waits for
     migrate = app.extensions["migrate"]
     script = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
     before = script.get_revision("0016").down_revision

@@ -105,9 +105,10 @@ def test_migration_0020_clears_default_team_names_only(app, db):
     w = repair_world()  # its maintenance teams are named 运维队 and 运维队B
     station = w.stations["a"]
     db.session.add(Team(station_id=station.id, kind=TeamKind.CLEANING, name="保洁队"))
-    db.session.commit()
-    # ids read now: at 0020 the stations table lacks later columns, so an expired station cannot reload
+    # ids read before the commit expires the rows: at 0020 the stations table lacks later columns, and a reload
+    # would also hold a read lock that the downgrade's DROP TABLE waits for (on PostgreSQL)
     station_id, station_b_id = station.id, w.stations["b"].id
+    db.session.commit()
     migrate = app.extensions["migrate"]
     script = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
     try:
