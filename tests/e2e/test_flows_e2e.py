@@ -54,6 +54,11 @@ def _fits(page) -> bool:
 
 def _as(page, base: str, username: str) -> None:
     page.context.clear_cookies()
+    page.goto(f"{base}/auth/login")
+    logout = page.locator("form[action='/auth/logout']")
+    if page.locator("#username").count() == 0 and logout.count():  # still signed in: end that session first
+        with page.expect_navigation():
+            logout.first.evaluate("form => form.submit()")  # the menu's button is folded away at phone width
     login(page, base, username)
 
 
