@@ -14,7 +14,8 @@ def _iso(value: date | datetime | None) -> str | None:
 
 
 def entry_dict(e: LedgerEntry) -> dict:
-    """One entry as LedgerEntryOut dumps it (`is_reversed` as set by the page query or mark_reversed)."""
+    """One entry (a LedgerEntry, or a row of reconcile.entries_page) as LedgerEntryOut dumps it (`is_reversed` as
+    the page's statement or mark_reversed sets it)."""
     return {
         "id": e.id, "account_id": e.account_id, "kind": None if e.kind is None else e.kind.value,
         "amount_fen": e.amount_fen, "balance_after_fen": e.balance_after_fen, "value_on": _iso(e.value_on),
