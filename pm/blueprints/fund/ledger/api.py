@@ -282,12 +282,15 @@ class HouseholdDemolition(MethodView):
             return body | {"refund_fen": plan.refund_fen, "accounts": plan.subaccounts, "refunds": [],
                            "ended_ownerships": [o.id for o in plan.owners]}
         key = idempotency_key(user, "demolition", required=False)
-        refunds = demolition.replayed_refunds(household, on=data["on"], memo=data.get("memo"), key=key)
-        if refunds is not None:
-            body["replayed"] = True
-        else:
+        try:
             refunds = demolition.demolish(household, on=data["on"], memo=data.get("memo"), actor=user, scope=scope,
                                           key=key)
+        except DomainError:
+            # Already demolished (also by a parallel request it waited for): the same request gets that result.
+            refunds = demolition.replayed_refunds(household, on=data["on"], memo=data.get("memo"), key=key)
+            if refunds is None:
+                raise
+            body["replayed"] = True
         subaccounts.mark_reversed(refunds)
         accounts = db.session.scalars(db.select(SubAccount).options(*subaccounts.WITH_HOUSEHOLD)
                                       .where(SubAccount.household_id == household.id).order_by(SubAccount.id))
