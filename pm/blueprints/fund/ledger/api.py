@@ -86,6 +86,7 @@ class FundAccountEntries(MethodView):
     @blp.doc(parameters=[IDEMPOTENCY_KEY])
     @blp.response(201, s.LedgerEntryOut)
     @blp.alt_response(200, schema=s.LedgerEntryOut, description="A replay of an earlier request with the same key")
+    @blp.alt_response(409, description="同一幂等键用于另一笔交存")
     def post(self, data, account_id):
         """录入交存 (needs fund.cashier). Send an `Idempotency-Key` header: a replay returns the first entry (200);
         the same key with another payload is a 409. A key is yours: another user's identical key is another key."""
