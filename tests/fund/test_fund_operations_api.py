@@ -334,3 +334,18 @@ def test_demolition_bad_input(world, funded, api, db, target, body, status, fiel
     assert _counts()[:3] == before[:3]
     database.session.refresh(h)
     assert h.status == HouseholdStatus.ACTIVE
+
+
+def test_demolition_of_a_dwelling_without_an_account_is_recorded_as_on_the_web(world, twins, api, auth, client, db):
+    """No account: nothing to refund; the page records the demolition (a registry fact), so does the API —
+    no account is opened and no entry posted."""
+    web_c, api_c = twins
+    web_h, api_h = _households(web_c)[1], _households(api_c)[1]
+    _web(auth, "street")
+    assert client.post(f"/funds/households/{web_h.id}/demolish",
+                       data={"on": "2025-08-01", "confirm": "y"}).status_code == 302
+    r = api(world.users[Role.STREET_OFFICER]).post(f"{V1}/households/{api_h.id}/demolition", json={"on": "2025-08-01"})
+    assert r.status_code == 200, r.json
+    assert r.json["refund_fen"] == 0 and r.json["accounts"] == [] and r.json["refunds"] == []
+    assert _snapshot(api_c) == _snapshot(web_c)
+    assert database.session.scalar(select(func.count(LedgerEntry.id))) == 0
