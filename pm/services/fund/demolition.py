@@ -49,9 +49,10 @@ def preview_demolition(household: Household, *, on: date, actor: User | None, sc
     the other (the second is refused) on PostgreSQL."""
     authorise(scope, actor, "fund.cashier")
     require_in_scope(scope, Household, household.id, field="household_id")
-    if lock:
-        db.session.refresh(household, with_for_update=True)
-    if household.status == HouseholdStatus.DEMOLISHED:
+    status = household.status
+    if lock:  # the row alone (a FOR UPDATE over the page's outer-joined loads is refused by PostgreSQL)
+        status = db.session.scalar(select(Household.status).where(Household.id == household.id).with_for_update())
+    if status == HouseholdStatus.DEMOLISHED:
         raise DomainError("该房屋已登记灭失", field="household_id")
     if not isinstance(on, date) or on > local_today():
         raise DomainError("灭失日期不能晚于今天", field="on")
@@ -78,7 +79,8 @@ def replayed_refunds(household: Household, *, on: date, memo: str | None, key: s
     None (then a demolished household is refused as usual)."""
     memo = (memo or "").strip()[:150] or None
     token = _request(key, household, on, memo) if isinstance(on, date) else None
-    if token is None or household.status != HouseholdStatus.DEMOLISHED:
+    if token is None or db.session.scalar(select(Household.status).where(Household.id == household.id)) \
+            != HouseholdStatus.DEMOLISHED:  # read from the row: a parallel request may have just committed it
         return None
     row = db.session.scalar(select(AuditLog).where(
         AuditLog.object_type == "Household", AuditLog.object_id == household.id,
