@@ -17,10 +17,6 @@ class Reason:
     why: str
 
 
-FUND_PART = Reason("NOT YET IN THE API (issue 12 stays open for it): the returns distribution, demolition refunds "
-                   "and opening a compound's sub-accounts in bulk; a bank opens one dwelling's account by its first "
-                   "deposit, POST /api/v1/fund-deposits")
-
 PARITY: dict[str, str | tuple[str, ...] | Reason] = {
     # -- accounts, logins, tokens ------------------------------------------------------------------------------
     "POST accounts.new": "POST /api/v1/users",
@@ -72,9 +68,9 @@ PARITY: dict[str, str | tuple[str, ...] | Reason] = {
     "POST funds.rate_delete": "DELETE /api/v1/deposit-rates/{rate_id}",
     "POST funds.public_housing": "PUT /api/v1/households/{household_id}/public-housing-terms",
     "POST funds.bank_import": "POST /api/v1/compounds/{compound_id}/bank-statements",
-    "POST funds.open_subaccounts": FUND_PART,
-    "POST funds.returns": FUND_PART,
-    "POST funds.demolish": FUND_PART,
+    "POST funds.open_subaccounts": "POST /api/v1/compounds/{compound_id}/fund-accounts",
+    "POST funds.returns": "POST /api/v1/returns-distributions",
+    "POST funds.demolish": "POST /api/v1/households/{household_id}/demolition",
     "POST fundpolicy.index": "POST /api/v1/counties/{county_id}/fund-policy/versions",
     "POST plans.new": "POST /api/v1/plans",
     "POST plans.transition": "POST /api/v1/plans/{plan_id}/transitions",

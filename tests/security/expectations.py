@@ -352,6 +352,12 @@ EXPECTATIONS: dict[str, object] = {
                                                headers={"Idempotency-Key": "security-matrix"}),
     "POST funds_api.EntryReversal": Write(body={"memo": "sec"}),
     "PUT funds_api.PublicHousingTermsView": Write(body={"cost_price_fen_per_m2": 100, "sale_price_fen": 100}),
+    "POST funds_api.CompoundFundAccounts": Write(body={"on": YEAR_ZERO}),
+    "GET funds_api.ReturnsDistributions": Get(VIEWERS),
+    "POST funds_api.ReturnsDistributions": Write(roles=frozenset({"county"}), body={
+        "compound_id": "{compound_id}", "period": "sec", "amount_fen": 100},
+        headers={"Idempotency-Key": "security-matrix"}),
+    "POST funds_api.HouseholdDemolition": Write(body={"on": YEAR_ZERO}, headers={"Idempotency-Key": "security-matrix"}),
     # -- fund integration (deposits by address, statement uploads, reconciliation, lists, migration imports) --
     "POST fund_integration_api.Deposits": Write(roles=CASHIERS, body={
         "household_id": "{household_id}", "amount_fen": 100, "kind": "back_payment", "value_on": YEAR_ZERO},
