@@ -49,6 +49,10 @@ COLUMNS: tuple[tuple[str, bool], ...] = (
     ("不予受理时间", False), ("不予受理理由", False), ("返工时间", False), ("返工原因", False),
 )
 HEADERS = tuple(name for name, _required in COLUMNS)
+# The template's example row (marked 示例 in its last column; the same row without the mark is skipped too).
+EXAMPLE = ("WX-2024-0001", "1号楼", "1单元", "101", "供水", "一般", "厨房水管漏水", "张三", "13800001111",
+           "2024-03-01 08:30", "2024-03-01 09:00", "2024-03-01 09:10", "运维队", "", "2024-03-01 10:00",
+           "2024-03-01 11:30", "已更换水管接头", "2024-03-02 09:00", "5", "很满意", "", "", "", "", "")
 # The workflow's order of the times of one round (返工 restarts the work after the dispatch).
 ORDER = ("报修时间", "受理时间", "派单时间", "返工时间", "到场时间", "完工时间", "评价时间", "关闭时间")
 
@@ -222,7 +226,7 @@ def parse_rows(compound: Compound, station_id: int, rows: list[tuple], now: date
         values = [get(name) for name in HEADERS]
         if not any(values):
             continue
-        if get(EXAMPLE_COLUMN):
+        if get(EXAMPLE_COLUMN) or tuple(values) == EXAMPLE:
             examples += 1
             continue
         row = _check_row(i, get, places, teams, now, out)

@@ -29,7 +29,7 @@ from pm.services.messages import Message
 from pm.services.registry.tree import county_id_of
 from pm.services.repairs.deadlines import compute_deadlines
 from pm.services.repairs.filing import station_of
-from pm.services.repairs.import_rows import COLUMNS, EXAMPLE_COLUMN, EXAMPLE_MARK, Row, parse_rows
+from pm.services.repairs.import_rows import COLUMNS, EXAMPLE, EXAMPLE_COLUMN, EXAMPLE_MARK, Row, parse_rows
 from pm.services.repairs.workflow import record_event
 from pm.services.spreadsheets import Sheet, read_table, write_xlsx
 from pm.services.text import N_
@@ -214,11 +214,6 @@ def _timeline(row: Row, accepted: datetime | None) -> list[tuple]:
     elif "关闭时间" in t:
         steps.append(("auto_closed", t["关闭时间"], s.COMPLETED, s.CLOSED, None))
     return steps
-
-
-EXAMPLE = ("WX-2024-0001", "1号楼", "1单元", "101", "供水", "一般", "厨房水管漏水", "张三", "13800001111",
-           "2024-03-01 08:30", "2024-03-01 09:00", "2024-03-01 09:10", "运维队", "", "2024-03-01 10:00",
-           "2024-03-01 11:30", "已更换水管接头", "2024-03-02 09:00", "5", "很满意", "", "", "", "", "")
 
 
 def template_workbook() -> bytes:
