@@ -211,6 +211,7 @@ SERVICE_GATES: dict[str, frozenset[str]] = {
         (("repairadmin_api",), ("repair.rules", "repair.portal", "repair.migrate")),
         (("inspections_api",), ("inspection.view", "inspection.create")),
         (("imports_api",), ("registry.import",)),
+        (("repairimports_api",), ("repair.import",)),
         (("audit_api",), ("audit.view",)),
         (("files_api",), ("fund.view", "repair.handle", "stations.view", "inspection.view")),
     ) for name in names

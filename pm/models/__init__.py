@@ -104,6 +104,7 @@ from pm.models.repairs import (  # noqa: F401
     PhotoStage,
     RepairCategory,
     RepairEvent,
+    RepairImport,
     RepairPhoto,
     RepairPortal,
     RepairRequest,

@@ -152,6 +152,8 @@ PARITY: dict[str, str | tuple[str, ...] | Reason] = {
     "POST assessment_results.year_weights": "PUT /api/v1/assessment-settings/month-weights",
     "POST assessment_results.whatif_page": "POST /api/v1/assessment-periods/{period_id}/what-if",
     "POST imports.opening_balances": "POST /api/v1/compounds/{compound_id}/opening-balances",
+    "POST repairimports.index": "POST /api/v1/compounds/{compound_id}/repair-imports",
+    "POST repairimports.commit": "POST /api/v1/repair-imports/{import_id}/commit",
     "POST elections.ballot_confirm": "POST /api/v1/elections/{election_id}/ballots",
     "POST elections.choose_officers": "POST /api/v1/elections/{election_id}/officers",
 }

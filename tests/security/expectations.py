@@ -233,6 +233,13 @@ EXPECTATIONS: dict[str, object] = {
     "POST repairadmin_api.HistoricalRepairs": Write(roles=frozenset({"county"}), body={
         "compound_id": "{compound_id}", "category": "leak", "description": "sec sec sec",
         "submitted_at": "2021-06-01T09:30:00+08:00"}),
+    # 历史工单导入 (tests/repairs/test_repair_import.py): a file with a dry run, committed by its id
+    "GET repairimports.index": Get(MANAGERS),
+    "POST repairimports.index": Write(roles=MANAGERS, form={"compound_id": "{compound_id}"}),
+    "GET repairimports.template": Get(MANAGERS),
+    "POST repairimports.commit": Write(),
+    "POST repairimports_api.RepairImports": Write(),
+    "POST repairimports_api.RepairImportCommit": Write(),
     # -- dashboard, notifications ------------------------------------------------------------------------------------
     "GET dashboard.index": Public(302),
     "GET dashboard.dashboard": Get(ALL),
