@@ -90,6 +90,8 @@ COMMUNITY_WORK: dict[str, object] = {
     "GET meetings_api.Items": Get(VIEWERS),
     "GET meetings_api.ItemDetail": Get(VIEWERS),
     "POST meetings_api.ItemReport": Write(body={"note": "sec"}),
+    "POST meetings_api.MeetingAttachments": Write(),
+    "POST meetings_api.ItemReportWithEvidence": Write(),
     "POST meetings_api.ItemConfirm": Write(body={"decision": "confirm"}),
     "GET notices.index": Get(ALL),
     "GET notices.new": Get(VIEWERS),
