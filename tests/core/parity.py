@@ -122,7 +122,7 @@ PARITY: dict[str, str | tuple[str, ...] | Reason] = {
     "POST meetings.report": ("POST /api/v1/action-items/{item_id}/report",
                              "POST /api/v1/action-items/{item_id}/report-with-evidence"),
     "POST meetings.confirm": "POST /api/v1/action-items/{item_id}/confirm",
-    "POST notices.new": "POST /api/v1/notices",
+    "POST notices.new": ("POST /api/v1/notices", "POST /api/v1/notices/{notice_id}/attachments"),
     "POST statements.publish": "POST /api/v1/statements/compounds/{compound_id}/{year}/publication",
     "POST notices.mark_read": "POST /api/v1/notices/{notice_id}/read",
     "POST volunteers.index": "POST /api/v1/volunteers",

@@ -104,6 +104,7 @@ COMMUNITY_WORK: dict[str, object] = {
     "POST notices_api.Notices": Write(roles=VIEWERS, body={"compound_id": "{compound_id}", "title": "sec"}),
     "GET notices_api.NoticeDetail": Get(ALL),
     "POST notices_api.NoticeRead": Write(),
+    "POST notices_api.NoticeAttachments": Write(),
     "GET notices_api.Unread": Get(VIEWERS),
     "GET volunteers.index": Get(OFFICIALS | HOME),
     "POST volunteers.index": Write(roles=HOME, form={"activity": "sec"}),
