@@ -148,6 +148,7 @@ from pm.models.motions import (  # noqa: F401
 from pm.models.meetings import (  # noqa: F401,E402
     ActionEvidence,
     ActionItem,
+    ActionItemReturn,
     BodyKind,
     ItemStatus,
     JointMeeting,

@@ -134,6 +134,27 @@ def post_notice(author: User | None, *, scope: Scope, title: str | Message, star
     return notice
 
 
+def attach_files(notice: Notice, actor: User, *, scope: Scope, files: list | None,
+                 now: datetime | None = None) -> Notice:
+    """The author attaches more files to their notice (same checks and limit of six as when posting it); a bad
+    file stores none of them."""
+    authorise(scope, actor, "notices.post")
+    if not scope.contains(Notice, notice.id):
+        raise NotFound("%(what)s（编号 %(id)s）不存在或不在您的权限范围内", what=noun(Notice), id=notice.id)
+    if not scope.is_system and notice.author_id != actor.id:
+        raise Forbidden("只有发布人可以上传公告附件")
+    if not [f for f in files or [] if f is not None and f.filename]:
+        raise DomainError("请选择要上传的文件", field="files")
+    stored = storage.save_many(files, f"notices/{notice.id}", allowed=storage.ALL_TYPES,
+                               max_bytes=storage.MAX_DOCUMENT_BYTES, already=len(notice.attachments), field="files")
+    notice.attachments.extend(NoticeAttachment(path=s.path, content_type=s.content_type, name=s.original_name,
+                                               created_at=now or utcnow()) for s in stored)
+    db.session.flush()
+    audit.record("notice.files", notice, actor=actor, place=db.session.get(Compound, notice.compound_id),
+                 changes={"files": [s.original_name for s in stored]})
+    return notice
+
+
 # -- reading ----------------------------------------------------------------------------------------------
 def notices_stmt(scope: Scope, *, today: date, current_only: bool = False):
     """Notices in scope, newest first. Owners and residents see only those already started (current_only: also
