@@ -6,7 +6,7 @@ most 400 characters) gets one return row with that reason (who and when are unkn
 back as typed. A note that does not end that way is left exactly as it is.
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0029
 Create Date: 2026-11-30 01:40:00
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0028"
-down_revision = "0026"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 
