@@ -559,6 +559,7 @@ EXPECTATIONS: dict[str, object] = {
     "PUT assessment_results_api.MonthWeights": Write(roles=frozenset({"county"}), body={"weights": None}),
     "GET assessment_results_api.Year": Get(OFFICIALS),
     "GET assessment_results_api.YearXlsx": Get(OFFICIALS),
+    "GET assessment_results_api.YearPdf": Get(OFFICIALS),
     "GET assessment_results_api.YearItems": Get(OFFICIALS),
     "POST assessment_results_api.YearItems": Write(roles=frozenset({"county"}), body={
         "unit_kind": "station", "unit_id": "{station_id}", "points": "1", "reason": "sec"}),

@@ -31,7 +31,8 @@ class NoticeOut(BaseSchema):
 
     id = fields.Integer()
     kind = fields.String()
-    compound_id = fields.Integer()
+    compound_id = fields.Integer(allow_none=True)
+    street_id = fields.Integer(allow_none=True, metadata={"description": "街道公告（考核通报）：只给街道、社区和服务站的工作人员看"})
     building_id = fields.Integer(allow_none=True)
     unit_id = fields.Integer(allow_none=True)
     title = fields.String()
