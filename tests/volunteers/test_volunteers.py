@@ -1,4 +1,5 @@
 """网格与志愿者: grids in a community, residents join from the phone, hours logged by the community, yearly tally."""
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -148,3 +149,13 @@ def test_register_and_tally_pages_run_a_fixed_number_of_queries(client, auth, wo
                 volunteers.log_hours(v, worker, **by(worker), served_on=local_today() - timedelta(days=day), hours="1")
             db.session.commit()
     assert counts[0] == counts[1]
+
+
+def test_volunteer_page_ids_are_unique(client, auth, world, db):
+    """The hours list and the hours field do not share an id (the field's label must focus the field)."""
+    grid(world)
+    v = join(world)
+    db.session.commit()
+    auth.login("community")
+    page = client.get(f"/volunteers/{v.id}").get_data(as_text=True)
+    assert page.count('id="hours"') == 1 and re.search(r'<input[^>]*id="hours"', page)
