@@ -53,9 +53,10 @@ def served(sqlite_template, tmp_path_factory):
 
 
 def _fits(page) -> bool:
-    """Nothing overflows the phone's width, and no two elements share an id (a label must reach its field)."""
+    """Nothing overflows the phone's width, and no two visible elements share an id (a label must reach its
+    field; hidden inputs such as each form's csrf_token are left out)."""
     dupes = page.evaluate("""() => { const seen = new Set(), dup = [];
-        for (const el of document.querySelectorAll('[id]')) { if (seen.has(el.id)) dup.push(el.id); seen.add(el.id); }
+        for (const el of document.querySelectorAll('[id]:not([type=hidden])')) { if (seen.has(el.id)) dup.push(el.id); seen.add(el.id); }
         return dup; }""")
     assert not dupes, f"duplicate ids on {page.url}: {dupes}"
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
