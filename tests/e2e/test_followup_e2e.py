@@ -144,6 +144,8 @@ def test_station_appeals_a_line_and_the_county_publishes_the_bulletin(served, pa
     page.click("#bulletin-link")
     page.wait_for_url(f"{base}/assessments/periods/{ids['period']}/bulletin")
     assert _fits(page)
+    fill = page.evaluate("getComputedStyle(document.querySelector('.pm-chart rect.bar')).fill")
+    assert fill != "rgb(0, 0, 0)", "the distribution chart is unstyled"
     page.screenshot(path=str(tmp_path / "bulletin.png"), full_page=True)
     for text, magic in (("下载 Excel", b"PK"), ("下载 PDF", b"%PDF")):
         href = page.get_by_role("link", name=text).get_attribute("href")
