@@ -1,4 +1,5 @@
 """网格与志愿者: grids in a community, residents join from the phone, hours logged by the community, yearly tally."""
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -182,3 +183,13 @@ def test_grid_service_refuses_a_building_of_another_community(world, db):
         volunteers.create_grid(worker, **by(worker), community_id=world.communities["a"].id, name="三",
                                worker_name="x", building_ids=[other.id])
     assert "building_ids" in err.value.fields
+
+
+def test_volunteer_page_ids_are_unique(client, auth, world, db):
+    """The hours list and the hours field do not share an id (the field's label must focus the field)."""
+    grid(world)
+    v = join(world)
+    db.session.commit()
+    auth.login("community")
+    page = client.get(f"/volunteers/{v.id}").get_data(as_text=True)
+    assert page.count('id="hours"') == 1 and re.search(r'<input[^>]*id="hours"', page)
