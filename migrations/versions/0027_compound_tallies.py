@@ -1,5 +1,5 @@
-"""Per-compound counts kept by their writers (compound_tallies): open sub-accounts with a first deposit due and
-those in arrears, repair requests waiting, open and completed — read by the county's and street's home pages and
+"""Per-compound counts kept by their writers (compound_tallies): open sub-accounts with a first deposit due,
+those in arrears (追缴) and those below 30% (续交), repair requests waiting, open and completed — read by the county's and street's home pages and
 the coverage report instead of counting 400,000 sub-accounts and the open requests on every view. Back-filled by
 one INSERT … SELECT (the same counts as pm.services.tallies.recount_select).
 
@@ -18,15 +18,18 @@ down_revision = "0026"
 branch_labels = None
 depends_on = None
 
-COLUMNS = ("fund_due", "fund_unpaid", "repairs_waiting", "repairs_open", "repairs_completed")
+COLUMNS = ("fund_due", "fund_unpaid", "fund_low", "repairs_waiting", "repairs_open", "repairs_completed")
 
 BACKFILL = """
-INSERT INTO compound_tallies (compound_id, fund_due, fund_unpaid, repairs_waiting, repairs_open, repairs_completed)
-SELECT c.id, COALESCE(f.due, 0), COALESCE(f.unpaid, 0), COALESCE(r.waiting, 0), COALESCE(r.open, 0),
+INSERT INTO compound_tallies (compound_id, fund_due, fund_unpaid, fund_low, repairs_waiting, repairs_open,
+                              repairs_completed)
+SELECT c.id, COALESCE(f.due, 0), COALESCE(f.unpaid, 0), COALESCE(f.low, 0), COALESCE(r.waiting, 0), COALESCE(r.open, 0),
        COALESCE(r.completed, 0)
 FROM compounds c
 LEFT JOIN (SELECT compound_id, COUNT(*) AS due,
-                  SUM(CASE WHEN first_deposit_due_fen > first_deposit_paid_fen THEN 1 ELSE 0 END) AS unpaid
+                  SUM(CASE WHEN first_deposit_due_fen > first_deposit_paid_fen THEN 1 ELSE 0 END) AS unpaid,
+                  SUM(CASE WHEN first_deposit_paid_fen > 0 AND balance_fen * 10 < first_deposit_due_fen * 3
+                           THEN 1 ELSE 0 END) AS low
            FROM fund_accounts WHERE status = 'open' AND first_deposit_due_fen IS NOT NULL
            GROUP BY compound_id) f ON f.compound_id = c.id
 LEFT JOIN (SELECT compound_id,

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from pm.extensions import db
 
-TALLY_COLUMNS = ("fund_due", "fund_unpaid", "repairs_waiting", "repairs_open", "repairs_completed")
+TALLY_COLUMNS = ("fund_due", "fund_unpaid", "fund_low", "repairs_waiting", "repairs_open", "repairs_completed")
 
 
 class CompoundTally(db.Model):
@@ -23,6 +23,8 @@ class CompoundTally(db.Model):
     # first deposit is not paid in full (追缴: due > 首期已交); due − unpaid is "first deposit paid".
     fund_due: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     fund_unpaid: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # 续交: of those, the ones with something paid towards the first deposit and a balance below 30% of it.
+    fund_low: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # Repair requests waiting for the station (submitted, accepted), open (not yet completed), completed (waiting
     # for the filer's confirmation).
     repairs_waiting: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -6,7 +6,7 @@ Rules kept here, once:
 - a writer passes the counted row's state before and after (fund_flags, repair_flags): the state before must be
   read under the row's lock (or returned by the guarded UPDATE that changed it), so two parallel writers never
   both count the same change;
-- the writers: pm.services.fund.ledger (opening a sub-account, every posting that moves 首期已交, closing),
+- the writers: pm.services.fund.ledger (opening a sub-account, every posting, closing),
   pm.services.fund.deposits (a first deposit priced after the account was opened), pm.services.repairs.filing
   (a new request) and pm.services.repairs.workflow.move (every status change);
 - recount(): one set-based statement of the same counts from the rows themselves; `flask pm tallies recount
@@ -27,13 +27,16 @@ from pm.models.tallies import TALLY_COLUMNS
 
 WAITING = (RepairStatus.SUBMITTED, RepairStatus.ACCEPTED)  # = pm.services.repairs.queue.WAITING_STATUSES
 ZERO = dict.fromkeys(TALLY_COLUMNS, 0)
+FUND_COLUMNS = ("fund_due", "fund_unpaid", "fund_low")
 
 
-def fund_flags(status, due_fen: int | None, paid_fen: int | None) -> dict[str, int]:
-    """What one sub-account adds to its compound's fund counts (arrears.open_with_due_terms / unpaid_terms)."""
+def fund_flags(status, due_fen: int | None, paid_fen: int | None, balance_fen: int | None) -> dict[str, int]:
+    """What one sub-account adds to its compound's fund counts (pm.services.fund.arrears' open_with_due_terms,
+    unpaid_terms, low_balance_terms)."""
     if status != SubAccountStatus.OPEN or due_fen is None:
-        return {"fund_due": 0, "fund_unpaid": 0}
-    return {"fund_due": 1, "fund_unpaid": int(due_fen > (paid_fen or 0))}
+        return {"fund_due": 0, "fund_unpaid": 0, "fund_low": 0}
+    paid, balance = paid_fen or 0, balance_fen or 0
+    return {"fund_due": 1, "fund_unpaid": int(due_fen > paid), "fund_low": int(paid > 0 and balance * 10 < due_fen * 3)}
 
 
 def repair_flags(status) -> dict[str, int]:
@@ -79,7 +82,9 @@ def _count_if(condition):
 def recount_select():
     """One statement: every compound with a row to count and its counts, from the sub-accounts and requests."""
     fund = (select(SubAccount.compound_id.label("compound_id"), func.count().label("fund_due"),
-                   _count_if(SubAccount.first_deposit_due_fen > SubAccount.first_deposit_paid_fen).label("fund_unpaid"))
+                   _count_if(SubAccount.first_deposit_due_fen > SubAccount.first_deposit_paid_fen).label("fund_unpaid"),
+                   _count_if((SubAccount.first_deposit_paid_fen > 0)
+                             & (SubAccount.balance_fen * 10 < SubAccount.first_deposit_due_fen * 3)).label("fund_low"))
             .where(SubAccount.status == SubAccountStatus.OPEN, SubAccount.first_deposit_due_fen.is_not(None))
             .group_by(SubAccount.compound_id).subquery())
     repairs = (select(RepairRequest.compound_id.label("compound_id"),
@@ -89,8 +94,8 @@ def recount_select():
                .where(RepairRequest.status.in_((*OPEN_STATUSES, RepairStatus.COMPLETED)))
                .group_by(RepairRequest.compound_id).subquery())
     return (select(Compound.id.label("compound_id"),
-                   *(func.coalesce(fund.c[c], 0).label(c) for c in ("fund_due", "fund_unpaid")),
-                   *(func.coalesce(repairs.c[c], 0).label(c) for c in TALLY_COLUMNS[2:]))
+                   *(func.coalesce(fund.c[c], 0).label(c) for c in FUND_COLUMNS),
+                   *(func.coalesce(repairs.c[c], 0).label(c) for c in TALLY_COLUMNS[len(FUND_COLUMNS):]))
             .outerjoin(fund, fund.c.compound_id == Compound.id)
             .outerjoin(repairs, repairs.c.compound_id == Compound.id)
             .where((fund.c.compound_id.is_not(None)) | (repairs.c.compound_id.is_not(None))))

@@ -169,13 +169,13 @@ def _price(subaccount: SubAccount, due: int, rate_id: int | None) -> None:
     row = db.session.execute(
         update(SubAccount).where(SubAccount.id == subaccount.id, SubAccount.first_deposit_due_fen.is_(None))
         .values(first_deposit_due_fen=due, rate_id=rate_id)
-        .returning(SubAccount.status, SubAccount.first_deposit_paid_fen, SubAccount.compound_id)
+        .returning(SubAccount.status, SubAccount.first_deposit_paid_fen, SubAccount.balance_fen, SubAccount.compound_id)
         .execution_options(synchronize_session=False)).first()
     db.session.expire(subaccount, ["first_deposit_due_fen", "rate_id"])
     if row is not None:
-        status, paid, compound_id = row
-        tallies.bump(compound_id, tallies.change(tallies.fund_flags(status, None, paid),
-                                                 tallies.fund_flags(status, due, paid)))
+        status, paid, balance, compound_id = row
+        tallies.bump(compound_id, tallies.change(tallies.fund_flags(status, None, paid, balance),
+                                                 tallies.fund_flags(status, due, paid, balance)))
 
 
 def unopened(compound: Compound, *, on: date, scope: Scope) -> list[tuple[Household, object]]:

@@ -50,7 +50,7 @@ def get_or_open_subaccount(household: Household, holder: Holder = Holder.OWNER, 
         with db.session.begin_nested():
             db.session.add(account)
             db.session.flush()
-            tallies.bump(account.compound_id, tallies.fund_flags(SubAccountStatus.OPEN, due_fen, 0))
+            tallies.bump(account.compound_id, tallies.fund_flags(SubAccountStatus.OPEN, due_fen, 0, 0))
     except IntegrityError:  # opened by a parallel request a moment ago
         account = db.session.scalar(
             select(SubAccount).where(SubAccount.household_id == household.id, SubAccount.holder == holder)
@@ -158,10 +158,12 @@ def _apply(account: SubAccount, kind: EntryKind, signed: int, *, actor, source_t
             raise DomainError("该账户已销户，不能记账", field="account_id")
         raise DomainError("余额不足：当前余额 %(balance)s 分，本笔 %(amount)s 分", field="amount_fen",
                           balance=fresh.balance_fen, amount=signed)
-    if pays_first_deposit:  # the row is locked by the UPDATE: its 首期已交 before is the one returned less `signed`
-        _, paid_after, due, compound_id = row
-        tallies.bump(compound_id, tallies.change(tallies.fund_flags(SubAccountStatus.OPEN, due, paid_after - signed),
-                                                 tallies.fund_flags(SubAccountStatus.OPEN, due, paid_after)))
+    # The row is locked by the UPDATE: its state before is the one returned less the entry.
+    balance_after, paid_after, due, compound_id = row
+    tallies.bump(compound_id, tallies.change(
+        tallies.fund_flags(SubAccountStatus.OPEN, due, paid_after - (signed if pays_first_deposit else 0),
+                           balance_after - signed),
+        tallies.fund_flags(SubAccountStatus.OPEN, due, paid_after, balance_after)))
     entry = LedgerEntry(
         account_id=account.id, kind=kind, amount_fen=signed, balance_after_fen=row[0], created_at=utcnow(),
         value_on=value_on or local_today(), actor_id=actor.id if actor is not None else None,
@@ -208,9 +210,9 @@ def close_subaccount(account: SubAccount, *, actor: User | None) -> None:
     db.session.refresh(account, with_for_update=True)
     if account.balance_fen != 0:
         raise DomainError("余额不为零，不能销户", field="account_id")
-    tallies.bump(account.compound_id, tallies.change(
-        tallies.fund_flags(account.status, account.first_deposit_due_fen, account.first_deposit_paid_fen),
-        tallies.fund_flags(SubAccountStatus.CLOSED, account.first_deposit_due_fen, account.first_deposit_paid_fen)))
+    state = (account.first_deposit_due_fen, account.first_deposit_paid_fen, account.balance_fen)
+    tallies.bump(account.compound_id, tallies.change(tallies.fund_flags(account.status, *state),
+                                                     tallies.fund_flags(SubAccountStatus.CLOSED, *state)))
     account.status = SubAccountStatus.CLOSED
     account.closed_at = utcnow()
     db.session.flush()
@@ -284,14 +286,14 @@ def post_batch(
                     .execution_options(synchronize_session=False)
                 ).all()
                 after = {r[0]: r[1] for r in returned}
-                if paid:
-                    for a, _balance, paid_after, due, compound_id in returned:
-                        moved = tallies.change(
-                            tallies.fund_flags(SubAccountStatus.OPEN, due, paid_after - rows[a][0]),
-                            tallies.fund_flags(SubAccountStatus.OPEN, due, paid_after))
-                        for k, v in moved.items():
-                            counts.setdefault(compound_id, {}).setdefault(k, 0)
-                            counts[compound_id][k] += v
+                for a, balance_after, paid_after, due, compound_id in returned:
+                    moved = tallies.change(
+                        tallies.fund_flags(SubAccountStatus.OPEN, due, paid_after - (rows[a][0] if paid else 0),
+                                           balance_after - rows[a][0]),
+                        tallies.fund_flags(SubAccountStatus.OPEN, due, paid_after, balance_after))
+                    for k, v in moved.items():
+                        counts.setdefault(compound_id, {}).setdefault(k, 0)
+                        counts[compound_id][k] += v
                 missing = [a for a in chunk if a not in after]
                 if missing:
                     raise DomainError("账户 %(id)s 余额不足或已销户，本批次未入账", field="account_id", id=missing[0])

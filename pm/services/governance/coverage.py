@@ -87,6 +87,7 @@ class Report:
     compounds: list[CompoundCoverage] = field(default_factory=list)
     fund_due: int = 0  # open sub-accounts with a first deposit due, in all these compounds
     fund_unpaid: int = 0  # of which the first deposit is not paid in full (追缴)
+    fund_low: int = 0  # open sub-accounts with something paid and a balance below 30% of the due (续交)
 
     @cached_property
     def total(self) -> Row:
@@ -112,12 +113,12 @@ class Report:
 
 
 def _compounds(scope: Scope, street_id: int | None, community_id: int | None,
-               today: date) -> tuple[list[CompoundCoverage], int, set[int], tuple[int, int]]:
+               today: date) -> tuple[list[CompoundCoverage], int, set[int], tuple[int, int, int]]:
     """The compounds in scope with their place, whether a station serves them, the county's fund percentage, the
     compounds with a joint meeting last quarter, and whether the fund is collected (one statement). Fund collected:
     at least the county's percentage of the compound's open sub-accounts with a first deposit due have paid it in
     full, read from the compound's tallies (pm.services.tallies: due and unpaid kept by the ledger) — counting the
-    sub-accounts themselves read 404,739 rows for a city. Also returns (due, unpaid) summed over the compounds
+    sub-accounts themselves read 404,739 rows for a city. Also returns (due, unpaid, low) summed over the compounds
     (the home page's fund card shows them)."""
     # An outer join on the served compounds (a hash join), not a correlated EXISTS per compound.
     served = select(station_compounds.c.compound_id).distinct().subquery()
@@ -125,7 +126,7 @@ def _compounds(scope: Scope, street_id: int | None, community_id: int | None,
                                 StreetOffice.name, Compound.owners_committee_formed_on, served.c.compound_id,
                                 GovernancePolicy.fund_collected_percent,
                                 meetings.held_since(meetings.quarter_before(today)),
-                                CompoundTally.fund_due, CompoundTally.fund_unpaid), Compound)
+                                CompoundTally.fund_due, CompoundTally.fund_unpaid, CompoundTally.fund_low), Compound)
             .join(Community, Community.id == Compound.community_id)
             .join(StreetOffice, StreetOffice.id == Community.street_id)
             .outerjoin(served, served.c.compound_id == Compound.id)
@@ -136,19 +137,19 @@ def _compounds(scope: Scope, street_id: int | None, community_id: int | None,
         stmt = stmt.where(Community.street_id == street_id)
     if community_id:
         stmt = stmt.where(Compound.community_id == community_id)
-    out, percent, met, due_total, unpaid_total = [], DEFAULT_FUND_PERCENT, set(), 0, 0
-    for cid, name, mid, mname, sid, sname, formed_on, is_served, county_percent, meeting, due, unpaid in (
+    out, percent, met, due_total, unpaid_total, low_total = [], DEFAULT_FUND_PERCENT, set(), 0, 0, 0
+    for cid, name, mid, mname, sid, sname, formed_on, is_served, county_percent, meeting, due, unpaid, low in (
             db.session.execute(stmt)):
         c = CompoundCoverage(cid, name, mid, mname, sid, sname, service=is_served is not None,
                              committee=formed_on is not None)  # the registry's date (kept true by elections)
         percent = county_percent or DEFAULT_FUND_PERCENT  # each compound's own county's percentage
         if due:
-            due_total, unpaid_total = due_total + due, unpaid_total + unpaid
+            due_total, unpaid_total, low_total = due_total + due, unpaid_total + unpaid, low_total + low
             c.fund = 100 * (due - unpaid) >= percent * due
         if meeting:
             met.add(cid)
         out.append(c)
-    return out, percent, met, (due_total, unpaid_total)
+    return out, percent, met, (due_total, unpaid_total, low_total)
 
 
 def _bodies_in_place(ids: Select, today: date) -> tuple[set, set]:
@@ -169,12 +170,12 @@ def _bodies_in_place(ids: Select, today: date) -> tuple[set, set]:
 
 
 def evaluate(scope: Scope, *, today: date, street_id: int | None = None,
-             community_id: int | None = None) -> tuple[list[CompoundCoverage], int, bool, tuple[int, int]]:
+             community_id: int | None = None) -> tuple[list[CompoundCoverage], int, bool, tuple[int, int, int]]:
     """Each compound in scope with its four criteria; the county's fund percentage; whether meetings are known;
-    (open sub-accounts with a first deposit due, of which not paid in full) in these compounds."""
+    (open sub-accounts with a first deposit due, of which not paid in full, of which below 30%) in these compounds."""
     rows, percent, met, fund = _compounds(scope, street_id, community_id, today)
     if not rows:
-        return rows, percent, meetings.KNOWN, (0, 0)
+        return rows, percent, meetings.KNOWN, (0, 0, 0)
     ids = scope.filter(select(Compound.id), Compound)
     if street_id:
         ids = ids.where(Compound.community_id.in_(select(Community.id).where(Community.street_id == street_id)))
@@ -190,8 +191,9 @@ def evaluate(scope: Scope, *, today: date, street_id: int | None = None,
 
 def coverage(scope: Scope, *, today: date, street_id: int | None = None) -> Report:
     """The report: a row per street and per community and the total (a fixed number of queries)."""
-    rows, percent, known, (due, unpaid) = evaluate(scope, today=today, street_id=street_id)
-    return Report(fund_percent=percent, meetings_known=known, compounds=rows, fund_due=due, fund_unpaid=unpaid)
+    rows, percent, known, (due, unpaid, low) = evaluate(scope, today=today, street_id=street_id)
+    return Report(fund_percent=percent, meetings_known=known, compounds=rows, fund_due=due, fund_unpaid=unpaid,
+                  fund_low=low)
 
 
 def compounds(scope: Scope, *, today: date, street_id: int | None = None, community_id: int | None = None,
