@@ -177,3 +177,4 @@ from pm.models.assessment_results import (  # noqa: F401,E402
     AssessmentYearItem,
     LadderStep,
 )
+from pm.models.tallies import TALLY_COLUMNS, CompoundTally  # noqa: F401,E402

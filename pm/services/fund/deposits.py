@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from flask_babel import lazy_gettext
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from pm.access import Scope, authorise
@@ -24,7 +24,7 @@ from pm.models import (
     User,
 )
 from pm.models.fund import Holder
-from pm.services import audit
+from pm.services import audit, tallies
 from pm.services.fund import ledger
 from pm.services.fund.access import require_in_scope
 from pm.services.fund.rates import MAX_RATE_FEN_PER_M2, candidate_rates, pick_rate
@@ -159,7 +159,7 @@ def open_subaccounts(compound: Compound, *, on: date, actor: User | None, scope:
                 continue
             if subaccount is not None:
                 if subaccount.first_deposit_due_fen is None:  # opened by an early payment; now priced
-                    subaccount.first_deposit_due_fen, subaccount.rate_id = due, rate_id
+                    _price(subaccount, due, rate_id)
                 result.existing += 1
                 continue
             result.opened.append(ledger.get_or_open_subaccount(h, holder, due_fen=due, rate_id=rate_id))
@@ -172,6 +172,21 @@ def open_subaccounts(compound: Compound, *, on: date, actor: User | None, scope:
     })
     logger.info("opened %d sub-accounts in %r", len(result.opened), compound)
     return result
+
+
+def _price(subaccount: SubAccount, due: int, rate_id: int | None) -> None:
+    """Set the first deposit due of a sub-account opened without one, by a guarded UPDATE (a parallel pricing
+    sets it once), and count the account in its compound's fund counts from the state the UPDATE returns."""
+    row = db.session.execute(
+        update(SubAccount).where(SubAccount.id == subaccount.id, SubAccount.first_deposit_due_fen.is_(None))
+        .values(first_deposit_due_fen=due, rate_id=rate_id)
+        .returning(SubAccount.status, SubAccount.first_deposit_paid_fen, SubAccount.balance_fen, SubAccount.compound_id)
+        .execution_options(synchronize_session=False)).first()
+    db.session.expire(subaccount, ["first_deposit_due_fen", "rate_id"])
+    if row is not None:
+        status, paid, balance, compound_id = row
+        tallies.bump(compound_id, tallies.change(tallies.fund_flags(status, None, paid, balance),
+                                                 tallies.fund_flags(status, due, paid, balance)))
 
 
 def unopened(compound: Compound, *, on: date, scope: Scope) -> list[tuple[Household, object]]:
