@@ -2,7 +2,7 @@
 compound_id may be empty for such a notice (owners and residents never see it).
 
 Revision ID: 0030
-Revises: 0026
+Revises: 0028
 Create Date: 2026-11-30 01:40:00
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0030"
-down_revision = "0026"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
