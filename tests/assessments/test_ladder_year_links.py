@@ -239,3 +239,23 @@ def test_publishing_posts_a_street_notice_to_the_units_managers_and_officials(cl
     assert "月度考核通报已发布" not in client.get("/notices/").get_data(as_text=True)
     from pm.services.assessments import announce
     assert announce.post_bulletin_notices(period, None) == []  # once per period and street
+
+
+def test_a_bulletin_of_another_area_s_street_is_not_found(client, auth, api, db):
+    """?street_id= of a street outside your area is a 404 on the bulletin (web and API), never its name."""
+    from tests.factories.registry import make_street
+    w = make_world()
+    station_finding(w, deduction="2")
+    period = _publish(w, computed(w), MONTH)
+    foreign = make_street(name="邻县街道")  # in another county
+    _db.session.commit()
+    auth.login("street")
+    assert client.get(f"/assessments/periods/{period.id}/bulletin?street_id={w.streets['a'].id}").status_code == 200
+    for bad in (w.streets["b"].id, "x"):
+        resp = client.get(f"/assessments/periods/{period.id}/bulletin?street_id={bad}")
+        assert resp.status_code == 404 and "b街道" not in resp.get_data(as_text=True)
+    street = api(w.users[Role.STREET_OFFICER])
+    assert street.get(f"/api/v1/assessment-periods/{period.id}/bulletin?street_id={w.streets['b'].id}").status_code == 404
+    county = api(w.users[Role.COUNTY_ADMIN])
+    assert county.get(f"/api/v1/assessment-periods/{period.id}/bulletin?street_id={foreign.id}").status_code == 404
+    assert county.get(f"/api/v1/assessment-periods/{period.id}/bulletin?street_id={w.streets['b'].id}").status_code == 200

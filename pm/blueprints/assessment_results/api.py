@@ -10,7 +10,8 @@ from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_sco
 from pm.blueprints.assessment_results import schemas as s
 from pm.blueprints.assessment_results.views import XLSX, bulletin_pdf_bytes, year_file_name, year_pdf_bytes
 from pm.extensions import db
-from pm.models import AssessmentPeriod, AssessmentScheme, UnitKind
+from pm.errors import NotFound
+from pm.models import AssessmentPeriod, AssessmentScheme, StreetOffice, UnitKind
 from pm.services.assessments import bulletins, ladder, results_files, whatif, yearend
 
 URL_PREFIX = ""
@@ -30,6 +31,14 @@ def _manage():
     return user
 
 
+def _street(args) -> int | None:
+    """The ?street_id= filter: a street office in your area (else 404, never another area's name)."""
+    street = args.get("street_id")
+    if street is not None and not api_scope().contains(StreetOffice, street):
+        raise NotFound("街道办不存在或不在您的管辖范围内", field="street_id")
+    return street
+
+
 def _file(data: bytes, mimetype: str, filename: str):
     response = make_response(data)
     response.headers["Content-Type"] = mimetype
@@ -46,8 +55,9 @@ class Bulletin(MethodView):
         """The published month's bulletin for the county or one street (?street_id=)."""
         _viewer()
         period = get_in_scope(AssessmentPeriod, period_id)
-        b = bulletins.bulletin(api_scope(), period, street_id=args["street_id"])
-        return {"period_id": period.id, "month": period.month, "street_id": args["street_id"],
+        street = _street(args)
+        b = bulletins.bulletin(api_scope(), period, street_id=street)
+        return {"period_id": period.id, "month": period.month, "street_id": street,
                 "kinds": [{"kind": k, "count": b.counts[k], "top": b.top[k], "bottom": b.bottom[k]} for k in b.top],
                 "problems": [{"category": c, "lines": n, "units": u, "points_lost": p} for c, n, u, p in b.problems],
                 "steps": b.steps, "distribution": [{"band": t, "stations": n} for t, n in b.distribution],
@@ -62,7 +72,7 @@ class BulletinXlsx(MethodView):
         """The bulletin as an xlsx file (every unit ranked)."""
         _viewer()
         period = get_in_scope(AssessmentPeriod, period_id)
-        data = results_files.bulletin_xlsx(api_scope(), period, street_id=args["street_id"])
+        data = results_files.bulletin_xlsx(api_scope(), period, street_id=_street(args))
         return _file(data, XLSX, f"bulletin-{period.month}.xlsx")
 
 
@@ -75,7 +85,7 @@ class BulletinPdf(MethodView):
         _viewer()
         period = get_in_scope(AssessmentPeriod, period_id)
         bulletins.require_published(period)
-        return _file(bulletin_pdf_bytes(api_scope(), period, args["street_id"]), "application/pdf",
+        return _file(bulletin_pdf_bytes(api_scope(), period, _street(args)), "application/pdf",
                      f"bulletin-{period.month}.pdf")
 
 
@@ -88,7 +98,7 @@ class Ranking(MethodView):
         _viewer()
         period = get_in_scope(AssessmentPeriod, period_id)
         bulletins.require_published(period)
-        return paginate(bulletins.ranking_stmt(api_scope(), period, args["kind"], street_id=args["street_id"]), args)
+        return paginate(bulletins.ranking_stmt(api_scope(), period, args["kind"], street_id=_street(args)), args)
 
 
 @blp.route("/assessment-ladder-steps")
@@ -140,7 +150,7 @@ class Year(MethodView):
 def _year(year: int, args: dict):
     _viewer()
     return yearend.result(api_scope(), bulletins.home_county(api_scope()), year, args["kind"],
-                          street_id=args["street_id"])
+                          street_id=_street(args))
 
 
 @blp.route("/assessment-years/<int:year>.xlsx")

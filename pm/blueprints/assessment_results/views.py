@@ -50,7 +50,12 @@ def _int_arg(name: str) -> int | None:
 
 
 def _street_arg() -> int | None:
-    return _int_arg("street_id")
+    """?street_id= of a street office in your area (anything else given: 404, never another area's name)."""
+    raw = request.args.get("street_id", "")
+    street = _int_arg("street_id")
+    if raw and (street is None or not current_scope().contains(StreetOffice, street)):
+        raise NotFound(_("街道办不存在或不在您的管辖范围内"), field="street_id")
+    return street
 
 
 def distribution_chart(rows) -> object:
@@ -186,11 +191,7 @@ def _year_context(year: int, kind: str):
     if not 2000 <= year <= 2100 or kind not in {k.value for k in UnitKind}:
         abort(404)
     scope = current_scope()
-    raw = request.args.get("street_id", "")
-    street = _street_arg()
-    if raw and street is None:
-        raise NotFound(_("街道办不存在或不在您的管辖范围内"), field="street_id")
-    return scope, yearend.result(scope, bulletins.home_county(scope), year, kind, street_id=street)
+    return scope, yearend.result(scope, bulletins.home_county(scope), year, kind, street_id=_street_arg())
 
 
 def year_file_name(result, ext: str) -> str:
