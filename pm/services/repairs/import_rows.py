@@ -229,13 +229,13 @@ def parse_rows(compound: Compound, station_id: int, rows: list[tuple], now: date
         if get(EXAMPLE_COLUMN) or tuple(values) == EXAMPLE:
             examples += 1
             continue
+        number = get("编号")
+        if number and number in seen:
+            bad(i, "编号", E_REPEATED, row=seen[number])
+        seen.setdefault(number, i)
         row = _check_row(i, get, places, teams, now, out)
-        if row is None:
+        if row is None or seen[number] != i:
             continue
-        if row.external_id in seen:
-            bad(i, "编号", E_REPEATED, row=seen[row.external_id])
-            continue
-        seen[row.external_id] = i
         row.external_hash = row_hash(values)
         out.rows.append(row)
     done = _imported(station_id, [r.external_id for r in out.rows])
