@@ -208,7 +208,7 @@ def test_metrics_of_a_past_month_count_imported_requests(api, w, db):
 
 
 def test_xlsx_file_and_template(api, w, db, app):
-    """An .xlsx file with a date cell is read as Beijing time."""
+    """An .xlsx file with a date cell is read as Beijing time, the same content as the row typed in a CSV."""
     client = api(w.users[Role.STATION_MANAGER])
     compound = w.compounds["a"][0]
     row = [CLOSED.get(name, "") for name in HEADERS]
@@ -217,6 +217,9 @@ def test_xlsx_file_and_template(api, w, db, app):
     r = upload(client, compound.id, data, name="r.xlsx", dry_run=False)
     assert r.status_code == 201, r.json
     assert db.session.scalar(select(RepairRequest.submitted_at)) == datetime(2024, 3, 1, 0, 30, tzinfo=UTC)
+    # the same row typed in a CSV file is the same content: already imported, not a conflict
+    again = upload(client, compound.id, csv_file(line(**CLOSED)))
+    assert again.status_code == 201 and again.json["counts"]["already_imported"] == 1, again.json
 
 
 def test_web_page_preview_confirm_and_template(client, auth, w, db):

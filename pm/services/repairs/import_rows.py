@@ -148,8 +148,14 @@ def parse_time(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def row_hash(values: list[str]) -> str:
-    return hashlib.sha256("\x1f".join(values).encode()).hexdigest()
+def row_hash(row: Row) -> str:
+    """A fingerprint of what the row says, as read (a time typed or a date cell, 5 or 5.0: the same)."""
+    parts = [row.external_id, *map(str, row.place), row.category.value, row.urgency.value, row.description,
+             row.filer_name or "", row.filer_phone or "",
+             *(f"{k}={v.isoformat()}" for k, v in sorted(row.times.items())),
+             str(row.team.id if row.team else ""), str(row.assignee_id or ""), row.completion_note or "",
+             str(row.rating or ""), row.rating_comment or "", row.reject_reason or "", row.reopen_reason or ""]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 class _Places:
@@ -236,7 +242,7 @@ def parse_rows(compound: Compound, station_id: int, rows: list[tuple], now: date
         row = _check_row(i, get, places, teams, now, out)
         if row is None or seen[number] != i:
             continue
-        row.external_hash = row_hash(values)
+        row.external_hash = row_hash(row)
         out.rows.append(row)
     done = _imported(station_id, [r.external_id for r in out.rows])
     for row in out.rows:
