@@ -74,7 +74,8 @@ E_REPEATED = N_("编号与第 %(row)d 行重复")
 E_IMPORTED_DIFFERENT = N_("编号 %(id)s 已导入过，且内容与本行不同")
 E_TOO_LONG = N_("不能超过 %(n)d 个字")
 E_CATEGORY = N_("类别应为：%(words)s")
-E_URGENCY = N_("紧急程度应为 一般、紧急 或 特急")
+E_URGENCY = N_("紧急程度应为：%(words)s")
+URGENCY_TEXT = "一般、紧急、特急（空白为一般）"  # what the 紧急程度 column holds, typed as written
 E_NOT_EMERGENCY = N_("该类别不属于特急抢修")
 E_TIME = N_("时间格式应为 2024-03-01 08:30")
 E_FUTURE = N_("时间晚于现在")
@@ -294,7 +295,7 @@ def _check_row(i: int, get, places: _Places, teams: list[Team], now: datetime, o
         try:
             urgency = Urgency(get("紧急程度"))
         except ValueError:
-            bad(i, "紧急程度", E_URGENCY)
+            bad(i, "紧急程度", E_URGENCY, words=URGENCY_TEXT)
     if urgency == Urgency.EMERGENCY and category is not None and category not in EMERGENCY_CATEGORIES:
         bad(i, "紧急程度", E_NOT_EMERGENCY)
     description = _text(get, "问题描述", 2000, bad, i)
