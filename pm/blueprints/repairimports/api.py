@@ -8,17 +8,38 @@ officials above, within their scope).
 """
 from __future__ import annotations
 
+from flask import jsonify
 from flask.views import MethodView
 
 from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_scope, multipart
-from pm.blueprints.fund.integration.api import rejected, upload_bytes
 from pm.blueprints.repairimports import schemas as s
+from pm.errors import DomainError
 from pm.extensions import db
 from pm.models import Compound
 from pm.services.repairs import importing
 
 URL_PREFIX = ""
 blp = api_blueprint("repairimports_api", __name__, description="历史工单导入：先预演（返回编号），再凭编号提交")
+
+
+def upload_bytes(upload, max_bytes: int) -> tuple[str, bytes]:
+    """The uploaded file's name and bytes, refused (422 naming `file`) if missing, of another type or too large."""
+    if upload is None:
+        raise DomainError("请选择要上传的文件", field="file")
+    name = (upload.filename or "").strip()
+    if not name.lower().endswith((".xlsx", ".csv")):
+        raise DomainError("只能上传 .xlsx 或 .csv 文件", field="file")
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise DomainError("文件过大（不超过 %(mb)s MB）", field="file", mb=max_bytes // (1024 * 1024))
+    return name, data
+
+
+def rejected(message: str, problems: list[dict]):
+    """422 naming every bad row: errors.json.file as text lines, rows as records {row, column, message}."""
+    lines = [f"{p['row']} {p.get('column') or ''}：{p['message']}" for p in problems]
+    return jsonify({"code": 422, "status": "Unprocessable Entity", "message": message,
+                    "errors": {"json": {"file": lines}}, "rows": problems}), 422
 
 
 def out(outcome: importing.Outcome) -> dict:

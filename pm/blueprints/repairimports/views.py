@@ -16,7 +16,6 @@ from pm.models import Compound
 from pm.services.labels import place_label
 from pm.services.repairs import importing
 from pm.services.repairs.filing import compounds_for
-from pm.services.repairs.import_rows import HEADERS
 
 bp = Blueprint("repairimports", __name__, url_prefix="/repairs/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,7 +23,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _page(form: RepairImportForm, *, problems=(), outcome=None, status: int = 200):
     return render_template("repairimports/index.html", form=form, problems=problems, outcome=outcome,
-                           commit_form=CommitForm(), columns=HEADERS), status
+                           commit_form=CommitForm()), status
 
 
 def _form() -> RepairImportForm:

@@ -74,7 +74,8 @@ E_REPEATED = N_("编号与第 %(row)d 行重复")
 E_IMPORTED_DIFFERENT = N_("编号 %(id)s 已导入过，且内容与本行不同")
 E_TOO_LONG = N_("不能超过 %(n)d 个字")
 E_CATEGORY = N_("类别应为：%(words)s")
-E_URGENCY = N_("紧急程度应为 一般、紧急 或 特急")
+E_URGENCY = N_("紧急程度应为：%(words)s")
+URGENCY_TEXT = "一般、紧急、特急（空白为一般）"  # what the 紧急程度 column holds, typed as written
 E_NOT_EMERGENCY = N_("该类别不属于特急抢修")
 E_TIME = N_("时间格式应为 2024-03-01 08:30")
 E_FUTURE = N_("时间晚于现在")
@@ -148,8 +149,14 @@ def parse_time(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def row_hash(values: list[str]) -> str:
-    return hashlib.sha256("\x1f".join(values).encode()).hexdigest()
+def row_hash(row: Row) -> str:
+    """A fingerprint of what the row says, as read (a time typed or a date cell, 5 or 5.0: the same)."""
+    parts = [row.external_id, *map(str, row.place), row.category.value, row.urgency.value, row.description,
+             row.filer_name or "", row.filer_phone or "",
+             *(f"{k}={v.isoformat()}" for k, v in sorted(row.times.items())),
+             str(row.team.id if row.team else ""), str(row.assignee_id or ""), row.completion_note or "",
+             str(row.rating or ""), row.rating_comment or "", row.reject_reason or "", row.reopen_reason or ""]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 class _Places:
@@ -229,14 +236,14 @@ def parse_rows(compound: Compound, station_id: int, rows: list[tuple], now: date
         if get(EXAMPLE_COLUMN) or tuple(values) == EXAMPLE:
             examples += 1
             continue
+        number = get("编号")
+        if number and number in seen:
+            bad(i, "编号", E_REPEATED, row=seen[number])
+        seen.setdefault(number, i)
         row = _check_row(i, get, places, teams, now, out)
-        if row is None:
+        if row is None or seen[number] != i:
             continue
-        if row.external_id in seen:
-            bad(i, "编号", E_REPEATED, row=seen[row.external_id])
-            continue
-        seen[row.external_id] = i
-        row.external_hash = row_hash(values)
+        row.external_hash = row_hash(row)
         out.rows.append(row)
     done = _imported(station_id, [r.external_id for r in out.rows])
     for row in out.rows:
@@ -288,7 +295,7 @@ def _check_row(i: int, get, places: _Places, teams: list[Team], now: datetime, o
         try:
             urgency = Urgency(get("紧急程度"))
         except ValueError:
-            bad(i, "紧急程度", E_URGENCY)
+            bad(i, "紧急程度", E_URGENCY, words=URGENCY_TEXT)
     if urgency == Urgency.EMERGENCY and category is not None and category not in EMERGENCY_CATEGORIES:
         bad(i, "紧急程度", E_NOT_EMERGENCY)
     description = _text(get, "问题描述", 2000, bad, i)
