@@ -137,6 +137,7 @@ def test_station_appeals_a_line_and_the_county_publishes_the_bulletin(served, pa
         page.click(f"#actions form:has(input[value={step}]) button")
         page.wait_for_load_state()
         assert page.locator(".alert-danger").count() == 0, page.locator(".alert-danger").inner_text()
+        assert step not in page.locator(".alert-success").inner_text()  # said in words, not the form's code
     row = page.locator("#scores-station tr", has_text="a服务站")
     assert row.locator("td").last.inner_text() == str(before + 1)  # upheld: the line is -1 instead of -2
     page.screenshot(path=str(tmp_path / "period.png"), full_page=True)
