@@ -19,11 +19,12 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "zh-CN"}  # a phon
 
 
 def e2e_app(sqlite_template, tmp_path):
-    """The app with CSRF on, on its own copy of the migrated SQLite template."""
+    """The app with CSRF on, on its own copy of the migrated SQLite template; static files cached by the browser."""
     path = tmp_path / "e2e.sqlite3"
     shutil.copyfile(sqlite_template, path)
     return create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", INSTANCE_DIR=str(tmp_path),
-                      UPLOAD_DIR=str(tmp_path / "uploads"), WTF_CSRF_ENABLED=True)
+                      UPLOAD_DIR=str(tmp_path / "uploads"), WTF_CSRF_ENABLED=True,
+                      SEND_FILE_MAX_AGE_DEFAULT=3600)  # a page's CSS and JS are fetched once per test, not per page
 
 
 @contextmanager
@@ -86,9 +87,9 @@ class Taps:
         self.page.set_input_files(selector, str(path))
 
 
-@pytest.fixture
-def page():
-    """A 390 px wide (phone) page of Debian's headless Chromium, in Chinese; skipped without chromium."""
+@contextmanager
+def chromium():
+    """Debian's headless Chromium (skipped without it; CI must have it)."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             raise RuntimeError("CI needs Debian's chromium (installed by .ci/run)")
@@ -101,8 +102,58 @@ def page():
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--no-first-run", "--disable-sync"],
         )
-        context = browser.new_context(**PHONE)
-        pg = context.new_page()
-        yield pg
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def phone(browser):
+    """A 390 px wide (phone) page in Chinese, in a context of its own (its own cookies)."""
+    context = browser.new_context(**PHONE)
+    try:
+        yield context.new_page()
+    finally:
         context.close()
-        browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module (launching it takes seconds); each test gets a context of its own."""
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser):
+    """A 390 px wide (phone) page of Debian's headless Chromium, in Chinese, with its own cookies; skipped without
+    chromium."""
+    with phone(browser) as pg:
+        yield pg
+
+
+def sign_in(page, base: str, username: str) -> None:
+    """Switch the page to `username` in the same context: clear the cookies and, when a response still in flight for
+    the previous user set its session cookie again after the clearing (see fresh_page), log that session out through
+    the form; then log in."""
+    page.context.clear_cookies()
+    page.goto(f"{base}/auth/login")
+    logout = page.locator("form[action='/auth/logout']")
+    if page.locator("#username").count() == 0 and logout.count():  # still signed in: end that session first
+        with page.expect_navigation():
+            logout.first.evaluate("form => form.submit()")  # the menu's button is folded away at phone width
+    login(page, base, username)
+
+
+def fits(page) -> bool:
+    """Nothing overflows the phone's width, and no two visible elements share an id (a label must reach its field;
+    hidden inputs such as each form's csrf_token are left out)."""
+    dupes = page.evaluate("""() => { const seen = new Set(), dup = [];
+        for (const el of document.querySelectorAll('[id]:not([type=hidden])')) {
+            if (seen.has(el.id)) dup.push(el.id);
+            seen.add(el.id);
+        }
+        return dup; }""")
+    assert not dupes, f"duplicate ids on {page.url}: {dupes}"
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

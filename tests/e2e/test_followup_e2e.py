@@ -16,8 +16,7 @@ from pm.models import AssessmentPeriod, Role
 from pm.services.assessments import compute, periods
 from pm.services.periods import Month
 from pm.timeutil import local_today, utcnow
-from tests.e2e.conftest import Taps, e2e_app, login, serving
-from tests.e2e.test_governance_e2e import _as, _fits
+from tests.e2e.conftest import Taps, e2e_app, fits, serving, sign_in
 from tests.factories import make_world
 from tests.factories.assessments import station_finding
 from tests.factories.files import PNG
@@ -65,31 +64,31 @@ def test_overdue_item_is_reported_with_a_photo_and_confirmed(served, page, tmp_p
     _app, base, ids = served
     photo = tmp_path / "done.png"
     photo.write_bytes(PNG)
-    _as(page, base, "manager")
-    assert _figure(page, "items_mine_overdue") == 1 and _fits(page)
+    sign_in(page, base, "manager")
+    assert _figure(page, "items_mine_overdue") == 1 and fits(page)
     page.screenshot(path=str(tmp_path / "home.png"), full_page=True)
     taps = Taps(page)
     taps.tap("[data-figure=items_mine_overdue]")
     taps.tap(f"#items a[href$='#item-{ids['item']}']")
     page.wait_for_url(f"{base}/meetings/{ids['meeting']}#item-{ids['item']}")
     item = f"#item-{ids['item']}"
-    assert "已逾期" in page.locator(item).inner_text() and _fits(page)
+    assert "已逾期" in page.locator(item).inner_text() and fits(page)
     taps.type(f"{item} textarea", "已施划停车位 40 个")
     taps.photo(f"{item} input[type=file]", photo)
     taps.tap(f"{item} [type=submit]")
     page.wait_for_url(f"{base}/meetings/{ids['meeting']}")
     assert taps.count <= 5, taps.count
-    assert page.locator(f"{item} a[href*='/files/']").count() == 1 and _fits(page)
+    assert page.locator(f"{item} a[href*='/files/']").count() == 1 and fits(page)
     page.screenshot(path=str(tmp_path / "reported.png"), full_page=True)
-    _as(page, base, "community")
+    sign_in(page, base, "community")
     page.goto(f"{base}/meetings/{ids['meeting']}")
-    assert "已施划停车位 40 个" in page.locator(item).inner_text() and _fits(page)
+    assert "已施划停车位 40 个" in page.locator(item).inner_text() and fits(page)
     page.locator(f"{item} select").select_option("confirm")
     page.click(f"{item} form[action$='/confirm'] [type=submit]")
     page.wait_for_load_state()
-    assert page.locator(f"{item} form").count() == 0 and _fits(page)
+    assert page.locator(f"{item} form").count() == 0 and fits(page)
     page.screenshot(path=str(tmp_path / "confirmed.png"), full_page=True)
-    _as(page, base, "manager")
+    sign_in(page, base, "manager")
     assert _figure(page, "items_mine_overdue") == 0
 
 
@@ -98,27 +97,27 @@ def test_station_appeals_a_line_and_the_county_publishes_the_bulletin(served, pa
     appeals the line; the county upholds it, closes the review and publishes; the bulletin fits the phone and its
     xlsx and PDF links download."""
     app, base, ids = served
-    _as(page, base, "manager")
+    sign_in(page, base, "manager")
     taps = Taps(page)
     taps.tap("#cards a[href*='/assessments/scores/']")
     page.wait_for_url(f"{base}/assessments/scores/*")
     score_url = page.url
     before = Decimal(page.locator("#total").inner_text().split()[0])
-    assert _fits(page)
+    assert fits(page)
     page.screenshot(path=str(tmp_path / "score.png"), full_page=True)
     line = page.locator("#lines li", has=page.locator(f"a[href='/inspections/{ids['inspection']}']"))
     assert "-2.00" in line.inner_text()
     taps.tap(f"#lines a[href='/inspections/{ids['inspection']}']")
     page.wait_for_url(f"{base}/inspections/{ids['inspection']}")
-    assert _fits(page)
+    assert fits(page)
     page.go_back()
     line = page.locator("#lines li", has=page.locator(f"a[href='/inspections/{ids['inspection']}']"))
     taps.type(f"#{line.get_attribute('id')} textarea", "检查当日已当场整改")
     taps.tap(f"#{line.get_attribute('id')} [type=submit]")
     page.wait_for_url(score_url)
-    assert "申诉已提交" in page.locator(".alert-success").inner_text() and _fits(page)
+    assert "申诉已提交" in page.locator(".alert-success").inner_text() and fits(page)
     assert taps.count <= 5, taps.count
-    _as(page, base, "county")
+    sign_in(page, base, "county")
     page.goto(f"{base}/assessments/periods/{ids['period']}")
     appeal = page.locator("#appeals li").first
     appeal.locator("select").select_option("1")
@@ -126,7 +125,7 @@ def test_station_appeals_a_line_and_the_county_publishes_the_bulletin(served, pa
     appeal.locator("[name=decision]").fill("属实，改为扣 1 分")
     appeal.locator("[type=submit]").click()
     page.wait_for_load_state()
-    assert _fits(page)
+    assert fits(page)
     page.click("#actions form:has(input[value=close_review]) button")  # too early: refused, saying why
     page.wait_for_load_state()
     assert "公示期至" in page.locator(".alert-danger").inner_text()
@@ -138,12 +137,13 @@ def test_station_appeals_a_line_and_the_county_publishes_the_bulletin(served, pa
         page.click(f"#actions form:has(input[value={step}]) button")
         page.wait_for_load_state()
         assert page.locator(".alert-danger").count() == 0, page.locator(".alert-danger").inner_text()
+        assert step not in page.locator(".alert-success").inner_text()  # said in words, not the form's code
     row = page.locator("#scores-station tr", has_text="a服务站")
     assert row.locator("td").last.inner_text() == str(before + 1)  # upheld: the line is -1 instead of -2
     page.screenshot(path=str(tmp_path / "period.png"), full_page=True)
     page.click("#bulletin-link")
     page.wait_for_url(f"{base}/assessments/periods/{ids['period']}/bulletin")
-    assert _fits(page)
+    assert fits(page)
     fill = page.evaluate("getComputedStyle(document.querySelector('.pm-chart rect.bar')).fill")
     assert fill != "rgb(0, 0, 0)", "the distribution chart is unstyled"
     page.screenshot(path=str(tmp_path / "bulletin.png"), full_page=True)

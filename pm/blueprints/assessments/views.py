@@ -106,7 +106,8 @@ def step(period_id: int):
             db.session.rollback()
             flash(err.message, "danger")
             return redirect(url_for("assessments.period", period_id=period_id)), 303
-        flash(_("已完成：%(step)s", step=form.action.data), "success")
+        step_name = _helpers()["action_names"].get(form.action.data, form.action.data)
+        flash(_("已完成：%(step)s", step=step_name), "success")
     return redirect(url_for("assessments.period", period_id=period_id))
 
 

@@ -1,6 +1,7 @@
-"""本单位月度考核 on the home page of an assessed unit (a station's manager, a community's worker, a street's officer):
-the unit's newest score that it may see — under review (公示, open to appeal) or published — one query, linking to the
-score page with every line and the records behind it."""
+"""本单位月度考核 on the home page of an assessed unit (a station's manager, a community's worker): the unit's newest
+score that it may see — under review (公示, open to appeal) or published — one query, linking to the score page with
+every line and the records behind it. (A street officer's home page already has the area's 月度考核 card and is at the
+home pages' query budget.)"""
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -13,8 +14,7 @@ from pm.services.dashboard.home import Home
 
 SHOWN_TO_UNIT = (PeriodStatus.REVIEW, PeriodStatus.DECIDED, PeriodStatus.PUBLISHED, PeriodStatus.LOCKED)
 UNIT_OF_ROLE = {Role.STATION_MANAGER: (UnitKind.STATION, "station_id"),
-                Role.COMMUNITY_WORKER: (UnitKind.COMMUNITY, "community_id"),
-                Role.STREET_OFFICER: (UnitKind.STREET, "street_id")}
+                Role.COMMUNITY_WORKER: (UnitKind.COMMUNITY, "community_id")}
 
 
 @card(roles=set(UNIT_OF_ROLE), order=16, capability="assessment.view")
@@ -32,7 +32,7 @@ def unit_score(home: Home) -> Card | None:
         return None
     in_review = row.status == PeriodStatus.REVIEW
     note = (_("公示中，可申诉至 %(day)s", day=row.review_ends_on) if in_review and row.review_ends_on
-            else _("第 %(rank)s 名", rank=row.rank))
+            else _("第 %(n)s 名", n=row.rank))
     return Card(_("本单位月度考核 %(month)s", month=row.month), key="unit_score", figures=[
         Figure(_("得分"), str(row.total), "assessments.score", {"score_id": row.id}, tone="warn" if in_review else "",
                key="unit_score", note=note)])
