@@ -4,7 +4,7 @@ the coverage report instead of counting 400,000 sub-accounts and the open reques
 one INSERT … SELECT (the same counts as pm.services.tallies.recount_select).
 
 Revision ID: 0027
-Revises: 0026
+Revises: 0030
 Create Date: 2026-11-30 01:50:00
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0027"
-down_revision = "0026"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 

@@ -104,6 +104,7 @@ from pm.models.repairs import (  # noqa: F401
     PhotoStage,
     RepairCategory,
     RepairEvent,
+    RepairImport,
     RepairPhoto,
     RepairPortal,
     RepairRequest,
@@ -147,6 +148,7 @@ from pm.models.motions import (  # noqa: F401
 from pm.models.meetings import (  # noqa: F401,E402
     ActionEvidence,
     ActionItem,
+    ActionItemReturn,
     BodyKind,
     ItemStatus,
     JointMeeting,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, or_, select
 
 from pm.access import Scope
 from pm.errors import Conflict
@@ -64,17 +64,7 @@ def bulletin(scope: Scope, period: AssessmentPeriod, *, street_id: int | None = 
     size = max(MIN_LIST, settings.top_size, settings.bottom_size)
     out = Bulletin(period=period, street=db.session.get(StreetOffice, street_id) if street_id else None)
     base = _scores(scope, period, street_id)
-    counted = base.with_only_columns(AssessmentScore.unit_kind, func.count()).group_by(AssessmentScore.unit_kind)
-    out.counts = {UnitKind(k): n for k, n in db.session.execute(counted.order_by(None))}
-    for kind in UnitKind:
-        if not out.counts.get(kind):
-            continue
-        mine = base.where(AssessmentScore.unit_kind == kind)
-        out.top[kind] = list(db.session.scalars(mine.order_by(AssessmentScore.rank, AssessmentScore.unit_id)
-                                                .limit(size)))
-        bottom = list(db.session.scalars(mine.order_by(AssessmentScore.rank.desc(), AssessmentScore.unit_id.desc())
-                                         .limit(min(size, max(0, out.counts[kind] - size)))))
-        out.bottom[kind] = bottom[::-1]
+    out.counts, out.top, out.bottom = top_and_bottom(base, size)
     out.problems = problems.of(scope, period, base, street_id=street_id)
     out.steps = list(db.session.scalars(ladder.steps_stmt(scope, period_id=period.id).where(
         *([AssessmentLadderStepRecord.street_id == street_id] if street_id else []))))
@@ -82,6 +72,36 @@ def bulletin(scope: Scope, period: AssessmentPeriod, *, street_id: int | None = 
     if not street_id:
         out.streets = list(db.session.scalars(ranking_stmt(scope, period, UnitKind.STREET)))
     return out
+
+
+def top_and_bottom(base, size: int) -> tuple[dict, dict, dict]:
+    """Units per kind, the `size` best and the `size` worst (never overlapping the best) of `base` (a select of
+    AssessmentScore), in one statement: each kind's rows numbered from both ends by window functions."""
+    order = (AssessmentScore.rank, AssessmentScore.unit_id)
+    numbered = base.order_by(None).with_only_columns(
+        AssessmentScore.id.label("score_id"),
+        func.row_number().over(partition_by=AssessmentScore.unit_kind, order_by=order).label("up"),
+        func.row_number().over(partition_by=AssessmentScore.unit_kind,
+                               order_by=tuple(c.desc() for c in order)).label("down"),
+        func.count().over(partition_by=AssessmentScore.unit_kind).label("n")).subquery("numbered")
+    rows = db.session.execute(
+        select(AssessmentScore, numbered.c.up, numbered.c.down, numbered.c.n)
+        .join(numbered, numbered.c.score_id == AssessmentScore.id)
+        .where(or_(numbered.c.up <= size, numbered.c.down <= size))).all()
+    counts: dict = {}
+    top: dict = {}
+    bottom: dict = {}
+    for score, up, down, n in rows:
+        kind = UnitKind(score.unit_kind)
+        counts[kind] = int(n)
+        if up <= size:
+            top.setdefault(kind, []).append((up, score))
+        if down <= min(size, max(0, int(n) - size)):
+            bottom.setdefault(kind, []).append((-down, score))
+    ordered = [k for k in UnitKind if k in counts]
+    return ({k: counts[k] for k in ordered}, {k: [s for _n, s in sorted(top.get(k, []), key=lambda r: r[0])]
+                                              for k in ordered},
+            {k: [s for _n, s in sorted(bottom.get(k, []), key=lambda r: r[0])] for k in ordered})
 
 
 def distribution(scope: Scope, period: AssessmentPeriod, *, street_id: int | None = None) -> list[tuple[str, int]]:

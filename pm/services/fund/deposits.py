@@ -102,6 +102,7 @@ class OpenResult:
     opened: list[SubAccount] = field(default_factory=list)
     existing: int = 0
     missing: list[tuple[Household, object]] = field(default_factory=list)
+    would_open: list[tuple[Household, Holder, int, int | None]] = field(default_factory=list)  # a dry run's
 
 
 def _active_households(compound: Compound, *, without_subaccount: bool = False):
@@ -116,12 +117,14 @@ def _active_households(compound: Compound, *, without_subaccount: bool = False):
     return list(db.session.scalars(stmt))
 
 
-def open_subaccounts(compound: Compound, *, on: date, actor: User | None, scope: Scope) -> OpenResult:
+def open_subaccounts(compound: Compound, *, on: date, actor: User | None, scope: Scope,
+                     dry_run: bool = False) -> OpenResult:
     """开户: open (idempotently) every active household's sub-account(s) with its first-deposit due.
 
     An ordinary dwelling gets one OWNER sub-account at area × the rate in force on `on`; sold public housing
     gets OWNER and WORK_UNIT sub-accounts from its PublicHousingTerms. A household without a rate (or terms) is
-    reported in `missing`, never guessed. A sub-account already open keeps its due.
+    reported in `missing`, never guessed. A sub-account already open keeps its due. `dry_run`: the same
+    checks, with what would be opened in `would_open` (household, holder, due, rate id), writing nothing.
     """
     authorise(scope, actor, "fund.cashier")
     require_in_scope(scope, Compound, compound.id, field="compound_id")
@@ -148,12 +151,20 @@ def open_subaccounts(compound: Compound, *, on: date, actor: User | None, scope:
             wanted = [(Holder.OWNER, first_deposit_due(h.area_m2, rate.fen_per_m2), rate.id)]
         for holder, due, rate_id in wanted:
             subaccount = existing.get((h.id, holder))
+            if dry_run:
+                if subaccount is None:
+                    result.would_open.append((h, holder, due, rate_id))
+                else:
+                    result.existing += 1
+                continue
             if subaccount is not None:
                 if subaccount.first_deposit_due_fen is None:  # opened by an early payment; now priced
                     _price(subaccount, due, rate_id)
                 result.existing += 1
                 continue
             result.opened.append(ledger.get_or_open_subaccount(h, holder, due_fen=due, rate_id=rate_id))
+    if dry_run:
+        return result
     db.session.flush()
     audit.record("fund.open_accounts", compound, actor=actor, changes={
         "on": on, "opened": len(result.opened), "existing": result.existing,
