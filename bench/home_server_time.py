@@ -34,7 +34,8 @@ def main() -> int:
     passwords = {d.username: d.password for d in DEMO_LOGINS}
     print("| role      | page CPU ms | server ms | sum ms | slowest statement ms |")
     print("|-----------|------------:|----------:|-------:|---------------------:|")
-    for role in ROLES:
+    roles = sys.argv[1].split(",") if len(sys.argv) > 1 else ROLES  # e.g. county,street
+    for role in roles:
         client = app.test_client()
         client.post("/auth/login", data={"username": role, "password": passwords[role]})
         for _i in range(3):

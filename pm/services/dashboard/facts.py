@@ -15,11 +15,13 @@ from sqlalchemy.orm import joinedload
 from pm.extensions import db
 from pm.models import (
     Compound,
+    CompoundTally,
     Inspection,
     OrderStatus,
     RectificationOrder,
     RepairRequest,
     RepairStatus,
+    Role,
     Station,
 )
 from pm.models.repairs import OPEN_STATUSES
@@ -31,6 +33,7 @@ from pm.services.repairs import queue
 from pm.services.stations import teams
 
 TREND_DAYS = 14
+TALLY_ROLES = (Role.COUNTY_ADMIN, Role.STREET_OFFICER)  # whose area-wide counts are read from compound_tallies
 JOBS_SHOWN = 30
 
 
@@ -60,19 +63,16 @@ class RepairCounts:
 def repair_counts(home: Home) -> RepairCounts:
     """The repair queue in scope (a station user's own station), counted in two statements that read only the
     rows they count, from the indexes alone (per compound: by status with the deadlines, and by filing time): the
-    open and completed requests, and the requests of the last TREND_DAYS days by day."""
+    open and completed requests (a county's or street's: the kept per-compound counts and the overdue ones), and
+    the requests of the last TREND_DAYS days by day."""
     base = queue.queue_stmt(home.scope, now=home.now, status="all").order_by(None)
+    if home.user.role in TALLY_ROLES:
+        live = _live_from_tallies(home, base)
+    else:
+        live = _live_counted(home, base)
     days = [home.today - timedelta(days=n) for n in range(TREND_DAYS - 1, -1, -1)]
     starts = [home.day_start(d) for d in days] + [home.day_start(home.today + timedelta(days=1))]
     submitted = RepairRequest.submitted_at
-    live = db.session.execute(base.where(RepairRequest.status.in_((*OPEN_STATUSES, RepairStatus.COMPLETED)))
-                              .with_only_columns(
-        count_if(queue.overdue_clause(home.now)),
-        count_if(RepairRequest.status.in_(queue.WAITING_STATUSES)),
-        count_if(RepairRequest.status.in_(OPEN_STATUSES)),
-        count_if(RepairRequest.status == RepairStatus.COMPLETED),
-        count_if((RepairRequest.status == RepairStatus.COMPLETED) & (RepairRequest.filer_user_id == home.user.id)),
-    )).one()
     # The day of each request of the last TREND_DAYS days (a CASE of the day boundaries), counted by day: one
     # comparison chain per row instead of a conditional sum per day (half the work on a county's requests).
     day = case(*((submitted < starts[i + 1], i) for i in range(len(days))))
@@ -83,6 +83,34 @@ def repair_counts(home: Home) -> RepairCounts:
     return RepairCounts(new_today=trend[-1], overdue=overdue, waiting=waiting, open=open_, completed=completed,
                         to_rate=to_rate,
                         trend=list(zip(days, trend)))
+
+
+def _live_counted(home: Home, base) -> tuple:
+    """(overdue, waiting, open, completed, to_rate) counted over the open and completed requests in scope."""
+    return tuple(db.session.execute(base.where(RepairRequest.status.in_((*OPEN_STATUSES, RepairStatus.COMPLETED)))
+                                    .with_only_columns(
+        count_if(queue.overdue_clause(home.now)),
+        count_if(RepairRequest.status.in_(queue.WAITING_STATUSES)),
+        count_if(RepairRequest.status.in_(OPEN_STATUSES)),
+        count_if(RepairRequest.status == RepairStatus.COMPLETED),
+        count_if((RepairRequest.status == RepairStatus.COMPLETED) & (RepairRequest.filer_user_id == home.user.id)),
+    )).one())
+
+
+def _live_from_tallies(home: Home, base) -> tuple:
+    """The same five figures for a county or street (whose repair scope is its compounds): waiting, open and
+    completed summed from the compounds' tallies (pm.services.tallies, kept by filing and the workflow), and in the
+    same statement the two that depend on the clock or the user — overdue (read from the open requests only, by
+    the status index) and the user's own completed requests."""
+    kept = (select(*(func.coalesce(func.sum(CompoundTally.__table__.c[c]), 0)
+                     for c in ("repairs_waiting", "repairs_open", "repairs_completed")))
+            .where(CompoundTally.compound_id.in_(home.scope.compound_ids)).subquery())
+    overdue = base.where(RepairRequest.status.in_(OPEN_STATUSES)).with_only_columns(
+        count_if(queue.overdue_clause(home.now))).scalar_subquery()
+    to_rate = base.where(RepairRequest.status == RepairStatus.COMPLETED,
+                         RepairRequest.filer_user_id == home.user.id).with_only_columns(func.count()).scalar_subquery()
+    overdue_n, to_rate_n, waiting, open_, completed = db.session.execute(select(overdue, to_rate, *kept.c)).one()
+    return overdue_n, waiting, open_, completed, to_rate_n
 
 
 @dataclass

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from pm.access import Scope
+from pm.errors import Conflict
 from pm.extensions import db
 from pm.models import Community, Compound, RepairRequest, RepairStatus
 from pm.services import recipients
@@ -73,8 +74,14 @@ def auto_close(now: datetime, *, scope: Scope) -> dict[str, int]:
     limit = now - timedelta(days=setting("REPAIR_AUTO_CLOSE_DAYS"))
     rows = db.session.scalars(scope.select(RepairRequest).where(
         RepairRequest.status == RepairStatus.COMPLETED, RepairRequest.completed_at < limit)).all()
+    closed = []
     for req in rows:
-        move(req, RepairStatus.CLOSED, "auto_closed", None, now, closed_at=now,
-             message=Message(N_("报修人未在规定时间内确认，系统自动关闭")))
-    mark_done([TO_RATE], [repair_subject(req.id) for req in rows], now=now)  # nothing left to rate
-    return {"closed": len(rows)}
+        try:
+            with db.session.begin_nested():
+                move(req, RepairStatus.CLOSED, "auto_closed", None, now, closed_at=now,
+                     message=Message(N_("报修人未在规定时间内确认，系统自动关闭")))
+        except Conflict:  # confirmed or reopened by the filer a moment ago: theirs stands
+            continue
+        closed.append(req)
+    mark_done([TO_RATE], [repair_subject(req.id) for req in closed], now=now)  # nothing left to rate
+    return {"closed": len(closed)}

@@ -23,7 +23,7 @@ from pm.access import Scope, authorise
 from pm.errors import Conflict, DomainError, Forbidden
 from pm.extensions import db
 from pm.models import Compound, RepairImport, RepairRequest, RepairStatus, User
-from pm.services import audit, locks
+from pm.services import audit, locks, tallies
 from pm.services.labels import label
 from pm.services.messages import Message
 from pm.services.registry.tree import county_id_of
@@ -184,6 +184,7 @@ def _create(compound: Compound, station_id: int, row: Row, county_id: int | None
     compute_deadlines(req, compound, county_id)
     db.session.add(req)
     db.session.flush()
+    tallies.bump(compound.id, tallies.repair_flags(req.status))  # counted as filing and the workflow count
     for kind, at, before, after, note in _timeline(row, accepted):
         record_event(req, kind, before, after, None, at, note,
                      Message(M_IMPORTED, {"external_id": row.external_id}) if kind == "submitted" else None)
