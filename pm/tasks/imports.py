@@ -19,6 +19,7 @@ from pm.models import Compound, ImportJob, ImportStatus
 from pm.services import audit
 from pm.services.imports import jobs, slots
 from pm.services.imports.messages import M_PLAN_EXPIRED
+from pm.services.repairs import importing as repair_imports
 from pm.services.text import N_
 
 logger = logging.getLogger(__name__)
@@ -88,9 +89,11 @@ def _resolve(stored_path: str, upload_dir: Path) -> Path | None:
 
 
 def housekeeping(now: datetime) -> dict[str, int]:
-    """Delete upload files of imports finished over a day before `now`; fail imports stuck over an hour."""
+    """Delete upload files of imports finished over a day before `now`; fail imports stuck over an hour; delete the
+    historical-repair dry runs nobody committed within a day (their files are kept in the row)."""
     upload_dir = Path(current_app.config["UPLOAD_DIR"]).resolve()
-    counts = {"stuck_failed": 0, "plans_expired": 0, "files_deleted": 0, "files_missing": 0, "files_outside_upload_dir": 0}
+    counts = {"stuck_failed": 0, "plans_expired": 0, "files_deleted": 0, "files_missing": 0, "files_outside_upload_dir": 0,
+              "repair_dry_runs_purged": repair_imports.purge_stale(now)}
 
     stuck = db.session.scalars(
         select(ImportJob)

@@ -249,3 +249,32 @@ def test_web_page_preview_confirm_and_template(client, auth, w, db):
     done = client.post(f"/repairs/imports/{batch.id}/commit")
     assert done.status_code == 302
     assert count(db) == 4
+
+
+def test_a_dry_run_left_for_a_day_is_refused_then_purged(api, w, db):
+    """A dry run nobody committed within KEPT_FOR: its commit is a 409 that imports nothing, and the daily imports
+    housekeeping deletes it (with its file); a committed import and a fresh dry run are kept."""
+    from datetime import timedelta
+
+    from pm.services.repairs import importing
+    from pm.tasks.imports import housekeeping
+    from pm.timeutil import utcnow
+
+    client = api(w.users[Role.STATION_MANAGER])
+    compound = w.compounds["a"][0]
+    old = upload(client, compound.id, GOOD).json["id"]
+    done = upload(client, compound.id, csv_file(line(**CLOSED))).json["id"]
+    assert client.post(f"/api/v1/repair-imports/{done}/commit").status_code == 200
+    db.session.get(RepairImport, old).created_at = utcnow() - importing.KEPT_FOR - timedelta(minutes=1)
+    db.session.get(RepairImport, done).created_at = utcnow() - importing.KEPT_FOR - timedelta(minutes=1)
+    db.session.commit()
+    before = count(db)
+    late = client.post(f"/api/v1/repair-imports/{old}/commit")
+    assert late.status_code == 409 and "import_id" in str(late.json)
+    assert count(db) == before  # nothing imported
+    fresh = upload(client, compound.id, GOOD).json["id"]
+    counts = housekeeping(utcnow())
+    db.session.commit()
+    assert counts["repair_dry_runs_purged"] == 1
+    assert db.session.get(RepairImport, old) is None
+    assert {b.id for b in db.session.scalars(select(RepairImport))} == {done, fresh}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -42,11 +42,13 @@ MAX_BYTES = 5 * 1024 * 1024
 SOURCE = "import"
 PREVIEW_ROWS = 200  # rows shown in a dry run's preview (the counts cover all)
 PLANNED, DONE = "planned", "done"
+KEPT_FOR = timedelta(hours=24)  # an uncommitted dry run (and its file) is kept this long, then refused and purged
 
 E_REJECTED = N_("历史工单文件有 %(n)d 处错误，未导入")
 E_EMPTY = N_("文件中没有工单")
 E_NO_STATION = N_("该小区没有服务站，不能导入工单")
 E_NOT_YOURS = N_("只有上传该文件的人可以确认导入")
+E_EXPIRED = N_("该预览已超过 24 小时，没有导入任何工单。请重新上传文件。")
 M_IMPORTED = N_("历史工单导入（原编号 %(external_id)s）")
 
 
@@ -142,6 +144,8 @@ def commit(import_id: int, *, actor: User, scope: Scope, now: datetime | None = 
     db.session.refresh(batch)
     if batch.status == DONE:  # committed before (by another request): nothing new
         return Outcome(batch, [], {**(batch.counts or {}), "created": 0})
+    if batch.data is None or now - batch.created_at >= KEPT_FOR:
+        raise Conflict(E_EXPIRED, field="import_id")
     if _station(compound) != batch.station_id:
         raise Conflict(E_NO_STATION, field="compound_id")
     rows = _parse(compound, batch.station_id, batch.filename, batch.data or b"", now)
@@ -159,6 +163,16 @@ def commit(import_id: int, *, actor: User, scope: Scope, now: datetime | None = 
             "filename": batch.filename, "sha256": batch.sha256, **batch.counts})
     logger.info("repair import %s: %d rows, %d created in %r", batch.id, len(rows), created, compound)
     return Outcome(batch, _preview(rows), batch.counts)
+
+
+def purge_stale(now: datetime) -> int:
+    """Delete the dry runs nobody committed within KEPT_FOR (their files with them); the daily housekeeping."""
+    stale = db.session.scalars(select(RepairImport).where(RepairImport.status == PLANNED,
+                                                          RepairImport.created_at < now - KEPT_FOR)).all()
+    for batch in stale:
+        db.session.delete(batch)
+    db.session.flush()
+    return len(stale)
 
 
 def _create(compound: Compound, station_id: int, row: Row, county_id: int | None, now: datetime) -> RepairRequest:
