@@ -1,15 +1,16 @@
 """考核结果 benchmark (not a test): the bulletin, ranking, unit score and trend pages and the bulletin PDF of a
 published month for a county of S streets × N stations (default 100 × 20 = 2,000 stations).
 
-Builds the county with bench/assessments_bench.py's `build` (a month of logs, inspections, findings, events),
-computes March, publishes it (the ladder is applied), then requests each page `--iterations` times as the county
-administrator through the test client (login, scope, templates: the whole request) and prints p50/p95 in ms and
-SQL statements per page, and the time to render the county's bulletin PDF.
+Builds the county with bench/assess_data.py (a month of every record kind) unless a kept database already holds it,
+computes and publishes March (the ladder is applied), then requests each page `--iterations` times as the county
+administrator through the test client (login, scope, templates: the whole request) and prints wall p50/p95, the
+process's CPU p50/p95 and SQL statements per page; the county bulletin and the unit score page are interleaved
+with their floor (bench/assessment_results_floor.py: the same rows by hand-written SQL behind a bare route).
 
-Usage:
-    .venv/bin/python bench/assessment_results_bench.py [--streets 100] [--stations 20] [--iterations 40]
-PostgreSQL database pm_bench_assess on PM_BENCH_PG (default postgresql+psycopg://postgres@127.0.0.1:5432);
-DATABASE_URL=sqlite:////tmp/x.sqlite3 runs it on SQLite instead.
+Usage (one command; PostgreSQL database pm_bench_assess on PM_BENCH_PG, default
+postgresql+psycopg://postgres@127.0.0.1:5432):
+    .venv/bin/python bench/assessment_results_bench.py [--streets 100] [--stations 20] [--iterations 40] [--keep]
+With --keep the database is kept and reused (also one left by bench/assessments_bench.py --keep).
 """
 from __future__ import annotations
 
