@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from assess_data import MONTH, build  # noqa: E402
 
-DB_NAME = "pm_bench_assess"
+DB_NAME = os.environ.get("PM_BENCH_ASSESS_DB", "pm_bench_assess")
 
 
 def _scratch_pg(server: str, *, drop: bool) -> str:
