@@ -43,6 +43,10 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _bool("PM_SECURE_COOKIES", False)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # The session cookie is sent when the session changes (login, logout, a flash, the CSRF token), not again with
+    # every response: a response still in flight when the browser lost its cookies (cleared, or logged out in
+    # another tab) would put them back. A login's lifetime is the server's (LoginSession.expires_at).
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_IDLE_MINUTES_OFFICIAL = 30
     SESSION_IDLE_MINUTES_RESIDENT = 7 * 24 * 60  # residents (often elderly) keep a longer session: documented choice
 

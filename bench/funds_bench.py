@@ -200,7 +200,7 @@ def measure(url: str, samples: int, compounds: int, seed: int, year: int) -> Non
     from pm.access import scope_for
     from pm.extensions import db
     from pm.models import LedgerEntry, Ownership, Role, SubAccount, User
-    from pm.services.accounts import create_api_token
+    from pm.services.accounts.tokens import create_api_token
     from pm.services.fund import statements as fs
     from pm.services.fund import subaccounts
 

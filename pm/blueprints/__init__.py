@@ -11,7 +11,7 @@ from pm.extensions import api, csrf
 HTML = ["auth", "dashboard", "registry", "accounts", "audit", "imports", "apidocs", "notifications", "fund.ledger",
         "fund.plans", "fund.statements", "stations", "inspections", "repairs", "files", "claims", "surveys", "jobs",
         "motions", "meetings", "notices", "volunteers", "commonincome", "governance", "governance.elections",
-        "fund.policy", "assessments", "assessment_results"]
+        "fund.policy", "assessments", "assessment_results", "repairimports"]
 # REST blueprints (flask-smorest), each module exposes `blp`, or a list BLUEPRINTS (one OpenAPI tag each).
 REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprints.audit.api", "pm.blueprints.fund.ledger.api",
         "pm.blueprints.fund.plans.api", "pm.blueprints.fund.statements.api", "pm.blueprints.stations.api",
@@ -25,7 +25,7 @@ REST = ["pm.blueprints.registry.api", "pm.blueprints.accounts.api", "pm.blueprin
         "pm.blueprints.stations.teams_api", "pm.blueprints.repairs.admin_api",
         "pm.blueprints.registry.tree_api", "pm.blueprints.assessments.api",
         "pm.blueprints.assessment_results.api",
-        "pm.blueprints.fund.integration.api"]
+        "pm.blueprints.fund.integration.api", "pm.blueprints.repairimports.api"]
 
 
 def register_all(app: Flask) -> None:

@@ -201,7 +201,8 @@ SERVICE_GATES: dict[str, frozenset[str]] = {
         (("treeedit_api",), ("tree.edit",)),
         (("tree_api", "compounds_api", "households_api", "stations_api"),
          ("registry.view", "compound.edit", "household.edit", "tree.edit")),
-        (("funds_api", "statements_api"), ("fund.view", "fund.cashier", "fund.rates", "fund.returns")),
+        (("funds_api", "statements_api", "fund_integration_api"),
+         ("fund.view", "fund.cashier", "fund.rates", "fund.returns")),
         (("plans_api",), ("fund.view", "fund.plan.propose", "fund.ballot.paper")),
         (("policy_api",), ("fund.view", "fund.rates")),
         (("repairs_api",), ("repair.handle", "repair.rules", "repair.portal", "repair.metrics")),
@@ -210,6 +211,7 @@ SERVICE_GATES: dict[str, frozenset[str]] = {
         (("repairadmin_api",), ("repair.rules", "repair.portal", "repair.migrate")),
         (("inspections_api",), ("inspection.view", "inspection.create")),
         (("imports_api",), ("registry.import",)),
+        (("repairimports_api",), ("repair.import",)),
         (("audit_api",), ("audit.view",)),
         (("files_api",), ("fund.view", "repair.handle", "stations.view", "inspection.view")),
     ) for name in names

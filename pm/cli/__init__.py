@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import AppGroup
 
-from pm.cli import demo, jobs, users
+from pm.cli import demo, jobs, tallies, users
 
 pm_cli = AppGroup("pm", help="老旧小区长效管理平台 commands.")
-for _command in (*demo.COMMANDS, *users.COMMANDS, *jobs.COMMANDS):
+for _command in (*demo.COMMANDS, *users.COMMANDS, *jobs.COMMANDS, *tallies.COMMANDS):
     pm_cli.add_command(_command)
 
 

@@ -1,5 +1,5 @@
-"""Demo assessments: three months of inspections and work logs for the demo street's stations, bonus and veto
-events, the months computed, the oldest one reviewed, appealed and published."""
+"""Demo assessments: three months of inspections, work logs and repairs for the demo street's stations, bonus and
+veto events, the months computed, the two oldest reviewed, appealed and published."""
 # Through the services with the SYSTEM scope, at past moments inside each month (so the published month's
 # records are in place before it is locked). Work logs are bulk rows with gaps that differ from station to
 # station, so the ranking varies.
@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 
 from pm.access import SYSTEM
+from pm.demo import assessment_repairs
 from pm.extensions import db
 from pm.models import (
     AssessmentLine,
@@ -90,13 +91,17 @@ def populate(county, station, users, rng, now: datetime) -> dict[str, int]:
     if station.id not in station_ids:
         station_ids[-1:] = [station.id]
     gaps = {sid: rng.choice([0.0, 0.02, 0.05, 0.1, 0.2]) for sid in station_ids}
+    habits = dict(zip(station_ids, rng.sample(assessment_repairs.LATENESS * 2, len(station_ids))))  # varied lateness
+    who = assessment_repairs.workers(station_ids, station, users)
     months = [m for m in (Month.of(now).shift(-3), Month.of(now).shift(-2), Month.of(now).prev())
               if compute.cutoff_of(m) <= now]
-    counts = {"assessment_findings": 0, "work_logs": 0, "assessment_periods": 0}
+    counts = {"assessment_findings": 0, "work_logs": 0, "assessment_periods": 0, "assessed_repairs": 0}
     for n, month in enumerate(months):
         for sid in station_ids:
             counts["assessment_findings"] += _inspect(sid, month, officer, rng)
         counts["work_logs"] += _logs(station_ids, month, manager.id, rng, gaps, now)
+        counts["assessed_repairs"] += assessment_repairs.populate_month(station_ids, month, officer=officer, who=who,
+                                                                        habits=habits, rng=rng, now=now)
         if len(station_ids) > 1:
             events.record_event(officer, scope=SYSTEM, unit_kind="station", unit_id=station_ids[n % len(station_ids)],
                                 item_code="bonus", happened_on=month.first_day + timedelta(days=12),

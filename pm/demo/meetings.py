@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 def populate(station, compound, users, now) -> dict[str, int]:
     """A 联席会议 convened by the community worker about the station's compound: the station's item is overdue,
-    the owners' committee's was reported and confirmed."""
+    the owners' committee's was reported, sent back once, reported again and confirmed."""
     worker = users[Role.COMMUNITY_WORKER]
     at = ago(now, 10)
     today = local_today(at)
@@ -35,6 +35,10 @@ def populate(station, compound, users, now) -> dict[str, int]:
                              person_name="业委会主任", due_on=today + timedelta(days=7), now=at)
     committee = users.get(Role.COMMITTEE_MEMBER)
     if committee is not None and committee.compound_id == compound.id:
+        # first reported too early: the convener sends it back (the rejection is kept beside the typed report)
+        meetings.report_item(done, committee, scope=SYSTEM, note="大部分楼道堆物已清理。", now=ago(now, 6))
+        meetings.confirm_item(done, worker, scope=SYSTEM, passed=False, reason="3号楼楼道仍有堆物，请清理后再报。",
+                              now=ago(now, 5))
         meetings.report_item(done, committee, scope=SYSTEM, note="各楼道堆物已清理完毕。", now=ago(now, 4))
         meetings.confirm_item(done, worker, scope=SYSTEM, now=ago(now, 3))
     return {"joint_meetings": 1, "action_items": 2}

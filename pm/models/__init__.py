@@ -104,6 +104,7 @@ from pm.models.repairs import (  # noqa: F401
     PhotoStage,
     RepairCategory,
     RepairEvent,
+    RepairImport,
     RepairPhoto,
     RepairPortal,
     RepairRequest,
@@ -147,6 +148,7 @@ from pm.models.motions import (  # noqa: F401
 from pm.models.meetings import (  # noqa: F401,E402
     ActionEvidence,
     ActionItem,
+    ActionItemReturn,
     BodyKind,
     ItemStatus,
     JointMeeting,
@@ -175,3 +177,4 @@ from pm.models.assessment_results import (  # noqa: F401,E402
     AssessmentYearItem,
     LadderStep,
 )
+from pm.models.tallies import TALLY_COLUMNS, CompoundTally  # noqa: F401,E402

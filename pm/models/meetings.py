@@ -97,6 +97,7 @@ class ActionItem(db.Model):
 
     meeting: Mapped[JointMeeting] = relationship(back_populates="items")
     evidence: Mapped[list[ActionEvidence]] = relationship(order_by="ActionEvidence.id", cascade="all, delete-orphan")
+    returns: Mapped[list[ActionItemReturn]] = relationship(order_by="ActionItemReturn.id", cascade="all, delete-orphan")
 
     def is_overdue(self, today: date) -> bool:
         return self.status == ItemStatus.OPEN and self.due_on < today
@@ -109,3 +110,19 @@ class ActionEvidence(PhotoMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("action_items.id"), index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ActionItemReturn(db.Model):
+    """The convener sent a reported item back (退回重办): the reason, who and when, and the report it answered
+    (the responsible person's note as typed). The item's own report_note is never altered by a return.
+    Rows recovered by migration 0028 from notes that had "退回：…" appended have no returned_at/by."""
+
+    __tablename__ = "action_item_returns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("action_items.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(400))
+    report_note: Mapped[str | None] = mapped_column(Text)
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    returned_by: Mapped[User | None] = relationship()

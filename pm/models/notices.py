@@ -19,8 +19,9 @@ class NoticeKind(enum.StrEnum):
 
 
 class Notice(db.Model):
-    """One notice. compound_id is always set (the scope); building_id / unit_id narrow the audience. A notice
-    posted by another feature (a plan in publicity, a statement) links to its page and names its source."""
+    """One notice. compound_id is the scope; building_id / unit_id narrow the audience. A notice posted by another
+    feature (a plan in publicity, a statement) links to its page and names its source. A street notice (an
+    assessment bulletin) has no compound but a street_id: only officials and station staff of that street see it."""
 
     __tablename__ = "notices"
     __table_args__ = (
@@ -29,7 +30,8 @@ class Notice(db.Model):
         Index("ix_notices_source", "source", "source_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"))
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id"))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("street_offices.id"), index=True)
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     kind: Mapped[NoticeKind] = mapped_column(str_enum(NoticeKind), default=NoticeKind.NOTICE)

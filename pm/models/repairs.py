@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     Boolean,
+    LargeBinary,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -94,6 +95,8 @@ class RepairRequest(db.Model):
               "onsite_due_at", "filer_user_id"),
         Index("ix_repair_requests_compound_submitted", "compound_id", "submitted_at"),
         Index("ix_repair_requests_submitted_compound", "submitted_at", "compound_id"),
+        # 历史工单导入: the previous system's number is unique per station (the import's idempotency key).
+        UniqueConstraint("station_id", "external_id", name="uq_repair_requests_station_external"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), index=True)
@@ -139,6 +142,10 @@ class RepairRequest(db.Model):
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)  # 0 none, 1 community, 2 street office
     needs_fund: Mapped[bool] = mapped_column(Boolean, default=False)  # 需动用维修资金 (shared parts only)
     use_plan_id: Mapped[int | None] = mapped_column(ForeignKey("use_plans.id"))
+    # Imported from a previous system (历史工单导入): source "import", its number there and a hash of its row.
+    source: Mapped[str | None] = mapped_column(String(16))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    external_hash: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     compound: Mapped[Compound] = relationship()
@@ -268,5 +275,26 @@ class RepairPortal(db.Model):
     compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), unique=True)
     token: Mapped[str] = mapped_column(String(48), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    compound: Mapped[Compound] = relationship()
+
+
+class RepairImport(db.Model):
+    """历史工单导入: one uploaded file of a compound's historical requests, checked (dry run, status "planned")
+    and kept until its uploader commits it (status "done", with the counts). The file is kept in the row so that
+    any worker can commit it; the commit checks every row again."""
+
+    __tablename__ = "repair_imports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), index=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)  # dropped once committed
+    status: Mapped[str] = mapped_column(String(16), default="planned")  # planned, done
+    counts: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    committed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     compound: Mapped[Compound] = relationship()

@@ -3,11 +3,11 @@ one-time, expiring, attempt-limited and stored hashed; one login per person; off
 a person-bound account sees only the homes under the nodes it was granted."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from pm.access import SYSTEM, scope_for
 from pm.errors import Conflict, DomainError, Forbidden
@@ -19,6 +19,7 @@ from pm.services.sms import outbox
 from pm.timeutil import utcnow
 from tests.factories import PASSWORD, make_owner, make_person, make_resident, make_world
 from tests.factories.accounts import make_user
+from tests.concurrency import one_wins, race
 
 GOOD = "my own secret 2026"
 
@@ -273,34 +274,11 @@ def test_parallel_claims_of_one_code_make_exactly_one_account(app, db, backend):
     person = _new_owner(w)
     code = _invite(w, person).code
     threads_n = 6
-    barrier = threading.Barrier(threads_n)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def worker(i: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                claims.claim(code, username=f"racer{i}", password=GOOD)
-                _db.session.commit()
-                result = "ok"
-            except DomainError:
-                _db.session.rollback()
-                result = "refused"
-            except Exception:  # a unique key lost the race (IntegrityError): also a refusal
-                _db.session.rollback()
-                result = "refused"
-            finally:
-                _db.session.remove()
-            with lock:
-                outcomes.append(result)
+    def work(i: int) -> None:
+        claims.claim(code, username=f"racer{i}", password=GOOD)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(threads_n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert sorted(outcomes) == ["ok"] + ["refused"] * (threads_n - 1)
+    assert race(app, threads_n, work, refused=(DomainError, IntegrityError)) == one_wins(threads_n)
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(User).where(User.person_id == person.id)) == 1
 

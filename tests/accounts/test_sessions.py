@@ -252,3 +252,21 @@ def test_purge_deletes_old_login_sessions(app, db, admin):
     db.session.flush()
     assert sessions.purge_logins(now) == 2
     assert len(db.session.scalars(select(LoginSession)).all()) == 2
+
+
+def test_responses_that_leave_the_session_alone_do_not_send_it_again(app, admin):
+    """A signed-in browser's static files and ordinary pages carry no Set-Cookie for the session. Flask's default
+    re-sent the (permanent) session cookie with every response, static files and 304s included, so a response still
+    in flight when the browser lost its cookies (cleared, as the e2e flows do between users) signed it back in.
+    The login's lifetime is the server's (LoginSession.expires_at, set at login), so refreshing the cookie gained
+    nothing."""
+    browser = app.test_client()
+    _login(browser)
+    browser.get("/dashboard")  # the first page after login stores its CSRF token in the session (a change)
+    for path in ("/static/favicon.svg", "/dashboard", "/auth/tokens"):
+        resp = browser.get(path)
+        assert resp.status_code == 200, path
+        assert not [h for h in resp.headers.getlist("Set-Cookie") if h.startswith("session=")], path
+    assert _logged_in(browser)
+    browser.post("/auth/logout")  # a change to the session is still sent: logout clears it
+    assert not _logged_in(browser)

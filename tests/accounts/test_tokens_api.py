@@ -74,3 +74,27 @@ def test_session_cookie_does_not_authenticate_the_api(world, client, auth):
     assert auth.login("street").status_code == 302  # logged in
     assert_error(client.get("/api/v1/me"), 401)
     assert_error(client.post("/api/v1/compounds", json={"name": "x"}), 401)
+
+
+def test_token_and_user_in_one_statement_and_last_use_once_a_minute(world, client, db, count_queries):
+    """A call finds its token and the token's user in one statement; the token's last use is written after the first
+    call, not again within the minute, and again once the recorded use is more than a minute old."""
+    token, raw = _token(db, world.users[Role.STREET_OFFICER])
+    token_id, headers = token.id, {"Authorization": f"Bearer {raw}"}
+    assert token.last_used_at is None
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    db.session.expire_all()
+    first = db.session.get(ApiToken, token_id).last_used_at
+    assert first is not None
+    with count_queries() as counter:
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+    lookups = [s for s in counter.statements if "FROM api_tokens" in s]
+    assert len(lookups) == 1 and "JOIN users" in lookups[0], counter.statements
+    assert not [s for s in counter.statements if s.lstrip().upper().startswith("UPDATE")]
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token_id).last_used_at == first
+    db.session.get(ApiToken, token_id).last_used_at = first - timedelta(minutes=2)
+    db.session.commit()
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token_id).last_used_at > first - timedelta(minutes=2)

@@ -17,10 +17,6 @@ class Reason:
     why: str
 
 
-FUND_PART = Reason("NOT YET IN THE API (issue 12 stays open for it): the returns distribution, demolition refunds "
-                   "and opening a compound's sub-accounts in bulk; a bank opens one dwelling's account by its first "
-                   "deposit, POST /api/v1/fund-deposits")
-
 PARITY: dict[str, str | tuple[str, ...] | Reason] = {
     # -- accounts, logins, tokens ------------------------------------------------------------------------------
     "POST accounts.new": "POST /api/v1/users",
@@ -72,9 +68,9 @@ PARITY: dict[str, str | tuple[str, ...] | Reason] = {
     "POST funds.rate_delete": "DELETE /api/v1/deposit-rates/{rate_id}",
     "POST funds.public_housing": "PUT /api/v1/households/{household_id}/public-housing-terms",
     "POST funds.bank_import": "POST /api/v1/compounds/{compound_id}/bank-statements",
-    "POST funds.open_subaccounts": FUND_PART,
-    "POST funds.returns": FUND_PART,
-    "POST funds.demolish": FUND_PART,
+    "POST funds.open_subaccounts": "POST /api/v1/compounds/{compound_id}/fund-accounts",
+    "POST funds.returns": "POST /api/v1/returns-distributions",
+    "POST funds.demolish": "POST /api/v1/households/{household_id}/demolition",
     "POST fundpolicy.index": "POST /api/v1/counties/{county_id}/fund-policy/versions",
     "POST plans.new": "POST /api/v1/plans",
     "POST plans.transition": "POST /api/v1/plans/{plan_id}/transitions",
@@ -117,11 +113,13 @@ PARITY: dict[str, str | tuple[str, ...] | Reason] = {
     "POST motions.vote_confirm": "POST /api/v1/motions/{motion_id}/ballots",
     "POST motions.paper_ballots": "POST /api/v1/motions/{motion_id}/ballots",
     "POST motions.policy": "PUT /api/v1/counties/{county_id}/motion-policy",
-    "POST meetings.new": "POST /api/v1/meetings",
+    "POST meetings.new": ("POST /api/v1/meetings", "POST /api/v1/meetings/{meeting_id}/attachments"),
     "POST meetings.add_item": "POST /api/v1/meetings/{meeting_id}/items",
-    "POST meetings.report": "POST /api/v1/action-items/{item_id}/report",
+    "POST meetings.report": ("POST /api/v1/action-items/{item_id}/report",
+                             "POST /api/v1/action-items/{item_id}/report-with-evidence"),
     "POST meetings.confirm": "POST /api/v1/action-items/{item_id}/confirm",
-    "POST notices.new": "POST /api/v1/notices",
+    "POST notices.new": ("POST /api/v1/notices", "POST /api/v1/notices/{notice_id}/attachments"),
+    "POST statements.publish": "POST /api/v1/statements/compounds/{compound_id}/{year}/publication",
     "POST notices.mark_read": "POST /api/v1/notices/{notice_id}/read",
     "POST volunteers.index": "POST /api/v1/volunteers",
     "POST volunteers.detail": "POST /api/v1/volunteers/{volunteer_id}/hours",
@@ -156,6 +154,8 @@ PARITY: dict[str, str | tuple[str, ...] | Reason] = {
     "POST assessment_results.year_weights": "PUT /api/v1/assessment-settings/month-weights",
     "POST assessment_results.whatif_page": "POST /api/v1/assessment-periods/{period_id}/what-if",
     "POST imports.opening_balances": "POST /api/v1/compounds/{compound_id}/opening-balances",
+    "POST repairimports.index": "POST /api/v1/compounds/{compound_id}/repair-imports",
+    "POST repairimports.commit": "POST /api/v1/repair-imports/{import_id}/commit",
     "POST elections.ballot_confirm": "POST /api/v1/elections/{election_id}/ballots",
     "POST elections.choose_officers": "POST /api/v1/elections/{election_id}/officers",
 }

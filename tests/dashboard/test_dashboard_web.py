@@ -69,3 +69,22 @@ def test_owner_with_low_balance_is_told_to_top_up(client, auth, db):
     assert "百分之三十" in client.get("/dashboard").get_data(as_text=True)
     client.post("/auth/lang/en", data={"next": "/dashboard"})
     assert "30 percent" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_charts_outside_the_home_page_are_styled(client, auth, db):
+    """A page with a server-side SVG chart other than the home page (the coverage page) loads a stylesheet that
+    styles the chart's classes (the CSP forbids inline style; unstyled, bars are black and labels overflow)."""
+    import re
+
+    make_world()
+    auth.login("county")
+    page = client.get("/governance/coverage").get_data(as_text=True)
+    assert 'class="pm-chart"' in page
+    sheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
+    css = ""
+    for href in sheets:
+        if href.startswith("/static/"):
+            resp = client.get(href.split("?")[0])
+            css += resp.get_data(as_text=True)
+            resp.close()  # a file response: close it
+    assert ".pm-chart .bar" in css and ".pm-chart {" in css

@@ -145,7 +145,7 @@ def test_one_demo_login_per_role_authenticates(app, db, loaded):
 
 def test_owner_and_resident_live_in_the_station_managers_compound(db, loaded):
     """The demo owner and resident are bound to persons of a household of the station manager's compound."""
-    users = {u.role: u for u in db.session.scalars(select(User))}
+    users = _users(db)
     manager = users[Role.STATION_MANAGER]
     station_compound_ids = set(db.session.scalars(scope_for(manager).compound_ids))
     for role in (Role.OWNER, Role.RESIDENT):
@@ -226,7 +226,11 @@ def test_the_same_seed_plans_the_same_county():
 
 # -- the modules around the demo logins ------------------------------------------------------------
 def _users(db) -> dict:
-    return {u.role: u for u in db.session.scalars(select(User))}
+    """The demo logins by role (the demo also makes a manager account for each other station of the demo street)."""
+    from pm.demo.logins import DEMO_LOGINS
+
+    return {u.role: u for u in db.session.scalars(select(User).where(
+        User.username.in_([login.username for login in DEMO_LOGINS])))}
 
 
 def test_demo_fund_has_policy_standards_accounts_and_both_worklists(db, loaded):
@@ -302,7 +306,8 @@ def test_station_manager_has_repairs_in_every_state_and_staff_in_maintenance(db,
     assert {RepairStatus.SUBMITTED, RepairStatus.DISPATCHED} <= {r.status for r in queue}
     assert any(r.assignee_id == staff.id for r in queue if r.status == RepairStatus.DISPATCHED)
     assert db.session.scalars(select(RepairRequest.id).where(repair_queue.overdue_clause(now))).all()
-    completed = db.session.scalars(select(RepairRequest).where(RepairRequest.status == RepairStatus.COMPLETED)).all()
+    completed = db.session.scalars(select(RepairRequest).where(  # the hotline's requests of the assessed months aside
+        RepairRequest.status == RepairStatus.COMPLETED, RepairRequest.filer_user_id != users[Role.STREET_OFFICER].id)).all()
     assert completed and all(r.filer_user_id in (users[Role.OWNER].id, users[Role.RESIDENT].id) for r in completed)
     closed = db.session.scalars(select(RepairRequest).where(RepairRequest.status == RepairStatus.CLOSED)).all()
     assert closed and all(1 <= r.rating <= 5 for r in closed)
@@ -366,3 +371,34 @@ def test_demo_bulletin_has_one_station_on_the_yellow_card(app, db, loaded):
         AssessmentLadderStepRecord.unit_kind == UnitKind.STATION,
         AssessmentLadderStepRecord.step == LadderStep.YELLOW_CARD)).all()
     assert len(steps) == 1
+
+
+def test_every_demo_street_station_has_repairs_logs_and_inspections_that_vary_its_score(app, db, loaded):
+    """Each assessed month, every station of the demo street has repairs, work logs and an inspection; its repair
+    lines come from those records and differ between stations (some answer late)."""
+    from pm.models import (AssessmentLine, AssessmentPeriod, AssessmentScore, Inspection, RepairRequest, UnitKind,
+                           WorkLog)
+    from pm.services.periods import Month
+
+    periods = db.session.scalars(select(AssessmentPeriod).order_by(AssessmentPeriod.month)).all()
+    stations = db.session.scalars(select(AssessmentScore.unit_id).where(
+        AssessmentScore.period_id == periods[0].id, AssessmentScore.unit_kind == UnitKind.STATION)).all()
+    demo_street = db.session.scalar(select(Community.street_id).join(Station, Station.community_id == Community.id)
+                                    .where(Station.id == _users(db)[Role.STATION_MANAGER].station_id))
+    in_street = set(db.session.scalars(select(Station.id).join(Community, Community.id == Station.community_id)
+                                       .where(Community.street_id == demo_street)))
+    assessed = [s for s in stations if s in in_street]
+    assert len(assessed) >= 3
+    for period in periods:
+        first, end = Month.parse(period.month).bounds()
+        for model, column in ((RepairRequest, RepairRequest.submitted_at), (WorkLog, WorkLog.created_at),
+                              (Inspection, Inspection.created_at)):
+            having = set(db.session.scalars(select(model.station_id).where(
+                model.station_id.in_(assessed), column >= first, column < end)))
+            assert having == set(assessed), (period.month, model.__name__)
+    lines = db.session.execute(
+        select(AssessmentScore.unit_id, AssessmentLine.points, AssessmentLine.refs).join(AssessmentLine.score)
+        .where(AssessmentScore.unit_id.in_(assessed), AssessmentScore.unit_kind == UnitKind.STATION,
+               AssessmentLine.points < 0)).all()
+    late = {unit for unit, _p, refs in lines if "repairs" in (refs or {})}
+    assert len(late) >= 2  # late repairs cost points at several stations, not all the same

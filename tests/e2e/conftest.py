@@ -15,6 +15,7 @@ from pm.extensions import db
 from tests.factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
+PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "zh-CN"}  # a phone, in Chinese
 
 
 def e2e_app(sqlite_template, tmp_path):
@@ -47,6 +48,18 @@ def login(page, base: str, username: str, password: str = PASSWORD) -> None:
     page.fill("#password", password)
     page.click("#submit")
     page.wait_for_url(f"{base}/dashboard")
+
+
+def fresh_page(page):
+    """Another phone: a page in a new context of the same browser, the old context closed. Use it to switch users.
+    Clearing the cookies of the same context is not enough: a response still in flight for the previous user (a
+    page's static file, the favicon) arrives after the clearing, and whatever cookie it sets lands in the cleared
+    jar (the app re-sent the session cookie with every response until SESSION_REFRESH_EACH_REQUEST was turned off;
+    a response that changes the session still sends it). A new context's jar is out of their reach."""
+    old = page.context
+    new = old.browser.new_context(**PHONE).new_page()
+    old.close()
+    return new
 
 
 class Taps:
@@ -88,7 +101,7 @@ def page():
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--no-first-run", "--disable-sync"],
         )
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")  # a phone
+        context = browser.new_context(**PHONE)
         pg = context.new_page()
         yield pg
         context.close()

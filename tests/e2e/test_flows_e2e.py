@@ -18,7 +18,7 @@ from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import CONFIRMATIONS
 from pm.services.repairs import workflow
 from pm.timeutil import local_today
-from tests.e2e.conftest import Taps, e2e_app, login, serving
+from tests.e2e.conftest import Taps, e2e_app, fresh_page, login, serving
 from tests.factories.dashboard import busy_world
 from tests.factories.files import PNG
 
@@ -52,21 +52,18 @@ def _fits(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def _as(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/auth/login")
-    logout = page.locator("form[action='/auth/logout']")
-    if page.locator("#username").count() == 0 and logout.count():  # still signed in: end that session first
-        with page.expect_navigation():
-            logout.first.evaluate("form => form.submit()")  # the menu's button is folded away at phone width
+def _as(page, base: str, username: str):
+    """Sign in as `username` on another phone (a new browser context, see fresh_page); returns its page."""
+    page = fresh_page(page)
     login(page, base, username)
+    return page
 
 
 def test_resident_files_a_repair_with_a_photo_in_five_taps_then_rates_it(served, page, tmp_path):
     app, base, _ids = served
     photo = tmp_path / "leak.png"
     photo.write_bytes(PNG)
-    _as(page, base, "resident")
+    page = _as(page, base, "resident")
     taps = Taps(page)
     taps.tap("#todos a[href='/repairs/new']")  # 我要报修 on the home page
     page.wait_for_url(f"{base}/repairs/new")
@@ -107,7 +104,7 @@ def test_resident_files_a_repair_with_a_photo_in_five_taps_then_rates_it(served,
 
 def test_staff_starts_and_finishes_a_job_from_my_jobs(served, page, tmp_path):
     _app, base, _ids = served
-    _as(page, base, "staff")
+    page = _as(page, base, "staff")
     job = page.locator("#my-jobs li[data-job]").filter(has=page.get_by_role("button", name="开始处理")).first
     job_id = job.get_attribute("data-job")
     page.screenshot(path=str(tmp_path / "my-jobs.png"), full_page=True)
@@ -128,7 +125,7 @@ def test_staff_starts_and_finishes_a_job_from_my_jobs(served, page, tmp_path):
 
 def test_committee_enters_a_paper_ballot_for_a_household(served, page, tmp_path):
     _app, base, ids = served
-    _as(page, base, "committee")
+    page = _as(page, base, "committee")
     page.goto(f"{base}/plans/{ids['plan']}")  # the plan in voting: door-to-door collection and paper ballots
     form = "form[action$='/paper-ballots']"
     option = page.locator(f"{form} #voter option").first
@@ -152,7 +149,7 @@ def test_officials_home_pages_show_counts_that_are_links(served, page, tmp_path)
     """County, street, community and station manager: figures with values, each one a link to a list that opens."""
     _app, base, _ids = served
     for username in ("county", "street", "community", "manager"):
-        _as(page, base, username)
+        page = _as(page, base, username)
         figures = page.locator("[data-figure]")
         assert figures.count() >= 3, username
         hrefs = []

@@ -11,7 +11,7 @@ from pm.extensions import db
 from pm.models import Role
 from pm.services.repairs import filing, workflow
 from pm.timeutil import utcnow
-from tests.e2e.conftest import e2e_app, login, serving
+from tests.e2e.conftest import e2e_app, fresh_page, login, serving
 from tests.factories.repairs import repair_world
 
 pytestmark = pytest.mark.e2e  # the page fixture skips without chromium (and fails on CI)
@@ -67,8 +67,7 @@ def test_resident_rates_with_stars_and_station_prints_work_order(live_server, pa
     assert "已办" in page.inner_text("#notifications")
     _no_overflow(page)
     page.screenshot(path=str(tmp_path / "bell.png"), full_page=True)
-    page.click("form[action='/auth/logout'] button") if page.locator("form[action='/auth/logout'] button").is_visible() \
-        else page.context.clear_cookies()
+    page = fresh_page(page)  # the station's phone (a new browser context: nothing of the owner's login reaches it)
     login(page, base, "staff")
     page.goto(f"{base}/repairs/{request_id}")
     _no_overflow(page)

@@ -13,7 +13,7 @@ from pm.models.fund import PlanStatus
 from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import CONFIRMATIONS
 from pm.timeutil import local_today
-from tests.e2e.conftest import e2e_app, login, serving
+from tests.e2e.conftest import e2e_app, fresh_page, login, serving
 from tests.factories import make_owner, make_person, make_world
 from tests.factories.fund import deposit, open_account
 
@@ -82,7 +82,7 @@ def test_owner_votes_with_confirmation_and_receipt(voting_server, page, tmp_path
     assert "What your household pays" in page.content() and _fits(page)
     page.screenshot(path=str(tmp_path / "vote-en.png"), full_page=True)
     # The committee's door-to-door list shows the other owner's phone as a link and fits 390 px.
-    page.context.clear_cookies()
+    page = fresh_page(page)  # the committee member's phone (a new browser context, see fresh_page)
     login(page, base, "committee")
     page.goto(f"{base}/plans/{plan_id}/unvoted")
     assert page.locator("a[href='tel:13900000002']").is_visible() and _fits(page)

@@ -21,6 +21,7 @@ from pm.models import (
     TeamKind,
     WorkLog,
 )
+from pm.services import tallies
 from pm.services.notifications import notify
 from pm.timeutil import local_today, utcnow
 from tests.factories.fund import deposit, make_plan, open_account
@@ -42,6 +43,7 @@ def _repair(w, side: str, status: RepairStatus, *, household=None, submitted=Non
                         assignee_id=assignee.id if assignee else None, filer_user_id=filer.id if filer else None,
                         filer_phone=phone, team_id=None)
     db.session.add(req)
+    tallies.bump(compound.id, tallies.repair_flags(status))  # as filing and the workflow count it
     return req
 
 

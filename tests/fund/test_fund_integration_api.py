@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from pm.access import scope_for
 from pm.models import AuditLog, BankImport, LedgerEntry, Role, SubAccount
+from pm.models.fund import EntryKind
 from pm.services.fund import arrears, rates
 from tests.factories import make_building, make_household, make_unit
 from tests.factories.fund import deposit, open_account
@@ -210,3 +211,41 @@ def test_official_account_page_shows_paid(auth, client, world, place, db):
     auth.login("street")
     html = client.get(f"/funds/accounts/{account.id}").get_data(as_text=True)
     assert 'data-field="paid">1,200.00' in html and "未交齐" in html
+
+
+def test_entries_listing_is_what_the_schema_dumps_in_one_statement(api, world, place, db, count_queries):
+    """The listing writes its JSON without marshmallow (entry_json) and reads `is_reversed` in the page's statement:
+    every entry is exactly LedgerEntryOut's dump after mark_reversed (a reversed entry, its reversal, memo and no
+    memo, an actor and none), and the call costs two statements (token with user, the page) whatever the page size."""
+    from pm.blueprints.fund.integration.entry_json import entry_dict
+    from pm.blueprints.fund.ledger.schemas import LedgerEntryOut
+    from pm.services.fund import ledger, subaccounts
+
+    _compound, h = place
+    a, b = open_account(h["1-101"], due_fen=300_000), open_account(h["2-101"], due_fen=300_000)
+    wrong = deposit(a, 1_000, date(2025, 3, 1), memo="录错")
+    for day in range(2, 6):
+        deposit(a, 100 + day, date(2025, 3, day))
+        deposit(b, 200 + day, date(2025, 3, day), kind=EntryKind.BACK_PAYMENT)
+    ledger.reverse(wrong, actor=world.users[Role.STREET_OFFICER], memo="金额录错")
+    db.session.commit()
+    wrong_id = wrong.id
+    client = api(world.users[Role.STREET_OFFICER])
+    client.get(f"{V1}/me")  # the token's first use records last_used_at (after the request): not counted below
+    db.session.expunge_all()
+    with count_queries() as few:
+        small = client.get(f"{V1}/fund-entries", query_string={"limit": 2})
+    with count_queries() as many:
+        got = client.get(f"{V1}/fund-entries", query_string={"limit": 500})
+    assert small.status_code == 200 and got.status_code == 200, got.json
+    assert few.count == many.count == 2, many.statements
+    items = got.json["items"]
+    entries = subaccounts.mark_reversed(list(db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.id.in_([e["id"] for e in items])).order_by(LedgerEntry.value_on,
+                                                                                       LedgerEntry.id))))
+    expected = LedgerEntryOut(many=True).dump(entries)
+    assert items == expected
+    assert {e["kind"] for e in items} == {"first_deposit", "back_payment", "reversal"}
+    assert [e["is_reversed"] for e in items if e["id"] == wrong_id] == [True]
+    assert all(not e["is_reversed"] for e in items if e["id"] != wrong_id)
+    assert set(entry_dict(entries[0])) == set(LedgerEntryOut().fields)  # a field added to the schema fails here

@@ -114,3 +114,18 @@ def test_api_full_flow(api, db):
     assert s.post(f"/api/v1/elections/{eid}/filing", json={"filed_on": str(today)}).get_json()["status"] == "filed"
     other = api(w.users[Role.COMMUNITY_WORKER])
     assert other.post(f"/api/v1/elections/{eid}/cancel", json={}).status_code == 403
+
+
+def test_second_ballot_from_a_stale_confirmation_is_refused_with_its_reason(client, auth, db):
+    """Confirming again for a dwelling that has voted (a second tab, the back button) says that it has voted, not
+    "invalid, try again", and records nothing more."""
+    w = election_world()
+    e = voting_election(w)
+    _db.session.commit()
+    auth.login("owner")
+    url = f"/elections/{e.id}/ballot/confirm"
+    data = {"household_id": w.owned[0].id, "candidate_ids": [e.candidates[0].id]}
+    assert client.post(url, data=data).status_code == 302
+    again = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
+    assert "该户已经投过票，每户只能投一票" in again and "提交无效" not in again
+    assert _db.session.scalar(select(func.count()).select_from(Ballot)) == 1

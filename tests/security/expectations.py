@@ -90,6 +90,8 @@ COMMUNITY_WORK: dict[str, object] = {
     "GET meetings_api.Items": Get(VIEWERS),
     "GET meetings_api.ItemDetail": Get(VIEWERS),
     "POST meetings_api.ItemReport": Write(body={"note": "sec"}),
+    "POST meetings_api.MeetingAttachments": Write(),
+    "POST meetings_api.ItemReportWithEvidence": Write(),
     "POST meetings_api.ItemConfirm": Write(body={"decision": "confirm"}),
     "GET notices.index": Get(ALL),
     "GET notices.new": Get(VIEWERS),
@@ -102,6 +104,7 @@ COMMUNITY_WORK: dict[str, object] = {
     "POST notices_api.Notices": Write(roles=VIEWERS, body={"compound_id": "{compound_id}", "title": "sec"}),
     "GET notices_api.NoticeDetail": Get(ALL),
     "POST notices_api.NoticeRead": Write(),
+    "POST notices_api.NoticeAttachments": Write(),
     "GET notices_api.Unread": Get(VIEWERS),
     "GET volunteers.index": Get(OFFICIALS | HOME),
     "POST volunteers.index": Write(roles=HOME, form={"activity": "sec"}),
@@ -233,6 +236,13 @@ EXPECTATIONS: dict[str, object] = {
     "POST repairadmin_api.HistoricalRepairs": Write(roles=frozenset({"county"}), body={
         "compound_id": "{compound_id}", "category": "leak", "description": "sec sec sec",
         "submitted_at": "2021-06-01T09:30:00+08:00"}),
+    # 历史工单导入 (tests/repairs/test_repair_import.py): a file with a dry run, committed by its id
+    "GET repairimports.index": Get(MANAGERS),
+    "POST repairimports.index": Write(roles=MANAGERS, form={"compound_id": "{compound_id}"}),
+    "GET repairimports.template": Get(MANAGERS),
+    "POST repairimports.commit": Write(),
+    "POST repairimports_api.RepairImports": Write(),
+    "POST repairimports_api.RepairImportCommit": Write(),
     # -- dashboard, notifications ------------------------------------------------------------------------------------
     "GET dashboard.index": Public(302),
     "GET dashboard.dashboard": Get(ALL),
@@ -352,6 +362,12 @@ EXPECTATIONS: dict[str, object] = {
                                                headers={"Idempotency-Key": "security-matrix"}),
     "POST funds_api.EntryReversal": Write(body={"memo": "sec"}),
     "PUT funds_api.PublicHousingTermsView": Write(body={"cost_price_fen_per_m2": 100, "sale_price_fen": 100}),
+    "POST funds_api.CompoundFundAccounts": Write(body={"on": YEAR_ZERO}),
+    "GET funds_api.ReturnsDistributions": Get(VIEWERS),
+    "POST funds_api.ReturnsDistributions": Write(roles=frozenset({"county"}), body={
+        "compound_id": "{compound_id}", "period": "sec", "amount_fen": 100},
+        headers={"Idempotency-Key": "security-matrix"}),
+    "POST funds_api.HouseholdDemolition": Write(body={"on": YEAR_ZERO}, headers={"Idempotency-Key": "security-matrix"}),
     # -- fund integration (deposits by address, statement uploads, reconciliation, lists, migration imports) --
     "POST fund_integration_api.Deposits": Write(roles=CASHIERS, body={
         "household_id": "{household_id}", "amount_fen": 100, "kind": "back_payment", "value_on": YEAR_ZERO},
@@ -371,12 +387,14 @@ EXPECTATIONS: dict[str, object] = {
     "GET statements.compound": Get(ALL),
     "GET statements.compound_pdf": Get(ALL),
     "GET statements.compound_xlsx": Get(ALL),
+    "POST statements.publish": Write(),
     "GET statements.household": Get(VIEWERS | {"owner"}, nf=frozenset({"resident"})),
     "GET statements.household_pdf": Get(VIEWERS | {"owner"}, nf=frozenset({"resident"})),
     "GET statements.household_xlsx": Get(VIEWERS | {"owner"}, nf=frozenset({"resident"})),
     "GET statements_api.MyAccounts": Get(HOME),
     "GET statements_api.MyAccountEntries": Get(frozenset({"owner"}), nf=frozenset({"resident"})),
     "GET statements_api.CompoundStatement": Get(ALL),
+    "POST statements_api.CompoundStatementPublication": Write(),
     "GET statements_api.HouseholdStatement": Get(VIEWERS | {"owner"}, nf=frozenset({"resident"})),
     # -- use plans and votes -----------------------------------------------------------------------------------------
     "GET plans.index": Get(ALL),
@@ -541,6 +559,7 @@ EXPECTATIONS: dict[str, object] = {
     "PUT assessment_results_api.MonthWeights": Write(roles=frozenset({"county"}), body={"weights": None}),
     "GET assessment_results_api.Year": Get(OFFICIALS),
     "GET assessment_results_api.YearXlsx": Get(OFFICIALS),
+    "GET assessment_results_api.YearPdf": Get(OFFICIALS),
     "GET assessment_results_api.YearItems": Get(OFFICIALS),
     "POST assessment_results_api.YearItems": Write(roles=frozenset({"county"}), body={
         "unit_kind": "station", "unit_id": "{station_id}", "points": "1", "reason": "sec"}),

@@ -43,6 +43,7 @@ from pm.models import (
 from pm.models.governance import Body, Election, Membership
 from pm.models.fund import DepositRate, LedgerEntry, SubAccount, UsePlan
 from pm.models.imports import ImportJob, ImportStatus
+from pm.models.repairs import RepairImport
 from pm.models.votes import Ballot, Decision
 from pm.models.motions import Motion
 from pm.models.inspections import Inspection, RectificationOrder
@@ -151,10 +152,12 @@ def _side(county: County, upload_dir: Path) -> Side:
                         content_type="image/png", size_bytes=40, sha256="0" * 64, uploaded_by_id=staff.id)
     job = ImportJob(compound_id=compound.id, user_id=manager.id, filename=f"{compound.name}.xlsx",
                     status=ImportStatus.DONE, counts={})
+    repair_import = RepairImport(compound_id=compound.id, station_id=station.id, user_id=manager.id,
+                                 filename=f"{compound.name}.csv", sha256="0" * 64, data=b"", status="planned", counts={})
     note = Notification(user_id=manager.id, kind="security.test", title=f"{compound.name} 通知",
                         compound_id=compound.id)
     token, _raw = create_api_token(manager, f"security-{compound.id}", scope=scope_for(manager), actor=manager)
-    db.session.add_all([photo, job, note])
+    db.session.add_all([photo, job, repair_import, note])
     db.session.flush()
     ids = {
         "county_id": county.id,
@@ -197,6 +200,7 @@ def _side(county: County, upload_dir: Path) -> Side:
         "point_id": _first(select(PatrolPoint.id).where(PatrolPoint.route_id == route_id).order_by(PatrolPoint.id)),
         "team_id": _first(select(Team.id).where(Team.station_id == station.id).order_by(Team.id)),
         "job_id": job.id,
+        "import_id": repair_import.id,
         "meeting_id": _first(select(JointMeeting.id).where(JointMeeting.compound_id == compound.id)
                              .order_by(JointMeeting.id)),
         "notice_id": _first(select(Notice.id).where(Notice.compound_id == compound.id, Notice.building_id.is_(None))

@@ -1,4 +1,5 @@
 """网格与志愿者: grids in a community, residents join from the phone, hours logged by the community, yearly tally."""
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -148,3 +149,47 @@ def test_register_and_tally_pages_run_a_fixed_number_of_queries(client, auth, wo
                 volunteers.log_hours(v, worker, **by(worker), served_on=local_today() - timedelta(days=day), hours="1")
             db.session.commit()
     assert counts[0] == counts[1]
+
+
+def test_grid_page_picks_buildings_of_its_community(world, db, client, auth):
+    """The grid form offers the area's buildings grouped by compound (searchable); a grid saved with buildings
+    lists them; a building of another community is refused under its field and nothing is saved."""
+    from pm.models import Building, Grid
+    a1, a2 = world.compounds["a"]
+    b_building = db.session.scalar(select(Building).where(Building.compound_id == world.compounds["b"][0].id))
+    mine = db.session.scalars(select(Building).where(Building.compound_id.in_([a1.id, a2.id]))
+                              .order_by(Building.id)).all()
+    auth.login("community")
+    page = client.get("/volunteers/grids/").get_data(as_text=True)
+    assert f'<optgroup label="{a1.name}">' in page and 'name="building_ids"' in page
+    assert f'value="{mine[0].id}"' in page and f'value="{b_building.id}"' not in page  # only the area's
+    form = {"community_id": world.communities["a"].id, "name": "二网格", "worker_name": "王",
+            "compound_ids": [a1.id], "building_ids": [mine[0].id, b_building.id]}
+    bad = client.post("/volunteers/grids/", data=form)
+    assert bad.status_code == 400
+    assert db.session.scalar(select(func.count(Grid.id))) == 0
+    form["building_ids"] = [b.id for b in mine]
+    assert client.post("/volunteers/grids/", data=form).status_code == 302
+    saved = db.session.scalar(select(Grid))
+    assert sorted(b.id for b in saved.buildings) == sorted(b.id for b in mine)
+    assert f"{a2.name} {mine[-1].name}" in client.get("/volunteers/grids/").get_data(as_text=True)
+
+
+def test_grid_service_refuses_a_building_of_another_community(world, db):
+    from pm.models import Building
+    worker = world.users[Role.COMMUNITY_WORKER]
+    other = db.session.scalar(select(Building).where(Building.compound_id == world.compounds["b"][0].id))
+    with pytest.raises(DomainError) as err:
+        volunteers.create_grid(worker, **by(worker), community_id=world.communities["a"].id, name="三",
+                               worker_name="x", building_ids=[other.id])
+    assert "building_ids" in err.value.fields
+
+
+def test_volunteer_page_ids_are_unique(client, auth, world, db):
+    """The hours list and the hours field do not share an id (the field's label must focus the field)."""
+    grid(world)
+    v = join(world)
+    db.session.commit()
+    auth.login("community")
+    page = client.get(f"/volunteers/{v.id}").get_data(as_text=True)
+    assert page.count('id="hours"') == 1 and re.search(r'<input[^>]*id="hours"', page)

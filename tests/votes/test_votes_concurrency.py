@@ -2,20 +2,19 @@
 and a plan charged once however many requests charge it at the same time."""
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from pm.access import scope_for
-from pm.errors import Conflict
 from pm.extensions import db as _db
 from pm.models import Household, Role, User
 from pm.models.fund import UsePlan
 from pm.models.votes import Ballot
 from pm.services.fund import plans as fund_plans
 from pm.services.fund.plans import CONFIRMATIONS, Targets
+from tests.concurrency import one_wins, race
 from tests.factories import make_world
 
 # Parallel writers prove something only on PostgreSQL (SQLite has one writer): no SQLite run.
@@ -39,35 +38,12 @@ def test_parallel_ballots_for_one_household_count_once(app, db, backend):
     fund_plans.transition(plan, "voting", actor=actor, scope=scope_for(actor), now=T0 + timedelta(days=7))
     db.session.commit()
     plan_id, hh_id, user_id = plan.id, w.households["a"][0].id, w.users[Role.OWNER].id
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    def vote(i: int, user: User, p: UsePlan, hh: Household) -> None:
+        fund_plans.cast_ballot(p, hh, "yes" if i % 2 else "no", actor=user, scope=scope_for(user),
+                               now=T0 + timedelta(days=8))
 
-    def worker(i: int) -> None:
-        with app.app_context():
-            user = _db.session.get(User, user_id)
-            p = _db.session.get(UsePlan, plan_id)
-            hh = _db.session.get(Household, hh_id)
-            barrier.wait()
-            try:
-                fund_plans.cast_ballot(p, hh, "yes" if i % 2 else "no", actor=user, scope=scope_for(user),
-                                       now=T0 + timedelta(days=8))
-                _db.session.commit()
-                result = "ok"
-            except Conflict:
-                _db.session.rollback()
-                result = "refused"
-            finally:
-                _db.session.remove()
-            with lock:
-                outcomes.append(result)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert sorted(outcomes) == ["ok"] + ["refused"] * (THREADS - 1)
+    load = lambda _i: (_db.session.get(User, user_id), _db.session.get(UsePlan, plan_id), _db.session.get(Household, hh_id))  # noqa: E731
+    assert race(app, THREADS, vote, load=load) == one_wins(THREADS)
     db.session.expire_all()
     decision_id = db.session.get(UsePlan, plan_id).decision_id
     assert db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.decision_id == decision_id)) == 1
@@ -97,33 +73,11 @@ def test_parallel_charges_of_one_plan_post_once(app, db, backend):
     fund_plans.transition(plan, "payment_approved", actor=admin, scope=scope_for(admin))
     db.session.commit()
     plan_id, admin_id = plan.id, admin.id
-    barrier = threading.Barrier(6)
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    def charge(_i: int, user: User, p: UsePlan) -> None:
+        fund_plans.transition(p, "charged", actor=user, scope=scope_for(user))
 
-    def worker_thread() -> None:
-        with app.app_context():
-            user = _db.session.get(User, admin_id)
-            p = _db.session.get(UsePlan, plan_id)
-            barrier.wait()
-            try:
-                fund_plans.transition(p, "charged", actor=user, scope=scope_for(user))
-                _db.session.commit()
-                result = "ok"
-            except Conflict:
-                _db.session.rollback()
-                result = "refused"
-            finally:
-                _db.session.remove()
-            with lock:
-                outcomes.append(result)
-
-    threads = [threading.Thread(target=worker_thread) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert sorted(outcomes) == ["ok"] + ["refused"] * 5
+    load = lambda _i: (_db.session.get(User, admin_id), _db.session.get(UsePlan, plan_id))  # noqa: E731
+    assert race(app, 6, charge, load=load, timeout=60) == one_wins(6)
     db.session.expire_all()
     charged = db.session.scalar(select(func.sum(LedgerEntry.amount_fen)).where(LedgerEntry.source_type == "plan"))
     assert charged == -5_001

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from pm.access import require
 from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_scope, paginate
 from pm.blueprints.assessment_results import schemas as s
-from pm.blueprints.assessment_results.views import XLSX, bulletin_pdf_bytes
+from pm.blueprints.assessment_results.views import XLSX, bulletin_pdf_bytes, year_file_name, year_pdf_bytes
 from pm.extensions import db
 from pm.models import AssessmentPeriod, AssessmentScheme, UnitKind
 from pm.services.assessments import bulletins, ladder, results_files, whatif, yearend
@@ -133,9 +133,14 @@ class Year(MethodView):
     @blp.arguments(s.YearArgs, location="query")
     @blp.response(200, s.YearOut)
     def get(self, args, year):
-        """年终考核 of a kind: weighted published months plus year-end items, ranked."""
-        user = _viewer()
-        return yearend.result(api_scope(), bulletins.home_county(api_scope()), year, args["kind"])
+        """年终考核 of a kind: weighted published months plus year-end items, ranked (one street: ?street_id=)."""
+        return _year(year, args)
+
+
+def _year(year: int, args: dict):
+    _viewer()
+    return yearend.result(api_scope(), bulletins.home_county(api_scope()), year, args["kind"],
+                          street_id=args["street_id"])
 
 
 @blp.route("/assessment-years/<int:year>.xlsx")
@@ -143,10 +148,19 @@ class YearXlsx(MethodView):
     @blp.arguments(s.YearArgs, location="query")
     @blp.response(200, description="Excel：年终考核排名", content_type=XLSX)
     def get(self, args, year):
-        """The year-end result as xlsx."""
-        user = _viewer()
-        result = yearend.result(api_scope(), bulletins.home_county(api_scope()), year, args["kind"])
-        return _file(results_files.year_xlsx(result), XLSX, f"year-{year}-{UnitKind(args['kind']).value}.xlsx")
+        """The year-end result as xlsx (one street: ?street_id=)."""
+        result = _year(year, args)
+        return _file(results_files.year_xlsx(result), XLSX, year_file_name(result, "xlsx"))
+
+
+@blp.route("/assessment-years/<int:year>.pdf")
+class YearPdf(MethodView):
+    @blp.arguments(s.YearArgs, location="query")
+    @blp.response(200, description="可打印的 PDF 年终考核排名", content_type="application/pdf")
+    def get(self, args, year):
+        """The year-end result as a printable PDF (at most 200 units; one street: ?street_id=)."""
+        result = _year(year, args)
+        return _file(year_pdf_bytes(result), "application/pdf", year_file_name(result, "pdf"))
 
 
 @blp.route("/assessment-years/<int:year>/items")

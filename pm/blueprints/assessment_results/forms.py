@@ -9,10 +9,21 @@ from wtforms.validators import DataRequired, Length, Optional
 MONTH_FIELDS = [f"w{m:02d}" for m in range(1, 13)]
 
 
+STEP_FIELDS = [f"step{n}" for n in range(1, 7)]
+STEP_HINT = _l("末位或低于分数线的单位每个月走到下一步；最后一步之后一直停在最后一步，并建议更换物业服务企业。留空的步骤不用。")
+
+
 class LadderForm(FlaskForm):
+    """Choices of the step fields are set by the view (labels in the reader's language)."""
     bottom_size = StringField(_l("末位（每类单位最后几名）"), validators=[DataRequired(), Length(max=6)])
     threshold = StringField(_l("分数线（低于此分也算末位，可不填）"), validators=[Optional(), Length(max=10)])
     top_size = StringField(_l("通报表扬（每类单位前几名）"), validators=[DataRequired(), Length(max=6)])
+    step1 = SelectField(_l("处理步骤：第 1 个月"), validate_choice=False, description=STEP_HINT)
+    step2 = SelectField(_l("连续第 2 个月"), validate_choice=False)
+    step3 = SelectField(_l("连续第 3 个月"), validate_choice=False)
+    step4 = SelectField(_l("连续第 4 个月"), validate_choice=False)
+    step5 = SelectField(_l("连续第 5 个月"), validate_choice=False)
+    step6 = SelectField(_l("连续第 6 个月"), validate_choice=False)
     submit = SubmitField(_l("保存"))
 
 

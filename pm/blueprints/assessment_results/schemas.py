@@ -101,6 +101,8 @@ class WeightsIn(BaseSchema):
 
 class YearArgs(BaseSchema):
     kind = fields.Enum(UnitKind, by_value=True, load_default=UnitKind.STATION)
+    street_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1),
+                               metadata={"description": "只看这个街道的单位（名次为街道内名次）"})
 
 
 class YearRowOut(BaseSchema):
@@ -119,6 +121,8 @@ class YearOut(BaseSchema):
     kind = fields.Enum(UnitKind, by_value=True)
     months = fields.List(fields.String())
     weights = fields.Dict(keys=fields.String(), values=fields.String())
+    street_id = fields.Function(lambda r: r.street.id if r.street else None, allow_none=True,
+                                metadata={"type": "integer"})
     rows = fields.List(fields.Nested(YearRowOut))
 
 

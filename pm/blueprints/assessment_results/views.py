@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pm.access import can, current_scope, require
-from pm.blueprints.assessment_results.forms import MONTH_FIELDS, LadderForm, WeightsForm, WhatIfForm, YearItemForm
+from pm.blueprints.assessment_results.forms import MONTH_FIELDS, STEP_FIELDS, LadderForm, WeightsForm, WhatIfForm, YearItemForm
 from pm.blueprints.webutil import errors_to_form, options, paginate, submit_form
 from pm.errors import DomainError, NotFound
 from pm.extensions import db
-from pm.models import AssessmentPeriod, AssessmentScheme, SchemeStatus, UnitKind
+from pm.models import AssessmentPeriod, AssessmentScheme, SchemeStatus, StreetOffice, UnitKind
+from pm.models.assessment_results import DEFAULT_STEPS
 from pm.services.assessments import bulletins, ladder, results_files, whatif, yearend
 from pm.services.assessments.events import UNIT_MODELS
 from pm.services.dashboard import charts
@@ -134,23 +135,48 @@ def unit_trend():
     return render_template("assessment_results/trend.html", unit=unit, kind=UnitKind(kind), rows=rows, chart=chart)
 
 
+def _ladder_form(settings) -> LadderForm:
+    steps = [str(x) for x in (settings.steps or DEFAULT_STEPS)]
+    if request.method == "GET":
+        data = {"bottom_size": settings.bottom_size, "top_size": settings.top_size, "threshold": settings.threshold or ""}
+        data.update({name: steps[n] if n < len(steps) else "" for n, name in enumerate(STEP_FIELDS)})
+        form = LadderForm(data=data)
+    else:
+        form = LadderForm()
+    choices = [("", _("（不用）"))] + [(x.value, str(label(x))) for x in ladder.BOTTOM_STEPS]
+    for name in STEP_FIELDS:
+        getattr(form, name).choices = choices
+    return form
+
+
+def _chosen_steps(form: LadderForm) -> list[str]:
+    """The step fields in order, blanks at the end left out (a blank in between is refused by the service)."""
+    values = [getattr(form, name).data or "" for name in STEP_FIELDS]
+    while values and not values[-1]:
+        values.pop()
+    return values
+
+
 @bp.route("/ladder", methods=["GET", "POST"])
 @login_required
 def ladder_page():
-    """Units on the ladder (newest month first) and, for a county administrator, the ladder's settings."""
+    """Units on the ladder (newest month first) and, for a county administrator, the ladder's settings: group
+    sizes, the threshold and the steps month by month."""
     require(current_user, "assessment.view")
     settings = ladder.settings_of(bulletins.home_county(current_scope()))
-    form = LadderForm(data={"bottom_size": settings.bottom_size, "top_size": settings.top_size,
-                            "threshold": settings.threshold or ""}) if request.method == "GET" else LadderForm()
+    form = _ladder_form(settings)
     if request.method == "POST":
         require(current_user, "assessment.manage")
 
     def action():
         return ladder.update_settings(current_user.county_id, current_user, bottom_size=form.bottom_size.data,
-                                      top_size=form.top_size.data, threshold=form.threshold.data)
+                                      top_size=form.top_size.data, threshold=form.threshold.data,
+                                      steps=_chosen_steps(form))
 
+    aliases = {"steps": "step1", **{f"steps.{n}": name for n, name in enumerate(STEP_FIELDS)}}
     return submit_form(form, action, done=_("已保存"), redirect_to=url_for("assessment_results.ladder_page"),
-                       template="assessment_results/ladder.html", settings=settings,
+                       template="assessment_results/ladder.html", settings=settings, aliases=aliases,
+                       ladder_steps=[str(x) for x in (settings.steps or DEFAULT_STEPS)],
                        page=paginate(ladder.steps_stmt(current_scope(), active_only=request.args.get("all") != "1",
                                                        period_id=_int_arg("period_id"))),
                        may_manage=can(current_user, "assessment.manage"))
@@ -160,7 +186,30 @@ def _year_context(year: int, kind: str):
     if not 2000 <= year <= 2100 or kind not in {k.value for k in UnitKind}:
         abort(404)
     scope = current_scope()
-    return scope, yearend.result(scope, bulletins.home_county(current_scope()), year, kind)
+    raw = request.args.get("street_id", "")
+    street = _street_arg()
+    if raw and street is None:
+        raise NotFound(_("街道办不存在或不在您的管辖范围内"), field="street_id")
+    return scope, yearend.result(scope, bulletins.home_county(scope), year, kind, street_id=street)
+
+
+def year_file_name(result, ext: str) -> str:
+    street = f"-street{result.street.id}" if result.street else ""
+    return f"year-{result.year}-{result.kind.value}{street}.{ext}"
+
+
+def year_pdf_bytes(result) -> bytes:
+    """The printable year-end result (bounded to PDF_ROWS units; the xlsx lists them all)."""
+    left_out = max(0, len(result.rows) - PDF_ROWS)
+    result.rows = result.rows[:PDF_ROWS]
+    html = render_template("assessment_results/year_print.html", result=result, css=print_css(), left_out=left_out,
+                           now_local=to_local(utcnow()).strftime("%Y-%m-%d %H:%M"))
+    return render_pdf(html)
+
+
+def _street_choices(scope) -> list[tuple[int, str]]:
+    return db.session.execute(scope.select(StreetOffice).with_only_columns(StreetOffice.id, StreetOffice.name)
+                              .order_by(StreetOffice.name, StreetOffice.id).limit(500)).all()
 
 
 @bp.route("/year/<int:year>", methods=["GET", "POST"])
@@ -191,7 +240,9 @@ def year(year: int):
     return submit_form(form, action, done=_("已登记"), redirect_to=url_for("assessment_results.year", year=year,
                                                                         kind=kind),
                        template="assessment_results/year.html", result=result, kind=UnitKind(kind), may_manage=manage,
-                       items=db.session.scalars(yearend.items_stmt(scope, bulletins.home_county(current_scope()), year)).all(),
+                       streets=_street_choices(scope),
+                       items=db.session.scalars(yearend.items_stmt(scope, bulletins.home_county(scope), year,
+                                                                   street_id=_street_arg())).all(),
                        weights_form=weights, month_fields=MONTH_FIELDS, aliases={"unit_id": "unit", "unit_kind": "unit"})
 
 
@@ -209,7 +260,7 @@ def year_weights(year: int):
 
     return submit_form(form, action, done=_("已保存"), redirect_to=url_for("assessment_results.year", year=year),
                        template="assessment_results/year.html", result=result, kind=UnitKind.STATION,
-                       may_manage=True, items=[], weights_form=form, month_fields=MONTH_FIELDS,
+                       may_manage=True, items=[], streets=_street_choices(scope), weights_form=form, month_fields=MONTH_FIELDS,
                        aliases={"weights": "w01"})
 
 
@@ -218,7 +269,7 @@ def year_weights(year: int):
 def year_xlsx(year: int):
     require(current_user, "assessment.view")
     _scope, result = _year_context(year, request.args.get("kind", "station"))
-    return _download(results_files.year_xlsx(result), XLSX, f"year-{year}-{result.kind.value}.xlsx")
+    return _download(results_files.year_xlsx(result), XLSX, year_file_name(result, "xlsx"))
 
 
 @bp.route("/year/<int:year>.pdf")
@@ -226,11 +277,7 @@ def year_xlsx(year: int):
 def year_pdf(year: int):
     require(current_user, "assessment.view")
     _scope, result = _year_context(year, request.args.get("kind", "station"))
-    left_out = max(0, len(result.rows) - PDF_ROWS)  # bounded: a printable page, the full list is the xlsx
-    result.rows = result.rows[:PDF_ROWS]
-    html = render_template("assessment_results/year_print.html", result=result, css=print_css(), left_out=left_out,
-                           now_local=to_local(utcnow()).strftime("%Y-%m-%d %H:%M"))
-    return _download(render_pdf(html), "application/pdf", f"year-{year}-{result.kind.value}.pdf")
+    return _download(year_pdf_bytes(result), "application/pdf", year_file_name(result, "pdf"))
 
 
 @bp.route("/periods/<int:period_id>/whatif", methods=["GET", "POST"])

@@ -28,6 +28,7 @@ from pm.models import (
     AssessmentAppeal,
     AssessmentLine,
     AssessmentPeriod,
+    AssessmentScheme,
     PeriodStatus,
     SchemeStatus,
     UnitKind,
@@ -139,6 +140,7 @@ def _links(score) -> dict[int, list[tuple[str, str]]]:
     """line id → (text, url) of the records behind it."""
     out: dict[int, list[tuple[str, str]]] = {}
     month = db.session.get(AssessmentPeriod, score.period_id).month
+    delay = db.session.get(AssessmentScheme, score.scheme_id).log_delay_days
     for line in score.lines:
         refs, links = line.refs or {}, []
         for inspection_id in refs.get("inspections", []):
@@ -151,11 +153,17 @@ def _links(score) -> dict[int, list[tuple[str, str]]]:
                                                 status="all", late_in=month)))
         if "logs" in refs:
             links.append((_("缺失日志的日期"), url_for("stations.month_calendar", station_id=refs["logs"]["station_id"],
-                                                   month=month)))
+                                                   month=month, delay_days=delay)))
         if refs.get("overdue"):
-            links.append((_("逾期整改单"), url_for("inspections.orders", overdue="1")))
+            unit = refs["orders"]
+            links.append((_("逾期整改单"), url_for("inspections.orders", responsible_kind=unit["unit_kind"],
+                                                  responsible_id=unit["unit_id"], overdue_in=month)))
         if "survey" in refs:
-            links.append((_("满意度测评结果"), url_for("surveys.index")))
+            links.append((_("满意度测评结果"), url_for("surveys.index", month=month, unit_kind=score.unit_kind.value,
+                                                    unit_id=score.unit_id)))
+        if refs.get("events"):
+            links.append((_("加分或否决事项"), url_for("assessments.event_list",
+                                                   ids=",".join(str(i) for i in refs["events"]))))
         out[line.id] = links
     return out
 
@@ -295,7 +303,10 @@ def event_list():
                                    note=form.note.data, points=form.points.data or None,
                                    photos=[f for f in request.files.getlist("photos") if f and f.filename])
 
+    raw = request.args.get("ids", "")
+    ids = [int(x) for x in raw.split(",") if x.isdigit() and len(x) < 10][:100] if raw else None
     return submit_form(form, action, done=_("已登记"), redirect_to=url_for("assessments.event_list"),
-                       template="assessments/events.html", page=paginate(events.events_stmt(scope)),
+                       template="assessments/events.html", page=paginate(events.events_stmt(scope, ids=ids)),
+                       filtered=ids is not None,
                        may_record=may_record, aliases={"unit_id": "unit", "unit_kind": "unit"})
 

@@ -15,6 +15,7 @@ from pm.blueprints.apiutil import (
     paginate,
 )
 from pm.blueprints.inspections import schemas as s
+from pm.blueprints.inspections.views import assessment_filters
 from pm.errors import DomainError
 from pm.models import Inspection, RectificationOrder, UnitKind
 from pm.services.inspections import inspections, rectification
@@ -107,12 +108,15 @@ class Orders(MethodView):
     @blp.arguments(s.RectificationOrderArgs, location="query")
     @blp.response(200, s.OrderPage)
     def get(self, args):
-        """整改单 queue: owed first (overdue leading), then awaiting re-check, then closed."""
+        """整改单 queue: owed first (overdue leading), then awaiting re-check, then closed; by responsible unit and
+        "overdue at some moment of a month" (the orders an assessment line counted)."""
         user = api_user()
         require(user, "inspection.view")
         stmt = rectification.orders_stmt(api_scope(), status=args.get("status"),
                                          overdue_on=local_today() if args.get("overdue") is True else None,
-                                         issued_by_id=user.id if args.get("issued_by_me") is True else None)
+                                         issued_by_id=user.id if args.get("issued_by_me") is True else None,
+                                         **assessment_filters(args.get("responsible_kind"), args.get("responsible_id"),
+                                                              args.get("overdue_in")))
         return paginate(stmt, args)
 
 

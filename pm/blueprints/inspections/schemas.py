@@ -4,11 +4,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import gettext
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from pm.blueprints.apiutil import BaseSchema, PageArgs, PageFields, day, id_field, page_schema, text
 from pm.errors import DomainError
-from pm.models import InspectionLevel, OrderStatus, TargetKind
+from pm.models import InspectionLevel, OrderStatus, ResponsibleKind, TargetKind
 from pm.services.inspections.inspections import parse_deduction
 from pm.timeutil import local_today
 
@@ -167,6 +167,16 @@ class RectificationOrderArgs(PageArgs):
     status = fields.String(validate=validate.OneOf([st.value for st in OrderStatus]))
     overdue = fields.Boolean()
     issued_by_me = fields.Boolean()
+    responsible_kind = fields.String(validate=validate.OneOf([k.value for k in ResponsibleKind]),
+                                     metadata={"description": "责任主体类型（与 responsible_id 一起用）"})
+    responsible_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    overdue_in = fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}$", error="月份格式应为 YYYY-MM"),
+                               metadata={"description": "该月内曾逾期（按整改期限记录，截至该月考核截止时间）"})
+
+    @validates_schema
+    def _unit(self, data, **_kwargs):
+        if ("responsible_kind" in data) != ("responsible_id" in data):
+            raise ValidationError("责任主体类型和编号须一起填写", field_name="responsible_id")
 
 
 class RectificationReportIn(BaseSchema):

@@ -18,7 +18,9 @@ from pm.blueprints.webutil import errors_to_form, paginate, submit_form
 from pm.errors import DomainError, Forbidden, NotFound
 from pm.extensions import db
 from pm.models import InspectionLevel, OrderStatus, RectificationOrder
+from pm.services.assessments.compute import cutoff_of
 from pm.services.inspections import inspections, rectification
+from pm.services.periods import Month
 from pm.services.inspections.rules import is_inspector, levels_for
 from pm.services.labels import choices, label, label_of
 from pm.timeutil import local_today
@@ -110,12 +112,32 @@ def orders():
     today = local_today()
     status = request.args.get("status")
     status = status if status in {s.value for s in OrderStatus} else None
+    ident = request.args.get("responsible_id", "")
+    if request.args.get("responsible_kind") and not (ident.isdigit() and len(ident) < 10):
+        raise NotFound(_("考核对象不存在或不在您的管辖范围内"), field="responsible_id")
+    unit_filters = assessment_filters(request.args.get("responsible_kind") or None, int(ident) if ident else None,
+                                      request.args.get("overdue_in") or None)
     stmt = rectification.orders_stmt(
         current_scope(), status=status, overdue_on=today if request.args.get("overdue") == "1" else None,
-        issued_by_id=current_user.id if request.args.get("mine") == "1" else None)  # an inspector's own, to re-check
-    args = {k: v for k, v in request.args.items() if k in ("status", "overdue", "mine")}
+        issued_by_id=current_user.id if request.args.get("mine") == "1" else None,  # an inspector's own, to re-check
+        **unit_filters)
+    args = {k: v for k, v in request.args.items()
+            if k in ("status", "overdue", "mine", "responsible_kind", "responsible_id", "overdue_in")}
     return render_template("inspections/orders.html", page=paginate(stmt), today=today, status=status, args=args,
-                           **_page_context())
+                           overdue_in=request.args.get("overdue_in") if unit_filters.get("overdue_during") else None,
+                           filtered=bool(unit_filters), **_page_context())
+
+
+def assessment_filters(kind: str | None, unit_id: int | None, month: str | None) -> dict:
+    """The list's filters behind an assessment line: the responsible unit (kind and id) and "overdue at some moment
+    of the month", read as of the month's assessment cut-off exactly like the computed line."""
+    out: dict = {}
+    if kind:
+        out["responsible"] = (kind, unit_id)
+    if month:
+        found = Month.parse(month, field="overdue_in")
+        out["overdue_during"] = (found.first_day, found.last_day, cutoff_of(found))
+    return out
 
 
 def _order(order_id: int) -> RectificationOrder:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from pm.access import require
-from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, paginate
+from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, multipart, paginate
 from pm.blueprints.meetings import schemas as s
 from pm.services.meetings import meetings
 from pm.timeutil import local_today
@@ -50,6 +50,20 @@ class MeetingDetail(MethodView):
         return _meeting(meeting_id)
 
 
+@blp.route("/meetings/<int:meeting_id>/attachments")
+class MeetingAttachments(MethodView):
+    @blp.doc(**multipart(s.MeetingFiles))
+    @blp.response(201, s.MeetingOut)
+    def post(self, meeting_id):
+        """The convener attaches files to the meeting (multipart `files`: minutes scans, sign-in sheets, photos),
+        checked by content as on the page; a bad file is a 422 naming `files` and none is stored."""
+        require(api_user(), "meetings.convene")
+        meeting = _meeting(meeting_id)
+        files = blp.ARGUMENTS_PARSER.parse(s.MeetingFiles(), location="files")  # after the scope check
+        meetings.attach_files(meeting, api_user(), scope=api_scope(), files=files["files"])
+        return _meeting(meeting_id)
+
+
 @blp.route("/meetings/<int:meeting_id>/items")
 class MeetingItems(MethodView):
     @blp.arguments(s.ActionItemIn)
@@ -87,9 +101,23 @@ class ItemReport(MethodView):
     @blp.arguments(s.ReportIn)
     @blp.response(200, s.ActionItemOut)
     def post(self, data, item_id):
-        """The responsible body reports the item done (evidence files are uploaded on the web page)."""
+        """The responsible body reports the item done (with evidence files: POST
+        /action-items/{item_id}/report-with-evidence, multipart)."""
         item = _item(item_id)
         return meetings.report_item(item, api_user(), scope=api_scope(), note=data["note"])
+
+
+@blp.route("/action-items/<int:item_id>/report-with-evidence")
+class ItemReportWithEvidence(MethodView):
+    @blp.doc(**multipart(s.ReportIn, s.MeetingFiles))
+    @blp.response(200, s.ActionItemOut)
+    def post(self, item_id):
+        """The responsible body reports the item done with evidence (multipart `note`, `files`: photos or PDFs
+        checked by content, as on the page); a bad file is a 422 naming `files` and nothing changes."""
+        item = _item(item_id)
+        form = blp.ARGUMENTS_PARSER.parse(s.ReportIn(), location="form")  # after the scope check
+        files = blp.ARGUMENTS_PARSER.parse(s.MeetingFiles(), location="files")
+        return meetings.report_item(item, api_user(), scope=api_scope(), note=form["note"], files=files["files"])
 
 
 @blp.route("/action-items/<int:item_id>/confirm")

@@ -1,6 +1,8 @@
 """联席会议 API schemas: meetings with attendees and files, action items."""
 from __future__ import annotations
 
+from flask import url_for
+from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from pm.blueprints.apiutil import BaseSchema, PageArgs, day, id_field, page_schema, text
@@ -28,9 +30,31 @@ class AttendeeOut(BaseSchema):
 
 
 class MeetingFileOut(BaseSchema):
+    """A meeting file; GET `url` (the scoped download) serves it."""
+
     id = fields.Integer()
     name = fields.String()
     content_type = fields.String()
+    url = fields.Function(lambda f: url_for("files_api.Download", kind="meeting_file", file_id=f.id),
+                          metadata={"type": "string"})
+
+
+class EvidenceOut(MeetingFileOut):
+    """Evidence of an action item; GET `url` (the scoped download) serves it."""
+
+    url = fields.Function(lambda f: url_for("files_api.Download", kind="action_evidence", file_id=f.id),
+                          metadata={"type": "string"})
+
+
+class ItemReturnOut(BaseSchema):
+    """退回重办: the convener's reason, who and when (empty for returns recovered from old notes), and the report
+    it answered as typed."""
+
+    id = fields.Integer()
+    reason = fields.String()
+    report_note = fields.String(allow_none=True)
+    returned_by = fields.Nested(UserRef, allow_none=True)
+    returned_at = fields.DateTime(allow_none=True)
 
 
 class ActionItemOut(BaseSchema):
@@ -51,7 +75,8 @@ class ActionItemOut(BaseSchema):
     report_note = fields.String(allow_none=True)
     reported_at = fields.DateTime(allow_none=True)
     confirmed_at = fields.DateTime(allow_none=True)
-    evidence = fields.List(fields.Nested(MeetingFileOut))
+    evidence = fields.List(fields.Nested(EvidenceOut))
+    returns = fields.List(fields.Nested(ItemReturnOut))
 
 
 class MeetingOut(BaseSchema):
@@ -81,7 +106,7 @@ ActionItemPage = page_schema(ActionItemOut, "ActionItemPage")
 
 
 class MeetingIn(BaseSchema):
-    """A joint meeting (files are uploaded on the web page)."""
+    """A joint meeting (its files: POST /meetings/{meeting_id}/attachments, multipart)."""
 
     community_id = id_field(required=True)
     compound_id = id_field(allow_none=True, load_default=None)
@@ -109,6 +134,15 @@ class ItemArgs(PageArgs):
 
 class ReportIn(BaseSchema):
     note = text(4000, required=True)
+
+
+FILES = "PDF, JPEG, PNG or WebP by content (not by name), at most 10 MB each and 6 in all"
+
+
+class MeetingFiles(BaseSchema):
+    """Multipart `files`: the files to attach (as on the page)."""
+
+    files = fields.List(Upload(), load_default=list, metadata={"description": FILES})
 
 
 class ConfirmIn(BaseSchema):

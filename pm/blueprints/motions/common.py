@@ -4,7 +4,6 @@ from __future__ import annotations
 from sqlalchemy.orm import joinedload, selectinload
 
 from pm.access import current_scope
-from pm.errors import DomainError
 from pm.blueprints.fund.plans.common import frac, pct
 from pm.models import Household, Unit
 from pm.models.motions import Motion, MotionAffected, MotionKind, MotionStatus
@@ -16,14 +15,6 @@ OPTIONS = (joinedload(Motion.compound), joinedload(Motion.unit).joinedload(Unit.
            selectinload(Motion.coefficients),
            selectinload(Motion.affected).joinedload(MotionAffected.household).joinedload(Household.building),
            selectinload(Motion.affected).joinedload(MotionAffected.household).joinedload(Household.unit))
-
-
-def form_id(value, *, field: str) -> int:
-    """An id typed in a form: digits only, at most 9 of them (else a field error, never a database overflow)."""
-    text = str(value or "").strip()
-    if not text.isdigit() or len(text) > 9:
-        raise DomainError("提交无效，请重试", field=field)
-    return int(text)
 
 
 def load_motion(motion_id: int) -> Motion:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from pm.blueprints.apiutil import BaseSchema, PageArgs, PageFields, day, id_field, page_schema, text
+from pm.blueprints.voteschemas import ChoiceReceiptFields, OwnerContactOut, PaperEntryOut, TallyFields
 from pm.models.motions import MotionKind, MotionStatus
 from pm.models.votes import VoteChoice
 from pm.services.motions import TARGETS
@@ -112,22 +113,10 @@ class MotionBallotIn(BaseSchema):
     is_paper = fields.Boolean(load_default=False)
 
 
-class MotionReceiptOut(BaseSchema):
+class MotionReceiptOut(ChoiceReceiptFields):
     """投票回执: one ballot with its receipt number."""
 
     motion_id = fields.Integer()
-    receipt_no = fields.String()
-    ballot_id = fields.Integer()
-    decision_id = fields.Integer()
-    title = fields.String()
-    household_id = fields.Integer()
-    household = fields.String()
-    person_id = fields.Integer()
-    person_name = fields.String()
-    choice = fields.String()
-    is_paper = fields.Boolean()
-    entered_by_id = fields.Integer(allow_none=True)
-    cast_at = fields.DateTime()
 
 
 class MyMotionDwellingOut(BaseSchema):
@@ -152,48 +141,24 @@ class ConsentOut(BaseSchema):
     met = fields.Boolean()
 
 
-class MotionTallyOut(BaseSchema):
+class MotionTallyOut(TallyFields):
     """The tally by area and heads with exact fractions, the rule, and the affected households' consent."""
 
     motion_id = fields.Integer()
     kind = fields.String()
     rule = fields.String()
     threshold = fields.String()
-    dwellings = fields.Integer()
-    without_owner = fields.Integer()
-    ballots = fields.Integer()
-    paper_ballots = fields.Integer()
-    total_area = fields.String()
-    total_heads = fields.Integer()
-    part_area = fields.String()
-    part_heads = fields.Integer()
-    yes_area = fields.String()
-    yes_heads = fields.Integer()
-    no_area = fields.String()
-    no_heads = fields.Integer()
-    abstain_area = fields.String()
-    abstain_heads = fields.Integer()
-    fractions = fields.Dict(keys=fields.String(), values=fields.Dict(allow_none=True))
-    quorum_met = fields.Boolean()
-    majority_met = fields.Boolean()
     tally_passes = fields.Boolean()
-    passes = fields.Boolean()
     consent_required = fields.Boolean()
     consent = fields.Nested(ConsentOut, allow_none=True)
     outcome = fields.String(allow_none=True)
-
-
-class MotionOwnerOut(BaseSchema):
-    person_id = fields.Integer(attribute="id")
-    name = fields.String()
-    phone = fields.String(allow_none=True)
 
 
 class MotionUnvotedOut(BaseSchema):
     household_id = fields.Integer(attribute="household.id")
     household = fields.String(attribute="household.label")
     area_m2 = decimal_out(2, attribute="household.area_m2")
-    owners = fields.List(fields.Nested(MotionOwnerOut))
+    owners = fields.List(fields.Nested(OwnerContactOut))
 
 
 class MotionUnvotedListOut(PageFields):
@@ -201,20 +166,9 @@ class MotionUnvotedListOut(PageFields):
     items = fields.List(fields.Nested(MotionUnvotedOut))
 
 
-class MotionPaperOut(BaseSchema):
-    ballot_id = fields.Integer()
-    household_id = fields.Integer(attribute="household.id")
-    household = fields.String(attribute="household.label")
-    person_name = fields.String()
-    choice = fields.String()
-    entered_by_id = fields.Integer(allow_none=True)
-    entered_by = fields.String()
-    cast_at = fields.DateTime()
-
-
 class MotionPaperListOut(PageFields):
     motion_id = fields.Integer()
-    items = fields.List(fields.Nested(MotionPaperOut))
+    items = fields.List(fields.Nested(PaperEntryOut))
 
 
 class MotionPolicyIn(BaseSchema):

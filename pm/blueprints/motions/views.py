@@ -9,7 +9,8 @@ from flask_login import current_user, login_required
 
 from pm.access import can, current_scope
 from pm.blueprints.motions import voting
-from pm.blueprints.motions.common import form_id, labels, load_motion, tally_context
+from pm.blueprints.motions.common import labels, load_motion, tally_context
+from pm.blueprints.votepages import form_id
 from pm.blueprints.motions.forms import AffectedForm, CostForm, MotionForm, MotionTransitionForm, PolicyForm
 from pm.blueprints.fund.plans.forms import yuan_to_fen
 from pm.blueprints.webutil import errors_to_form, options, paginate
@@ -23,11 +24,7 @@ from pm.services.motions.access import POLICY
 bp = Blueprint("motions", __name__, url_prefix="/motions")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-bp.add_url_rule("/<int:motion_id>/vote", "vote", voting.vote, methods=["GET", "POST"])
-bp.add_url_rule("/<int:motion_id>/vote/confirm", "vote_confirm", voting.vote_confirm, methods=["POST"])
-bp.add_url_rule("/<int:motion_id>/receipts/<int:ballot_id>", "receipt", voting.receipt)
-bp.add_url_rule("/<int:motion_id>/unvoted", "unvoted", voting.unvoted)
-bp.add_url_rule("/<int:motion_id>/paper-ballots", "paper_ballots", voting.paper_ballots, methods=["GET", "POST"])
+voting.pages.register(bp)
 
 
 @bp.route("/")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from pm.access import can, require
-from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, paginate
+from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, multipart, paginate
 from pm.blueprints.notices import schemas as s
 from pm.services.notices import notices
 from pm.timeutil import local_today
@@ -52,6 +52,20 @@ class NoticeDetail(MethodView):
     @blp.response(200, s.NoticeOut)
     def get(self, notice_id):
         """One notice."""
+        return _with_counts([_notice(notice_id)])[0]
+
+
+@blp.route("/notices/<int:notice_id>/attachments")
+class NoticeAttachments(MethodView):
+    @blp.doc(**multipart(s.NoticeFiles))
+    @blp.response(201, s.NoticeOut)
+    def post(self, notice_id):
+        """The author attaches files to their notice (multipart `files`), checked by content as on the page; a bad
+        file is a 422 naming `files` and none is stored."""
+        require(api_user(), "notices.post")
+        notice = _notice(notice_id)
+        files = blp.ARGUMENTS_PARSER.parse(s.NoticeFiles(), location="files")  # after the scope check
+        notices.attach_files(notice, api_user(), scope=api_scope(), files=files["files"])
         return _with_counts([_notice(notice_id)])[0]
 
 

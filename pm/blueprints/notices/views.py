@@ -113,4 +113,4 @@ def unread(notice_id: int):
     page = paginate(notices.unread_households_stmt(notice), per_page=100)
     names = notices.owner_names([h.id for h in page.items])
     return render_template("notices/unread.html", notice=notice, page=page, names=names,
-                           counts=notices.read_counts([notice.id])[notice.id])
+                           counts=notices.read_counts([notice.id]).get(notice.id, (0, 0)))

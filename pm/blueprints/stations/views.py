@@ -25,8 +25,10 @@ from pm.models import (
     Role,
     Station,
     Team,
+    TeamKind,
     User,
 )
+from pm.services.assessments.compute import cutoff_of
 from pm.services.labels import choices, label
 from pm.services.periods import Month
 from pm.services.stations import patrols, teams, worklogs
@@ -150,9 +152,15 @@ def month_calendar():
     station = _station()
     today = local_today()
     month = Month.parse(request.args["month"], field="month") if "month" in request.args else Month.of(today)
-    rows = worklogs.month_gaps(station, month, today=today, scope=current_scope())
+    raw = request.args.get("delay_days", "")
+    if raw and not (raw.isdigit() and int(raw) <= 31):
+        raise DomainError(_("补录期限应为 0 到 31 天"), field="delay_days")
+    delay = int(raw) if raw else None  # an assessment line's rule: late entries and the cut-off count as missing
+    rows = worklogs.month_gaps(station, month, today=today, scope=current_scope(), delay_days=delay,
+                               cutoff=cutoff_of(month) if delay is not None else None)
     return render_template("stations/calendar.html", station=station, rows=rows, year=month.year, month=month.month,
-                           prev=str(month.prev()), next=str(month.next()), station_arg=_station_arg())
+                           prev=str(month.prev()), next=str(month.next()), station_arg=_station_arg(), delay=delay,
+                           team_days=sum(len(r.missing) for r in rows) if rows else len(TeamKind) * len(month.days()))
 
 
 @bp.route("/patrols")

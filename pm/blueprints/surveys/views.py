@@ -25,6 +25,18 @@ def _helpers():
     return {"label": label}
 
 
+def _unit_filters():
+    """?month=YYYY-MM and ?unit_kind=&unit_id= (an assessment line's survey results)."""
+    args = request.args
+    month = Month.parse(args["month"]) if args.get("month") else None
+    ident = args.get("unit_id", "")
+    if not args.get("unit_kind"):
+        return month, None
+    if not (ident.isdigit() and len(ident) < 10):
+        raise NotFound(operations.E_NOT_FOUND, field="unit_id")
+    return month, (args["unit_kind"], int(ident))
+
+
 @bp.route("/")
 @login_required
 def index():
@@ -33,10 +45,12 @@ def index():
     scope = current_scope()
     status = request.args.get("status")
     status = status if status in {s.value for s in SurveyStatus} else None
-    page = paginate(reading.surveys_stmt(scope, status=status))
+    month, unit = _unit_filters()
+    page = paginate(reading.surveys_stmt(scope, status=status, month=month, unit=unit))
     results = surveys.survey_results([x.id for x in page.items])
     pending = db.session.execute(reading.pending_stmt(scope)).all() if scope.is_household_bound else []
     return render_template("surveys/index.html", page=page, results=results, pending=pending, status=status,
+                           filtered=bool(month or unit), month=month,
                            status_choices=[(s.value, label(s)) for s in SurveyStatus])
 
 

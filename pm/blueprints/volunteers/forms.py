@@ -17,7 +17,10 @@ class GridForm(FlaskForm):
     worker_name = StringField(_l("网格员"), validators=[DataRequired(), Length(max=64)])
     worker_phone = StringField(_l("网格员电话"), validators=[Optional(), Length(max=20)])
     party_group = StringField(_l("网格党小组"), validators=[Optional(), Length(max=64)])
-    compound_ids = SelectMultipleField(_l("覆盖的小区"), coerce=int, validators=[Optional()])
+    compound_ids = SelectMultipleField(_l("覆盖的小区"), coerce=int, validators=[Optional()],
+                                       render_kw={"data-searchable": ""})
+    building_ids = SelectMultipleField(_l("覆盖的楼栋（按小区分组，可输入名称查找；须属于所选社区）"), coerce=int,
+                                       validators=[Optional()], render_kw={"data-searchable": "", "size": 8})
     submit = SubmitField(_l("保存网格"))
 
 

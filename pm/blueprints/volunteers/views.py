@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
+from wtforms.fields.choices import SelectChoice
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from pm.access import can, current_scope, require
 from pm.blueprints.volunteers.forms import GridForm, HoursForm, JoinForm
 from pm.blueprints.webutil import options, paginate, submit_form
 from pm.extensions import db
-from pm.models import Community, Compound
+from pm.models import Building, Community, Compound
 from pm.services.labels import label
 from pm.services.volunteers import volunteers
 from pm.timeutil import local_today
@@ -67,15 +69,31 @@ def grids():
         (c.id, c.name) for c in db.session.scalars(scope.select(Community).order_by(Community.name)))
     form.compound_ids.choices = options(
         (c.id, c.name) for c in db.session.scalars(scope.select(Compound).order_by(Compound.name)))
+    form.building_ids.choices = _building_choices(scope)
 
     def action():
         return volunteers.create_grid(current_user, scope=scope, community_id=form.community_id.data,
                                       name=form.name.data, worker_name=form.worker_name.data,
                                       worker_phone=form.worker_phone.data, party_group=form.party_group.data,
-                                      compound_ids=form.compound_ids.data or [])
+                                      compound_ids=form.compound_ids.data or [],
+                                      building_ids=form.building_ids.data or [])
 
     return submit_form(form, action, done=_("网格已保存"), redirect_to=url_for("volunteers.grids"),
                        template="volunteers/grids.html", page=paginate(volunteers.grids_stmt(scope)))
+
+
+def _building_choices(scope) -> list[SelectChoice]:
+    """The buildings of the area grouped by compound (and community when the area has several), one query;
+    each option names its compound too, so that typing a compound's name finds its buildings."""
+    rows = db.session.execute(
+        scope.filter(select(Building.id, Building.name, Compound.name, Community.name)
+                     .join(Compound, Compound.id == Building.compound_id)
+                     .join(Community, Community.id == Compound.community_id), Building)
+        .order_by(Community.name, Compound.name, Building.id)).all()
+    several = len({row[3] for row in rows}) > 1
+    return [SelectChoice(building_id, f"{compound} {building}",
+                         optgroup=f"{community} · {compound}" if several else compound)
+            for building_id, building, compound, community in rows]
 
 
 @bp.route("/tally")

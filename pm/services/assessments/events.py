@@ -88,9 +88,10 @@ def record_event(actor: User, *, scope: Scope, unit_kind: UnitKind | str, unit_i
     return event
 
 
-def events_stmt(scope: Scope):
-    """Bonus and veto events in scope, newest first."""
-    return (scope.select(AssessmentEvent)
+def events_stmt(scope: Scope, *, ids: list[int] | None = None):
+    """Bonus and veto events in scope, newest first (only `ids`: the events behind a score line)."""
+    stmt = (scope.select(AssessmentEvent)
             .options(joinedload(AssessmentEvent.item), joinedload(AssessmentEvent.recorded_by),
                      selectinload(AssessmentEvent.photos))
             .order_by(AssessmentEvent.happened_on.desc(), AssessmentEvent.id.desc()))
+    return stmt.where(AssessmentEvent.id.in_(ids)) if ids is not None else stmt

@@ -30,6 +30,7 @@ from pm.services.text import N_
 from pm.timeutil import utcnow
 
 MAX_GROUP = 1000
+MAX_STEPS = 6
 BOTTOM_STEPS = (LadderStep.CRITICISM, LadderStep.YELLOW_CARD, LadderStep.INTERVIEW)
 TITLES = {LadderStep.COMMENDED: N_("%(month)s 月度考核：%(unit)s 被通报表扬"),
           LadderStep.CRITICISM: N_("%(month)s 月度考核：%(unit)s 被通报批评"),
@@ -56,6 +57,24 @@ def _count(value, field: str) -> int:
     return number
 
 
+def _steps(steps) -> list[str]:
+    """The bottom group's steps in order (month 1, 2, …; the last one repeats and flags the provider)."""
+    if isinstance(steps, str) or not isinstance(steps, (list, tuple)):
+        raise DomainError("处理步骤应为一个列表", field="steps")
+    chosen = [str(s or "").strip() for s in steps]
+    if not chosen:
+        raise DomainError("请至少设置一个处理步骤", field="steps")
+    if len(chosen) > MAX_STEPS:
+        raise DomainError("处理步骤最多 %(n)s 个", field="steps", n=MAX_STEPS)
+    allowed = {x.value for x in BOTTOM_STEPS}
+    for n, step in enumerate(chosen):
+        if not step:
+            raise DomainError("第 %(n)s 步未选择：步骤须从第 1 步起连续填写", field=f"steps.{n}", n=n + 1)
+        if step not in allowed:
+            raise DomainError("第 %(n)s 步只能是通报批评、黄牌警告或约谈", field=f"steps.{n}", n=n + 1)
+    return chosen
+
+
 def update_settings(county_id: int, actor: User, *, bottom_size, top_size, threshold=None,
                     steps=None) -> AssessmentSettings:
     """A county administrator sets the ladder: bottom group size, an optional threshold, top group size, steps."""
@@ -72,9 +91,7 @@ def update_settings(county_id: int, actor: User, *, bottom_size, top_size, thres
             raise DomainError("分数线应在 0 到 1000 之间", field="threshold")
     if bottom == 0 and limit is None:
         raise DomainError("请设置末位人数或分数线（至少一项）", field="bottom_size")
-    chosen = [str(s) for s in (steps or DEFAULT_STEPS)]
-    if not chosen or any(s not in {x.value for x in BOTTOM_STEPS} for s in chosen) or len(chosen) > 6:
-        raise DomainError("处理步骤只能是通报批评、黄牌警告、约谈", field="steps")
+    chosen = _steps(DEFAULT_STEPS if steps is None else steps)
     found = db.session.scalar(select(AssessmentSettings).where(AssessmentSettings.county_id == county_id))
     before = None
     if found is None:

@@ -29,7 +29,7 @@ from pm.models import (
     User,
 )
 from pm.services import audit, notifications, recipients, storage
-from pm.services.assessments import ladder, schemes, scoring
+from pm.services.assessments import announce, ladder, schemes, scoring
 from pm.services.messages import Message, Term
 from pm.services.repairs.workdays import Calendar, add_workdays
 from pm.services.text import N_, check_text
@@ -222,6 +222,7 @@ def publish(period: AssessmentPeriod, actor: User, *, now: datetime | None = Non
     period.published_at = now or utcnow()
     db.session.flush()
     ladder.apply(period)  # 通报批评 / 黄牌 / 约谈 / 表扬, with their notices (once per period)
+    announce.post_bulletin_notices(period, actor)  # 公告 per street, linking to the bulletin page
     return period
 
 

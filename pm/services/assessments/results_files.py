@@ -39,5 +39,5 @@ def year_xlsx(result) -> bytes:
     rows = ([r.rank, r.unit_name] + [r.months.get(m, "") for m in result.months] + [r.weighted, r.items, r.final]
             for r in result.rows)
     return write_xlsx(Sheet(gettext("年终考核"), header=head, rows=rows, widths={1: 30},
-                            title_line=gettext("%(year)s 年终考核（%(kind)s）", year=result.year,
-                                               kind=label(result.kind))))
+                            title_line=gettext("%(year)s 年终考核（%(kind)s）", year=result.year, kind=label(result.kind))
+                            + (" · " + result.street.name + gettext("（名次为本街道内的名次）") if result.street else "")))

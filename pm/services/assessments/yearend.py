@@ -18,6 +18,7 @@ from pm.models import (
     AssessmentYearItem,
     County,
     Role,
+    StreetOffice,
     UnitKind,
     User,
 )
@@ -50,6 +51,7 @@ class YearResult:
     months: list[str]
     weights: dict
     rows: list[Row]
+    street: StreetOffice | None = None  # the street filter, when given
 
 
 def _require_admin(actor: User, county_id: int) -> None:
@@ -121,23 +123,32 @@ def add_item(actor: User, *, scope: Scope, year: int, unit_kind, unit_id: int, p
     return item
 
 
-def items_stmt(scope: Scope, county_id: int, year: int):
-    return scope.select(AssessmentYearItem).where(AssessmentYearItem.county_id == county_id,
+def items_stmt(scope: Scope, county_id: int, year: int, *, street_id: int | None = None):
+    stmt = scope.select(AssessmentYearItem).where(AssessmentYearItem.county_id == county_id,
                                                   AssessmentYearItem.year == year).order_by(AssessmentYearItem.id)
+    return stmt.where(AssessmentYearItem.street_id == street_id) if street_id is not None else stmt
 
 
-def result(scope: Scope, county_id: int, year: int, kind: UnitKind | str) -> YearResult:
-    """The year's result of a kind (three queries)."""
+def result(scope: Scope, county_id: int, year: int, kind: UnitKind | str, *, street_id: int | None = None
+           ) -> YearResult:
+    """The year's result of a kind (three queries); with `street_id`, that street's units only, ranked among
+    themselves (a street officer's scope holds only their street anyway)."""
     kind = UnitKind(kind)
+    street = None
+    if street_id is not None:
+        street = db.session.scalar(scope.select(StreetOffice).where(StreetOffice.id == street_id))
+        if street is None:
+            raise NotFound("街道办不存在或不在您的管辖范围内", field="street_id")
     settings = ladder.settings_of(county_id)
+    in_street = [AssessmentScore.street_id == street_id] if street_id is not None else []
     rows = db.session.execute(
         scope.select(AssessmentScore).join(AssessmentPeriod, AssessmentPeriod.id == AssessmentScore.period_id)
         .where(AssessmentPeriod.county_id == county_id, AssessmentPeriod.status.in_(bulletins.SHOWN),
-               AssessmentPeriod.month.like(f"{int(year)}-%"), AssessmentScore.unit_kind == kind)
+               AssessmentPeriod.month.like(f"{int(year)}-%"), AssessmentScore.unit_kind == kind, *in_street)
         .with_only_columns(AssessmentScore.unit_id, AssessmentScore.unit_name, AssessmentPeriod.month,
                            AssessmentScore.total)).all()
     extra = dict(db.session.execute(
-        items_stmt(scope, county_id, year).where(AssessmentYearItem.unit_kind == kind)
+        items_stmt(scope, county_id, year, street_id=street_id).where(AssessmentYearItem.unit_kind == kind)
         .with_only_columns(AssessmentYearItem.unit_id, func.sum(AssessmentYearItem.points))
         .group_by(AssessmentYearItem.unit_id).order_by(None)).all())
     weights = {m: Decimal(v) for m, v in (settings.month_weights or {}).items()} or {m: Decimal(1) for m in MONTHS}
@@ -155,4 +166,4 @@ def result(scope: Scope, county_id: int, year: int, kind: UnitKind | str) -> Yea
     for n, row in enumerate(ranked, start=1):
         row.rank = ranked[n - 2].rank if n > 1 and ranked[n - 2].final == row.final else n
     return YearResult(year=int(year), kind=kind, months=months, weights={k: str(v) for k, v in weights.items()},
-                      rows=ranked)
+                      rows=ranked, street=street)

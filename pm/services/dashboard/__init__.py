@@ -25,6 +25,7 @@ from pm.services.dashboard import cards_survey  # noqa: F401
 from pm.services.dashboard import cards_motions  # noqa: F401
 from pm.services.dashboard import cards_meetings  # noqa: F401  (joint meetings' action items)
 from pm.services.dashboard import cards_assessment  # noqa: F401
+from pm.services.dashboard import cards_unit_score  # noqa: F401  (an assessed unit's own score)
 from pm.services.dashboard.cards import CARDS, Card, Figure, Link, card, cards_for  # noqa: F401
 from pm.services.dashboard.facts import inspections_due_stmt  # noqa: F401
 from pm.services.dashboard.home import FACTS, Home, fact  # noqa: F401

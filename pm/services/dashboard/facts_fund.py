@@ -29,16 +29,15 @@ class FundCounts:
 
 @fact("fund")
 def fund_counts(home: Home) -> FundCounts:
-    """The 追缴 and 续交 lists' sizes, and the open sub-accounts with a first deposit due they are shares of: one
+    """The 追缴 and 续交 lists' sizes, and the open sub-accounts with a first deposit due they are shares of. The
+    county and street: the per-compound counts the coverage card reads (no statement of its own); the others: one
     statement of three counts, each read from its own partial index (追缴 compares the 首期已交 the ledger keeps on
     each sub-account: the ledger itself is not read)."""
     if home.user.role in COVERAGE_ROLES and can(home.user, "governance.coverage"):
-        # The coverage card of the same page counts, per compound in scope, the same open sub-accounts with a
-        # deposit due and those in arrears (the same terms; a sub-account's scope is its compound): counting all
-        # of a county's sub-accounts a second time was the costliest statement of its page.
+        # The coverage card of the same page reads, per compound in scope, the counts of the same terms kept in
+        # compound_tallies (pm.services.tallies; a sub-account's scope is its compound): no sub-account is read.
         report = home.fact("coverage")
-        low = db.session.execute(select(_count(home, *arrears.low_balance_terms()))).scalar_one()
-        return FundCounts(arrears=report.fund_unpaid, low=int(low), accounts=report.fund_due)
+        return FundCounts(arrears=report.fund_unpaid, low=report.fund_low, accounts=report.fund_due)
     return recount_fund(home)
 
 

@@ -70,6 +70,7 @@ register_capabilities({
     "fund.returns": {Role.COUNTY_ADMIN},  # 增值收益分配
     "fund.plan.propose": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER, Role.COMMITTEE_MEMBER},
     "fund.ballot.paper": {Role.COMMITTEE_MEMBER, Role.COMMUNITY_WORKER},  # 录入纸质票
+    "fund.statement.publish": {Role.COUNTY_ADMIN, Role.STREET_OFFICER},  # 年度资金公示 (posts the notice)
 })
 
 # Which role approves payments, by the county's FundPolicy.approver (domain.md: configurable).

@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from flask_babel import lazy_gettext
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from pm.access import Scope, authorise
@@ -24,7 +24,7 @@ from pm.models import (
     User,
 )
 from pm.models.fund import Holder
-from pm.services import audit
+from pm.services import audit, tallies
 from pm.services.fund import ledger
 from pm.services.fund.access import require_in_scope
 from pm.services.fund.rates import MAX_RATE_FEN_PER_M2, candidate_rates, pick_rate
@@ -102,6 +102,7 @@ class OpenResult:
     opened: list[SubAccount] = field(default_factory=list)
     existing: int = 0
     missing: list[tuple[Household, object]] = field(default_factory=list)
+    would_open: list[tuple[Household, Holder, int, int | None]] = field(default_factory=list)  # a dry run's
 
 
 def _active_households(compound: Compound, *, without_subaccount: bool = False):
@@ -116,12 +117,14 @@ def _active_households(compound: Compound, *, without_subaccount: bool = False):
     return list(db.session.scalars(stmt))
 
 
-def open_subaccounts(compound: Compound, *, on: date, actor: User | None, scope: Scope) -> OpenResult:
+def open_subaccounts(compound: Compound, *, on: date, actor: User | None, scope: Scope,
+                     dry_run: bool = False) -> OpenResult:
     """开户: open (idempotently) every active household's sub-account(s) with its first-deposit due.
 
     An ordinary dwelling gets one OWNER sub-account at area × the rate in force on `on`; sold public housing
     gets OWNER and WORK_UNIT sub-accounts from its PublicHousingTerms. A household without a rate (or terms) is
-    reported in `missing`, never guessed. A sub-account already open keeps its due.
+    reported in `missing`, never guessed. A sub-account already open keeps its due. `dry_run`: the same
+    checks, with what would be opened in `would_open` (household, holder, due, rate id), writing nothing.
     """
     authorise(scope, actor, "fund.cashier")
     require_in_scope(scope, Compound, compound.id, field="compound_id")
@@ -148,12 +151,20 @@ def open_subaccounts(compound: Compound, *, on: date, actor: User | None, scope:
             wanted = [(Holder.OWNER, first_deposit_due(h.area_m2, rate.fen_per_m2), rate.id)]
         for holder, due, rate_id in wanted:
             subaccount = existing.get((h.id, holder))
+            if dry_run:
+                if subaccount is None:
+                    result.would_open.append((h, holder, due, rate_id))
+                else:
+                    result.existing += 1
+                continue
             if subaccount is not None:
                 if subaccount.first_deposit_due_fen is None:  # opened by an early payment; now priced
-                    subaccount.first_deposit_due_fen, subaccount.rate_id = due, rate_id
+                    _price(subaccount, due, rate_id)
                 result.existing += 1
                 continue
             result.opened.append(ledger.get_or_open_subaccount(h, holder, due_fen=due, rate_id=rate_id))
+    if dry_run:
+        return result
     db.session.flush()
     audit.record("fund.open_accounts", compound, actor=actor, changes={
         "on": on, "opened": len(result.opened), "existing": result.existing,
@@ -161,6 +172,21 @@ def open_subaccounts(compound: Compound, *, on: date, actor: User | None, scope:
     })
     logger.info("opened %d sub-accounts in %r", len(result.opened), compound)
     return result
+
+
+def _price(subaccount: SubAccount, due: int, rate_id: int | None) -> None:
+    """Set the first deposit due of a sub-account opened without one, by a guarded UPDATE (a parallel pricing
+    sets it once), and count the account in its compound's fund counts from the state the UPDATE returns."""
+    row = db.session.execute(
+        update(SubAccount).where(SubAccount.id == subaccount.id, SubAccount.first_deposit_due_fen.is_(None))
+        .values(first_deposit_due_fen=due, rate_id=rate_id)
+        .returning(SubAccount.status, SubAccount.first_deposit_paid_fen, SubAccount.balance_fen, SubAccount.compound_id)
+        .execution_options(synchronize_session=False)).first()
+    db.session.expire(subaccount, ["first_deposit_due_fen", "rate_id"])
+    if row is not None:
+        status, paid, balance, compound_id = row
+        tallies.bump(compound_id, tallies.change(tallies.fund_flags(status, None, paid, balance),
+                                                 tallies.fund_flags(status, due, paid, balance)))
 
 
 def unopened(compound: Compound, *, on: date, scope: Scope) -> list[tuple[Household, object]]:

@@ -22,7 +22,7 @@ from pm.errors import Conflict, DomainError, NotFound
 from pm.extensions import db
 from pm.models import Household, LedgerEntry, SubAccount, SubAccountStatus, User
 from pm.models.fund import CREDIT_KINDS, DEBIT_KINDS, FIRST_DEPOSIT_KINDS, EntryKind, Holder
-from pm.services import audit
+from pm.services import audit, tallies
 from pm.services.money import MAX_FEN
 from pm.timeutil import local_today, utcnow
 
@@ -49,6 +49,8 @@ def get_or_open_subaccount(household: Household, holder: Holder = Holder.OWNER, 
     try:
         with db.session.begin_nested():
             db.session.add(account)
+            db.session.flush()
+            tallies.bump(account.compound_id, tallies.fund_flags(SubAccountStatus.OPEN, due_fen, 0, 0))
     except IntegrityError:  # opened by a parallel request a moment ago
         account = db.session.scalar(
             select(SubAccount).where(SubAccount.household_id == household.id, SubAccount.holder == holder)
@@ -144,7 +146,8 @@ def _apply(account: SubAccount, kind: EntryKind, signed: int, *, actor, source_t
             SubAccount.balance_fen + signed >= 0,
         )
         .values(balance_fen=SubAccount.balance_fen + signed, **paid)
-        .returning(SubAccount.balance_fen)
+        .returning(SubAccount.balance_fen, SubAccount.first_deposit_paid_fen, SubAccount.first_deposit_due_fen,
+                   SubAccount.compound_id)
         .execution_options(synchronize_session=False)
     ).first()
     if row is None:
@@ -155,6 +158,12 @@ def _apply(account: SubAccount, kind: EntryKind, signed: int, *, actor, source_t
             raise DomainError("该账户已销户，不能记账", field="account_id")
         raise DomainError("余额不足：当前余额 %(balance)s 分，本笔 %(amount)s 分", field="amount_fen",
                           balance=fresh.balance_fen, amount=signed)
+    # The row is locked by the UPDATE: its state before is the one returned less the entry.
+    balance_after, paid_after, due, compound_id = row
+    tallies.bump(compound_id, tallies.change(
+        tallies.fund_flags(SubAccountStatus.OPEN, due, paid_after - (signed if pays_first_deposit else 0),
+                           balance_after - signed),
+        tallies.fund_flags(SubAccountStatus.OPEN, due, paid_after, balance_after)))
     entry = LedgerEntry(
         account_id=account.id, kind=kind, amount_fen=signed, balance_after_fen=row[0], created_at=utcnow(),
         value_on=value_on or local_today(), actor_id=actor.id if actor is not None else None,
@@ -196,10 +205,14 @@ def reverse(entry: LedgerEntry, *, actor: User | None, memo: str, key: str | Non
 
 
 def close_subaccount(account: SubAccount, *, actor: User | None) -> None:
-    """销户 (after a refund has brought the balance to zero)."""
-    db.session.refresh(account)
+    """销户 (after a refund has brought the balance to zero). The row is locked first (a posting in parallel waits,
+    then finds it closed), so the compound's counts lose exactly what this account added."""
+    db.session.refresh(account, with_for_update=True)
     if account.balance_fen != 0:
         raise DomainError("余额不为零，不能销户", field="account_id")
+    state = (account.first_deposit_due_fen, account.first_deposit_paid_fen, account.balance_fen)
+    tallies.bump(account.compound_id, tallies.change(tallies.fund_flags(account.status, *state),
+                                                     tallies.fund_flags(SubAccountStatus.CLOSED, *state)))
     account.status = SubAccountStatus.CLOSED
     account.closed_at = utcnow()
     db.session.flush()
@@ -252,6 +265,7 @@ def post_batch(
     ids = sorted(rows)
     day = value_on or local_today()
     now = utcnow()
+    counts: dict[int, dict[str, int]] = {}  # the compounds' fund counts moved by this batch
     try:
         with db.session.begin_nested():
             for i in range(0, len(ids), BATCH_CHUNK):
@@ -262,14 +276,24 @@ def post_batch(
                 delta = case({a: rows[a][0] for a in chunk}, value=SubAccount.id)
                 paid = ({"first_deposit_paid_fen": SubAccount.first_deposit_paid_fen + delta}
                         if kind in FIRST_DEPOSIT_KINDS else {})
-                after = dict(db.session.execute(
+                returned = db.session.execute(
                     update(SubAccount)
                     .where(SubAccount.id.in_(chunk), SubAccount.status == SubAccountStatus.OPEN,
                            SubAccount.balance_fen + delta >= 0)
                     .values(balance_fen=SubAccount.balance_fen + delta, **paid)
-                    .returning(SubAccount.id, SubAccount.balance_fen)
+                    .returning(SubAccount.id, SubAccount.balance_fen, SubAccount.first_deposit_paid_fen,
+                               SubAccount.first_deposit_due_fen, SubAccount.compound_id)
                     .execution_options(synchronize_session=False)
-                ).all())
+                ).all()
+                after = {r[0]: r[1] for r in returned}
+                for a, balance_after, paid_after, due, compound_id in returned:
+                    moved = tallies.change(
+                        tallies.fund_flags(SubAccountStatus.OPEN, due, paid_after - (rows[a][0] if paid else 0),
+                                           balance_after - rows[a][0]),
+                        tallies.fund_flags(SubAccountStatus.OPEN, due, paid_after, balance_after))
+                    for k, v in moved.items():
+                        counts.setdefault(compound_id, {}).setdefault(k, 0)
+                        counts[compound_id][k] += v
                 missing = [a for a in chunk if a not in after]
                 if missing:
                     raise DomainError("账户 %(id)s 余额不足或已销户，本批次未入账", field="account_id", id=missing[0])
@@ -279,6 +303,7 @@ def post_batch(
                     "source_type": source_type, "source_id": source_id, "memo": (memo or None) and memo[:200],
                     "idempotency_key": rows[a][2], "payload_hash": rows[a][3],
                 } for a in chunk])
+            tallies.bump_many(counts)  # after every row lock of the batch, in compound order
     except IntegrityError:
         raise Conflict("部分入账已由另一请求完成，请刷新后重试", field="idempotency_key") from None
     posted = set(ids)

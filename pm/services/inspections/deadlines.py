@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, false, func, or_, select
 
 from pm.extensions import db
 from pm.models import (
@@ -64,7 +64,8 @@ def history(order_id: int) -> list[RectificationDeadline]:
         .order_by(RectificationDeadline.changed_at, RectificationDeadline.id)))
 
 
-def _responsible_id():
+def responsible_id():
+    """SQL: the id of an order's responsible unit (station, community or street office)."""
     return case(
         (RectificationOrder.responsible_kind == ResponsibleKind.STATION, RectificationOrder.station_id),
         (RectificationOrder.responsible_kind == ResponsibleKind.COMMUNITY, RectificationOrder.community_id),
@@ -77,16 +78,39 @@ def overdue_during(county_id: int, start: date, end: date, cutoff: datetime) -> 
     end of `end` (inclusive days), by the deadlines and timeline as recorded up to `cutoff` (later changes are
     ignored; moments after `cutoff` are not looked at). The unit id is the station's, the community's or the street
     office's id. One SQL statement for any number of orders and units."""
+    in_county = (select(RectificationOrder.id).join(StreetOffice, StreetOffice.id == RectificationOrder.street_id)
+                 .where(StreetOffice.county_id == county_id))
+    stmt = _overdue_select(start, end, cutoff, in_county)
+    if stmt is None:
+        return {}
+    unit_id = responsible_id().label("unit_id")
+    stmt = stmt.with_only_columns(RectificationOrder.responsible_kind, unit_id,
+                                  func.count(func.distinct(RectificationOrder.id))).group_by(
+        RectificationOrder.responsible_kind, unit_id)
+    return {(ResponsibleKind(kind), unit): count for kind, unit, count in db.session.execute(stmt)}
+
+
+def overdue_ids_during(start: date, end: date, cutoff: datetime):
+    """The ids (a select, for `IN`) of the orders `overdue_during` counts for the range: filtered by a responsible
+    unit, the records behind its assessment line "overdue rectification orders" of that month."""
+    stmt = _overdue_select(start, end, cutoff, select(RectificationOrder.id))
+    if stmt is None:
+        return select(RectificationOrder.id).where(false())
+    return stmt.with_only_columns(RectificationOrder.id).distinct()
+
+
+def _overdue_select(start: date, end: date, cutoff: datetime, candidates):
+    """Orders (of the `candidates` select of ids) joined to their owing steps and deadlines that overlap the window while past the
+    deadline in force (None when the window is empty): the one query behind `overdue_during`."""
     window_start = _utc_midnight(start)
     window_end = min(_utc_midnight(end + timedelta(days=1)), cutoff)
     if window_end <= window_start:
-        return {}
+        return None
     w1 = bindparam("window_start", window_start, type_=UTCDateTime())
     w2 = bindparam("window_end", window_end, type_=UTCDateTime())
     cut = bindparam("cutoff", cutoff, type_=UTCDateTime())
 
-    orders = (select(RectificationOrder.id).join(StreetOffice, StreetOffice.id == RectificationOrder.street_id)
-              .where(StreetOffice.county_id == county_id, RectificationOrder.created_at < w2,
+    orders = (candidates.where(RectificationOrder.created_at < w2,
                      or_(RectificationOrder.closed_at.is_(None), RectificationOrder.closed_at >= w1)))
     steps = (select(RectificationEvent.order_id, RectificationEvent.kind, RectificationEvent.at.label("since"),
                     func.lead(RectificationEvent.at, type_=UTCDateTime()).over(
@@ -109,11 +133,7 @@ def overdue_during(county_id: int, start: date, end: date, cutoff: datetime) -> 
     starts = (steps.c.since, deadlines.c.since, deadlines.c.overdue_from, w1)
     ends = (owing_until, deadline_until, w2)
     overlap = and_(*(s < e for s in starts for e in ends))
-    responsible_id = _responsible_id().label("unit_id")
-    stmt = (select(RectificationOrder.responsible_kind, responsible_id,
-                   func.count(func.distinct(RectificationOrder.id)))
+    return (select(RectificationOrder.id)
             .join(steps, steps.c.order_id == RectificationOrder.id)
             .join(deadlines, deadlines.c.order_id == RectificationOrder.id)
-            .where(steps.c.kind.in_(_OWING_EVENTS), overlap)
-            .group_by(RectificationOrder.responsible_kind, responsible_id))
-    return {(ResponsibleKind(kind), unit_id): count for kind, unit_id, count in db.session.execute(stmt)}
+            .where(steps.c.kind.in_(_OWING_EVENTS), overlap))

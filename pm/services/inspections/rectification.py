@@ -32,7 +32,7 @@ from pm.models import (
     User,
 )
 from pm.services import audit, recipients, storage
-from pm.services.inspections.deadlines import record_deadline
+from pm.services.inspections.deadlines import overdue_ids_during, record_deadline, responsible_id
 from pm.services.inspections.rules import (
     OWED,
     audit_place,
@@ -307,9 +307,21 @@ def overdue_filter(today: date):
 
 
 def orders_stmt(scope: Scope, *, status: OrderStatus | str | None = None, overdue_on: date | None = None,
-                issued_by_id: int | None = None):
-    """整改单 queue in scope (owed first, overdue leading), optionally by status, overdue as of a day, or issuer."""
+                issued_by_id: int | None = None, responsible: tuple[str, int] | None = None,
+                overdue_during: tuple[date, date, datetime] | None = None):
+    """整改单 queue in scope (owed first, overdue leading), optionally by status, overdue as of a day, or issuer;
+    by the responsible unit (kind, id), and overdue at some moment of (first day, last day, as recorded up to a
+    cut-off) — the orders an assessment line of that unit and month counted (deadlines.overdue_during)."""
     stmt = scope.select(RectificationOrder).options(*ORDER_OPTIONS).order_by(*queue_order())
+    if responsible is not None:
+        try:
+            kind = ResponsibleKind(responsible[0])
+        except ValueError:
+            raise DomainError("责任主体类型无效", field="responsible_kind") from None
+        stmt = stmt.where(RectificationOrder.responsible_kind == kind, responsible_id() == responsible[1])
+    if overdue_during is not None:
+        first, last, cutoff = overdue_during
+        stmt = stmt.where(RectificationOrder.id.in_(overdue_ids_during(first, last, cutoff)))
     if status:
         stmt = stmt.where(RectificationOrder.status == status)
     if overdue_on is not None:

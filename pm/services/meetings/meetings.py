@@ -17,6 +17,7 @@ from pm.extensions import db
 from pm.models import (
     ActionEvidence,
     ActionItem,
+    ActionItemReturn,
     BodyKind,
     Community,
     Compound,
@@ -42,7 +43,9 @@ BODY_WORDS = {BodyKind.PARTY_BRANCH: "党组织", BodyKind.RESIDENTS_COMMITTEE: 
 COMMUNITY_BODIES = (BodyKind.PARTY_BRANCH, BodyKind.RESIDENTS_COMMITTEE)
 MEETING_OPTIONS = (joinedload(JointMeeting.convener), selectinload(JointMeeting.attendees),
                    selectinload(JointMeeting.attachments),
-                   selectinload(JointMeeting.items).selectinload(ActionItem.evidence))
+                   selectinload(JointMeeting.items).selectinload(ActionItem.evidence),
+                   selectinload(JointMeeting.items).selectinload(ActionItem.returns).joinedload(
+                       ActionItemReturn.returned_by))
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,24 @@ def add_files(meeting: JointMeeting, files: list | None, *, now: datetime | None
         meeting.attachments.append(MeetingAttachment(path=s.path, content_type=s.content_type,
                                                      name=s.original_name, created_at=now or utcnow()))
     db.session.flush()
+
+
+def attach_files(meeting: JointMeeting, actor: User, *, scope: Scope, files: list | None,
+                 now: datetime | None = None) -> JointMeeting:
+    """The convener attaches more files to a recorded meeting (same content checks and limit as when recording
+    it); a bad file stores none of them."""
+    authorise(scope, actor, "meetings.convene")
+    if not scope.contains(JointMeeting, meeting.id):
+        raise NotFound("会议不存在或不在您的权限范围内")
+    if actor.id != meeting.convener_id and not scope.is_system:
+        raise Forbidden("只有会议召集人可以上传会议附件")
+    if not [f for f in files or [] if f is not None and f.filename]:
+        raise DomainError("请选择要上传的文件", field="files")
+    before = len(meeting.attachments)
+    add_files(meeting, files, now=now)
+    audit.record("meeting.files", meeting, actor=actor, place=db.session.get(Community, meeting.community_id),
+                 changes={"files": [a.name for a in meeting.attachments[before:]]})
+    return meeting
 
 
 def meetings_stmt(scope: Scope):
@@ -229,15 +250,25 @@ def confirm_item(item: ActionItem, actor: User, *, scope: Scope, passed: bool = 
         raise Conflict("只有已报告办结的事项可以确认", field="status")
     now = now or utcnow()
     old = item.status
+    changes: dict = {}
     if passed:
         item.status, item.confirmed_at = ItemStatus.CONFIRMED, now
-    else:
+    else:  # the rejection is its own record; the responsible person's note stays as typed
         reason = _text(reason, "reason", N_("退回原因"), max_len=400)
+        item.returns.append(ActionItemReturn(reason=reason, report_note=item.report_note, returned_at=now,
+                                             returned_by_id=actor.id if actor else None))
         item.status, item.reported_at = ItemStatus.OPEN, None
-        item.report_note = f"{item.report_note or ''}\n退回：{reason}".strip()
+        changes["reason"] = reason
     db.session.flush()
     audit.record("meeting.item.confirm" if passed else "meeting.item.return", item, actor=actor,
-                 changes={"status": [old, item.status]}, place=db.session.get(Community, item.community_id))
+                 changes={"status": [old, item.status], **changes},
+                 place=db.session.get(Community, item.community_id))
+    if not passed:
+        for user_id in responsible_users([item])[item.id]:
+            notify(user_id, "meeting.item.returned",
+                   Message(N_("督办事项被退回：%(decision)s"), {"decision": item.decision[:60]}), body=reason,
+                   link=item_link(item), key=f"meeting.item.returned:{item.id}:{len(item.returns)}:{user_id}",
+                   compound_id=item.compound_id)
     return item
 
 
@@ -270,7 +301,9 @@ def items_stmt(scope: Scope, *, overdue_on: date | None = None, mine: User | Non
 
 
 def load_item(scope: Scope, item_id: int) -> ActionItem:
-    return scope.get(ActionItem, item_id, options=(selectinload(ActionItem.evidence),))
+    return scope.get(ActionItem, item_id, options=(selectinload(ActionItem.evidence),
+                                                   selectinload(ActionItem.returns).joinedload(
+                                                       ActionItemReturn.returned_by)))
 
 
 # -- who answers, who supervises --------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """公告 access: scope rules and capabilities of notices, their files and read records."""
-# Officials and committee members see every notice of their compounds; an owner or resident sees those of their
+# Officials and committee members see every notice of their compounds (officials and station staff also the
+# street notices of their streets: assessment bulletins); an owner or resident sees those of their
 # compounds aimed at the whole compound, or at the building or unit of one of their homes.
 from __future__ import annotations
 
@@ -13,9 +14,15 @@ ALL_ROLES = frozenset(Role)
 POSTERS = OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER, Role.STATION_STAFF, Role.COMMITTEE_MEMBER}
 
 
+STREET_READERS = frozenset({Role.COUNTY_ADMIN, Role.STREET_OFFICER, Role.COMMUNITY_WORKER, Role.STATION_MANAGER,
+                            Role.STATION_STAFF})
+
+
 def notice_rule(s: Scope):
     """The notices a scope may see (see the module comment)."""
     base = Notice.compound_id.in_(s.compound_ids)
+    if s.role in STREET_READERS:  # and the street notices of their streets (an assessment bulletin)
+        return or_(base, and_(Notice.compound_id.is_(None), Notice.street_id.in_(s.street_ids)))
     if s.household_ids is None:
         return base
     homes = select(Household.building_id, Household.unit_id).where(Household.id.in_(s.household_ids)).subquery()

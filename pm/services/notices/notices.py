@@ -30,6 +30,7 @@ from pm.models import (
     Person,
     Residency,
     Role,
+    StreetOffice,
     Unit,
     User,
 )
@@ -91,13 +92,22 @@ def post_notice(author: User | None, *, scope: Scope, title: str | Message, star
                 ends_on: date | None = None, compound_id: int | None = None, building_id: int | None = None,
                 unit_id: int | None = None, body: str | Message | None = None, kind: NoticeKind | str = NoticeKind.NOTICE,
                 link: str | None = None, source: str | None = None, source_id: int | None = None,
-                files: list | None = None, now: datetime | None = None) -> Notice:
+                files: list | None = None, now: datetime | None = None, street_id: int | None = None,
+                staff: list[int] | None = None) -> Notice:
     """Post a notice to a compound, building or unit in the author's scope (outside → Forbidden), shown from
     `starts_on` (default today); a 公示 needs its end, and no end is before the start. The households' owners and
-    residents are told in the bell when it starts today or earlier. Features pass `link` to their own page."""
+    residents are told in the bell when it starts today or earlier. Features pass `link` to their own page.
+    A street notice (`street_id`, no compound: an assessment bulletin) is seen by the street's officials and
+    station staff only; the bell tells `staff` (the user ids the feature names) instead of households."""
     authorise(scope, author, "notices.post")
     now = now or utcnow()
-    compound_id, building_id, unit_id = _target(compound_id, building_id, unit_id, scope)
+    if street_id is not None:
+        if compound_id is not None or building_id is not None or unit_id is not None:
+            raise DomainError("街道公告不能同时指定小区、楼栋或单元", field="street_id")
+        if not scope.contains(StreetOffice, street_id):
+            raise Forbidden(E_OUTSIDE, field="street_id")
+    else:
+        compound_id, building_id, unit_id = _target(compound_id, building_id, unit_id, scope)
     worded = title  # what the bell says: a feature's Message (each reader's language) or the typed title
     message = {part: data for part, data in (("title", message_json(title)), ("body", message_json(body))) if data} or None
     title = check_text(platform_text(title), field="title", label=N_("标题"), max_len=200)
@@ -113,7 +123,8 @@ def post_notice(author: User | None, *, scope: Scope, title: str | Message, star
         raise DomainError("结束日期不能早于开始日期", field="ends_on")
     if link is not None and (not link.startswith("/") or link.startswith("//") or len(link) > 300):
         raise DomainError("链接必须是本系统内的页面", field="link")
-    notice = Notice(compound_id=compound_id, building_id=building_id, unit_id=unit_id, kind=kind, title=title,
+    notice = Notice(compound_id=compound_id, street_id=street_id, building_id=building_id, unit_id=unit_id, kind=kind,
+                    title=title,
                     body=body, starts_on=starts_on, ends_on=ends_on, link=link, source=source, source_id=source_id,
                     message=message, author_id=author.id if author else None, created_at=now)
     db.session.add(notice)
@@ -123,14 +134,36 @@ def post_notice(author: User | None, *, scope: Scope, title: str | Message, star
     notice.attachments.extend(NoticeAttachment(path=s.path, content_type=s.content_type, name=s.original_name,
                                                created_at=now) for s in stored)
     db.session.flush()
-    audit.record("notice.post", notice, actor=author, place=db.session.get(Compound, compound_id),
+    audit.record("notice.post", notice, actor=author, place=db.session.get(Compound, compound_id) if compound_id
+                 else db.session.get(StreetOffice, street_id),
                  changes={"title": title, "target": [compound_id, building_id, unit_id], "starts_on": starts_on,
-                          "ends_on": ends_on, "source": source})
+                          "ends_on": ends_on, "source": source, **({"street_id": street_id} if street_id else {})})
     if starts_on <= local_today(now):
-        for user_id in _audience(notice):
+        for user_id in (list(dict.fromkeys(staff or [])) if street_id is not None else _audience(notice)):
             notify(user_id, "notice.new", worded, link=f"/notices/{notice.id}", key=f"notice:{notice.id}:{user_id}",
                    compound_id=compound_id, subject=f"notice:{notice.id}")
     logger.info("notice %r posted by %r", notice, author)
+    return notice
+
+
+def attach_files(notice: Notice, actor: User, *, scope: Scope, files: list | None,
+                 now: datetime | None = None) -> Notice:
+    """The author attaches more files to their notice (same checks and limit of six as when posting it); a bad
+    file stores none of them."""
+    authorise(scope, actor, "notices.post")
+    if not scope.contains(Notice, notice.id):
+        raise NotFound("%(what)s（编号 %(id)s）不存在或不在您的权限范围内", what=noun(Notice), id=notice.id)
+    if not scope.is_system and notice.author_id != actor.id:
+        raise Forbidden("只有发布人可以上传公告附件")
+    if not [f for f in files or [] if f is not None and f.filename]:
+        raise DomainError("请选择要上传的文件", field="files")
+    stored = storage.save_many(files, f"notices/{notice.id}", allowed=storage.ALL_TYPES,
+                               max_bytes=storage.MAX_DOCUMENT_BYTES, already=len(notice.attachments), field="files")
+    notice.attachments.extend(NoticeAttachment(path=s.path, content_type=s.content_type, name=s.original_name,
+                                               created_at=now or utcnow()) for s in stored)
+    db.session.flush()
+    audit.record("notice.files", notice, actor=actor, place=db.session.get(Compound, notice.compound_id),
+                 changes={"files": [s.original_name for s in stored]})
     return notice
 
 
@@ -178,13 +211,15 @@ def mark_read(notice: Notice, user: User, *, scope: Scope, now: datetime | None 
 
 
 def read_counts(notice_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """notice id → (households that read it, households it is aimed at), one query for a page of notices."""
+    """notice id → (households that read it, households it is aimed at), one query for a page of notices (a street
+    notice, aimed at no household, has none)."""
     if not notice_ids:
         return {}
     aimed = select(func.count(Household.id)).where(target_condition()).correlate(Notice).scalar_subquery()
     read = select(func.count(NoticeRead.id)).where(NoticeRead.notice_id == Notice.id).correlate(Notice) \
         .scalar_subquery()
-    rows = db.session.execute(select(Notice.id, read, aimed).where(Notice.id.in_(notice_ids)))
+    rows = db.session.execute(select(Notice.id, read, aimed).where(Notice.id.in_(notice_ids),
+                                                                   Notice.compound_id.is_not(None)))  # not street ones
     return {nid: (int(r), int(a)) for nid, r, a in rows}
 
 

@@ -30,6 +30,7 @@ register_vocabulary("notification_kind", {
     "inspection.weekly_missing": _l("上周未督查"),
     "meeting.item": _l("联席会议督办事项"),
     "meeting.item.reported": _l("督办事项待确认"),
+    "meeting.item.returned": _l("督办事项被退回"),
     "meeting.item.overdue": _l("督办事项逾期"),
     "meeting.item.overdue.own": _l("我的督办事项逾期"),
     "notice.new": _l("新公告"),

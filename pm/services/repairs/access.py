@@ -14,6 +14,7 @@ from pm.access import (
 from pm.models import (
     DeadlineRule,
     RepairEvent,
+    RepairImport,
     RepairPhoto,
     RepairPortal,
     RepairRequest,
@@ -43,6 +44,7 @@ register_rules({
     RepairRequest: _request_rule,
     RepairEvent: lambda s: RepairEvent.request_id.in_(_visible_requests(s)),
     RepairPhoto: lambda s: RepairPhoto.request_id.in_(_visible_requests(s)),
+    RepairImport: lambda s: RepairImport.compound_id.in_(s.compound_ids) if not s.is_household_bound else false(),
     RepairPortal: lambda s: RepairPortal.compound_id.in_(s.compound_ids) if not s.is_household_bound else false(),
     DeadlineRule: lambda s: DeadlineRule.county_id.in_(s.county_ids),
     WorkCalendarDay: lambda s: WorkCalendarDay.county_id.in_(s.county_ids),
@@ -54,6 +56,7 @@ register_capabilities({
     "repair.portal": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER, Role.STATION_STAFF},  # 打印报修二维码
     "repair.metrics": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER},
     "repair.migrate": {Role.COUNTY_ADMIN},  # 迁入历史工单 with their original time (API)
+    "repair.import": OFFICIALS_ABOVE_STATION | {Role.STATION_MANAGER},  # 历史工单导入 (a file, with their states)
 })
 
 storage.register_kind("repair_photo", RepairPhoto, path_attr="path", type_attr="content_type")

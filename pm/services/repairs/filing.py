@@ -25,7 +25,7 @@ from pm.models import (
     station_compounds,
 )
 from pm.models.repairs import OPEN_STATUSES
-from pm.services import audit, locks, recipients
+from pm.services import audit, locks, recipients, tallies
 from pm.services.labels import label
 from pm.services.messages import Message
 from pm.services.notifications import notify
@@ -163,6 +163,7 @@ def _create(compound: Compound, *, actor: User | None, category: RepairCategory,
     compute_deadlines(req, compound, county_id_of(compound.id))
     db.session.add(req)
     db.session.flush()
+    tallies.bump(compound.id, tallies.repair_flags(req.status))
     attach_photos(req, photos, PhotoStage.FILING, actor)
     record_event(req, "submitted", None, RepairStatus.SUBMITTED, actor, now, description[:200])
     db.session.flush()

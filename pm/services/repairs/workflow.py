@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from pm.access import Scope, can
@@ -26,7 +26,7 @@ from pm.models import (
     team_members,
 )
 from pm.models.repairs import OPEN_STATUSES
-from pm.services import audit, recipients
+from pm.services import audit, recipients, tallies
 from pm.services.labels import label
 from pm.services.messages import Message, stored
 from pm.services.notifications import TO_RATE, mark_done, notify, repair_subject
@@ -49,6 +49,7 @@ E_REOPEN_LATE = N_("完工超过 %(days)s 天的工单不能重新打开，请�
 E_FUND_HOME = N_("维修资金只能用于共用部位、共用设施，户内报修不能申请")
 E_FUND_REJECTED = N_("不予受理的工单不能申请维修资金")
 E_FUND_LINKED = N_("该工单已关联使用方案")
+E_CHANGED = N_("工单状态刚被他人更改，请刷新后重试")
 
 
 @dataclass(frozen=True)
@@ -168,8 +169,15 @@ def record_event(req: RepairRequest, kind: str, from_status, to_status, actor: U
 
 def move(req: RepairRequest, to: RepairStatus, kind: str, actor: User | None, now: datetime,
          note: str | None = None, *, message: Message | None = None, **changes) -> None:
-    """Change the status (with the given column changes), record the event and the audit row."""
+    """Change the status (with the given column changes), record the event and the audit row. The status moves
+    by a guarded UPDATE (… WHERE status = the one read): a parallel step that moved it first makes this one a
+    409, so a change is made — and counted in the compound's tallies — once."""
     before = req.status
+    moved = db.session.execute(update(RepairRequest).where(RepairRequest.id == req.id, RepairRequest.status == before)
+                               .values(status=to).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        raise Conflict(E_CHANGED, field="status")
+    tallies.bump(req.compound_id, tallies.change(tallies.repair_flags(before), tallies.repair_flags(to)))
     req.status = to
     req.updated_at = now
     for key, value in changes.items():

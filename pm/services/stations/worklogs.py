@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import gettext
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from pm.services.assessments.locks import county_of_station, refuse_if_locked
 from pm.services.periods import Month
 from pm.services.stations.teams import audit_place, require_station_user
 from pm.services.text import N_, check_text
-from pm.timeutil import local_today, utcnow
+from pm.timeutil import LOCAL_TZ, local_today, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -91,21 +91,31 @@ class TeamMonth:
     logged: int = 0
 
 
-def month_gaps(station: Station, month: Month, *, today: date, scope: Scope) -> list[TeamMonth]:
-    """Per team, the days of the month (up to today) without any work log. Two queries whatever the month."""
+def month_gaps(station: Station, month: Month, *, today: date, scope: Scope, delay_days: int | None = None,
+               cutoff: datetime | None = None) -> list[TeamMonth]:
+    """Per team, the days of the month (up to today) without any work log. Two queries whatever the month.
+    With `delay_days` (an assessment line's rule): every day of the month, and a log counts only when it was
+    entered within `delay_days` days after its date and by the month's `cutoff` — the days the line counted."""
     teams = db.session.scalars(scope.select(Team).where(Team.station_id == station.id).order_by(Team.id)).all()
     rows = db.session.execute(
-        select(WorkLog.team_id, WorkLog.log_on).where(
+        select(WorkLog.team_id, WorkLog.log_on, WorkLog.created_at).where(
             WorkLog.station_id == station.id, WorkLog.log_on >= month.first_day, WorkLog.log_on <= month.last_day
-        ).distinct()
+        )
     ).all()
     logged: dict[int, set[date]] = {}
-    for team_id, day in rows:
+    for team_id, day, created_at in rows:
+        if delay_days is not None and not (created_at < _local_midnight(day + timedelta(days=delay_days + 1))
+                                           and (cutoff is None or created_at <= cutoff)):
+            continue  # entered too late: the assessment does not count it
         logged.setdefault(team_id, set()).add(day)
-    days = month.days(until=today)
+    days = month.days() if delay_days is not None else month.days(until=today)
     order = list(TeamKind)
     out = []
     for team in sorted(teams, key=lambda t: order.index(t.kind)):
         have = logged.get(team.id, set())
         out.append(TeamMonth(team=team, missing=[d for d in days if d not in have], logged=len(have)))
     return out
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=LOCAL_TZ).astimezone(timezone.utc)

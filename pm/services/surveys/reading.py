@@ -6,7 +6,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from pm.access import Scope
 from pm.extensions import db
+from pm.errors import DomainError
 from pm.models import (
+    Community,
     Compound,
     Household,
     HouseholdStatus,
@@ -14,16 +16,34 @@ from pm.models import (
     SurveyResponse,
     SurveyStatus,
 )
+from pm.models.stations import station_compounds
 from pm.services.periods import Month
 
 SURVEY_OPTIONS = (joinedload(Survey.compound),)
 
 
+def unit_compounds(kind: str, unit_id: int) -> Select:
+    """The compound ids whose surveys count for an assessed unit: a station's kept compounds, a community's compounds
+    no station keeps, every compound of a street office (as in the satisfaction indicator)."""
+    kept = select(station_compounds.c.compound_id)
+    if kind == "station":
+        return kept.where(station_compounds.c.station_id == unit_id)
+    if kind == "community":
+        return select(Compound.id).where(Compound.community_id == unit_id, Compound.id.not_in(kept))
+    if kind == "street":
+        return select(Compound.id).join(Community, Community.id == Compound.community_id).where(
+            Community.street_id == unit_id)
+    raise DomainError("考核对象类型无效", field="unit_kind")
+
+
 def surveys_stmt(scope: Scope, *, month: Month | None = None, status: SurveyStatus | str | None = None,
-                 compound_id: int | None = None) -> Select:
-    """Surveys in scope, newest month first, then by compound name."""
+                 compound_id: int | None = None, unit: tuple[str, int] | None = None) -> Select:
+    """Surveys in scope, newest month first, then by compound name; `unit` (kind, id): the surveys an assessed
+    unit's satisfaction line counts."""
     stmt = (scope.select(Survey).join(Compound, Compound.id == Survey.compound_id).options(*SURVEY_OPTIONS)
             .order_by(Survey.month.desc(), Compound.name, Survey.id))
+    if unit is not None:
+        stmt = stmt.where(Survey.compound_id.in_(unit_compounds(*unit)))
     if month is not None:
         stmt = stmt.where(Survey.month == str(month))
     if status:

@@ -72,7 +72,8 @@ def create_grid(actor: User, *, scope: Scope, community_id: int, name: str, work
 
 
 def grids_stmt(scope: Scope):
-    return scope.select(Grid).options(selectinload(Grid.compounds), selectinload(Grid.buildings)).order_by(
+    return scope.select(Grid).options(selectinload(Grid.compounds),
+                                      selectinload(Grid.buildings).joinedload(Building.compound)).order_by(
         Grid.community_id, Grid.name)
 
 

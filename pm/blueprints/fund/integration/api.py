@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from pm.access import require
 from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, get_in_scope, paginate
 from pm.blueprints.fund.integration import schemas as s
+from pm.blueprints.fund.integration.entry_json import entry_dict
 from pm.blueprints.fund.ledger.api import IDEMPOTENCY_KEY
 from pm.errors import DomainError
 from pm.extensions import db
@@ -113,8 +114,9 @@ class Entries(MethodView):
                                       date_from=args.get("date_from"), date_to=args.get("date_to"),
                                       kinds=args.get("kind"), source_type=args.get("source_type"),
                                       cursor=args.get("cursor"), limit=args["limit"])
-        subaccounts.mark_reversed(page.items)
-        return {"items": page.items, "next_cursor": page.next_cursor, "limit": page.limit}
+        # The EntryPageOut body, written directly (entry_json: the same JSON, without marshmallow per field).
+        return jsonify({"items": [entry_dict(e) for e in page.items], "next_cursor": page.next_cursor,
+                        "limit": page.limit})
 
 
 def _where(args: dict) -> dict:

@@ -142,3 +142,110 @@ class PublicHousingTermsOut(BaseSchema):
 FundAccountPage = page_schema(FundAccountOut, "FundAccountPage")
 LedgerEntryPage = page_schema(LedgerEntryOut, "LedgerEntryPage")
 DepositRatePage = page_schema(DepositRateOut, "DepositRatePage")
+
+
+# -- the fund operations of the cashier's and county's pages: returns, opening a compound, demolition -------
+class ReturnsIn(BaseSchema):
+    """收益分配: an amount (integer fen) for a period credited to a compound's open sub-accounts, split exactly to
+    the fen by the county's returns key (balance or floor area). `dry_run`: the split, writing nothing."""
+
+    compound_id = id_field(required=True)
+    kind = fields.Enum(EntryKind, by_value=True, load_default=EntryKind.RETURNS,
+                       validate=validate.OneOf([EntryKind.RETURNS, EntryKind.COMMON_INCOME],
+                                               error=lazy_gettext("只能分配增值收益或共用部位经营收益")),
+                       metadata={"description": "returns（增值收益）或 common_income（共用部位经营收益）"})
+    period = text(16, required=True, validate=validate.Length(min=1), metadata={"example": "2025"})
+    amount_fen = fen(required=True)
+    memo = text(200, load_default=None, allow_none=True)
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "只计算各户分得的金额，不入账"})
+
+
+class ReturnsShareOut(BaseSchema):
+    account_id = fields.Integer()
+    household_id = fields.Integer()
+    household_label = fields.String()
+    weight = fields.String(allow_none=True, metadata={
+        "description": "分配依据（精确值）：余额（分），或面积（㎡，一户两个账户时各半）；入账结果中为空"})
+    share_fen = fields.Integer()
+    entry_id = fields.Integer(allow_none=True, metadata={"description": "入账记录（预演时为空）"})
+
+
+class ReturnsOut(BaseSchema):
+    """A distribution (or, with dry_run, what it would be): the shares sum to amount_fen exactly."""
+
+    id = fields.Integer(allow_none=True)
+    dry_run = fields.Boolean()
+    replayed = fields.Boolean(metadata={"description": "同一幂等键的重复请求：返回第一次的结果，未重复入账"})
+    compound_id = fields.Integer()
+    period = fields.String()
+    kind = fields.Enum(EntryKind, by_value=True)
+    amount_fen = fields.Integer()
+    key = fields.String(metadata={"description": "分配依据：balance（按余额）或 area（按面积），本县规则"})
+    memo = fields.String(allow_none=True)
+    created_at = fields.DateTime(allow_none=True)
+    shares = fields.List(fields.Nested(ReturnsShareOut))
+
+
+class ReturnsArgs(PageArgs):
+    compound_id = id_field(strict=False)
+
+
+class OpenAccountsIn(BaseSchema):
+    """开户 for every active household of the compound at the standard in force on `on` (or its 房改房 terms)."""
+
+    on = day(required=True, metadata={"description": "按此日期适用的交存标准开户"})
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "只列出将开立的账户，不开户"})
+
+
+class WouldOpenOut(BaseSchema):
+    household_id = fields.Integer()
+    household_label = fields.String()
+    holder = fields.Enum(Holder, by_value=True)
+    first_deposit_due_fen = fields.Integer()
+    rate_id = fields.Integer(allow_none=True)
+
+
+class NotOpenedOut(BaseSchema):
+    household_id = fields.Integer()
+    household_label = fields.String()
+    reason = fields.String()
+
+
+class OpenAccountsOut(BaseSchema):
+    dry_run = fields.Boolean()
+    opened = fields.List(fields.Nested(FundAccountOut), metadata={"description": "本次开立的账户（预演时为空）"})
+    would_open = fields.List(fields.Nested(WouldOpenOut), metadata={"description": "预演：将开立的账户"})
+    existing = fields.Integer(metadata={"description": "已开户（不重复开立）"})
+    missing = fields.List(fields.Nested(NotOpenedOut), metadata={"description": "无法开户的房屋及原因"})
+
+
+class DemolitionIn(BaseSchema):
+    """灭失: refund each open sub-account's balance, close it, end the current ownerships, mark it demolished."""
+
+    on = day(required=True, metadata={"description": "灭失日期（不晚于今天）"})
+    memo = text(150, load_default=None, allow_none=True, metadata={"example": "征收"})
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "只列出将退还的余额，不做任何改动"})
+
+
+class DemolitionOut(BaseSchema):
+    household_id = fields.Integer()
+    dry_run = fields.Boolean()
+    replayed = fields.Boolean()
+    refund_fen = fields.Integer(metadata={"description": "退还合计（分）"})
+    accounts = fields.List(fields.Nested(FundAccountOut))
+    refunds = fields.List(fields.Nested(LedgerEntryOut))
+    ended_ownerships = fields.List(fields.Integer())
+
+
+class ReturnsDistributionOut(BaseSchema):
+    id = fields.Integer()
+    compound_id = fields.Integer()
+    period = fields.String()
+    kind = fields.Enum(EntryKind, by_value=True)
+    amount_fen = fields.Integer()
+    key = fields.String()
+    memo = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+ReturnsDistributionPage = page_schema(ReturnsDistributionOut, "ReturnsDistributionPage")

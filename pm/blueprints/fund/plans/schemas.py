@@ -7,6 +7,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from pm.blueprints.apiutil import BaseSchema, PageArgs, PageFields, id_field, page_schema, text
+from pm.blueprints.voteschemas import ChoiceReceiptFields, OwnerContactOut, PaperEntryOut, TallyFields
 from pm.models.fund import DecisionKind, PlanStatus
 from pm.models.votes import VoteChoice
 from pm.services.fund.plans import MAX_BUDGET_FEN, TRANSITION_TARGETS
@@ -204,47 +205,17 @@ class PlanSharesOut(BaseSchema):
     total = fields.Integer()
 
 
-class PlanTallyOut(BaseSchema):
+class PlanTallyOut(TallyFields):
     """Live tally: totals, participation, yes/no/abstain by area and heads, exact fractions, outcome."""
 
     decision_kind = fields.String()
     threshold = fields.String()
-    dwellings = fields.Integer()
-    without_owner = fields.Integer()
-    ballots = fields.Integer()
-    paper_ballots = fields.Integer()
-    total_area = fields.String()
-    total_heads = fields.Integer()
-    part_area = fields.String()
-    part_heads = fields.Integer()
-    yes_area = fields.String()
-    yes_heads = fields.Integer()
-    no_area = fields.String()
-    no_heads = fields.Integer()
-    abstain_area = fields.String()
-    abstain_heads = fields.Integer()
-    fractions = fields.Dict(keys=fields.String(), values=fields.Dict(allow_none=True))
-    quorum_met = fields.Boolean()
-    majority_met = fields.Boolean()
-    passes = fields.Boolean()
 
 
-class ReceiptOut(BaseSchema):
+class ReceiptOut(ChoiceReceiptFields):
     """投票回执: one ballot with its receipt number."""
 
-    receipt_no = fields.String()
-    ballot_id = fields.Integer()
     plan_id = fields.Integer()
-    decision_id = fields.Integer()
-    title = fields.String()
-    household_id = fields.Integer()
-    household = fields.String()
-    person_id = fields.Integer()
-    person_name = fields.String()
-    choice = fields.String()
-    is_paper = fields.Boolean()
-    entered_by_id = fields.Integer(allow_none=True)
-    cast_at = fields.DateTime()
 
 
 class MyVoteDwellingOut(BaseSchema):
@@ -263,12 +234,6 @@ class MyVoteOut(BaseSchema):
     dwellings = fields.List(fields.Nested(MyVoteDwellingOut))
 
 
-class OwnerContactOut(BaseSchema):
-    person_id = fields.Integer(attribute="id")
-    name = fields.String()
-    phone = fields.String(allow_none=True)
-
-
 class UnvotedOut(BaseSchema):
     household_id = fields.Integer(attribute="household.id")
     household = fields.String(attribute="household.label")
@@ -285,17 +250,6 @@ class UnvotedListOut(PageFields):
     plan_id = fields.Integer()
     total = fields.Integer()
     items = fields.List(fields.Nested(UnvotedOut))
-
-
-class PaperEntryOut(BaseSchema):
-    ballot_id = fields.Integer()
-    household_id = fields.Integer(attribute="household.id")
-    household = fields.String(attribute="household.label")
-    person_name = fields.String()
-    choice = fields.String()
-    entered_by_id = fields.Integer(allow_none=True)
-    entered_by = fields.String()
-    cast_at = fields.DateTime()
 
 
 class PaperEntryListOut(PageFields):

@@ -29,11 +29,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _labels, _plan = labels, load_plan
 
 # The owner's vote and the committee's ballot lists (pm.blueprints.fund.plans.ballots).
-bp.add_url_rule("/<int:plan_id>/vote", "vote", ballots.vote, methods=["GET", "POST"])
-bp.add_url_rule("/<int:plan_id>/vote/confirm", "vote_confirm", ballots.vote_confirm, methods=["POST"])
-bp.add_url_rule("/<int:plan_id>/receipts/<int:ballot_id>", "receipt", ballots.receipt)
-bp.add_url_rule("/<int:plan_id>/unvoted", "unvoted", ballots.unvoted)
-bp.add_url_rule("/<int:plan_id>/paper-ballots", "paper_ballots", ballots.paper_ballots, methods=["GET", "POST"])
+ballots.pages.register(bp)
 
 
 @bp.route("/")
@@ -125,7 +121,7 @@ def show(plan_id: int):
         documents=fund_plans.documents_of(plan, scope), **(tally_context(plan) if actions.tally else {"tally": None}),
         shares=_shares(plan), costs=fund_plans.my_costs(plan, current_user, scope), actions=actions,
         inputs=fund_plans.TRANSITION_INPUTS, transition_form=TransitionForm(),
-        paper_form=ballots.paper_form(plan) if actions.paper_ballot else None,
+        paper_form=ballots.pages.paper_form(plan) if actions.paper_ballot else None,
         canvass=can(current_user, "fund.ballot.paper") and plan.decision_id is not None,
         document_form=DocumentForm() if actions.add_document else None,
         emergency_label=policy.emergency_reasons.get(plan.emergency_reason, plan.emergency_reason)

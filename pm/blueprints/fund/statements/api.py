@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from pm.blueprints.apiutil import PageArgs, api_blueprint, api_scope, page_of, paginate
+from pm.access import require
+from pm.blueprints.apiutil import PageArgs, api_blueprint, api_scope, api_user, page_of, paginate
 from pm.blueprints.fund.statements import schemas as s
-from pm.services.fund import statements, subaccounts
+from pm.blueprints.notices.schemas import NoticeOut
+from pm.services.fund import statement_notice, statements, subaccounts
 
 URL_PREFIX = ""
 blp = api_blueprint("statements_api", __name__, description="维修资金：我的分户账、年度公示与分户对账单")
@@ -40,6 +42,16 @@ class CompoundStatement(MethodView):
     def get(self, compound_id, year):
         """年度公示 of a compound: opening, deposits, uses with apportionment, returns, closing."""
         return statements.compound_statement(api_scope(), compound_id, year)
+
+
+@blp.route("/statements/compounds/<int:compound_id>/<int:year>/publication")
+class CompoundStatementPublication(MethodView):
+    @blp.response(201, NoticeOut)
+    def post(self, compound_id, year):
+        """发布资金公示: post the year's statement (a year that has ended) as a 公示 to the compound's households,
+        linking to its page, for the county's publicity days; once per compound and year (a second is a 409)."""
+        require(api_user(), "fund.statement.publish")
+        return statement_notice.publish_statement(api_user(), scope=api_scope(), compound_id=compound_id, year=year)
 
 
 @blp.route("/statements/households/<int:household_id>/<int:year>")

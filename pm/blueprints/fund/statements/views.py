@@ -5,13 +5,17 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Blueprint, current_app, make_response, render_template
-from flask_login import login_required
+from flask import Blueprint, current_app, make_response, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SubmitField
 
-from pm.access import current_scope
-from pm.blueprints.webutil import paginate
+from pm.access import can, current_scope, require
+from pm.blueprints.webutil import paginate, submit_form
 from pm.models.fund import EntryKind, Holder
-from pm.services.fund import statement_xlsx, statements, subaccounts
+from pm.services.fund import statement_notice, statement_xlsx, statements, subaccounts
 from pm.services.labels import label
 from pm.services.pdf import render_pdf
 from pm.timeutil import local_today, to_local, utcnow
@@ -65,9 +69,34 @@ def subaccount(account_id: int):
 @bp.route("/compounds/<int:compound_id>/<int:year>")
 @login_required
 def compound(compound_id: int, year: int):
-    """年度公示 of one compound on screen."""
+    """年度公示 of one compound on screen; the fund centre and the street publish it as a notice from here."""
     st = statements.compound_statement(current_scope(), compound_id, year)
-    return render_template("fund/statements/compound.html", st=st)
+    return render_template("fund/statements/compound.html", **_compound_context(st))
+
+
+class PublishForm(FlaskForm):
+    submit = SubmitField(_l("发布资金公示（通知本小区业主）"))
+
+
+def _compound_context(st, form=None) -> dict:
+    may = can(current_user, "fund.statement.publish") and st.year < local_today().year
+    return {"st": st, "published": statement_notice.published_notice(st.compound.id, st.year),
+            "publish_form": (form or PublishForm()) if may else None}
+
+
+@bp.route("/compounds/<int:compound_id>/<int:year>/publish", methods=["POST"])
+@login_required
+def publish(compound_id: int, year: int):
+    """Publish the yearly statement: a 公示 to the compound's households linking to this page."""
+    require(current_user, "fund.statement.publish")
+    scope = current_scope()
+    st = statements.compound_statement(scope, compound_id, year)
+    form = PublishForm()
+    return submit_form(form, lambda: statement_notice.publish_statement(current_user, scope=scope,
+                                                                        compound_id=compound_id, year=year),
+                       done=_("资金公示已发布，业主将收到通知"),
+                       redirect_to=url_for("statements.compound", compound_id=compound_id, year=year),
+                       template="fund/statements/compound.html", **_compound_context(st, form))
 
 
 @bp.route("/compounds/<int:compound_id>/<int:year>.xlsx")

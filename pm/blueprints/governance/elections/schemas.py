@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from pm.blueprints.apiutil import Area, BaseSchema, PageArgs, PageFields, day, id_field, page_schema, text
+from pm.blueprints.voteschemas import BallotFields, OwnerContactOut
 from pm.models import ElectionKind
 
 
@@ -135,34 +136,18 @@ class OfficersOut(BaseSchema):
     members = fields.List(fields.Nested(OfficerOut))
 
 
-class ElectionReceiptOut(BaseSchema):
+class ElectionReceiptOut(BallotFields):
     """投票回执 of an election ballot (the vote engine's receipt) with the chosen candidates."""
 
     election_id = fields.Integer()
-    receipt_no = fields.String()
-    ballot_id = fields.Integer()
-    decision_id = fields.Integer()
-    title = fields.String()
-    household_id = fields.Integer()
-    household = fields.String()
-    person_id = fields.Integer()
-    person_name = fields.String()
     candidate_ids = fields.List(fields.Integer())
-    is_paper = fields.Boolean()
-    cast_at = fields.DateTime()
-
-
-class ElectionOwnerOut(BaseSchema):
-    person_id = fields.Integer(attribute="id")
-    name = fields.String()
-    phone = fields.String(allow_none=True)
 
 
 class ElectionUnvotedOut(BaseSchema):
     household_id = fields.Integer(attribute="household.id")
     household = fields.String(attribute="household.label")
     area_m2 = Area(attribute="household.area_m2")
-    owners = fields.List(fields.Nested(ElectionOwnerOut))
+    owners = fields.List(fields.Nested(OwnerContactOut))
 
 
 class ElectionUnvotedListOut(PageFields):

@@ -76,7 +76,10 @@ def ballot_confirm(election_id: int):
     election = _election(election_id)
     if current_user.role != Role.OWNER:
         abort(403)
-    form, _homes, _voted = _ballot_form(election)
+    form, homes, _voted = _ballot_form(election)
+    # Any of the user's dwellings may be posted: one that has voted already (a second tab, the back button) is
+    # refused by the vote engine with its reason, not by the form as "invalid".
+    form.household_id.choices = [(h.id, h.label) for h in homes]
     if not form.validate_on_submit():
         flash(_("提交无效，请重试"), "danger")
         return redirect(url_for("elections.ballot", election_id=election.id))
