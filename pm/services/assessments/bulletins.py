@@ -94,7 +94,7 @@ def top_and_bottom(base, size: int, *, all_streets: bool = False) -> Lists:
     station = AssessmentScore.unit_kind == UnitKind.STATION
     band = _band()
     numbered = base.order_by(None).with_only_columns(
-        AssessmentScore.id.label("score_id"),
+        AssessmentScore.id.label("score_id"), AssessmentScore.unit_kind.label("kind"),
         func.row_number().over(partition_by=AssessmentScore.unit_kind, order_by=order).label("up"),
         func.row_number().over(partition_by=AssessmentScore.unit_kind,
                                order_by=tuple(c.desc() for c in order)).label("down"),
@@ -102,7 +102,7 @@ def top_and_bottom(base, size: int, *, all_streets: bool = False) -> Lists:
         *[func.count().filter(and_(station, band == text)).over().label(f"band{i}")
           for i, (_low, text) in enumerate(BUCKETS)]).subquery("numbered")
     wanted = or_(numbered.c.up <= size, numbered.c.down <= size,
-                 *([AssessmentScore.unit_kind == UnitKind.STREET] if all_streets else []))
+                 *([numbered.c.kind == UnitKind.STREET] if all_streets else []))  # filtered before the join
     rows = db.session.execute(
         select(AssessmentScore, numbered.c.up, numbered.c.down, numbered.c.n,
                *[numbered.c[f"band{i}"] for i in range(len(BUCKETS))])
