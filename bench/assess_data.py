@@ -69,6 +69,7 @@ def build(streets: int, per_street: int, seed: int = 11, *, username: str = "ben
     from pm.services.periods import Month
 
     rng = random.Random(seed)
+    _sql("SELECT setseed(:s)", s=(seed % 1000) / 1000)  # the SQL-generated rows repeat from run to run too
     month = Month(*MONTH)
     county = County(name=f"考核基准县{username}")
     db.session.add(county)

@@ -1,16 +1,18 @@
 """月度考核 benchmark (not a test): computing one month for a county of S streets × N stations.
 
-Builds, in an empty scratch database, one county with `--streets` street offices, each with one community and
-`--stations` stations (one compound each), the four teams of every station with a work log for most days of the
-month (2 % missing, 1 % entered too late), four street inspections per station with one or two findings, a county
-spot check per street, and one bonus event per street. Then times ``compute.compute_month`` (as the monthly job
-runs it) and counts its SQL statements, and compares it with one hand-written SQL aggregate of the same weighted
-finding deductions (the floor of what any computation must read).
+Builds, in a fresh scratch PostgreSQL database, one county with `--streets` street offices, each with one community
+and `--stations` stations (one compound each), and a month of every record kind the computation reads
+(bench/assess_data.py: work logs, repairs with varied response/completion times, ratings and reopens, daily
+community inspections, weekly street inspections, county spot checks, findings, rectification orders with deadline
+changes and overdue ones, satisfaction surveys with responses, bonus and veto events), plus a second county of
+25 units (1 street × 24 stations). Times ``compute.compute_month`` (as the monthly job runs it, wall and CPU) and
+counts its SQL statements for both counties in the same run, and compares it with one hand-written SQL statement
+reading the same records per station (FLOOR_SQL).
 
-Usage:
+Usage (one command; PostgreSQL database pm_bench_assess on PM_BENCH_PG, default
+postgresql+psycopg://postgres@127.0.0.1:5432; the data generation is PostgreSQL SQL):
     .venv/bin/python bench/assessments_bench.py [--streets 100] [--stations 20] [--runs 3] [--keep]
-PostgreSQL database pm_bench_assess on PM_BENCH_PG (default postgresql+psycopg://postgres@127.0.0.1:5432);
-DATABASE_URL=sqlite:////tmp/x.sqlite3 runs it on SQLite instead.
+--keep leaves the database for bench/assessment_results_bench.py --keep to reuse.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from assess_data import MONTH, build  # noqa: E402
 
-DB_NAME = "pm_bench_assess"
+DB_NAME = os.environ.get("PM_BENCH_ASSESS_DB", "pm_bench_assess")
 
 
 def _scratch_pg(server: str, *, drop: bool) -> str:
@@ -85,20 +87,28 @@ def _timed(db, sa, compute, period, runs: int, label: str) -> tuple[list[float],
     timings, cpu, statements = [], [], []
     for run in range(runs):
         count = [0]
+        slow: list[tuple[float, str]] = []
 
-        def on(*_a, **_k):
+        def on(conn, _cursor, statement, *_a):
             count[0] += 1
+            conn.info["bench_t0"] = time.perf_counter()
+
+        def off(conn, _cursor, statement, *_a):
+            slow.append((time.perf_counter() - conn.info["bench_t0"], " ".join(statement.split())[:90]))
 
         sa.event.listen(db.engine, "before_cursor_execute", on)
+        sa.event.listen(db.engine, "after_cursor_execute", off)
         t0, c0 = time.perf_counter(), time.process_time()
         results = compute.compute_month(period, now=datetime(2026, 4, 2, tzinfo=UTC))
         db.session.commit()
         timings.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         sa.event.remove(db.engine, "before_cursor_execute", on)
+        sa.event.remove(db.engine, "after_cursor_execute", off)
         statements.append(count[0])
         print(f"{label} run {run + 1}: {len(results)} units in {timings[-1]:.2f} s ({cpu[-1]:.2f} s CPU), "
-              f"{count[0]} SQL statements")
+              f"{count[0]} SQL statements taking {sum(t for t, _s in slow):.2f} s; slowest: "
+              + "; ".join(f"{t:.2f} s {s[:60]}" for t, s in sorted(slow, reverse=True)[:4]))
     return timings, cpu, statements
 
 

@@ -41,13 +41,19 @@ def test_top_and_bottom_match_the_per_kind_lists_for_every_size(db, count_querie
             got = bulletins.top_and_bottom(base, size)
         assert counted.count == 1
         want = _reference(scores, size)
-        assert got[0] == want[0]
-        assert {k: [s.id for s in v] for k, v in got[1].items()} == {k: [s.id for s in v] for k, v in want[1].items()}
-        assert {k: [s.id for s in v] for k, v in got[2].items()} == {k: [s.id for s in v] for k, v in want[2].items()}
+        assert got.counts == want[0]
+        assert {k: [s.id for s in v] for k, v in got.top.items()} == {k: [s.id for s in v] for k, v in want[1].items()}
+        assert {k: [s.id for s in v] for k, v in got.bottom.items()} == {k: [s.id for s in v]
+                                                                          for k, v in want[2].items()}
+        assert got.streets == []
     worst = max((s for s in scores if s.unit_kind == UnitKind.STATION), key=lambda s: (s.rank, s.unit_id))
-    one = bulletins.top_and_bottom(base, 1)
-    assert one[2][UnitKind.STATION] == [worst]  # the station with the finding is on the 黑榜
+    one = bulletins.top_and_bottom(base, 1, all_streets=True)
+    assert one.bottom[UnitKind.STATION] == [worst]  # the station with the finding is on the 黑榜
+    assert one.distribution == bulletins.distribution(scope, period)  # the bands, as the grouped query counts them
+    assert sum(n for _band, n in one.distribution) == one.counts[UnitKind.STATION]
+    assert one.streets == list(_db.session.scalars(bulletins.ranking_stmt(scope, period, UnitKind.STREET)))
     street = w.streets["a"].id
     in_street = bulletins._scores(scope, period, street)
     got = bulletins.top_and_bottom(in_street, 1)
-    assert all(s.street_id == street for lists in (got[1], got[2]) for v in lists.values() for s in v)
+    assert all(s.street_id == street for lists in (got.top, got.bottom) for v in lists.values() for s in v)
+    assert got.distribution == bulletins.distribution(scope, period, street_id=street)

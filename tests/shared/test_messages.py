@@ -122,3 +122,22 @@ def test_migration_0020_clears_default_team_names_only(app, db):
     finally:
         db.session.rollback()
         upgrade()
+
+
+def test_platform_texts_are_platform_text_of_each_under_one_locale_switch(app):
+    """The bulk form the monthly computation uses gives the same words as platform_text one by one (Chinese even
+    for an English reader), keeps typed text and None as they are, and leaves the reader's language afterwards."""
+    from flask_babel import get_locale
+
+    from pm.services.messages import platform_text, platform_texts
+
+    texts = [Message(N_("新报修：%(compound)s #%(id)s"), {"compound": "幸福小区", "id": 7}), "照旧", None,
+             counted("工作日志缺失 %(num)d 个队伍日（逾期补录不计），每个扣 %(per)s 分",
+                     "工作日志缺失 %(num)d 个队伍日（逾期补录不计），每个扣 %(per)s 分", 3, per="0.1")]
+
+    def both():
+        return platform_texts(texts), [platform_text(t) for t in texts], str(get_locale())
+
+    bulk, single, after = _in(app, "en", both)
+    assert bulk == single and bulk[0] == "新报修：幸福小区 #7" and bulk[1:3] == ["照旧", None]
+    assert "3" in bulk[3] and after == "en"

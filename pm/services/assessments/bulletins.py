@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from pm.access import Scope
 from pm.errors import Conflict
@@ -64,49 +64,78 @@ def bulletin(scope: Scope, period: AssessmentPeriod, *, street_id: int | None = 
     size = max(MIN_LIST, settings.top_size, settings.bottom_size)
     out = Bulletin(period=period, street=db.session.get(StreetOffice, street_id) if street_id else None)
     base = _scores(scope, period, street_id)
-    out.counts, out.top, out.bottom = top_and_bottom(base, size)
+    lists = top_and_bottom(base, size, all_streets=not street_id)
+    out.counts, out.top, out.bottom, out.distribution = lists.counts, lists.top, lists.bottom, lists.distribution
+    out.streets = lists.streets
     out.problems = problems.of(scope, period, base, street_id=street_id)
     out.steps = list(db.session.scalars(ladder.steps_stmt(scope, period_id=period.id).where(
         *([AssessmentLadderStepRecord.street_id == street_id] if street_id else []))))
-    out.distribution = distribution(scope, period, street_id=street_id)
-    if not street_id:
-        out.streets = list(db.session.scalars(ranking_stmt(scope, period, UnitKind.STREET)))
     return out
 
 
-def top_and_bottom(base, size: int) -> tuple[dict, dict, dict]:
-    """Units per kind, the `size` best and the `size` worst (never overlapping the best) of `base` (a select of
-    AssessmentScore), in one statement: each kind's rows numbered from both ends by window functions."""
+@dataclass
+class Lists:
+    counts: dict  # kind → units ranked
+    top: dict  # kind → [score], best first
+    bottom: dict  # kind → [score], best first
+    distribution: list  # (band, stations)
+    streets: list  # every street score, ranked (when asked for)
+
+
+def _band():
+    return case(*[(AssessmentScore.total >= low, text) for low, text in BUCKETS[:-1]], else_=BUCKETS[-1][1])
+
+
+def top_and_bottom(base, size: int, *, all_streets: bool = False) -> Lists:
+    """Of `base` (a select of AssessmentScore), in one statement: the units of each kind, the `size` best and the
+    `size` worst (never overlapping the best), the stations per score band, and (all_streets) every street's score —
+    each kind's rows numbered from both ends and the bands counted by window functions."""
     order = (AssessmentScore.rank, AssessmentScore.unit_id)
+    station = AssessmentScore.unit_kind == UnitKind.STATION
+    band = _band()
     numbered = base.order_by(None).with_only_columns(
-        AssessmentScore.id.label("score_id"),
+        AssessmentScore.id.label("score_id"), AssessmentScore.unit_kind.label("kind"),
         func.row_number().over(partition_by=AssessmentScore.unit_kind, order_by=order).label("up"),
         func.row_number().over(partition_by=AssessmentScore.unit_kind,
                                order_by=tuple(c.desc() for c in order)).label("down"),
-        func.count().over(partition_by=AssessmentScore.unit_kind).label("n")).subquery("numbered")
+        func.count().over(partition_by=AssessmentScore.unit_kind).label("n"),
+        *[func.count().filter(and_(station, band == text)).over().label(f"band{i}")
+          for i, (_low, text) in enumerate(BUCKETS)]).subquery("numbered")
+    wanted = or_(numbered.c.up <= size, numbered.c.down <= size,
+                 *([numbered.c.kind == UnitKind.STREET] if all_streets else []))  # filtered before the join
     rows = db.session.execute(
-        select(AssessmentScore, numbered.c.up, numbered.c.down, numbered.c.n)
-        .join(numbered, numbered.c.score_id == AssessmentScore.id)
-        .where(or_(numbered.c.up <= size, numbered.c.down <= size))).all()
+        select(AssessmentScore, numbered.c.up, numbered.c.down, numbered.c.n,
+               *[numbered.c[f"band{i}"] for i in range(len(BUCKETS))])
+        .join(numbered, numbered.c.score_id == AssessmentScore.id).where(wanted)).all()
     counts: dict = {}
     top: dict = {}
     bottom: dict = {}
-    for score, up, down, n in rows:
+    streets = []
+    bands = [0] * len(BUCKETS)
+    for score, up, down, n, *found in rows:
         kind = UnitKind(score.unit_kind)
         counts[kind] = int(n)
+        bands = [int(v) for v in found]
         if up <= size:
             top.setdefault(kind, []).append((up, score))
         if down <= min(size, max(0, int(n) - size)):
             bottom.setdefault(kind, []).append((-down, score))
+        if all_streets and kind == UnitKind.STREET:
+            streets.append((up, score))
     ordered = [k for k in UnitKind if k in counts]
-    return ({k: counts[k] for k in ordered}, {k: [s for _n, s in sorted(top.get(k, []), key=lambda r: r[0])]
-                                              for k in ordered},
-            {k: [s for _n, s in sorted(bottom.get(k, []), key=lambda r: r[0])] for k in ordered})
+
+    def best_first(pairs):
+        return [s for _n, s in sorted(pairs, key=lambda r: r[0])]
+
+    return Lists(counts={k: counts[k] for k in ordered}, top={k: best_first(top.get(k, [])) for k in ordered},
+                 bottom={k: best_first(bottom.get(k, [])) for k in ordered},
+                 distribution=[(text, bands[i]) for i, (_low, text) in reversed(list(enumerate(BUCKETS)))],
+                 streets=best_first(streets))
 
 
 def distribution(scope: Scope, period: AssessmentPeriod, *, street_id: int | None = None) -> list[tuple[str, int]]:
     """How many stations scored in each band (≥90 … <60), one grouped query."""
-    band = case(*[(AssessmentScore.total >= low, text) for low, text in BUCKETS[:-1]], else_=BUCKETS[-1][1])
+    band = _band()
     stmt = (_scores(scope, period, street_id).where(AssessmentScore.unit_kind == UnitKind.STATION)
             .with_only_columns(band.label("band"), func.count()).group_by("band").order_by(None))
     found = dict(db.session.execute(stmt).all())

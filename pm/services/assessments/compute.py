@@ -24,7 +24,7 @@ from pm.models import (
 )
 from pm.services import audit, notifications, recipients
 from pm.services.assessments import bulk, indicators, periods, schemes, scoring
-from pm.services.messages import Message, platform_text
+from pm.services.messages import Message, platform_texts
 from pm.services.text import N_
 from pm.services.periods import Month
 from pm.timeutil import LOCAL_TZ, utcnow
@@ -136,14 +136,13 @@ def _replace(period: AssessmentPeriod, results: list[scoring.Result]) -> None:
          "station_id": r.unit.station_id, "total": r.total, "rank": r.rank, "is_vetoed": r.is_vetoed}
         for r in results], returning=("id", "unit_kind", "unit_id"))
     ids = {(UnitKind(kind), unit_id): sid for sid, kind, unit_id in rows}
-    lines = []
-    for r in results:
-        score_id = ids[(r.unit.kind, r.unit.id)]
-        lines += [{"score_id": score_id, "item_id": ln.item_id, "category_code": ln.category_code,
-                   "category_name": ln.category_name, "item_name": ln.item_name, "position": ln.position,
-                   "points": ln.points, "computed_points": ln.points, "rule": platform_text(ln.rule), "refs": {**ln.refs, "rule": ln.rule.as_json()}}
-                  for ln in r.lines]
-    bulk.insert_rows(AssessmentLine.__table__, lines)
+    pairs = [(ids[(r.unit.kind, r.unit.id)], ln) for r in results for ln in r.lines]
+    texts = platform_texts(ln.rule for _sid, ln in pairs)  # one switch to the platform's language for every line
+    bulk.insert_rows(AssessmentLine.__table__, [
+        {"score_id": score_id, "item_id": ln.item_id, "category_code": ln.category_code,
+         "category_name": ln.category_name, "item_name": ln.item_name, "position": ln.position, "points": ln.points,
+         "computed_points": ln.points, "rule": text, "refs": {**ln.refs, "rule": ln.rule.as_json()}}
+        for (score_id, ln), text in zip(pairs, texts)])
 
 
 def compute_last_month(now: datetime, *, county_ids: list[int] | None = None) -> dict[str, int]:

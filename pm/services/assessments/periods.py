@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from pm.access import Scope
 from pm.errors import Conflict, DomainError, Forbidden
@@ -266,7 +266,9 @@ def scores_stmt(scope: Scope, period: AssessmentPeriod, *, kind: UnitKind | str 
     return stmt.order_by(AssessmentScore.unit_kind, AssessmentScore.rank, AssessmentScore.unit_id)
 
 
-SCORE_OPTIONS = (selectinload(AssessmentScore.lines), selectinload(AssessmentScore.adjustments))
+# The period and the (usually no) adjustments come in the score's own statement; the lines in one more.
+SCORE_OPTIONS = (selectinload(AssessmentScore.lines), joinedload(AssessmentScore.adjustments),
+                 joinedload(AssessmentScore.period))
 
 
 def load_score(scope: Scope, score_id: int) -> AssessmentScore:
