@@ -43,7 +43,7 @@ from pm.models.assessments import AssessmentAdjustment, AssessmentAppeal, Assess
 from pm.models.commonincome import CommonIncomeEntry
 from pm.models.fund import LedgerEntry
 from pm.models.governance import Body, Candidate, PrepMember, PropertyFirm
-from pm.models.meetings import ActionItem, JointMeeting, MeetingAttachment, MeetingAttendee
+from pm.models.meetings import ActionItem, ActionItemReturn, JointMeeting, MeetingAttachment, MeetingAttendee
 from pm.models.motions import Motion
 from pm.models.notices import Notice, NoticeAttachment
 from pm.models.volunteers import Grid, VolunteerHours
@@ -76,6 +76,7 @@ TYPED = (
     PropertyFirm.name, Body.name, PrepMember.name, Candidate.statement, Candidate.nominated_by,
     JointMeeting.topics, JointMeeting.minutes, MeetingAttendee.names, MeetingAttachment.name,
     ActionItem.decision, ActionItem.responsible_name, ActionItem.person_name, ActionItem.report_note,
+    ActionItemReturn.reason, ActionItemReturn.report_note,
     Motion.title, Motion.body, Notice.title, Notice.body, NoticeAttachment.name,
     Grid.name, Grid.worker_name, Grid.party_group, VolunteerHours.note, CommonIncomeEntry.note,
     AssessmentScore.unit_name, AssessmentEvent.note, AssessmentAppeal.reason, AssessmentAppeal.decision,
