@@ -43,11 +43,12 @@ from pm.models.assessments import AssessmentAdjustment, AssessmentAppeal, Assess
 from pm.models.commonincome import CommonIncomeEntry
 from pm.models.fund import LedgerEntry
 from pm.models.governance import Body, Candidate, PrepMember, PropertyFirm
-from pm.models.meetings import ActionItem, JointMeeting, MeetingAttachment, MeetingAttendee
+from pm.models.meetings import ActionItem, ActionItemReturn, JointMeeting, MeetingAttachment, MeetingAttendee
 from pm.models.motions import Motion
 from pm.models.notices import Notice, NoticeAttachment
 from pm.models.volunteers import Grid, VolunteerHours
 from pm.services.fund import bank
+from pm.services.repairs import import_rows
 from tests.core.test_translations import TYPED_VALUES
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]+")
@@ -76,6 +77,7 @@ TYPED = (
     PropertyFirm.name, Body.name, PrepMember.name, Candidate.statement, Candidate.nominated_by,
     JointMeeting.topics, JointMeeting.minutes, MeetingAttendee.names, MeetingAttachment.name,
     ActionItem.decision, ActionItem.responsible_name, ActionItem.person_name, ActionItem.report_note,
+    ActionItemReturn.reason, ActionItemReturn.report_note,
     Motion.title, Motion.body, Notice.title, Notice.body, NoticeAttachment.name,
     Grid.name, Grid.worker_name, Grid.party_group, VolunteerHours.note, CommonIncomeEntry.note,
     AssessmentScore.unit_name, AssessmentEvent.note, AssessmentAppeal.reason, AssessmentAppeal.decision,
@@ -100,6 +102,8 @@ def _typed_runs(session) -> set[str]:
             runs.update(run[:n] for n in range(1, len(run) + 1))
     # The bank statement's column names, which its file must carry as written (listed on the import page).
     quoted = {run for column in bank.BANK_COLUMNS for run in HAN.findall(column)}
+    # The repair import's column names, listed on its page as the file must carry them ("编号、楼栋、…").
+    quoted |= set(HAN.findall("、".join(import_rows.HEADERS)))
     return runs | TYPED_VALUES | quoted
 
 
