@@ -214,7 +214,27 @@ SERVICE_GATES: dict[str, frozenset[str]] = {
         (("repairimports_api",), ("repair.import",)),
         (("audit_api",), ("audit.view",)),
         (("files_api",), ("fund.view", "repair.handle", "stations.view", "inspection.view")),
+        (("commonincome_api",), ("income.view", "income.record", "fund.returns")),
+        (("surveys_api",), ("survey.view", "survey.manage")),
+        (("motions_api",), ("motions.file", "motions.ballot.paper", "motions.policy")),
+        (("meetings_api",), ("meetings.view", "meetings.convene")),
+        (("notices_api",), ("notices.view", "notices.post")),
+        (("governance_api",), ("governance.view", "governance.manage", "governance.coverage")),
+        (("elections_api",), ("governance.view", "governance.elections", "governance.officers", "governance.paper")),
+        (("volunteers_api",), ("volunteers.view", "volunteers.manage")),
+        (("jobs_api",), ("jobs.view",)),
+        (("assessments_api",),
+         ("assessment.view", "assessment.manage", "assessment.event", "assessment.appeal")),
+        (("assessment_results_api",), ("assessment.view", "assessment.manage")),
     ) for name in names
+}
+# API blueprints closed to every service token on purpose (each with its reason); every API blueprint is either
+# in SERVICE_GATES or here (tests/accounts/test_service_gates.py).
+SERVICE_CLOSED: dict[str, str] = {
+    "accounts_api": "people's logins, invitations and passwords: never an integration's (NOT_FOR_SERVICES); "
+                    "only /me is open to any token (SERVICE_OPEN_ENDPOINTS)",
+    "tokens_api": "tokens and service accounts are issued by a person: a token does not mint or revoke tokens",
+    "notifications_api": "the caller's own bell (a person's notifications and their read marks), not an integration's",
 }
 SERVICE_OPEN_ENDPOINTS = frozenset({"accounts_api.Me"})  # who am I: any token
 

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from pm.access import require
 from pm.blueprints.apiutil import api_blueprint, api_scope, api_user, page_of, paginate
 from pm.blueprints.commonincome import schemas as s
+from pm.blueprints.fund.ledger.api import OPTIONAL_KEY, idempotency_key
 from pm.services.commonincome import income
 
 URL_PREFIX = ""
@@ -46,7 +47,18 @@ class Summary(MethodView):
 @blp.route("/common-income/fund-credits")
 class FundCredits(MethodView):
     @blp.arguments(s.CreditIn)
-    @blp.response(201, s.EntryOut)
+    @blp.doc(parameters=[{**OPTIONAL_KEY, "description": (
+        "Optional (1–90 characters), as for returns-distributions: a retry with the same key and body returns the "
+        "first credit (200, replayed: true) instead of crediting twice — also when sent in parallel; the same key "
+        "with another body is a 409. Without a key a second credit of the period is refused (409).")}])
+    @blp.response(201, s.CreditOut)
+    @blp.alt_response(200, schema=s.CreditOut, description="同一幂等键的重复请求（replayed: true）")
+    @blp.alt_response(409, description="该小区该期间已转入过（period），或幂等键已用于另一笔转入")
     def post(self, data):
-        """Credit income to the compound's fund sub-accounts via the returns distribution (county admins)."""
-        return income.credit_to_fund(api_user(), scope=api_scope(), **data)
+        """Credit income to the compound's fund sub-accounts via the returns distribution (needs fund.returns:
+        county admins); recorded as a use of the period's income."""
+        user = api_user()
+        key = idempotency_key(user, "income-credit", required=False)
+        entry = income.credit_to_fund(user, scope=api_scope(), key=key, **data)
+        replayed = income.was_replayed(entry)
+        return s.credit_body(entry, replayed=replayed), (200 if replayed else 201)

@@ -23,6 +23,14 @@ class EntryOut(BaseSchema):
 EntryPage = page_schema(EntryOut, "CommonIncomeEntryPage")
 
 
+class CreditOut(EntryOut):
+    replayed = fields.Boolean()  # true: the same Idempotency-Key and body again, answered with the first credit
+
+
+def credit_body(entry, *, replayed: bool) -> dict:
+    return {name: getattr(entry, name) for name in EntryOut._declared_fields} | {"replayed": replayed}
+
+
 class EntryArgs(PageArgs):
     compound_id = id_field()
     period = text(16)

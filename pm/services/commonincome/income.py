@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import case, func, select
 
 from pm.access import Scope, authorise
-from pm.errors import DomainError, Forbidden
+from pm.errors import Conflict, DomainError, Forbidden
 from pm.extensions import db
 from pm.models import (
     INCOME_CATEGORIES,
@@ -24,7 +24,7 @@ from pm.models import (
 )
 from pm.models.fund import EntryKind
 from pm.services import audit
-from pm.services.fund.returns import distribute_returns
+from pm.services.fund.returns import distribute_returns, replayed_distribution, request_digest
 from pm.services.money import MAX_FEN
 from pm.services.text import N_, check_text
 from pm.timeutil import local_today, utcnow
@@ -88,24 +88,55 @@ def record_entry(actor: User, *, scope: Scope, compound_id: int, period: str, ca
     return entry
 
 
+CREDIT_MEMO = "共用部位经营收益转入"
+
+
+def _credit_of(dist) -> CommonIncomeEntry:
+    """The use an earlier credit recorded for its distribution (committed with it), marked as replayed."""
+    entry = db.session.scalar(select(CommonIncomeEntry).where(CommonIncomeEntry.distribution_id == dist.id))
+    if entry is None:  # a common-income distribution made on the fund's page, not by a credit
+        raise Conflict("该幂等键已用于另一笔不同的分配", field="Idempotency-Key")
+    entry._pm_replayed = True  # plain attribute (not a column): read by was_replayed()
+    return entry
+
+
 def credit_to_fund(actor: User, *, scope: Scope, compound_id: int, period: str, amount_fen: int,
-                   now: datetime | None = None) -> CommonIncomeEntry:
+                   now: datetime | None = None, key: str | None = None) -> CommonIncomeEntry:
     """转入维修资金: credit part of a period's income to the compound's sub-accounts through the returns
     distribution (kind common-part income; its own rules: county admins, one per compound and period), recorded
-    here as a use of the income."""
+    here as a use of the income. `key` (caller-scoped, as distribute_returns's): the same request again, also in
+    parallel, returns the first credit (was_replayed) instead of a 409; the same key with another request is a
+    409."""
     period = _period(period)
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
         raise DomainError("金额必须大于零", field="amount_fen")
     if not scope.contains(Compound, compound_id):
         raise Forbidden("该小区不在您的权限范围内", field="compound_id")
+    compound = db.session.get(Compound, compound_id)
+    if key:  # a retry is answered before the balance check (the first credit has used the income)
+        replay = replayed_distribution(key, credit_digest(compound_id, period, amount_fen))
+        if replay is not None:
+            return _credit_of(replay)
     left = balance(compound_id, period)
     if amount_fen > left:
         raise DomainError("支出超过该期间的结余（结余 %(left)s 分）", field="amount_fen", left=left)
-    dist = distribute_returns(db.session.get(Compound, compound_id), period=period, amount_fen=amount_fen,
-                              actor=actor, scope=scope, kind=EntryKind.COMMON_INCOME, memo="共用部位经营收益转入")
+    dist = distribute_returns(compound, period=period, amount_fen=amount_fen, actor=actor, scope=scope,
+                              kind=EntryKind.COMMON_INCOME, memo=CREDIT_MEMO, key=key)
+    if was_replayed(dist):  # a parallel credit with this key committed first: its result
+        return _credit_of(dist)
     return record_entry(actor, scope=scope, compound_id=compound_id, period=period,
                         category=IncomeCategory.FUND_CREDIT, amount_fen=amount_fen, distribution_id=dist.id,
                         now=now)  # no note: the page words it (按维修资金收益分配规则分入各户) in the reader's language
+
+
+def credit_digest(compound_id: int, period: str, amount_fen: int) -> str:
+    """The request digest distribute_returns keys a credit's distribution by (the same fields, the same memo)."""
+    return request_digest(compound_id, period=period, amount_fen=amount_fen, kind=EntryKind.COMMON_INCOME,
+                          memo=CREDIT_MEMO)
+
+
+def was_replayed(obj) -> bool:
+    return bool(getattr(obj, "_pm_replayed", False))
 
 
 def entries_stmt(scope: Scope, *, compound_id: int | None = None, period: str | None = None):

@@ -119,6 +119,15 @@ def replayed_distribution(key: str, digest: str) -> ReturnsDistribution | None:
     return dist
 
 
+def request_digest(compound_id: int, *, period: str, amount_fen: int, kind: EntryKind | str, memo: str | None,
+                   value_on: date | None = None) -> str:
+    """What a keyed distribution request is compared by (replayed_distribution)."""
+    memo = (memo or "").strip()[:200] or None
+    return ledger.payload_hash({"compound": compound_id, "period": (period or "").strip(), "amount": amount_fen,
+                                "kind": str(getattr(kind, "value", kind)), "memo": memo,
+                                "value_on": value_on.isoformat() if value_on else None})
+
+
 def was_replayed(dist: ReturnsDistribution) -> bool:
     return bool(getattr(dist, "_pm_replayed", False))
 
@@ -132,9 +141,8 @@ def distribute_returns(compound: Compound, *, period: str, amount_fen: int, acto
     memo = (memo or "").strip()[:200] or None
     digest = None
     if key:
-        digest = ledger.payload_hash({"compound": compound.id, "period": (period or "").strip(), "amount": amount_fen,
-                                      "kind": str(getattr(kind, "value", kind)), "memo": memo,
-                                      "value_on": value_on.isoformat() if value_on else None})
+        digest = request_digest(compound.id, period=period, amount_fen=amount_fen, kind=kind, memo=memo,
+                                value_on=value_on)
         replay = replayed_distribution(key, digest)
         if replay is not None:
             return replay
