@@ -8,7 +8,7 @@ from marshmallow import fields
 from pm.blueprints.apiutil import BaseSchema
 
 
-class BallotFields(BaseSchema):
+class BallotBaseOut(BaseSchema):
     """投票回执: one ballot with its receipt number."""
 
     receipt_no = fields.String()
@@ -23,14 +23,14 @@ class BallotFields(BaseSchema):
     cast_at = fields.DateTime()
 
 
-class ChoiceReceiptFields(BallotFields):
+class ChoiceReceiptBaseOut(BallotBaseOut):
     """The receipt of a yes/no/abstain ballot (plans, motions), with who entered it when it was on paper."""
 
     choice = fields.String()
     entered_by_id = fields.Integer(allow_none=True)
 
 
-class TallyFields(BaseSchema):
+class TallyBaseOut(BaseSchema):
     """Dwellings, ballots and the yes/no/abstain totals by area (decimal strings) and heads, exact fractions."""
 
     dwellings = fields.Integer()

@@ -265,6 +265,7 @@ def test_responses_that_leave_the_session_alone_do_not_send_it_again(app, admin)
     browser.get("/dashboard")  # the first page after login stores its CSRF token in the session (a change)
     for path in ("/static/favicon.svg", "/dashboard", "/auth/tokens"):
         resp = browser.get(path)
+        resp.close()  # a static file's response holds the file open until closed
         assert resp.status_code == 200, path
         assert not [h for h in resp.headers.getlist("Set-Cookie") if h.startswith("session=")], path
     assert _logged_in(browser)

@@ -55,7 +55,11 @@ def test_demo_if_empty_does_nothing_the_second_time(runner, db):
     assert "跳过" in second.output
     assert _count(db, County) == 1
     assert _count(db, Compound) == 107
-    assert _count(db, User) == len(Role) + 1  # one login per role, and the demo bank's service account
+    # one login per role and the demo bank's service account, besides the managers of the demo street's other
+    # stations (accounts with random passwords that work their repairs, not demo logins)
+    station_managers = db.session.scalars(select(User).where(User.username.like("demo-station-%"))).all()
+    assert station_managers and {u.role for u in station_managers} == {Role.STATION_MANAGER}
+    assert _count(db, User) == len(Role) + 1 + len(station_managers)
     assert _count(db, AuditLog) == audits
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from pm.blueprints.apiutil import BaseSchema, PageArgs, PageFields, day, id_field, page_schema, text
-from pm.blueprints.voteschemas import ChoiceReceiptFields, OwnerContactOut, PaperEntryOut, TallyFields
+from pm.blueprints.voteschemas import ChoiceReceiptBaseOut, OwnerContactOut, PaperEntryOut, TallyBaseOut
 from pm.models.motions import MotionKind, MotionStatus
 from pm.models.votes import VoteChoice
 from pm.services.motions import TARGETS
@@ -113,7 +113,7 @@ class MotionBallotIn(BaseSchema):
     is_paper = fields.Boolean(load_default=False)
 
 
-class MotionReceiptOut(ChoiceReceiptFields):
+class MotionReceiptOut(ChoiceReceiptBaseOut):
     """投票回执: one ballot with its receipt number."""
 
     motion_id = fields.Integer()
@@ -141,7 +141,7 @@ class ConsentOut(BaseSchema):
     met = fields.Boolean()
 
 
-class MotionTallyOut(TallyFields):
+class MotionTallyOut(TallyBaseOut):
     """The tally by area and heads with exact fractions, the rule, and the affected households' consent."""
 
     motion_id = fields.Integer()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from pm.blueprints.apiutil import BaseSchema, PageArgs, PageFields, id_field, page_schema, text
-from pm.blueprints.voteschemas import ChoiceReceiptFields, OwnerContactOut, PaperEntryOut, TallyFields
+from pm.blueprints.voteschemas import ChoiceReceiptBaseOut, OwnerContactOut, PaperEntryOut, TallyBaseOut
 from pm.models.fund import DecisionKind, PlanStatus
 from pm.models.votes import VoteChoice
 from pm.services.fund.plans import MAX_BUDGET_FEN, TRANSITION_TARGETS
@@ -205,14 +205,14 @@ class PlanSharesOut(BaseSchema):
     total = fields.Integer()
 
 
-class PlanTallyOut(TallyFields):
+class PlanTallyOut(TallyBaseOut):
     """Live tally: totals, participation, yes/no/abstain by area and heads, exact fractions, outcome."""
 
     decision_kind = fields.String()
     threshold = fields.String()
 
 
-class ReceiptOut(ChoiceReceiptFields):
+class ReceiptOut(ChoiceReceiptBaseOut):
     """投票回执: one ballot with its receipt number."""
 
     plan_id = fields.Integer()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from pm.blueprints.apiutil import Area, BaseSchema, PageArgs, PageFields, day, id_field, page_schema, text
-from pm.blueprints.voteschemas import BallotFields, OwnerContactOut
+from pm.blueprints.voteschemas import BallotBaseOut, OwnerContactOut
 from pm.models import ElectionKind
 
 
@@ -136,7 +136,7 @@ class OfficersOut(BaseSchema):
     members = fields.List(fields.Nested(OfficerOut))
 
 
-class ElectionReceiptOut(BallotFields):
+class ElectionReceiptOut(BallotBaseOut):
     """投票回执 of an election ballot (the vote engine's receipt) with the chosen candidates."""
 
     election_id = fields.Integer()
