@@ -380,5 +380,5 @@ def test_housekeeping_uses_the_time_it_is_given(app, db, import_jobs):
     """As of a time before the imports finished, nothing is old enough to clean."""
     counts = imports.housekeeping(T0 - timedelta(days=5))
     assert counts == {"stuck_failed": 0, "plans_expired": 0, "files_deleted": 0, "files_missing": 0,
-                      "files_outside_upload_dir": 0}
+                      "files_outside_upload_dir": 0, "repair_dry_runs_purged": 0}
     db.session.rollback()
