@@ -51,3 +51,29 @@ def race(app, n: int, work: Callable[..., Any], *, load: Callable[[int], tuple] 
     for t in threads:
         t.join(timeout)
     return sorted(outcomes)
+
+
+def requests_at_once(app, n: int, send: Callable[[Any, int], Any], *, token: str | None = None,
+                     timeout: float = 300) -> list:
+    """Send `n` API requests at once, each from its own test client (`send(client, i)` returns what the test
+    wants to keep, e.g. the status and JSON); the results in thread order. With a token, one call goes first: it
+    records the token's last use (once a minute, on a second connection), which `n` first calls at once would each
+    wait for while holding a pooled connection — a pool deadlock of the test, not of the app."""
+    if token is not None:
+        assert app.test_client().get("/api/v1/fund-entries?limit=1",
+                                     headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def worker(i: int) -> None:
+        client = app.test_client()
+        barrier.wait(timeout=60)
+        results[i] = send(client, i)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    assert not any(t.is_alive() for t in threads), "a request hung"
+    return results

@@ -4,7 +4,6 @@ posted once. (SQLite has one writer: skipped there.)"""
 from __future__ import annotations
 
 import io
-import threading
 from datetime import date
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from pm.services.fund import rates
 from tests.factories import make_building, make_household, make_unit, make_world
 from tests.factories.accounts import issue_token
 from tests.factories.fund import open_account
+from tests.concurrency import requests_at_once
 
 pytestmark = pytest.mark.pg_only
 THREADS = 16
@@ -41,25 +41,7 @@ def setup(app, db, backend):
 
 
 def _parallel(app, fn, token: str) -> list:
-    # One call first: it records the token's last use (on a second connection, once a minute); 16 first calls at
-    # once would each hold a session connection while waiting for another (pool of 15: a pool deadlock, not ours).
-    assert app.test_client().get("/api/v1/fund-entries?limit=1",
-                                 headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    barrier = threading.Barrier(THREADS)
-    results: list = [None] * THREADS
-
-    def worker(n: int) -> None:
-        client = app.test_client()
-        barrier.wait(timeout=60)
-        results[n] = fn(client, n)
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(300)
-    assert not any(t.is_alive() for t in threads), "a request hung"
-    return results
+    return requests_at_once(app, THREADS, fn, token=token)
 
 
 def test_parallel_address_deposits_open_each_account_once(app, setup):

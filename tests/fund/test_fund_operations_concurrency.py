@@ -3,7 +3,6 @@ Idempotency-Key is posted once (every answer is that one distribution) and every
 entries; the same demolition sent 8× at once refunds once. (SQLite has one writer: skipped there.)"""
 from __future__ import annotations
 
-import threading
 from datetime import date
 from decimal import Decimal
 
@@ -16,6 +15,7 @@ from pm.models.fund import EntryKind
 from tests.factories import make_building, make_household, make_owner, make_unit, make_world
 from tests.factories.accounts import issue_token
 from tests.factories.fund import deposit, open_account
+from tests.concurrency import requests_at_once
 
 pytestmark = pytest.mark.pg_only
 THREADS = 8
@@ -39,24 +39,7 @@ def setup(app, db, backend):
 
 
 def _parallel(app, fn, token: str) -> list:
-    # One call first records the token's last use (see tests/fund/test_fund_integration_concurrency.py).
-    assert app.test_client().get("/api/v1/fund-entries?limit=1",
-                                 headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    barrier = threading.Barrier(THREADS)
-    results: list = [None] * THREADS
-
-    def worker(n: int) -> None:
-        client = app.test_client()
-        barrier.wait(timeout=60)
-        results[n] = fn(client, n)
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(300)
-    assert not any(t.is_alive() for t in threads), "a request hung"
-    return results
+    return requests_at_once(app, THREADS, fn, token=token)
 
 
 def _balances_match_entries() -> None:

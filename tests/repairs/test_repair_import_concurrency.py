@@ -3,7 +3,6 @@ at once) imports every request once. (SQLite has one writer: skipped there.)"""
 from __future__ import annotations
 
 import io
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +12,7 @@ from pm.models import AuditLog, RepairRequest, Role
 from tests.factories.accounts import issue_token
 from tests.factories.repairs import repair_world
 from tests.repairs.test_repair_import import GOOD
+from tests.concurrency import requests_at_once
 
 pytestmark = pytest.mark.pg_only
 THREADS = 16
@@ -37,21 +37,11 @@ def test_same_file_committed_in_parallel_is_imported_once(app, setup):
                         data={"file": (io.BytesIO(GOOD), "r.csv")}, content_type="multipart/form-data")
         assert r.status_code == 201, r.json
         ids.append(r.json["id"])
-    barrier = threading.Barrier(THREADS)
-    results: list = [None] * THREADS
-
-    def worker(n: int) -> None:
-        c = app.test_client()
-        barrier.wait(timeout=60)
+    def commit(c, n: int):
         r = c.post(f"/api/v1/repair-imports/{ids[n % 2]}/commit", headers=headers)
-        results[n] = (r.status_code, r.get_json())
+        return r.status_code, r.get_json()
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(300)
-    assert not any(t.is_alive() for t in threads), "a request hung"
+    results = requests_at_once(app, THREADS, commit)
     assert all(status == 200 for status, _body in results), results
     assert sum(body["counts"]["created"] for _status, body in results) == 4
     database.session.expire_all()
