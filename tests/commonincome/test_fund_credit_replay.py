@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pm.access import scope_for
+from pm.errors import DomainError
 from pm.extensions import db as _db
 from pm.models import CommonIncomeEntry, LedgerEntry, ReturnsDistribution, Role, SubAccount, User
 from pm.models.fund import EntryKind
@@ -91,3 +92,23 @@ def test_parallel_credits_with_one_key_post_once(app, db, world, backend):
     for account in accounts:
         assert account.balance_fen == db.session.scalar(select(func.sum(LedgerEntry.amount_fen)).where(
             LedgerEntry.account_id == account.id))
+
+
+@pytest.mark.pg_only
+def test_parallel_uses_never_spend_more_than_the_period_has(app, db, world, backend):
+    """100,000 fen of income, 8 uses of 30,000 at once: exactly three are recorded, the others refused (each use
+    checks the balance the previous one left); without the period's lock several read the same balance."""
+    if backend != "postgresql":
+        pytest.skip("parallel writers need PostgreSQL")
+    compound_id = _funded(world)
+    manager_id = world.users[Role.STATION_MANAGER].id
+    db.session.commit()
+
+    def spend(_i: int, manager) -> None:
+        income.record_entry(manager, scope=scope_for(manager), compound_id=compound_id, period="2026-H1",
+                            category="maintenance", amount_fen=30_000)
+
+    outcomes = race(app, 8, spend, load=lambda _i: (_db.session.get(User, manager_id),), refused=(DomainError,))
+    assert outcomes == ["ok"] * 3 + ["refused"] * 5
+    db.session.expire_all()
+    assert income.balance(compound_id, "2026-H1") == 10_000

@@ -23,7 +23,7 @@ from pm.models import (
     User,
 )
 from pm.models.fund import EntryKind
-from pm.services import audit
+from pm.services import audit, locks
 from pm.services.fund.returns import distribute_returns, replayed_distribution, request_digest
 from pm.services.money import MAX_FEN
 from pm.services.text import N_, check_text
@@ -40,6 +40,12 @@ def _period(value) -> str:
     if not PERIOD.match(value):
         raise DomainError("期间格式不正确（例如 2026、2026-H1、2026-Q3 或 2026-05）", field="period")
     return value
+
+
+def serialise_period(compound_id: int, period: str) -> None:
+    """Uses and credits of one compound's period take turns until their transaction ends: each checks the balance
+    the previous one left (two at once could otherwise both spend the same income)."""
+    locks.serialise(f"common-income:{compound_id}:{period}")
 
 
 def balance(compound_id: int, period: str) -> int:
@@ -74,6 +80,7 @@ def record_entry(actor: User, *, scope: Scope, compound_id: int, period: str, ca
         raise DomainError("日期不能晚于今天", field="occurred_on")
     note = check_text(note, field="note", label=N_("说明"), max_len=200, required=False)
     if direction == IncomeDirection.USE:
+        serialise_period(compound_id, period)
         left = balance(compound_id, period)
         if amount_fen > left:
             raise DomainError("支出超过该期间的结余（结余 %(left)s 分）", field="amount_fen", left=left)
@@ -113,6 +120,7 @@ def credit_to_fund(actor: User, *, scope: Scope, compound_id: int, period: str, 
     if not scope.contains(Compound, compound_id):
         raise Forbidden("该小区不在您的权限范围内", field="compound_id")
     compound = db.session.get(Compound, compound_id)
+    serialise_period(compound_id, period)  # first: a parallel retry waits here and then finds the first's credit
     if key:  # a retry is answered before the balance check (the first credit has used the income)
         replay = replayed_distribution(key, credit_digest(compound_id, period, amount_fen))
         if replay is not None:
