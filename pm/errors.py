@@ -46,6 +46,17 @@ class DomainError(Exception):
             self.fields.setdefault(field, []).append(message)
 
 
+class RowsRejected(DomainError):
+    """A file with bad rows, of which nothing was kept: `problems` lists every one ({row, column, message});
+    `message_id` (a msgid with %(n)d, set by each kind of file) counts them."""
+
+    message_id: str
+
+    def __init__(self, problems: list[dict]):
+        super().__init__(self.message_id, field="file", n=len(problems))
+        self.problems = problems
+
+
 class NotFound(DomainError):
     status = 404
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from pm.access import Scope, authorise
-from pm.errors import Conflict, DomainError
+from pm.errors import Conflict, DomainError, RowsRejected
 from pm.extensions import db
 from pm.models import (
     BankImport,
@@ -62,12 +62,10 @@ E_NOT_OPENED = N_("该户尚未开立维修资金账户（请先按交存标准�
 E_SERIAL_POSTED = N_("该流水号已入账，且金额或户与本行不同")
 
 
-class BankImportRejected(DomainError):
-    """The statement has errors; `problems` lists every one ({row, column, message}). Nothing was posted."""
+class BankImportRejected(RowsRejected):
+    """The statement has errors; nothing was posted."""
 
-    def __init__(self, problems: list[dict]):
-        super().__init__("银行流水有 %(n)d 处错误，未入账", field="file", n=len(problems))
-        self.problems = problems
+    message_id = N_("银行流水有 %(n)d 处错误，未入账")
 
 
 @dataclass

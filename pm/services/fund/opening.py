@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from pm.access import Scope, authorise
-from pm.errors import DomainError
+from pm.errors import DomainError, RowsRejected
 from pm.extensions import db
 from pm.models import Compound, Household, HouseholdStatus, LedgerEntry, SubAccount, User
 from pm.models.fund import EntryKind, Holder
@@ -55,12 +55,10 @@ E_PAID_OVER_DUE = N_("首期已交多于首期应交")
 E_REJECTED = N_("期初余额文件有 %(n)d 处错误，未导入")
 
 
-class OpeningRejected(DomainError):
-    """The file has errors; `problems` lists every one ({row, column, message}). Nothing was posted."""
+class OpeningRejected(RowsRejected):
+    """The file has errors; nothing was posted."""
 
-    def __init__(self, problems: list[dict]):
-        super().__init__(E_REJECTED, field="file", n=len(problems))
-        self.problems = problems
+    message_id = E_REJECTED
 
 
 @dataclass

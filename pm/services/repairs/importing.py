@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from pm.access import Scope, authorise
-from pm.errors import Conflict, DomainError, Forbidden
+from pm.errors import Conflict, DomainError, Forbidden, RowsRejected
 from pm.extensions import db
 from pm.models import Compound, RepairImport, RepairRequest, RepairStatus, User
 from pm.services import audit, locks, tallies
@@ -52,12 +52,10 @@ E_EXPIRED = N_("该预览已超过 24 小时，没有导入任何工单。请重
 M_IMPORTED = N_("历史工单导入（原编号 %(external_id)s）")
 
 
-class RepairImportRejected(DomainError):
-    """The file has errors; `problems` lists every one ({row, column, message}). Nothing was imported."""
+class RepairImportRejected(RowsRejected):
+    """The file has errors; nothing was imported."""
 
-    def __init__(self, problems: list[dict]):
-        super().__init__(E_REJECTED, field="file", n=len(problems))
-        self.problems = problems
+    message_id = E_REJECTED
 
 
 @dataclass
