@@ -4,23 +4,12 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from pm.blueprints.apiutil import BaseSchema, PageArgs, id_field, page_schema, text
-from pm.blueprints.assessments.schemas import Points
+from pm.blueprints.assessments.schemas import Points, RankedOut
 from pm.models import LadderStep, UnitKind
 
 
 class BulletinArgs(BaseSchema):
     street_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
-
-
-class RankedOut(BaseSchema):
-    id = fields.Integer()
-    unit_kind = fields.Enum(UnitKind, by_value=True)
-    unit_id = fields.Integer()
-    unit_name = fields.String()
-    street_id = fields.Integer()
-    total = Points()
-    rank = fields.Integer()
-    is_vetoed = fields.Boolean()
 
 
 class ProblemOut(BaseSchema):

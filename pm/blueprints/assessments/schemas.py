@@ -123,10 +123,10 @@ class AssessmentAdjustmentOut(BaseSchema):
     created_at = fields.DateTime()
 
 
-class AssessmentScoreOut(BaseSchema):
+class RankedOut(BaseSchema):
+    """A unit's score as ranked (bulletins, rankings)."""
+
     id = fields.Integer()
-    period_id = fields.Integer()
-    scheme_id = fields.Integer()
     unit_kind = fields.Enum(UnitKind, by_value=True)
     unit_id = fields.Integer()
     unit_name = fields.String()
@@ -134,6 +134,11 @@ class AssessmentScoreOut(BaseSchema):
     total = Points()
     rank = fields.Integer()
     is_vetoed = fields.Boolean()
+
+
+class AssessmentScoreOut(RankedOut):
+    period_id = fields.Integer()
+    scheme_id = fields.Integer()
 
 
 class AssessmentScoreDetailOut(AssessmentScoreOut):
